@@ -1,0 +1,59 @@
+/**
+ * The fault registry every sandbox server consults for each request, and the request recorder.
+ * Each server applies a matched fault in its own protocol's terms (error body format, reset, delay).
+ */
+import type { FaultAction, FaultSpec, RecordedRequest, ServiceName } from './types.js';
+
+interface ArmedFault {
+  id: number;
+  spec: FaultSpec;
+  re?: RegExp;
+  remaining: number;
+}
+
+export class FaultRegistry {
+  private faults: ArmedFault[] = [];
+  private nextId = 1;
+  readonly requests: RecordedRequest[] = [];
+  /** Stop recording after this many requests (bench runs send many). */
+  recordLimit = 50_000;
+
+  add(spec: FaultSpec): number {
+    const id = this.nextId++;
+    this.faults.push({ id, spec, re: spec.path ? new RegExp(spec.path) : undefined, remaining: spec.times ?? 1 });
+    return id;
+  }
+
+  /** The action of the first armed fault matching this request (consuming one of its uses), if any. */
+  take(service: ServiceName, method: string, url: string): FaultAction | undefined {
+    const f = this.faults.find(
+      (x) =>
+        x.remaining > 0 &&
+        x.spec.service === service &&
+        (!x.spec.method || x.spec.method.toUpperCase() === method.toUpperCase()) &&
+        (!x.re || x.re.test(url))
+    );
+    if (!f) return undefined;
+    f.remaining--;
+    if (f.remaining === 0) this.faults = this.faults.filter((x) => x !== f);
+    return f.spec.action;
+  }
+
+  pending(): FaultSpec[] {
+    return this.faults.map((f) => ({ ...f.spec, times: f.remaining }));
+  }
+
+  record(r: RecordedRequest): RecordedRequest {
+    if (this.requests.length < this.recordLimit) this.requests.push(r);
+    return r;
+  }
+
+  recorded(service?: ServiceName): RecordedRequest[] {
+    return service ? this.requests.filter((r) => r.service === service) : [...this.requests];
+  }
+
+  reset(): void {
+    this.faults = [];
+    this.requests.length = 0;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Shapes shared by the sandbox pieces (never imported by src/: the sandbox and the product share no code).
+ */
+
+/** The JSON line `npm run sandbox` prints; tools outside the test suite read these keys. */
+export interface SandboxInfo {
+  hub: { endpoint: string; token: string };
+  oss: { endpoint: string; bucket: string; region: string; accessKeyId: string; accessKeySecret: string };
+  releases: { endpoint: string };
+  admin: { endpoint: string };
+  kube?: { kubeconfig: string; namespace: string; readOnlyKubeconfig?: string };
+}
+
+export type ServiceName = 'hub' | 'cdn' | 'oss' | 'releases' | 'kube';
+
+/** What an injected fault does to a matching request. */
+export type FaultAction =
+  /** Answer with this status and the service's own error body (code is the service's error code). */
+  | { kind: 'status'; status: number; code?: string; message?: string; retryAfterSeconds?: number }
+  /** Send the response head and `afterBytes` bytes of the body, then destroy the socket. */
+  | { kind: 'reset'; afterBytes: number }
+  /** Wait before handling the request normally. */
+  | { kind: 'delay'; ms: number }
+  /** Serve the body with these bytes flipped (corruption in transit). */
+  | { kind: 'corrupt'; atByte: number };
+
+export interface FaultSpec {
+  service: ServiceName;
+  /** HTTP method to match (any when absent). */
+  method?: string;
+  /** A regular expression matched against the request path with its query string. */
+  path?: string;
+  /** How many matching requests get the fault (default 1). */
+  times?: number;
+  action: FaultAction;
+}
+
+export interface RecordedRequest {
+  service: ServiceName;
+  method: string;
+  /** Path with query string. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  status?: number;
+  at: number;
+}

@@ -1,0 +1,132 @@
+/**
+ * The one immutable, validated configuration object every stage reads.
+ * Built once by `loadConfig` (src/config/load.ts) from the action inputs (or the CLI) and an optional model spec
+ * YAML; every name that reaches Kubernetes, OSS or a command line is derived here, once, and is already valid.
+ */
+
+export const STAGE_NAMES = ['setup', 'sync', 'storage', 'convert', 'deploy', 'smoke'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export type DataType = 'fp16' | 'fp32';
+
+export interface ToolSpec {
+  /** Pinned version without a leading "v" (e.g. "1.34.5", "0.15.2"). */
+  readonly version: string;
+  /** URL template; `{version}` and `{arch}` are replaced (arch is amd64 | arm64). */
+  readonly urlTemplate: string;
+  /** Expected sha256 (hex). For kubectl, when empty, the official `.sha256` file next to the binary is used. */
+  readonly sha256?: string;
+}
+
+export interface SmokePrompt {
+  readonly text: string;
+  /** A regular expression the completion must match; when absent: non-empty text without U+FFFD. */
+  readonly expect?: string;
+}
+
+export interface Config {
+  readonly stages: readonly StageName[];
+  /** Dry run: validate, resolve, compute names and what each stage would do; change nothing. */
+  readonly plan: boolean;
+
+  readonly model: {
+    /** HuggingFace repo id, `org/name`. */
+    readonly repo: string;
+    /** Branch, tag or commit sha as given by the user. */
+    readonly revision: string;
+    /** DNS-1123 label derived from the repo name (e.g. `bloom-7b1`). */
+    readonly name: string;
+    /** DNS-1123 label naming this model version (user-given or derived). */
+    readonly version: string;
+  };
+
+  readonly hf: {
+    readonly endpoint: string;
+    readonly token?: string;
+    readonly include: readonly string[];
+    readonly exclude: readonly string[];
+  };
+
+  readonly oss: {
+    /** Endpoint the runner talks to, e.g. `https://oss-cn-beijing.aliyuncs.com` (or the sandbox URL). */
+    readonly endpoint: string;
+    /** Region id as ali-oss takes it, e.g. `oss-cn-beijing`. */
+    readonly region: string;
+    readonly bucket: string;
+    /** Object key prefix without leading or trailing slash (may be empty). */
+    readonly prefix: string;
+    readonly accessKeyId: string;
+    readonly accessKeySecret: string;
+    readonly securityToken?: string;
+    /** Use signature V4 (`authorizationV4`). */
+    readonly signatureV4: boolean;
+    /** Endpoint the CSI plugin uses inside the cluster (PV `volumeAttributes.url`). */
+    readonly clusterEndpoint: string;
+  };
+
+  readonly sync: {
+    readonly partSizeBytes: number;
+    readonly partsInFlight: number;
+    readonly filesInParallel: number;
+    readonly retries: number;
+  };
+
+  readonly cluster: {
+    /** Kubeconfig content (decoded YAML) when given as an input; absent → use an exported KUBECONFIG. */
+    readonly kubeconfig?: string;
+    readonly context?: string;
+    readonly namespace: string;
+    readonly secretName: string;
+    readonly pvName: string;
+    readonly pvcName: string;
+    /** Where the PVC is mounted in every pod (`--data <pvc>:<mountPath>`). */
+    readonly mountPath: string;
+    /** The bucket sub-directory the PV mounts (`volumeAttributes.path`), starting with `/`. */
+    readonly pvPath: string;
+  };
+
+  readonly tools: {
+    readonly kubectl: ToolSpec;
+    readonly arena: ToolSpec;
+  };
+
+  readonly convert: {
+    readonly image: string;
+    readonly gpus: number;
+    readonly workers: number;
+    readonly tensorParallel: number;
+    readonly dataType: DataType;
+    readonly processes: number;
+    readonly timeoutSeconds: number;
+    /** Delete and resubmit an existing failed job of this version. */
+    readonly resubmitFailed: boolean;
+    /** DNS-1123 name of the PyTorchJob. */
+    readonly jobName: string;
+  };
+
+  readonly serve: {
+    readonly image: string;
+    readonly gpus: number;
+    readonly replicas: number;
+    readonly pipelineParallel: number;
+    /** Arena serving name (DNS-1123), shared by all versions of this model. */
+    readonly name: string;
+    /** Arena serving version (DNS-1123 label) for this model version. */
+    readonly version: string;
+    /** Triton model name inside the model repository. */
+    readonly modelName: string;
+    readonly maxBatchSize: number;
+    readonly timeoutSeconds: number;
+  };
+
+  readonly smoke: {
+    readonly prompts: readonly SmokePrompt[];
+    readonly outputLength: number;
+    readonly requests: number;
+    readonly latencyBudgetMs: number;
+    readonly timeoutSeconds: number;
+  };
+
+  /** Serving versions of this serving name kept after a successful smoke (the newest ones). */
+  readonly keepVersions: number;
+}

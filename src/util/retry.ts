@@ -1,0 +1,57 @@
+/**
+ * The one retry helper: exponential backoff with full jitter, an optional server-given delay
+ * (e.g. Retry-After), and an abort signal. Time is injectable so tests never sleep for real.
+ */
+export interface RetryOptions {
+  /** Attempts in total, the first included. */
+  readonly attempts: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Return false to stop retrying (the error is rethrown at once). */
+  readonly retryable?: (err: unknown) => boolean;
+  /** A delay the server asked for (ms), e.g. parsed from Retry-After; overrides the backoff when larger. */
+  readonly delayHintMs?: (err: unknown) => number | undefined;
+  readonly onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  readonly signal?: AbortSignal;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+  const sleep = opts.sleep ?? abortableSleep;
+  const random = opts.random ?? Math.random;
+  const base = opts.baseDelayMs ?? 500;
+  const max = opts.maxDelayMs ?? 30_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      if (attempt >= opts.attempts || (opts.retryable && !opts.retryable(err))) throw err;
+      const hinted = opts.delayHintMs?.(err);
+      const delay = Math.max(backoffDelay(attempt, base, max, random), hinted ?? 0);
+      opts.onRetry?.(err, attempt, delay);
+      await sleep(delay, opts.signal);
+    }
+  }
+}
