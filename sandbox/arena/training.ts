@@ -1,0 +1,259 @@
+/** `arena submit pytorchjob`, `get`, `list`, `logs`, `delete` — the training-job verbs, for PyTorchJobs. */
+import { stringify as toYaml } from 'yaml';
+import { loadChart } from './charts.js';
+import { age, checkName, columns, COMMON_JOB_FLAGS, envList, parseData, parsePairs, resources, tolerations, volumes } from './common.js';
+import { parseGoDuration, type FlagSpec, type FlagValues } from './flags.js';
+import { ArenaError, CORE, PYTORCHJOBS, type KubeClient } from './kube.js';
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  info(msg: string): void;
+}
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const SUBMIT_PYTORCHJOB_FLAGS: FlagSpec[] = [
+  ...COMMON_JOB_FLAGS,
+  { name: 'workers', type: 'int', default: 1, usage: 'the worker number to run the distributed training (includes the master)' },
+  { name: 'working-dir', type: 'string', default: '/root', usage: 'working directory to extract the code' },
+  { name: 'running-timeout', type: 'duration', default: '0s', usage: 'specifies the duration since startTime during which the job can remain active before it is terminated (e.g. 5s, 1m, 2h30m)' },
+  { name: 'ttl-after-finished', type: 'duration', default: '0s', usage: 'defines the TTL for cleaning up finished PytorchJobs (e.g. 5s, 1m, 2h30m)' },
+  { name: 'clean-task-policy', type: 'string', default: 'Running', usage: 'How to clean tasks after the training is done, only support Running, None, All' },
+  { name: 'share-memory', type: 'string', default: '2Gi', usage: 'the requested shared memory of each replica to run the job' },
+  { name: 'retry', type: 'int', default: 0, usage: 'retry times' },
+  { name: 'sync-mode', type: 'string', default: '', usage: 'syncMode: support rsync, hdfs, git' }
+];
+
+export async function submitPytorchJob(kube: () => KubeClient, ns: () => string, f: FlagValues, args: string[], io: Io): Promise<number> {
+  const name = checkName('job', f.name as string);
+  const command = args.join(' ').trim();
+  if (command === '') throw new ArenaError('the command is required: arena submit pytorchjob [flags] <command>');
+  const workers = f.workers as number;
+  if (workers < 1) throw new ArenaError('--workers must be greater than 0');
+  const gpus = f.gpus as number;
+  if (gpus < 0) throw new ArenaError('--gpus must be greater than or equal to 0');
+  const policy = f['clean-task-policy'] as string;
+  if (!['None', 'Running', 'All'].includes(policy)) throw new ArenaError(`--clean-task-policy only supports None, Running and All, got "${policy}"`);
+  const data = parseData(f.data as string[]);
+  const labels = parsePairs('label', f.label as string[]);
+  const annotations = parsePairs('annotation', f.annotation as string[]);
+  const selector = parsePairs('selector', f.selector as string[]);
+  const env = envList(f);
+  const timeout = parseGoDuration(f['running-timeout'] as string);
+  const ttl = parseGoDuration(f['ttl-after-finished'] as string);
+  const chart = loadChart('pytorchjob');
+  const image = (f.image as string) || String(chart.values.image);
+  const namespace = ns();
+  const client = kube();
+
+  if (await client.get(`${PYTORCHJOBS(namespace)}/${name}`)) {
+    throw new ArenaError(`the job ${name} already exists, please delete it first. use 'arena delete ${name}'`);
+  }
+  const { volumes: vols, mounts } = volumes(data);
+  const shm = f['share-memory'] as string;
+  const podLabels = { app: 'pytorchjob', release: name, ...labels };
+  const template = (): Obj => ({
+    metadata: { labels: { ...podLabels }, ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}) },
+    spec: {
+      ...(Object.keys(selector).length ? { nodeSelector: { ...selector } } : {}),
+      ...((f.toleration as string[]).length ? { tolerations: tolerations(f.toleration as string[]) } : {}),
+      containers: [
+        {
+          name: 'pytorch',
+          image,
+          imagePullPolicy: (f['image-pull-policy'] as string) || String(chart.values.imagePullPolicy ?? 'Always'),
+          command: ['sh', '-c', command],
+          workingDir: f['working-dir'],
+          ...(env.length ? { env } : {}),
+          resources: resources(f, gpus),
+          volumeMounts: [...mounts, ...(shm ? [{ name: 'dshm', mountPath: '/dev/shm' }] : [])]
+        }
+      ],
+      volumes: [...vols, ...(shm ? [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: shm } }] : [])]
+    }
+  });
+  const job: Obj = {
+    apiVersion: 'kubeflow.org/v1',
+    kind: 'PyTorchJob',
+    metadata: {
+      name,
+      namespace,
+      labels: { app: 'pytorchjob', release: name, createdBy: 'PyTorchJob', chart: `${chart.name}-${chart.version}`, heritage: 'Helm', ...labels },
+      ...(Object.keys(annotations).length ? { annotations } : {})
+    },
+    spec: {
+      runPolicy: {
+        cleanPodPolicy: policy,
+        backoffLimit: f.retry as number,
+        ...(timeout > 0 ? { activeDeadlineSeconds: Math.floor(timeout) } : {}),
+        ...(ttl > 0 ? { ttlSecondsAfterFinished: Math.floor(ttl) } : {})
+      },
+      pytorchReplicaSpecs: {
+        Master: { replicas: 1, restartPolicy: 'Never', template: template() },
+        ...(workers > 1 ? { Worker: { replicas: workers - 1, restartPolicy: 'OnFailure', template: template() } } : {})
+      }
+    }
+  };
+  const values = { image, workers, gpuCount: gpus, command, dataset: Object.fromEntries(data.map((d) => [d.pvc, d.mountPath])), shmSize: shm, cleanPodPolicy: policy };
+  await client.create(CORE(namespace, 'configmaps'), {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${name}-pytorchjob`, namespace, labels: { createdBy: 'arena', release: name, app: 'pytorchjob' } },
+    data: { values: toYaml(values), app: toYaml(job), chart: `${chart.name}-${chart.version}` }
+  });
+  await client.create(PYTORCHJOBS(namespace), job);
+  io.out(`configmap/${name}-pytorchjob created\npytorchjob.kubeflow.org/${name} created\n`);
+  io.info(`The Job ${name} has been submitted successfully`);
+  io.info(`You can run \`arena get ${name} --type pytorchjob -n ${namespace}\` to check the job status`);
+  return 0;
+}
+
+export function jobStatus(job: Obj): 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' {
+  const conds: Obj[] = (job.status?.conditions ?? []).filter((c: Obj) => c.status === 'True');
+  const last = conds[conds.length - 1]?.type;
+  if (conds.some((c) => c.type === 'Succeeded') || last === 'Succeeded') return 'SUCCEEDED';
+  if (conds.some((c) => c.type === 'Failed')) return 'FAILED';
+  if (last === 'Running' || last === 'Restarting') return 'RUNNING';
+  return 'PENDING';
+}
+
+/** kubectl's STATUS column for a pod. */
+export function podStatus(pod: Obj): string {
+  if (pod.metadata?.deletionTimestamp) return 'Terminating';
+  for (const cs of pod.status?.containerStatuses ?? []) {
+    if (cs.state?.waiting?.reason) return cs.state.waiting.reason;
+    if (cs.state?.terminated) return cs.state.terminated.reason ?? (cs.state.terminated.exitCode === 0 ? 'Completed' : 'Error');
+  }
+  return pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
+}
+
+function duration(job: Obj): string {
+  const start = job.status?.startTime ?? job.metadata?.creationTimestamp;
+  const end = job.status?.completionTime ? Date.parse(job.status.completionTime) : Date.now();
+  return age(start, end);
+}
+
+function requestedGpus(job: Obj): number {
+  let n = 0;
+  for (const spec of Object.values<Obj>(job.spec?.pytorchReplicaSpecs ?? {})) {
+    const g = Number(spec.template?.spec?.containers?.[0]?.resources?.limits?.['nvidia.com/gpu'] ?? 0);
+    n += g * Number(spec.replicas ?? 1);
+  }
+  return n;
+}
+
+async function jobPods(client: KubeClient, ns: string, name: string): Promise<Obj[]> {
+  const list = await client.get<Obj>(`${CORE(ns, 'pods')}?labelSelector=${encodeURIComponent(`training.kubeflow.org/job-name=${name}`)}`);
+  return ((list?.items as Obj[]) ?? []).sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+}
+
+async function findJob(client: KubeClient, ns: string, name: string): Promise<Obj> {
+  const job = await client.get<Obj>(`${PYTORCHJOBS(ns)}/${name}`);
+  if (!job) throw new ArenaError(`Failed to find the job ${name}, please check it with \`arena list | grep ${name}\``);
+  return job;
+}
+
+export async function getJob(client: KubeClient, ns: string, name: string, output: string, io: Io): Promise<number> {
+  if (!['', 'json', 'yaml', 'wide'].includes(output)) throw new ArenaError(`unknown output format "${output}", only support json, yaml and wide`);
+  const job = await findJob(client, ns, name);
+  const pods = await jobPods(client, ns, name);
+  const status = jobStatus(job);
+  const instances = pods.map((p) => {
+    const isChief = p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master';
+    return {
+      ip: p.status?.podIP ?? '',
+      status: podStatus(p),
+      phase: p.status?.phase ?? 'Pending',
+      name: p.metadata.name,
+      age: age(p.status?.startTime ?? p.metadata.creationTimestamp),
+      node: p.spec?.nodeName ?? 'N/A',
+      chief: isChief,
+      requestGPUs: Number(p.spec?.containers?.[0]?.resources?.limits?.['nvidia.com/gpu'] ?? 0),
+      gpus: {}
+    };
+  });
+  const info = {
+    name,
+    namespace: ns,
+    duration: duration(job),
+    status,
+    trainer: 'PYTORCHJOB',
+    tensorboard: '',
+    chiefName: instances.find((i) => i.chief)?.name ?? `${name}-master-0`,
+    instances,
+    priority: 'N/A',
+    requestGPUs: requestedGpus(job),
+    allocatedGPUs: status === 'RUNNING' ? requestedGpus(job) : 0,
+    creationTimestamp: Math.floor(Date.parse(job.metadata.creationTimestamp ?? new Date().toISOString()) / 1000)
+  };
+  if (output === 'json') {
+    io.out(JSON.stringify(info, null, 4) + '\n');
+    return 0;
+  }
+  if (output === 'yaml') {
+    io.out(toYaml(info));
+    return 0;
+  }
+  const wide = output === 'wide';
+  io.out(
+    [`Name:      ${name}`, `Status:    ${status}`, `Namespace: ${ns}`, `Priority:  N/A`, `Trainer:   PYTORCHJOB`, `Duration:  ${info.duration}`, '', 'Instances:'].join('\n') +
+      '\n'
+  );
+  const header = ['NAME', 'STATUS', 'AGE', 'IS_CHIEF', 'GPU(Requested)', 'NODE', ...(wide ? ['IP'] : [])];
+  const rows = instances.map((i) => [i.name, i.status, i.age, String(i.chief), String(i.requestGPUs), i.node, ...(wide ? [i.ip || 'N/A'] : [])]);
+  io.out(
+    columns([header, header.map((h) => '-'.repeat(h.length)), ...rows])
+      .split('\n')
+      .map((l) => (l ? `  ${l}` : l))
+      .join('\n')
+  );
+  return 0;
+}
+
+export async function listJobs(client: KubeClient, ns: string, io: Io): Promise<number> {
+  const list = await client.get<Obj>(PYTORCHJOBS(ns));
+  const jobs = ((list?.items as Obj[]) ?? []).sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+  const rows = [['NAME', 'STATUS', 'TRAINER', 'DURATION', 'GPU(Requested)', 'GPU(Allocated)', 'NODE']];
+  for (const j of jobs) {
+    const st = jobStatus(j);
+    const pods = await jobPods(client, ns, j.metadata.name);
+    const node = pods.find((p) => p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master')?.spec?.nodeName ?? 'N/A';
+    rows.push([j.metadata.name, st, 'PYTORCHJOB', duration(j), String(requestedGpus(j)), st === 'RUNNING' ? String(requestedGpus(j)) : 'N/A', node]);
+  }
+  io.out(columns(rows));
+  return 0;
+}
+
+export async function jobLogs(client: KubeClient, ns: string, name: string, f: FlagValues, io: Io): Promise<number> {
+  await findJob(client, ns, name);
+  const pods = await jobPods(client, ns, name);
+  const instance = (f.instance as string) || pods.find((p) => p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master')?.metadata.name || `${name}-master-0`;
+  if (!pods.some((p) => p.metadata.name === instance)) {
+    throw new ArenaError(`can't find the instance ${instance} of the job ${name}, please check the instances with \`arena get ${name}\``);
+  }
+  const q = new URLSearchParams({ container: 'pytorch' });
+  if (f.follow) q.set('follow', 'true');
+  if ((f.tail as number) >= 0) q.set('tailLines', String(f.tail));
+  if (f.since) q.set('sinceSeconds', String(Math.floor(parseGoDuration(f.since as string))));
+  if (f.timestamps) q.set('timestamps', 'true');
+  await client.stream(`${CORE(ns, 'pods')}/${instance}/log?${q}`, (c) => io.out(c));
+  return 0;
+}
+
+export async function deleteJobs(client: KubeClient, ns: string, names: string[], io: Io): Promise<number> {
+  if (names.length === 0) throw new ArenaError('not set job name, please set it: arena delete <name>');
+  let code = 0;
+  for (const name of names) {
+    const gone = await client.remove(`${PYTORCHJOBS(ns)}/${name}`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+    if (!gone) {
+      io.err(`ERRO[0000] Failed to find the job ${name}, please check it with \`arena list | grep ${name}\`\n`);
+      code = 1;
+      continue;
+    }
+    await client.remove(`${CORE(ns, 'configmaps')}/${name}-pytorchjob`);
+    io.out(`pytorchjob.kubeflow.org "${name}" deleted\nconfigmap "${name}-pytorchjob" deleted\n`);
+    io.info(`The training job ${name} has been deleted successfully`);
+  }
+  return code;
+}

@@ -1,0 +1,145 @@
+/**
+ * Starts the whole sandbox in-process: hub + CDN, OSS, release server, Kubernetes API, operator (with the
+ * FT converter and the Triton simulator), and the admin API over all of them. Tests call `startSandbox`
+ * (random ports, isolated state in a temp dir, clean stop); `npm run sandbox` (sandbox/cli.ts) prints its info.
+ */
+import { mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FaultRegistry } from './faults.js';
+import { ScenarioClock } from './clock.js';
+import type { SandboxInfo } from './types.js';
+import { startHub } from './hub/index.js';
+import { startOss } from './oss/index.js';
+import { startReleases } from './releases/index.js';
+import { startKube } from './kube/index.js';
+import { startOperator } from './operator/index.js';
+import { createStartTriton } from './triton/index.js';
+import { demoModelFiles, DEMO_MODEL } from './models/demo.js';
+import { startAdmin } from './admin/index.js';
+import { installArenaStandIn } from './install-arena.js';
+
+export type Piece = 'hub' | 'oss' | 'releases' | 'kube';
+
+export interface SandboxOptions {
+  /** Which pieces to start (default all). The operator starts with 'kube' (it needs 'oss'). */
+  pieces?: Piece[];
+  /** Hub tree page size (small in tests to exercise pagination). */
+  hubPageSize?: number;
+  /** Scenario clock speed (scenario seconds per real second). */
+  speed?: number;
+  /** Seed the demo model repo on the hub (default true). */
+  seedDemo?: boolean;
+  /** Unpack the Arena stand-in into a bin dir (returned as `arenaBinDir`) for tests that run the arena adapter. */
+  installArena?: boolean;
+}
+
+export type Hub = Awaited<ReturnType<typeof startHub>>;
+export type Oss = Awaited<ReturnType<typeof startOss>>;
+export type Releases = Awaited<ReturnType<typeof startReleases>>;
+export type Kube = Awaited<ReturnType<typeof startKube>>;
+export type Operator = ReturnType<typeof startOperator>;
+
+export interface Sandbox {
+  info: SandboxInfo;
+  dir: string;
+  faults: FaultRegistry;
+  clock: ScenarioClock;
+  hub?: Hub;
+  oss?: Oss;
+  releases?: Releases;
+  kube?: Kube;
+  operator?: Operator;
+  /** A directory holding `arena` (the stand-in), when installArena was set. */
+  arenaBinDir?: string;
+  /** Directory of Arena's charts for ARENA_CHART_DIR, when installArena was set. */
+  arenaChartDir?: string;
+  stop(): Promise<void>;
+}
+
+export { DEMO_MODEL };
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const pieces = new Set<Piece>(opts.pieces ?? ['hub', 'oss', 'releases', 'kube']);
+  const dir = await mkdtemp(path.join(tmpdir(), 'arena-ft-sandbox-'));
+  const faults = new FaultRegistry();
+  const clock = new ScenarioClock(opts.speed ?? 50);
+  const stops: (() => Promise<void>)[] = [];
+  const sb: Sandbox = {
+    info: {} as SandboxInfo,
+    dir,
+    faults,
+    clock,
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    if (pieces.has('hub')) {
+      const hub = await startHub({ faults, pageSize: opts.hubPageSize });
+      stops.push(() => hub.stop());
+      sb.hub = hub;
+      if (opts.seedDemo !== false) {
+        hub.declareRepo({ id: DEMO_MODEL.repo, files: demoModelFiles() });
+      }
+      sb.info.hub = { endpoint: hub.endpoint, token: hub.token };
+    }
+    if (pieces.has('oss') || pieces.has('kube')) {
+      const root = path.join(dir, 'oss');
+      await mkdir(root, { recursive: true });
+      const oss = await startOss({ faults, root });
+      stops.push(() => oss.stop());
+      sb.oss = oss;
+      sb.info.oss = {
+        endpoint: oss.endpoint,
+        bucket: oss.bucket,
+        region: oss.region,
+        accessKeyId: oss.accessKeyId,
+        accessKeySecret: oss.accessKeySecret
+      };
+    }
+    if (pieces.has('releases')) {
+      const releasesDir = path.join(dir, 'releases');
+      await mkdir(releasesDir, { recursive: true });
+      const releases = await startReleases({ faults, dir: releasesDir });
+      stops.push(() => releases.stop());
+      sb.releases = releases;
+      sb.info.releases = { endpoint: releases.endpoint };
+    }
+    if (pieces.has('kube')) {
+      const kubeDir = path.join(dir, 'kube');
+      await mkdir(kubeDir, { recursive: true });
+      const kube = await startKube({ faults, clock, dir: kubeDir });
+      stops.push(() => kube.stop());
+      sb.kube = kube;
+      const ossAccess = sb.info.oss;
+      const operator = startOperator({
+        store: kube.store,
+        pods: kube.pods,
+        clock,
+        oss: ossAccess,
+        startTriton: createStartTriton({ oss: ossAccess, clock })
+      });
+      stops.splice(stops.length - 1, 0, () => operator.stop()); // stop controllers before the API server
+      sb.operator = operator;
+      sb.info.kube = {
+        kubeconfig: kube.kubeconfigPath,
+        namespace: kube.namespace,
+        readOnlyKubeconfig: kube.readOnlyKubeconfigPath
+      };
+    }
+    if (opts.installArena) {
+      const installed = await installArenaStandIn(path.join(dir, 'arena'));
+      sb.arenaBinDir = installed.binDir;
+      sb.arenaChartDir = installed.chartDir;
+    }
+    const admin = await startAdmin(sb);
+    stops.push(() => admin.stop());
+    sb.info.admin = { endpoint: admin.endpoint };
+    return sb;
+  } catch (err) {
+    await sb.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The sandbox Kubernetes API server: HTTPS with its own CA, bearer tokens (an admin and a read-only user),
+ * the object store and pod runtime the controllers use (contract.ts), and kubeconfig files for both users.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import selfsigned from 'selfsigned';
+import { stringify as toYaml } from 'yaml';
+import type { ScenarioClock } from '../clock.js';
+import type { FaultRegistry } from '../faults.js';
+import type { ObjectStore, PodRuntime } from './contract.js';
+import { PortForwarder } from './portforward.js';
+import { pytorchJobCrd } from './resources.js';
+import { Runtime } from './runtime.js';
+import { ApiServer, type User } from './server.js';
+import { Store } from './store.js';
+import { Watches } from './watch.js';
+
+export { StatusError } from './contract.js';
+export type { KubeObject, ObjectStore, PodRuntime, ResourceType, WatchEvent } from './contract.js';
+
+export interface KubeOptions {
+  faults: FaultRegistry;
+  clock: ScenarioClock;
+  /** Directory for the kubeconfig files. */
+  dir: string;
+  /** The working namespace (default `default-group`); `default` and `kube-system` exist too. */
+  namespace?: string;
+}
+
+export interface KubeHandle {
+  endpoint: string;
+  kubeconfigPath: string;
+  readOnlyKubeconfigPath: string;
+  namespace: string;
+  /** The admin user's bearer token. */
+  token: string;
+  /** The read-only user's (`ci-readonly`) bearer token. */
+  readOnlyToken: string;
+  /** Base64 of the CA certificate PEM, as in the kubeconfig's `certificate-authority-data`. */
+  caData: string;
+  store: ObjectStore;
+  pods: PodRuntime;
+  /** Every resourceVersion older than now becomes too old to watch from (410 Gone). */
+  compact(): void;
+  /** End all open watch streams. */
+  dropWatches(): void;
+  stop(): Promise<void>;
+}
+
+async function makeCertificates(): Promise<{ ca: string; cert: string; key: string }> {
+  const ca = await selfsigned.generate([{ name: 'commonName', value: 'sandbox-kube-ca' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 30 * 86400_000),
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true }
+    ]
+  });
+  const leaf = await selfsigned.generate([{ name: 'commonName', value: 'kube-apiserver' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 30 * 86400_000),
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+          { type: 2, value: 'kubernetes.default.svc' }
+        ]
+      }
+    ]
+  });
+  return { ca: ca.cert, cert: leaf.cert, key: leaf.private };
+}
+
+function kubeconfig(endpoint: string, caData: string, user: string, token: string, namespace: string): string {
+  return toYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'sandbox', cluster: { server: endpoint, 'certificate-authority-data': caData } }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: `${user}@sandbox`, context: { cluster: 'sandbox', user, namespace } }],
+    'current-context': `${user}@sandbox`,
+    preferences: {}
+  });
+}
+
+export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
+  const namespace = opts.namespace ?? 'default-group';
+  const store = new Store();
+  for (const ns of new Set(['default', 'kube-system', namespace])) {
+    store.create(
+      { group: '', version: 'v1', plural: 'namespaces' },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }
+    );
+  }
+  store.create(
+    { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' },
+    pytorchJobCrd() as never
+  );
+
+  const runtime = new Runtime(store);
+  const watches = new Watches(store, () => Math.max(50, opts.clock.realMs(60)));
+  const forwarder = new PortForwarder();
+  const token = randomBytes(24).toString('hex');
+  const readOnlyToken = randomBytes(24).toString('hex');
+  const users = new Map<string, User>([
+    [token, { name: 'sandbox-admin', readOnly: false }],
+    [readOnlyToken, { name: 'ci-readonly', readOnly: true }]
+  ]);
+  const api = new ApiServer({ store, runtime, watches, forwarder, faults: opts.faults, users });
+
+  const certs = await makeCertificates();
+  const server = https.createServer({ cert: certs.cert, key: certs.key });
+  server.on('request', (req, res) => void api.handle(req, res));
+  server.on('upgrade', (req, socket, head) => void api.upgrade(req, socket, head));
+  server.on('clientError', (_e, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const caData = Buffer.from(certs.ca).toString('base64');
+  const kubeconfigPath = path.join(opts.dir, 'kubeconfig');
+  const readOnlyKubeconfigPath = path.join(opts.dir, 'kubeconfig-readonly');
+  await writeFile(kubeconfigPath, kubeconfig(endpoint, caData, 'sandbox-admin', token, namespace), { mode: 0o600 });
+  await writeFile(readOnlyKubeconfigPath, kubeconfig(endpoint, caData, 'ci-readonly', readOnlyToken, namespace), {
+    mode: 0o600
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint,
+    kubeconfigPath,
+    readOnlyKubeconfigPath,
+    namespace,
+    token,
+    readOnlyToken,
+    caData,
+    store,
+    pods: runtime,
+    compact: () => store.compact(),
+    dropWatches: () => watches.dropAll(),
+    stop: () =>
+      (stopped ??= new Promise<void>((resolve) => {
+        watches.dropAll();
+        forwarder.close();
+        runtime.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }))
+  };
+}

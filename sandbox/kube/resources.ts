@@ -1,0 +1,286 @@
+/**
+ * The resource table: every type the sandbox API server serves. Discovery, OpenAPI, routing, validation,
+ * Table columns and defaults are all driven from here, so adding a kind is one entry.
+ */
+import type { ResourceType } from './contract.js';
+
+export type NameRule = 'subdomain' | 'label' | 'dns1035';
+
+export interface ResourceDef extends ResourceType {
+  kind: string;
+  singular: string;
+  listKind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  /** Subresources served (listed in discovery as `<plural>/<sub>`). */
+  subresources: string[];
+  nameRule: NameRule;
+  /** Top-level fields allowed besides apiVersion/kind/metadata (for fieldValidation=Strict). */
+  fields: string[];
+  categories?: string[];
+}
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function def(
+  d: Omit<ResourceDef, 'listKind' | 'subresources' | 'nameRule' | 'fields'> & Partial<ResourceDef>
+): ResourceDef {
+  return {
+    listKind: `${d.kind}List`,
+    subresources: [],
+    nameRule: 'subdomain',
+    fields: ['spec', 'status'],
+    ...d
+  };
+}
+
+export const RESOURCES: ResourceDef[] = [
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    namespaced: false,
+    shortNames: ['ns'],
+    subresources: ['status'],
+    nameRule: 'label'
+  }),
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    namespaced: true,
+    shortNames: ['po'],
+    subresources: ['status', 'log', 'portforward'],
+    categories: ['all']
+  }),
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'services',
+    singular: 'service',
+    kind: 'Service',
+    namespaced: true,
+    shortNames: ['svc'],
+    subresources: ['status'],
+    nameRule: 'dns1035',
+    categories: ['all']
+  }),
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'configmaps',
+    singular: 'configmap',
+    kind: 'ConfigMap',
+    namespaced: true,
+    shortNames: ['cm'],
+    fields: ['data', 'binaryData', 'immutable']
+  }),
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'secrets',
+    singular: 'secret',
+    kind: 'Secret',
+    namespaced: true,
+    fields: ['data', 'stringData', 'type', 'immutable']
+  }),
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'events',
+    singular: 'event',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+    fields: [
+      'involvedObject',
+      'reason',
+      'message',
+      'source',
+      'firstTimestamp',
+      'lastTimestamp',
+      'count',
+      'type',
+      'eventTime',
+      'series',
+      'action',
+      'related',
+      'reportingComponent',
+      'reportingInstance'
+    ]
+  }),
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'persistentvolumes',
+    singular: 'persistentvolume',
+    kind: 'PersistentVolume',
+    namespaced: false,
+    shortNames: ['pv'],
+    subresources: ['status']
+  }),
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'persistentvolumeclaims',
+    singular: 'persistentvolumeclaim',
+    kind: 'PersistentVolumeClaim',
+    namespaced: true,
+    shortNames: ['pvc'],
+    subresources: ['status']
+  }),
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'nodes',
+    singular: 'node',
+    kind: 'Node',
+    namespaced: false,
+    shortNames: ['no'],
+    subresources: ['status']
+  }),
+  def({
+    group: 'apps',
+    version: 'v1',
+    plural: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    namespaced: true,
+    shortNames: ['deploy'],
+    subresources: ['status'],
+    categories: ['all']
+  }),
+  def({
+    group: 'apps',
+    version: 'v1',
+    plural: 'replicasets',
+    singular: 'replicaset',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    shortNames: ['rs'],
+    subresources: ['status'],
+    categories: ['all']
+  }),
+  def({
+    group: 'kubeflow.org',
+    version: 'v1',
+    plural: 'pytorchjobs',
+    singular: 'pytorchjob',
+    kind: 'PyTorchJob',
+    namespaced: true,
+    shortNames: [],
+    subresources: ['status'],
+    categories: ['all', 'kubeflow']
+  }),
+  def({
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    plural: 'customresourcedefinitions',
+    singular: 'customresourcedefinition',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    subresources: ['status']
+  })
+];
+
+export function resKey(r: ResourceType): string {
+  return `${r.group}/${r.version}/${r.plural}`;
+}
+
+const BY_KEY = new Map(RESOURCES.map((r) => [resKey(r), r]));
+
+export function findResource(r: ResourceType): ResourceDef | undefined {
+  return BY_KEY.get(resKey(r));
+}
+
+export function findByKind(apiVersion: string, kind: string): ResourceDef | undefined {
+  return RESOURCES.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind);
+}
+
+export function apiVersionOf(r: ResourceType): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** `pods` or `pytorchjobs.kubeflow.org`, as the real server names a resource in messages. */
+export function qualifiedName(r: ResourceType): string {
+  return r.group ? `${r.plural}.${r.group}` : r.plural;
+}
+
+export function groupVersions(): { group: string; version: string }[] {
+  const seen = new Map<string, { group: string; version: string }>();
+  for (const r of RESOURCES) seen.set(`${r.group}/${r.version}`, { group: r.group, version: r.version });
+  return [...seen.values()];
+}
+
+/** The APIResourceList entries for one group/version. */
+export function apiResources(group: string, version: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const r of RESOURCES.filter((x) => x.group === group && x.version === version)) {
+    out.push({
+      name: r.plural,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: VERBS,
+      ...(r.shortNames?.length ? { shortNames: r.shortNames } : {}),
+      ...(r.categories ? { categories: r.categories } : {}),
+      storageVersionHash: Buffer.from(resKey(r)).toString('base64').slice(0, 11)
+    });
+    for (const sub of r.subresources) {
+      const verbs = sub === 'log' ? ['get'] : sub === 'portforward' ? ['create', 'get'] : ['get', 'patch', 'update'];
+      out.push({
+        name: `${r.plural}/${sub}`,
+        singularName: '',
+        namespaced: r.namespaced,
+        kind: sub === 'log' || sub === 'portforward' ? (sub === 'log' ? 'Pod' : 'PodPortForwardOptions') : r.kind,
+        verbs
+      });
+    }
+  }
+  return out;
+}
+
+/** The CRD object the sandbox serves for PyTorchJob (as the training operator's install would create it). */
+export function pytorchJobCrd(): Record<string, unknown> {
+  const schema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'pytorchjobs.kubeflow.org', annotations: { 'controller-gen.kubebuilder.io/version': 'v0.6.0' } },
+    spec: {
+      group: 'kubeflow.org',
+      names: { kind: 'PyTorchJob', listKind: 'PyTorchJobList', plural: 'pytorchjobs', singular: 'pytorchjob' },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { jsonPath: '.status.conditions[-1:].type', name: 'State', type: 'string' },
+            { jsonPath: '.metadata.creationTimestamp', name: 'Age', type: 'date' }
+          ],
+          schema: { openAPIV3Schema: schema }
+        }
+      ]
+    },
+    status: {
+      acceptedNames: { kind: 'PyTorchJob', listKind: 'PyTorchJobList', plural: 'pytorchjobs', singular: 'pytorchjob' },
+      storedVersions: ['v1'],
+      conditions: [
+        {
+          type: 'Established',
+          status: 'True',
+          reason: 'InitialNamesAccepted',
+          message: 'the initial names have been accepted'
+        }
+      ]
+    }
+  };
+}

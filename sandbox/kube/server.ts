@@ -1,0 +1,584 @@
+/**
+ * The HTTP layer: authentication and a two-user authorizer, fault injection, routing of
+ * `/api/v1/...` and `/apis/<g>/<v>/...` onto the resource table, and the verbs (list/watch, get, create,
+ * update, patch in four flavours, delete, deletecollection) with dryRun and fieldValidation.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject } from './contract.js';
+import type { FaultRegistry } from '../faults.js';
+import type { FaultAction, RecordedRequest } from '../types.js';
+import { discovery, openapiV3 } from './discovery.js';
+import { sendError, sendJson } from './http.js';
+import { handleLog } from './logs.js';
+import { jsonPatch, mergePatch, strategicMergePatch, clone } from './patch.js';
+import type { PortForwarder } from './portforward.js';
+import { apiVersionOf, RESOURCES, type ResourceDef } from './resources.js';
+import type { Runtime } from './runtime.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { ApiError, badRequest, forbidden, notFound, reasonForCode, statusBody } from './status.js';
+import type { Store } from './store.js';
+import { toTable, wantsTable } from './table.js';
+import { checkUnknownFields, type FieldValidation } from './validate.js';
+import type { Watches } from './watch.js';
+
+export interface User {
+  name: string;
+  readOnly: boolean;
+}
+
+export interface ServerDeps {
+  store: Store;
+  runtime: Runtime;
+  watches: Watches;
+  forwarder: PortForwarder;
+  faults: FaultRegistry;
+  users: Map<string, User>;
+}
+
+interface Route {
+  def: ResourceDef;
+  namespace?: string;
+  name?: string;
+  sub?: string;
+}
+
+const NOT_FOUND = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+const MAX_BODY = 16 * 1024 * 1024;
+
+/** Maps a path onto the resource table, or undefined when it is not a resource path. */
+export function route(path: string): Route | undefined {
+  const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs.length >= 3) [group, version, rest] = ['', segs[1], segs.slice(2)];
+  else if (segs[0] === 'apis' && segs.length >= 4) [group, version, rest] = [segs[1], segs[2], segs.slice(3)];
+  else return undefined;
+  const find = (plural: string) =>
+    RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
+  let namespace: string | undefined;
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize') && !group)
+  ) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const def = find(rest[0]);
+  if (!def || rest.length > 3) throw NOT_FOUND();
+  if (namespace !== undefined && !def.namespaced) throw NOT_FOUND();
+  const name = rest[1];
+  const sub = rest[2];
+  if (!def.namespaced || namespace !== undefined || name === undefined) {
+    if (def.namespaced && namespace === undefined && name !== undefined) throw NOT_FOUND();
+  }
+  if (sub && !def.subresources.includes(sub) && !(def.plural === 'namespaces' && sub === 'finalize')) throw NOT_FOUND();
+  return { def, namespace, name, sub };
+}
+
+function verbOf(method: string, r: Route, watch: boolean): string {
+  if (r.sub === 'portforward') return 'create';
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return r.name ? 'get' : watch ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return r.name ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+export function authenticate(req: IncomingMessage, users: Map<string, User>): User | undefined {
+  const m = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
+  return m ? users.get(m[1].trim()) : undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) reject(new ApiError(413, 'BadRequest', 'Request entity too large: limit is 3145728'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(buf: Buffer, contentType: string): unknown {
+  const text = buf.toString('utf8');
+  if (!text.trim())
+    throw badRequest(
+      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf'
+    );
+  try {
+    if (/yaml/.test(contentType)) return parseYaml(text);
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`error decoding request body: ${(e as Error).message}`);
+  }
+}
+
+function managerOf(req: IncomingMessage, q: URLSearchParams): string {
+  const fm = q.get('fieldManager');
+  if (fm) {
+    if (fm.length > 128) throw badRequest(`fieldManager: Too long: may not be more than 128 bytes`);
+    return fm;
+  }
+  const ua = String(req.headers['user-agent'] ?? '');
+  return ua ? ua.split('/')[0] : 'unknown';
+}
+
+function dryRunOf(q: URLSearchParams): boolean {
+  const d = q.getAll('dryRun');
+  if (!d.length) return false;
+  if (d.some((x) => x !== 'All')) throw badRequest(`Invalid value: ${JSON.stringify(d)}: supported values: "All"`);
+  return true;
+}
+
+function validationOf(q: URLSearchParams): FieldValidation {
+  const v = q.get('fieldValidation') ?? 'Warn';
+  if (v !== 'Strict' && v !== 'Warn' && v !== 'Ignore') throw badRequest(`fieldValidation parameter unsupported: ${v}`);
+  return v;
+}
+
+/** Wraps the response so a 'reset' or 'corrupt' fault cuts or flips the body at a byte offset. */
+function applyStreamFault(res: ServerResponse, action: FaultAction): void {
+  if (action.kind !== 'reset' && action.kind !== 'corrupt') return;
+  let sent = 0;
+  const write = res.write.bind(res) as (c: Buffer) => boolean;
+  const end = res.end.bind(res) as (c?: Buffer) => ServerResponse;
+  const toBuf = (c: unknown) =>
+    c === undefined || typeof c === 'function' ? Buffer.alloc(0) : Buffer.isBuffer(c) ? c : Buffer.from(String(c));
+  const filter = (chunk: Buffer): Buffer | 'cut' => {
+    if (action.kind === 'reset') {
+      if (sent + chunk.length >= action.afterBytes) return 'cut';
+    } else if (action.atByte >= sent && action.atByte < sent + chunk.length) {
+      chunk = Buffer.from(chunk);
+      chunk[action.atByte - sent] ^= 0xff;
+    }
+    sent += chunk.length;
+    return chunk;
+  };
+  const cut = (chunk: Buffer) => {
+    const keep = chunk.subarray(0, Math.max(0, (action as { afterBytes: number }).afterBytes - sent));
+    if (keep.length) write(keep);
+    sent += keep.length;
+    setImmediate(() => res.socket?.destroy());
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (res as any).write = (c: unknown) => {
+    const f = filter(toBuf(c));
+    if (f === 'cut') {
+      cut(toBuf(c));
+      return true;
+    }
+    return write(f);
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (res as any).end = (c?: unknown) => {
+    const b = toBuf(c);
+    const f = filter(b);
+    if (f === 'cut') {
+      if (!res.headersSent) res.flushHeaders();
+      cut(b);
+      return res;
+    }
+    return end(f);
+  };
+}
+
+export class ApiServer {
+  constructor(private readonly d: ServerDeps) {}
+
+  private record(req: IncomingMessage): RecordedRequest {
+    return this.d.faults.record({
+      service: 'kube',
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: { ...req.headers },
+      at: Date.now()
+    });
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rec = this.record(req);
+    res.on('finish', () => (rec.status = res.statusCode));
+    try {
+      const fault = this.d.faults.take('kube', req.method ?? 'GET', req.url ?? '/');
+      if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+      if (fault?.kind === 'status') {
+        const reason = reasonForCode(fault.status);
+        const details = fault.retryAfterSeconds ? { retryAfterSeconds: fault.retryAfterSeconds } : undefined;
+        sendJson(
+          res,
+          fault.status,
+          statusBody(fault.status, reason, fault.message ?? `injected fault (${reason})`, details),
+          fault.retryAfterSeconds ? { 'Retry-After': String(fault.retryAfterSeconds) } : {}
+        );
+        return;
+      }
+      if (fault) applyStreamFault(res, fault);
+      await this.dispatch(req, res);
+    } catch (e) {
+      sendError(res, e);
+    }
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://sandbox');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const q = url.searchParams;
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+      return;
+    }
+    const user = authenticate(req, this.d.users);
+    if (!user) {
+      sendJson(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
+    if (req.method === 'GET') {
+      const doc = discovery(path) ?? openapiV3(path);
+      if (doc) {
+        sendJson(res, 200, doc);
+        return;
+      }
+    }
+    const r = route(path);
+    if (!r) throw NOT_FOUND();
+    const watch = q.get('watch') === 'true' || q.get('watch') === '1';
+    const verb = verbOf(req.method ?? 'GET', r, watch);
+    if (user.readOnly && !['get', 'list', 'watch'].includes(verb)) {
+      throw forbidden(user.name, verb, r.def, r.sub, r.name, r.def.namespaced ? r.namespace : undefined);
+    }
+    if (r.sub === 'log' && req.method === 'GET') {
+      handleLog(req, res, this.d.store, this.d.runtime, r.namespace!, r.name!, q);
+      return;
+    }
+    if (r.sub === 'portforward') throw badRequest('Upgrade request required');
+    switch (verb) {
+      case 'list':
+      case 'watch':
+        return this.list(req, res, r, q, watch);
+      case 'get':
+        return this.get(req, res, r);
+      case 'create':
+        return this.create(req, res, r, q);
+      case 'update':
+        return this.update(req, res, r, q);
+      case 'patch':
+        return this.patch(req, res, r, q);
+      case 'delete':
+        return this.remove(req, res, r, q);
+      case 'deletecollection':
+        return this.removeCollection(req, res, r, q);
+      default:
+        throw new ApiError(405, 'BadRequest', `the server does not allow this method on the requested resource`);
+    }
+  }
+
+  private list(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams, watch: boolean): void {
+    const byLabel = parseLabelSelector(q.get('labelSelector') ?? undefined);
+    const byField = parseFieldSelector(r.def, q.get('fieldSelector') ?? undefined);
+    const table = wantsTable(req.headers.accept);
+    if (watch) {
+      this.d.watches.serve(req, res, {
+        def: r.def,
+        namespace: r.namespace,
+        matches: (o) => byLabel(o) && byField(o),
+        resourceVersion: q.get('resourceVersion') ?? undefined,
+        timeoutSeconds: q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
+        bookmarks: q.get('allowWatchBookmarks') === 'true',
+        table
+      });
+      return;
+    }
+    const { items, resourceVersion } = this.d.store.list(r.def, r.namespace, {
+      labelSelector: q.get('labelSelector') ?? undefined,
+      fieldSelector: q.get('fieldSelector') ?? undefined
+    });
+    let start = 0;
+    const cont = q.get('continue');
+    if (cont) {
+      const m = /^(\d+):(\d+)$/.exec(Buffer.from(cont, 'base64').toString());
+      if (!m) throw badRequest('continue key is not valid: illegal base64 data');
+      start = Number(m[2]);
+    }
+    const limit = Number(q.get('limit') ?? 0);
+    const page = limit > 0 ? items.slice(start, start + limit) : items.slice(start);
+    const more = limit > 0 && start + limit < items.length;
+    const meta: Record<string, unknown> = { resourceVersion };
+    if (more) {
+      meta.continue = Buffer.from(`${resourceVersion}:${start + limit}`).toString('base64');
+      meta.remainingItemCount = items.length - start - limit;
+    }
+    if (table) sendJson(res, 200, toTable(r.def, page, meta));
+    else sendJson(res, 200, { kind: r.def.listKind, apiVersion: apiVersionOf(r.def), metadata: meta, items: page });
+  }
+
+  private get(req: IncomingMessage, res: ServerResponse, r: Route): void {
+    const o = this.d.store.get(r.def, r.namespace, r.name!);
+    if (!o) throw notFound(r.def, r.name!);
+    if (wantsTable(req.headers.accept))
+      sendJson(res, 200, toTable(r.def, [o], { resourceVersion: o.metadata.resourceVersion }));
+    else sendJson(res, 200, o);
+  }
+
+  private async body(req: IncomingMessage): Promise<unknown> {
+    const ct = String(req.headers['content-type'] ?? 'application/json');
+    if (/protobuf|cbor/.test(ct))
+      throw new ApiError(
+        415,
+        'BadRequest',
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`
+      );
+    return parseBody(await readBody(req), ct);
+  }
+
+  /** The object from a request body, checked against the URL (kind, namespace, name). */
+  private checkBody(
+    r: Route,
+    body: unknown,
+    q: URLSearchParams,
+    apply = false
+  ): { obj: KubeObject; warnings: string[] } {
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+    const obj = body as KubeObject;
+    // Typed endpoints default a missing kind/apiVersion from the URL; apply requires both.
+    if (!obj.kind && apply) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body).slice(0, 200)}'`);
+    obj.kind = obj.kind ?? r.def.kind;
+    if (obj.kind !== r.def.kind || (obj.apiVersion && obj.apiVersion !== apiVersionOf(r.def))) {
+      throw badRequest(
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(r.def)})`
+      );
+    }
+    obj.apiVersion = apiVersionOf(r.def);
+    obj.metadata = (obj.metadata ?? {}) as KubeObject['metadata'];
+    if (r.def.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== r.namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = r.namespace;
+    }
+    if (r.name !== undefined && obj.metadata.name && obj.metadata.name !== r.name) {
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${r.name})`);
+    }
+    if (r.name !== undefined) obj.metadata.name = r.name;
+    const warnings = r.sub ? [] : checkUnknownFields(r.def, obj, validationOf(q), apply);
+    return { obj, warnings };
+  }
+
+  private respond(res: ServerResponse, code: number, obj: unknown, warnings: string[]): void {
+    const headers: Record<string, string> = {};
+    if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+    sendJson(res, code, obj, headers);
+  }
+
+  private async create(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
+    if (r.name)
+      throw new ApiError(405, 'BadRequest', 'the server does not allow this method on the requested resource');
+    const { obj, warnings } = this.checkBody(r, await this.body(req), q);
+    const created = this.d.store.createWith(r.def, obj, { manager: managerOf(req, q), dryRun: dryRunOf(q) });
+    this.respond(res, 201, created, warnings);
+  }
+
+  private async update(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
+    const { obj, warnings } = this.checkBody(r, await this.body(req), q);
+    const sub = r.sub === 'status' ? 'status' : undefined;
+    const updated = this.d.store.updateWith(r.def, obj, {
+      manager: managerOf(req, q),
+      dryRun: dryRunOf(q),
+      subresource: sub
+    });
+    this.respond(res, 200, updated, warnings);
+  }
+
+  private async patch(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
+    const ct = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
+    const dryRun = dryRunOf(q);
+    const sub = r.sub === 'status' ? 'status' : undefined;
+    if (ct === 'application/apply-patch+yaml' || ct === 'application/apply-patch+cbor') {
+      if (!q.get('fieldManager'))
+        throw badRequest('PATCH /apply requires fieldManager: fieldManager is required for apply requests');
+      const { obj, warnings } = this.checkBody(r, await this.body(req), q, true);
+      const force = q.get('force') === 'true';
+      const out = this.d.store.apply(r.def, r.namespace, r.name!, obj, {
+        manager: managerOf(req, q),
+        force,
+        dryRun,
+        subresource: sub
+      });
+      this.respond(res, out.created ? 201 : 200, out.object, warnings);
+      return;
+    }
+    const patch = parseBody(await readBody(req), 'application/json');
+    const cur = this.d.store.get(r.def, r.namespace, r.name!);
+    if (!cur) throw notFound(r.def, r.name!);
+    let next: unknown;
+    if (ct === 'application/json-patch+json') next = jsonPatch(cur, patch);
+    else if (ct === 'application/merge-patch+json') next = mergePatch(cur, patch);
+    else if (ct === 'application/strategic-merge-patch+json') {
+      if (!r.def.group || r.def.group === 'apps') next = strategicMergePatch(cur, patch);
+      else
+        throw new ApiError(
+          415,
+          'BadRequest',
+          'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
+        );
+    } else {
+      throw new ApiError(
+        415,
+        'BadRequest',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`
+      );
+    }
+    const { obj, warnings } = this.checkBody(r, clone(next), q);
+    const updated = this.d.store.updateWith(r.def, obj, { manager: managerOf(req, q), dryRun, subresource: sub });
+    this.respond(res, 200, updated, warnings);
+  }
+
+  private async remove(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
+    const raw = (await readBody(req)).toString('utf8').trim();
+    let opts: { dryRun?: string[]; preconditions?: { uid?: string } } = {};
+    if (raw) {
+      try {
+        opts = JSON.parse(raw);
+      } catch {
+        throw badRequest('error decoding DeleteOptions');
+      }
+    }
+    const dryRun = dryRunOf(q) || (opts.dryRun ?? []).includes('All');
+    const gone = this.d.store.deleteWith(r.def, r.namespace, r.name!, {
+      dryRun,
+      preconditionUid: opts.preconditions?.uid
+    });
+    if (r.def.plural === 'pods') sendJson(res, 200, gone);
+    else {
+      sendJson(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: {
+          name: r.name,
+          ...(r.def.group ? { group: r.def.group } : {}),
+          kind: r.def.plural,
+          uid: gone.metadata.uid
+        }
+      });
+    }
+  }
+
+  private async removeCollection(
+    req: IncomingMessage,
+    res: ServerResponse,
+    r: Route,
+    q: URLSearchParams
+  ): Promise<void> {
+    await readBody(req);
+    const dryRun = dryRunOf(q);
+    const { items } = this.d.store.list(r.def, r.namespace, {
+      labelSelector: q.get('labelSelector') ?? undefined,
+      fieldSelector: q.get('fieldSelector') ?? undefined
+    });
+    for (const o of items) {
+      if (this.d.store.get(r.def, o.metadata.namespace, o.metadata.name))
+        this.d.store.deleteWith(r.def, o.metadata.namespace, o.metadata.name, { dryRun });
+    }
+    sendJson(res, 200, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { ...(r.def.group ? { group: r.def.group } : {}), kind: r.def.plural }
+    });
+  }
+
+  /** `Upgrade` requests: only pods/portforward accepts them. */
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const rec = this.record(req);
+    socket.on('error', () => socket.destroy());
+    const refuse = (code: number, body: unknown) => {
+      rec.status = code;
+      const text = JSON.stringify(body);
+      socket.end(
+        `HTTP/1.1 ${code} ${httpText(code)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
+      );
+    };
+    try {
+      const fault = this.d.faults.take('kube', req.method ?? 'GET', req.url ?? '/');
+      if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+      if (fault?.kind === 'status') {
+        refuse(fault.status, statusBody(fault.status, reasonForCode(fault.status), fault.message ?? 'injected fault'));
+        return;
+      }
+      if (fault?.kind === 'reset') {
+        socket.destroy();
+        return;
+      }
+      const url = new URL(req.url ?? '/', 'https://sandbox');
+      const user = authenticate(req, this.d.users);
+      if (!user) {
+        refuse(401, statusBody(401, 'Unauthorized', 'Unauthorized'));
+        return;
+      }
+      const r = route(url.pathname);
+      if (!r || r.def.plural !== 'pods' || r.sub !== 'portforward' || !r.name) throw NOT_FOUND();
+      if (user.readOnly) throw forbidden(user.name, 'create', r.def, r.sub, r.name, r.namespace);
+      const pod = this.d.store.get(r.def, r.namespace, r.name);
+      if (!pod) throw notFound(r.def, r.name);
+      if (!pod.spec?.nodeName && pod.status?.phase !== 'Running')
+        throw badRequest(`pod ${r.name} does not have a host assigned`);
+      if (pod.status?.phase !== 'Running') {
+        throw badRequest(`unable to upgrade connection: pod not running ("${String(pod.status?.phase ?? 'Unknown')}")`);
+      }
+      rec.status = 101;
+      const ns = r.namespace!;
+      const name = r.name;
+      this.d.forwarder.handle(
+        req,
+        socket,
+        head,
+        { podUid: String(pod.metadata.uid), resolve: (port) => this.d.runtime.localPort(ns, name, port) },
+        url.searchParams
+      );
+    } catch (e) {
+      const st =
+        e instanceof ApiError
+          ? statusBody(e.code, e.reason, e.message, e.details)
+          : statusBody(500, 'InternalError', String(e));
+      refuse(Number(st.code), st);
+    }
+  }
+}
+
+function httpText(code: number): string {
+  return (
+    (
+      {
+        400: 'Bad Request',
+        401: 'Unauthorized',
+        403: 'Forbidden',
+        404: 'Not Found',
+        500: 'Internal Server Error',
+        503: 'Service Unavailable'
+      } as Record<number, string>
+    )[code] ?? 'Error'
+  );
+}

@@ -1,0 +1,181 @@
+/**
+ * Admission the sandbox does on every write: name rules, label values, unknown fields, per-kind defaults and
+ * the Secret `stringData` fold. Messages follow the real validators' wording.
+ */
+import { randomBytes } from 'node:crypto';
+import type { KubeObject } from './contract.js';
+import type { ResourceDef } from './resources.js';
+import { apiVersionOf } from './resources.js';
+import { ApiError, badRequest, invalid } from './status.js';
+
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+const NAME_MSG = {
+  subdomain: `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+  label: `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+  dns1035: `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`
+};
+
+const META_FIELDS = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+  'selfLink'
+]);
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** Unknown top-level (and metadata) fields: Strict → 400, otherwise dropped with a warning text returned. */
+export function checkUnknownFields(def: ResourceDef, obj: KubeObject, mode: FieldValidation, apply = false): string[] {
+  const unknown: string[] = [];
+  for (const k of Object.keys(obj)) {
+    if (k === 'apiVersion' || k === 'kind' || k === 'metadata' || def.fields.includes(k)) continue;
+    unknown.push(k);
+  }
+  for (const k of Object.keys(obj.metadata ?? {})) if (!META_FIELDS.has(k)) unknown.push(`metadata.${k}`);
+  if (!unknown.length) return [];
+  if (mode === 'Strict') {
+    if (apply) {
+      throw badRequest(
+        `failed to create typed patch object (${def.group}/${def.version}, Kind=${def.kind}): ${unknown.map((f) => `.${f}: field not declared in schema`).join(', ')}`
+      );
+    }
+    const list = unknown.map((f) => `unknown field "${f}"`).join(', ');
+    throw badRequest(
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${list}`
+    );
+  }
+  for (const f of unknown) {
+    if (f.startsWith('metadata.')) delete (obj.metadata as Record<string, unknown>)[f.slice(9)];
+    else delete obj[f];
+  }
+  return mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
+}
+
+/** Fills generateName, checks apiVersion/kind, name and label syntax. Throws 422 Invalid like the real validators. */
+export function validateObject(def: ResourceDef, obj: KubeObject): void {
+  if (!obj || typeof obj !== 'object' || !obj.metadata || typeof obj.metadata !== 'object') {
+    throw badRequest(`Object 'metadata' is missing or invalid`);
+  }
+  const meta = obj.metadata;
+  if (!meta.name && typeof meta.generateName === 'string' && meta.generateName) {
+    meta.name = meta.generateName + randomBytes(4).toString('hex').slice(0, 5);
+  }
+  const name = String(meta.name ?? '');
+  if (obj.apiVersion !== apiVersionOf(def) || obj.kind !== def.kind) {
+    throw badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(def)}) or kind (${obj.kind} vs ${def.kind})`
+    );
+  }
+  const causes: { field: string; message: string; reason?: string }[] = [];
+  if (!name) {
+    causes.push({
+      field: 'metadata.name',
+      message: 'Required value: name or generateName is required',
+      reason: 'FieldValueRequired'
+    });
+  } else {
+    const max = def.nameRule === 'subdomain' ? 253 : 63;
+    const re = def.nameRule === 'subdomain' ? SUBDOMAIN : def.nameRule === 'label' ? LABEL : DNS1035;
+    if (name.length > max)
+      causes.push({
+        field: 'metadata.name',
+        message: `Invalid value: "${name}": must be no more than ${max} characters`
+      });
+    if (!re.test(name))
+      causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${NAME_MSG[def.nameRule]}` });
+  }
+  for (const [k, v] of Object.entries(meta.labels ?? {})) {
+    if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) {
+      causes.push({
+        field: 'metadata.labels',
+        message: `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`
+      });
+    }
+    if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(k)) {
+      causes.push({
+        field: 'metadata.labels',
+        message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.'`
+      });
+    }
+  }
+  if (def.plural === 'pods' && !Array.isArray(obj.spec?.containers)) {
+    causes.push({ field: 'spec.containers', message: 'Required value', reason: 'FieldValueRequired' });
+  }
+  if (causes.length) throw invalid(def, def.kind, name, causes);
+}
+
+let nextIp = 10;
+
+/** Defaults the real API server (or its admission) fills on create. */
+export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
+  switch (def.plural) {
+    case 'namespaces':
+      obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
+      obj.spec = { finalizers: ['kubernetes'], ...obj.spec };
+      obj.status = { phase: 'Active', ...obj.status };
+      break;
+    case 'pods':
+      obj.spec = { restartPolicy: 'Always', ...obj.spec };
+      obj.status =
+        obj.status && Object.keys(obj.status).length ? obj.status : { phase: 'Pending', qosClass: 'BestEffort' };
+      break;
+    case 'services':
+      obj.spec = { type: 'ClusterIP', sessionAffinity: 'None', ...obj.spec };
+      if (!obj.spec.clusterIP) {
+        obj.spec.clusterIP = `10.96.${Math.floor(nextIp / 250)}.${(nextIp % 250) + 1}`;
+        nextIp++;
+      }
+      if (obj.spec.clusterIP !== 'None') obj.spec.clusterIPs = [obj.spec.clusterIP];
+      obj.status = obj.status ?? { loadBalancer: {} };
+      break;
+    case 'persistentvolumeclaims':
+      obj.status = obj.status ?? { phase: 'Pending' };
+      break;
+    case 'persistentvolumes':
+      obj.status = obj.status ?? { phase: 'Available' };
+      break;
+    case 'deployments':
+      obj.spec = { replicas: 1, ...obj.spec };
+      obj.status = obj.status ?? {};
+      break;
+    default:
+      break;
+  }
+}
+
+/** Secret `data` must be base64; `stringData` is folded into `data` (write-only, never stored). */
+export function normalizeSecret(def: ResourceDef, obj: KubeObject): void {
+  if (def.plural !== 'secrets') return;
+  obj.type = obj.type ?? 'Opaque';
+  const data: Record<string, string> = { ...((obj.data as Record<string, string>) ?? {}) };
+  for (const [k, v] of Object.entries(data)) {
+    if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0`,
+        {}
+      );
+    }
+    data[k] = v;
+  }
+  for (const [k, v] of Object.entries((obj.stringData as Record<string, string>) ?? {}))
+    data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  delete obj.stringData;
+  obj.data = data;
+}

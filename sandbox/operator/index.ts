@@ -1,0 +1,196 @@
+/**
+ * The sandbox's cluster side: controllers that watch the object store and act like ACK with the Kubeflow
+ * training operator and the OSS CSI plugin (PV/PVC binding, PyTorchJobs, Deployments, scheduling, a
+ * kubelet that runs the FT converter simulation and the Triton simulator). See README.md in this folder.
+ */
+import type { KubeObject, WatchEvent } from '../kube/contract.js';
+import { DEPLOYMENTS, NODES, PODS, PVCS, PVS, PYTORCHJOBS, REPLICASETS, SECRETS, objKey, sameRes } from './common.js';
+import type { OperatorContext } from './context.js';
+import { DeploymentController } from './deployment.js';
+import { PodWorker } from './kubelet.js';
+import { OssClients } from './oss-fs.js';
+import { PyTorchJobController } from './pytorchjob.js';
+import { ScenarioBook, type Scenario } from './scenarios.js';
+import { DEFAULT_NODES, Scheduler } from './scheduler.js';
+import { DEFAULT_IMAGE_ALLOWLIST, type OperatorHandle, type OperatorOptions } from './types.js';
+import { VolumeBinder } from './volumes.js';
+
+export type { Scenario } from './scenarios.js';
+export type { OperatorHandle, OperatorOptions, StartTriton } from './types.js';
+export { DEFAULT_IMAGE_ALLOWLIST } from './types.js';
+
+type Work = { kind: 'job' | 'deploy'; ns: string; name: string } | { kind: 'volumes' };
+
+export function startOperator(opts: OperatorOptions): OperatorHandle {
+  const { store } = opts;
+  const scheduler = new Scheduler(opts.nodes ?? DEFAULT_NODES);
+  const scenarios = new ScenarioBook();
+  const workers = new Map<string, { uid: string; worker: PodWorker }>();
+  const allow = opts.imageAllowlist ?? DEFAULT_IMAGE_ALLOWLIST;
+  let stopped = false;
+
+  // Store events arrive synchronously inside our own writes: controllers run from a de-duplicated queue.
+  const queue = new Map<string, Work>();
+  let scheduled = false;
+  let idle: Promise<void> = Promise.resolve();
+  const enqueue = (w: Work) => {
+    if (stopped) return;
+    queue.set(w.kind === 'volumes' ? 'volumes' : `${w.kind}|${w.ns}/${w.name}`, w);
+    if (scheduled) return;
+    scheduled = true;
+    idle = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        scheduled = false;
+        drain();
+        resolve();
+      })
+    );
+  };
+  const drain = () => {
+    for (let rounds = 0; queue.size && rounds < 1000 && !stopped; rounds++) {
+      const [k, w] = queue.entries().next().value as [string, Work];
+      queue.delete(k);
+      try {
+        if (w.kind === 'volumes') binder.reconcile();
+        else if (w.kind === 'job') jobs.reconcile(w.ns, w.name);
+        else deployments.reconcile(w.ns, w.name);
+      } catch (err) {
+        ctx.reportError(k, err);
+      }
+    }
+  };
+
+  const ctx: OperatorContext = {
+    store,
+    pods: opts.pods,
+    clock: opts.clock,
+    scheduler,
+    scenarios,
+    oss: new OssClients(opts.oss),
+    startTriton: opts.startTriton,
+    imageCache: new Set(),
+    imageAllowed: (image) => allow.some((re) => re.test(image)),
+    ownerName: (pod) => pod.metadata.labels?.['training.kubeflow.org/job-name'] ?? deployments.deploymentOf(pod) ?? pod.metadata.name,
+    jobAttempt: (pod) => {
+      const job = pod.metadata.labels?.['training.kubeflow.org/job-name'];
+      return job ? jobs.attempt(pod.metadata.namespace ?? 'default', job, pod.metadata.name) : 0;
+    },
+    pokeAll: () => {
+      for (const { worker } of workers.values()) worker.poke();
+    },
+    podFinished: (pod) => ownerChanged(pod),
+    reportError: (where, err) => {
+      if (!stopped) console.error(`[sandbox operator] ${where}:`, err);
+    }
+  };
+  const binder = new VolumeBinder(store);
+  const jobs = new PyTorchJobController(ctx);
+  const deployments = new DeploymentController(ctx, (ns, name) => enqueue({ kind: 'deploy', ns, name }));
+
+  function ownerChanged(pod: KubeObject): void {
+    const ns = pod.metadata.namespace ?? 'default';
+    const job = pod.metadata.labels?.['training.kubeflow.org/job-name'];
+    if (job) enqueue({ kind: 'job', ns, name: job });
+    const dep = deployments.deploymentOf(pod);
+    if (dep) enqueue({ kind: 'deploy', ns, name: dep });
+  }
+
+  function onPod(type: WatchEvent['type'], pod: KubeObject): void {
+    const key = objKey(pod);
+    const cur = workers.get(key);
+    if (type === 'DELETED') {
+      if (cur && cur.uid === pod.metadata.uid) {
+        workers.delete(key);
+        void cur.worker.stop();
+      }
+      ownerChanged(pod);
+      return;
+    }
+    if (cur && cur.uid !== pod.metadata.uid) {
+      workers.delete(key);
+      void cur.worker.stop();
+    }
+    if (!workers.has(key) && type === 'ADDED' && !['Succeeded', 'Failed'].includes(pod.status?.phase)) {
+      workers.set(key, { uid: pod.metadata.uid!, worker: new PodWorker(ctx, pod) });
+    }
+    ownerChanged(pod);
+  }
+
+  function onEvent(ev: WatchEvent): void {
+    if (stopped) return;
+    const o = ev.object;
+    const ns = o.metadata.namespace ?? 'default';
+    const r = ev.resource;
+    if (sameRes(r, PODS)) onPod(ev.type, o);
+    else if (sameRes(r, PYTORCHJOBS)) {
+      if (ev.type === 'DELETED') jobs.deleted(o);
+      else enqueue({ kind: 'job', ns, name: o.metadata.name });
+    } else if (sameRes(r, DEPLOYMENTS)) {
+      if (ev.type === 'DELETED') deployments.deleted(o);
+      else enqueue({ kind: 'deploy', ns, name: o.metadata.name });
+    } else if (sameRes(r, REPLICASETS)) {
+      const dep = o.metadata.ownerReferences?.find((x) => x.kind === 'Deployment')?.name;
+      if (dep) enqueue({ kind: 'deploy', ns, name: dep });
+    } else if (sameRes(r, PVS) || sameRes(r, PVCS)) {
+      enqueue({ kind: 'volumes' });
+      ctx.pokeAll();
+    } else if (sameRes(r, SECRETS)) {
+      ctx.pokeAll();
+    }
+  }
+
+  const unsubscribe = store.subscribe(onEvent);
+
+  // Nodes as the API shows them (kubectl get nodes); the scheduler keeps the GPU accounting.
+  for (const n of scheduler.nodes) {
+    if (store.get(NODES, undefined, n.name)) continue;
+    try {
+      const node = store.create(NODES, {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: n.name, labels: n.labels },
+        spec: {}
+      });
+      const resources = { cpu: '16', memory: '64Gi', pods: '110', ...(n.gpus ? { 'nvidia.com/gpu': String(n.gpus) } : {}) };
+      store.updateStatus(NODES, undefined, node.metadata.name, {
+        capacity: resources,
+        allocatable: resources,
+        addresses: [
+          { type: 'InternalIP', address: n.ip },
+          { type: 'Hostname', address: n.name }
+        ],
+        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
+        nodeInfo: { kubeletVersion: 'v1.31.1-aliyun.1', containerRuntimeVersion: 'containerd://1.6.36', operatingSystem: 'linux', architecture: 'amd64' }
+      });
+    } catch {
+      // the store may not serve nodes; the scheduler does not need them
+    }
+  }
+
+  // Objects that existed before the operator started.
+  for (const pod of store.list(PODS, undefined).items) onPod('ADDED', pod);
+  for (const job of store.list(PYTORCHJOBS, undefined).items) enqueue({ kind: 'job', ns: job.metadata.namespace ?? 'default', name: job.metadata.name });
+  for (const d of store.list(DEPLOYMENTS, undefined).items) enqueue({ kind: 'deploy', ns: d.metadata.namespace ?? 'default', name: d.metadata.name });
+  enqueue({ kind: 'volumes' });
+
+  return {
+    setScenario(s: Scenario) {
+      scenarios.set(s);
+    },
+    clearScenarios() {
+      scenarios.clear();
+    },
+    async stop() {
+      if (stopped) return;
+      unsubscribe();
+      await idle;
+      stopped = true;
+      queue.clear();
+      jobs.stop();
+      deployments.stop();
+      const all = [...workers.values()];
+      workers.clear();
+      await Promise.all(all.map(({ worker }) => worker.stop()));
+    }
+  };
+}

@@ -1,0 +1,522 @@
+/**
+ * One worker per pod doing what kube-scheduler and the kubelet would: schedule (GPUs, nodeSelector, unbound
+ * claims) → mount (OSS CSI checks) → pull images (allowlist, ErrImagePull/ImagePullBackOff) → run containers
+ * (logs, exit codes, restart policy with CrashLoopBackOff) with readiness probes, writing pod status and
+ * events as the real components word them.
+ */
+import http from 'node:http';
+import type { KubeObject } from '../kube/contract.js';
+import { PODS, gpuLimit, now, objKey, patchObject } from './common.js';
+import { Killed, runContainerProcess, type Exit } from './programs.js';
+import { podFs } from './oss-fs.js';
+import type { OperatorContext } from './context.js';
+import { DURATIONS } from './types.js';
+import { mountProblem, resolvePodPath, volumeSchedulingProblem } from './volumes.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+interface ContainerState {
+  name: string;
+  image: string;
+  status: any;
+  ready: boolean;
+  done: boolean;
+  exit?: Exit;
+}
+
+let podIpSeq = 10;
+
+export class PodWorker {
+  private abort = new AbortController();
+  private pokeWaiters: (() => void)[] = [];
+  private podStatus: any;
+  private containers: ContainerState[] = [];
+  private readonly key: string;
+  private stopped = false;
+  private told = new Set<string>();
+  readonly done: Promise<void>;
+
+  constructor(
+    private ctx: OperatorContext,
+    private pod: KubeObject
+  ) {
+    this.key = objKey(pod);
+    this.done = this.run().catch((err) => {
+      if (!(err instanceof Killed) && !this.stopped) ctx.reportError(`pod ${this.key}`, err);
+    });
+  }
+
+  get ns(): string {
+    return this.pod.metadata.namespace ?? 'default';
+  }
+  get name(): string {
+    return this.pod.metadata.name;
+  }
+
+  /** Something the worker may be waiting for changed (GPUs freed, a claim bound, a Secret created). */
+  poke(): void {
+    const w = this.pokeWaiters;
+    this.pokeWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** The pod was deleted: kill its containers and free what it held. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    this.poke();
+    await this.done;
+    this.release();
+  }
+
+  private get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  private factor(): number {
+    return this.ctx.scenarios.factor(this.ctx.ownerName(this.pod));
+  }
+
+  private sleep(scenarioSeconds: number): Promise<void> {
+    return this.ctx.clock.sleep(scenarioSeconds * this.factor(), this.signal).then(() => {
+      if (this.signal.aborted) throw new Killed();
+    });
+  }
+
+  private waitPoke(scenarioSeconds: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, this.ctx.clock.realMs(scenarioSeconds));
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.pokeWaiters.push(done);
+    }).then(() => {
+      if (this.signal.aborted) throw new Killed();
+    });
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string, once = false): void {
+    if (this.stopped) return;
+    if (once) {
+      const k = `${reason}|${message}`;
+      if (this.told.has(k)) return;
+      this.told.add(k);
+    }
+    const cur = this.ctx.store.get(PODS, this.ns, this.name);
+    if (cur) this.ctx.store.recordEvent(cur, type, reason, message);
+  }
+
+  private flush(): void {
+    if (this.stopped) return;
+    this.podStatus.containerStatuses = this.containers.map((c) => c.status);
+    const ready = this.containers.length > 0 && this.containers.every((c) => c.ready);
+    if (this.podStatus.phase === 'Running' || this.podStatus.phase === 'Pending') {
+      const notReady = this.containers.filter((c) => !c.ready).map((c) => c.name);
+      const msg = `containers with unready status: [${notReady.join(' ')}]`;
+      this.setCondition('ContainersReady', ready, ready ? undefined : 'ContainersNotReady', ready ? undefined : msg);
+      this.setCondition('Ready', ready, ready ? undefined : 'ContainersNotReady', ready ? undefined : msg);
+    }
+    try {
+      this.ctx.store.updateStatus(PODS, this.ns, this.name, this.podStatus);
+    } catch {
+      // the pod is gone; its DELETED event stops this worker
+    }
+  }
+
+  private setCondition(type: string, status: boolean, reason?: string, message?: string): void {
+    const conds: any[] = (this.podStatus.conditions ??= []);
+    const s = status ? 'True' : 'False';
+    const cur = conds.find((c) => c.type === type);
+    const next: any = { type, status: s, lastProbeTime: null, lastTransitionTime: cur?.status === s ? cur.lastTransitionTime : now() };
+    if (reason) next.reason = reason;
+    if (message) next.message = message;
+    if (cur) Object.assign(cur, next, reason ? {} : { reason: undefined, message: undefined });
+    else conds.push(next);
+    for (const c of conds) {
+      if (c.reason === undefined) delete c.reason;
+      if (c.message === undefined) delete c.message;
+    }
+  }
+
+  private release(): void {
+    if (this.ctx.scheduler.release(this.key)) this.ctx.pokeAll();
+    this.ctx.pods.unregisterPod(this.ns, this.name);
+  }
+
+  private async run(): Promise<void> {
+    const spec = this.pod.spec ?? {};
+    const containers: any[] = spec.containers ?? [];
+    const gpus = containers.reduce((n, c) => n + gpuLimit(c), 0);
+    const limited = containers.some((c) => c.resources?.limits || c.resources?.requests);
+    this.podStatus = { phase: 'Pending', conditions: [], qosClass: limited ? 'Burstable' : 'BestEffort' };
+    this.containers = [];
+
+    // --- scheduling
+    await this.sleep(DURATIONS.schedule);
+    let node;
+    for (;;) {
+      const owner = this.ctx.ownerName(this.pod);
+      const n = this.ctx.scheduler.nodes.length;
+      let message: string | undefined;
+      if (this.ctx.scenarios.find(owner, ['pending-forever'])) {
+        message = this.ctx.scheduler.neverMessage();
+      } else {
+        const vp = volumeSchedulingProblem(this.ctx.store, this.pod);
+        if (vp) {
+          message = `0/${n} nodes are available: ${vp}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`;
+        } else {
+          const r = this.ctx.scheduler.schedule(this.key, gpus, spec.nodeSelector, spec.nodeName);
+          if (r.ok) {
+            node = r.node;
+            break;
+          }
+          message = r.message;
+        }
+      }
+      this.setCondition('PodScheduled', false, 'Unschedulable', message);
+      this.flush();
+      this.event('Warning', 'FailedScheduling', message, true);
+      await this.waitPoke(DURATIONS.unschedulableRetry);
+    }
+    if (spec.nodeName !== node.name) {
+      patchObject(this.ctx.store, PODS, this.ns, this.name, (o) => {
+        o.spec.nodeName = node.name;
+      });
+    }
+    this.event('Normal', 'Scheduled', `Successfully assigned ${this.ns}/${this.name} to ${node.name}`);
+    const podIP = `172.20.${Math.floor(podIpSeq / 250)}.${(podIpSeq++ % 250) + 2}`;
+    Object.assign(this.podStatus, {
+      hostIP: node.ip,
+      hostIPs: [{ ip: node.ip }],
+      podIP,
+      podIPs: [{ ip: podIP }],
+      startTime: now()
+    });
+    this.podStatus.conditions = [];
+    this.setCondition('Initialized', true);
+    this.setCondition('PodScheduled', true);
+    this.containers = containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      ready: false,
+      done: false,
+      status: {
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        started: false,
+        state: { waiting: { reason: 'ContainerCreating' } },
+        lastState: {}
+      }
+    }));
+    this.flush();
+
+    // --- volumes
+    for (;;) {
+      const problem = mountProblem(this.ctx.store, this.pod);
+      if (!problem) break;
+      this.event('Warning', 'FailedMount', problem, true);
+      await this.waitPoke(DURATIONS.mountRetry);
+    }
+
+    // --- containers
+    const nodeName = node.name;
+    await Promise.all(containers.map((c, i) => this.runContainer(c, this.containers[i], nodeName, gpus, podIP)));
+    const failed = this.containers.some((c) => c.exit && c.exit.exitCode !== 0);
+    this.podStatus.phase = failed ? 'Failed' : 'Succeeded';
+    this.setCondition('Ready', false, 'PodCompleted');
+    this.setCondition('ContainersReady', false, 'PodCompleted');
+    this.flush();
+    this.release();
+    this.ctx.podFinished(this.pod);
+  }
+
+  private async pull(c: any, cs: ContainerState, nodeName: string): Promise<void> {
+    const image: string = c.image ?? '';
+    const ref = image.includes('/') || image.includes('.') ? image : `docker.io/library/${image}`;
+    let backoff = 10;
+    for (;;) {
+      if (this.ctx.imageAllowed(image)) break;
+      this.event('Normal', 'Pulling', `Pulling image "${image}"`);
+      await this.sleep(1);
+      const msg = `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
+      this.event('Warning', 'Failed', `Failed to pull image "${image}": ${msg}`);
+      this.event('Warning', 'Failed', 'Error: ErrImagePull');
+      cs.status.state = { waiting: { reason: 'ErrImagePull', message: msg } };
+      this.flush();
+      await this.sleep(1);
+      this.event('Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      this.event('Warning', 'Failed', 'Error: ImagePullBackOff');
+      cs.status.state = { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } };
+      this.flush();
+      await this.waitPoke(backoff);
+      backoff = Math.min(backoff * 2, 300);
+    }
+    const cached = this.ctx.imageCache.has(`${nodeName}|${image}`);
+    if (cached && c.imagePullPolicy !== 'Always') {
+      this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`);
+    } else {
+      this.event('Normal', 'Pulling', `Pulling image "${image}"`);
+      const seconds = DURATIONS.pullImage * this.factor();
+      await this.sleep(DURATIONS.pullImage);
+      this.ctx.imageCache.add(`${nodeName}|${image}`);
+      const size = 1_000_000_000 + (Buffer.from(image).reduce((a, b) => a * 31 + b, 7) % 4_000_000_000);
+      this.event(
+        'Normal',
+        'Pulled',
+        `Successfully pulled image "${image}" in ${seconds.toFixed(3)}s (${seconds.toFixed(3)}s including waiting). Image size: ${size} bytes.`
+      );
+    }
+    cs.status.imageID = `${ref.replace(/:[^/:]+$/, '')}@sha256:${Buffer.from(image).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+  }
+
+  private async runContainer(c: any, cs: ContainerState, nodeName: string, gpus: number, podIP: string): Promise<void> {
+    await this.pull(c, cs, nodeName);
+    const policy: string = this.pod.spec?.restartPolicy ?? 'Always';
+    let restarts = 0;
+    for (;;) {
+      await this.sleep(DURATIONS.createContainer);
+      this.event('Normal', 'Created', `Created container: ${c.name}`);
+      this.event('Normal', 'Started', `Started container ${c.name}`);
+      const startedAt = now();
+      const containerID = `containerd://${randomHex(64)}`;
+      cs.ready = !c.readinessProbe;
+      cs.status = {
+        ...cs.status,
+        containerID,
+        ready: cs.ready,
+        started: true,
+        restartCount: restarts,
+        state: { running: { startedAt } }
+      };
+      this.podStatus.phase = 'Running';
+      this.flush();
+
+      const exit = await this.runProcess(c, cs, gpus, podIP);
+      cs.ready = false;
+      const terminated = {
+        exitCode: exit.exitCode,
+        reason: exit.reason,
+        ...(exit.message ? { message: exit.message } : {}),
+        startedAt,
+        finishedAt: now(),
+        containerID
+      };
+      const restart = policy === 'Always' || (policy === 'OnFailure' && exit.exitCode !== 0);
+      this.ctx.pods.unregisterPod(this.ns, this.name);
+      if (!restart) {
+        cs.status = { ...cs.status, ready: false, started: false, state: { terminated } };
+        cs.exit = exit;
+        cs.done = true;
+        this.flush();
+        return;
+      }
+      restarts++;
+      const backoff = Math.min(10 * 2 ** (restarts - 1), 300);
+      const podRef = `${this.name}_${this.ns}(${this.pod.metadata.uid})`;
+      cs.status = {
+        ...cs.status,
+        ready: false,
+        started: false,
+        restartCount: restarts,
+        lastState: { terminated },
+        state: {
+          waiting: { reason: 'CrashLoopBackOff', message: `back-off ${fmtDuration(backoff)} restarting failed container=${c.name} pod=${podRef}` }
+        }
+      };
+      this.flush();
+      this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podRef}`);
+      await this.sleep(backoff);
+      this.event('Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
+    }
+  }
+
+  /** Runs one attempt of a container's process, with scenario faults and the readiness probe. */
+  private async runProcess(c: any, cs: ContainerState, gpus: number, podIP: string): Promise<Exit> {
+    const proc = new AbortController();
+    const onStop = () => proc.abort();
+    this.signal.addEventListener('abort', onStop, { once: true });
+    const owner = this.ctx.ownerName(this.pod);
+    const scenario = this.ctx.scenarios.find(owner, ['fail-at', 'oom', 'restart-then-succeed', 'crash-loop']);
+    let injected: Exit | undefined;
+    let lines = 0;
+    const env: Record<string, string> = {};
+    for (const e of c.env ?? []) if (typeof e.value === 'string') env[e.name] = e.value;
+
+    const fault = (): Exit | undefined => {
+      if (!scenario) return undefined;
+      if (scenario.outcome === 'oom') return { exitCode: 137, reason: 'OOMKilled' };
+      if (scenario.outcome === 'crash-loop') return { exitCode: 1, reason: 'Error' };
+      return { exitCode: 1, reason: 'Error' };
+    };
+    const inject = (why: Exit) => {
+      if (injected || proc.signal.aborted) return;
+      injected = why;
+      if (scenario && scenario.outcome !== 'oom') {
+        const msg = 'message' in scenario && scenario.message ? scenario.message : undefined;
+        const last =
+          scenario.outcome === 'crash-loop'
+            ? 'error: creating server: Internal - failed to load all models'
+            : msg && /^[\w.]+(Error|Exception|Interrupt): /.test(msg)
+              ? msg
+              : `RuntimeError: ${msg ?? `sandbox scenario ${scenario.outcome}: injected failure`}`;
+        const tb =
+          scenario.outcome === 'crash-loop'
+            ? [last]
+            : ['Traceback (most recent call last):', '  File "<string>", line 1, in <module>', last];
+        for (const l of tb) this.ctx.pods.appendLog(this.ns, this.name, c.name, l + '\n');
+      }
+      proc.abort();
+    };
+
+    const log = (line: string) => {
+      if (proc.signal.aborted) throw new Killed();
+      this.ctx.pods.appendLog(this.ns, this.name, c.name, line + '\n');
+      lines++;
+      if (scenario && (scenario.outcome === 'fail-at' || scenario.outcome === 'oom') && scenario.afterLines !== undefined && lines >= scenario.afterLines) {
+        inject(fault()!);
+        throw new Killed();
+      }
+    };
+
+    let timer: NodeJS.Timeout | undefined;
+    if (scenario) {
+      const attempt = this.ctx.jobAttempt(this.pod);
+      let after: number | undefined;
+      if (scenario.outcome === 'fail-at' || scenario.outcome === 'oom') {
+        after = scenario.afterSeconds ?? (scenario.afterLines === undefined ? 0 : undefined);
+      } else if (scenario.outcome === 'restart-then-succeed') {
+        after = attempt === 0 ? 0 : undefined;
+      } else if (scenario.outcome === 'crash-loop') {
+        after = scenario.afterSeconds ?? DURATIONS.crashLoopDefault;
+      }
+      if (after !== undefined) {
+        const f = fault()!;
+        timer = setTimeout(() => inject(f), this.ctx.clock.realMs(after * this.factor()));
+      }
+    }
+
+    let probe: Promise<void> | undefined;
+    let ports: Record<number, number> = {};
+    const pod = this.pod;
+    const store = this.ctx.store;
+    const resolve = (p: string) => resolvePodPath(store, store.get(PODS, this.ns, this.name) ?? pod, c, p);
+    let exit: Exit;
+    try {
+      const skip = scenario?.outcome === 'crash-loop';
+      const running = skip
+        ? new Promise<Exit>((_, reject) => proc.signal.addEventListener('abort', () => reject(new Killed()), { once: true }))
+        : runContainerProcess({
+            namespace: this.ns,
+            pod: this.name,
+            container: c,
+            env,
+            gpus,
+            log,
+            signal: proc.signal,
+            sleep: (s) => this.ctx.clock.sleep(s, proc.signal),
+            fs: podFs(this.ctx.oss, resolve),
+            resolvePodPath: resolve,
+            startTriton: this.ctx.startTriton,
+            exposePorts: (p) => {
+              ports = p;
+              for (const [cp, lp] of Object.entries(p)) this.ctx.pods.registerPort(this.ns, this.name, Number(cp), lp);
+            }
+          });
+      if (c.readinessProbe) probe = this.probeLoop(c, cs, () => ports, podIP, proc.signal);
+      if (skip) {
+        this.ctx.pods.appendLog(this.ns, this.name, c.name, `I1125 00:00:00.000000 1 server.cc:108] Initializing Triton Inference Server\n`);
+      }
+      exit = await running;
+    } catch (err) {
+      if (injected) exit = injected;
+      else if (err instanceof Killed || this.signal.aborted) throw new Killed();
+      else {
+        // a bug or an I/O failure in the simulation: show it like an unhandled exception in the container
+        const msg = (err as Error)?.message ?? String(err);
+        this.ctx.pods.appendLog(this.ns, this.name, c.name, `Traceback (most recent call last):\nOSError: ${msg}\n`);
+        exit = { exitCode: 1, reason: 'Error' };
+      }
+    } finally {
+      clearTimeout(timer);
+      this.signal.removeEventListener('abort', onStop);
+      proc.abort();
+      await probe;
+    }
+    if (injected) exit = injected;
+    if (this.signal.aborted) throw new Killed();
+    return exit;
+  }
+
+  private async probeLoop(c: any, cs: ContainerState, ports: () => Record<number, number>, podIP: string, signal: AbortSignal): Promise<void> {
+    const p = c.readinessProbe;
+    const get = p.httpGet;
+    const period = p.periodSeconds ?? 10;
+    const failureThreshold = p.failureThreshold ?? 3;
+    const successThreshold = p.successThreshold ?? 1;
+    let fails = 0;
+    let oks = 0;
+    await this.ctx.clock.sleep((p.initialDelaySeconds ?? 0) * this.factor(), signal);
+    while (!signal.aborted) {
+      let failure: string | undefined;
+      if (get) {
+        const portSpec = get.port;
+        const containerPort =
+          typeof portSpec === 'number' ? portSpec : (c.ports ?? []).find((x: any) => x.name === portSpec)?.containerPort ?? Number(portSpec);
+        const local = ports()[containerPort];
+        const path = get.path ?? '/';
+        const url = `http://${podIP}:${containerPort}${path}`;
+        if (!local) failure = `Get "${url}": dial tcp ${podIP}:${containerPort}: connect: connection refused`;
+        else {
+          const status = await httpStatus(local, path);
+          if (status === undefined) failure = `Get "${url}": dial tcp ${podIP}:${containerPort}: connect: connection refused`;
+          else if (status < 200 || status >= 400) failure = `HTTP probe failed with statuscode: ${status}`;
+        }
+      }
+      if (signal.aborted) break;
+      if (failure) {
+        oks = 0;
+        fails++;
+        this.event('Warning', 'Unhealthy', `Readiness probe failed: ${failure}`);
+        if (cs.ready && fails >= failureThreshold) {
+          cs.ready = false;
+          cs.status = { ...cs.status, ready: false };
+          this.flush();
+        }
+      } else {
+        fails = 0;
+        oks++;
+        if (!cs.ready && oks >= successThreshold) {
+          cs.ready = true;
+          cs.status = { ...cs.status, ready: true };
+          this.flush();
+        }
+      }
+      await this.ctx.clock.sleep(period * this.factor(), signal);
+    }
+  }
+}
+
+function httpStatus(port: number, path: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 2000, headers: { connection: 'close' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
+
+function fmtDuration(s: number): string {
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}

@@ -1,0 +1,55 @@
+/**
+ * Scenarios: scripted outcomes for jobs and Deployments, matched by object name. Tests and the admin API
+ * (`POST /kube/scenarios`, which revives `match` from a string) set them; the first matching one wins.
+ */
+
+export type Scenario = {
+  /** Matched against the PyTorchJob or Deployment name (a string is a regular expression source). */
+  match: RegExp | string;
+} & (
+  | {
+      /** The container fails: after `afterLines` log lines or `afterSeconds` scenario seconds (default: at once). */
+      outcome: 'fail-at';
+      afterLines?: number;
+      afterSeconds?: number;
+      /** The exception line of the traceback (default `RuntimeError: ...`). */
+      message?: string;
+    }
+  | { outcome: 'oom'; afterLines?: number; afterSeconds?: number }
+  /** The first attempt fails with a traceback; the job goes Restarting, the new pod then succeeds. */
+  | { outcome: 'restart-then-succeed'; message?: string }
+  /** The pods are never scheduled (FailedScheduling: no node matches). */
+  | { outcome: 'pending-forever' }
+  /** Serving pods: the container exits with code 1 after `afterSeconds` (default 2) each time it starts. */
+  | { outcome: 'crash-loop'; afterSeconds?: number }
+  /** Every operator duration (scheduling, image pull, container start, probes) for matches multiplied by `factor`. */
+  | { outcome: 'slow'; factor: number }
+);
+
+export class ScenarioBook {
+  private list: Scenario[] = [];
+
+  set(s: Scenario): void {
+    this.list.unshift(s);
+  }
+
+  clear(): void {
+    this.list = [];
+  }
+
+  find(name: string | undefined, outcomes?: Scenario['outcome'][]): Scenario | undefined {
+    if (!name) return undefined;
+    return this.list.find((s) => {
+      if (outcomes && !outcomes.includes(s.outcome)) return false;
+      const re = typeof s.match === 'string' ? new RegExp(s.match) : s.match;
+      re.lastIndex = 0;
+      return re.test(name);
+    });
+  }
+
+  /** The slowdown factor for an object (1 when none). */
+  factor(name: string | undefined): number {
+    const s = this.find(name, ['slow']);
+    return s && s.outcome === 'slow' && s.factor > 0 ? s.factor : 1;
+  }
+}

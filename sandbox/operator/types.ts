@@ -1,0 +1,53 @@
+/** Public shapes of the operator: its options, its handle, and the Triton simulator hook. */
+import type { ScenarioClock } from '../clock.js';
+import type { ObjectStore, PodRuntime } from '../kube/contract.js';
+import type { Scenario } from './scenarios.js';
+
+/**
+ * Starts the Triton simulator for one `tritonserver` container (implemented in sandbox/triton/).
+ * `args` are the server's flags (`--model-repository=/mnt/...`, `--http-port=8000`, ...) without the binary.
+ * `ports` maps container ports to the local ports serving them. When `exited` resolves (the process ended on
+ * its own: a crash), the kubelet restarts the container with back-off.
+ */
+export type StartTriton = (o: {
+  namespace: string;
+  pod: string;
+  args: string[];
+  gpus: number;
+  resolvePodPath: (p: string) => { bucket: string; key: string } | undefined;
+  log: (line: string) => void;
+}) => Promise<{ ports: Record<number, number>; stop(): Promise<void>; exited?: Promise<number> }>;
+
+export interface OperatorOptions {
+  store: ObjectStore;
+  pods: PodRuntime;
+  clock: ScenarioClock;
+  oss: { endpoint: string; bucket: string; region: string; accessKeyId: string; accessKeySecret: string };
+  /** Default: 2 nodes with 2 GPUs each and 1 CPU-only node. */
+  nodes?: { name: string; gpus: number }[];
+  /** Images the "registry" has. Default: `*.cr.aliyuncs.com/kube-ai/*`, `nvcr.io/nvidia/tritonserver*`, `sandbox/*`. */
+  imageAllowlist?: RegExp[];
+  startTriton?: StartTriton;
+}
+
+export interface OperatorHandle {
+  setScenario(s: Scenario): void;
+  clearScenarios(): void;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_IMAGE_ALLOWLIST: RegExp[] = [
+  /^[a-z0-9-]+(\.[a-z0-9-]+)*\.cr\.aliyuncs\.com\/kube-ai\/[^\s]+$/,
+  /^nvcr\.io\/nvidia\/tritonserver(:[^\s]+)?$/,
+  /^(docker\.io\/)?sandbox\/[^\s]+$/
+];
+
+/** Scenario seconds the simulated cluster takes for routine steps (multiplied by a 'slow' scenario). */
+export const DURATIONS = {
+  schedule: 0.5,
+  pullImage: 6,
+  createContainer: 1,
+  mountRetry: 10,
+  unschedulableRetry: 30,
+  crashLoopDefault: 2
+};

@@ -1,0 +1,51 @@
+/**
+ * The one place in the product that starts a process: `arena` through @actions/exec with an argument array.
+ */
+import * as exec from '@actions/exec';
+import { PipelineError } from '../errors.js';
+
+export interface ArenaRunner {
+  (args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<ArenaResult>;
+}
+
+export interface ArenaResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `arena <args>`; resolves with the output whatever the exit code (callers decide what a failure means). */
+export const runArena: ArenaRunner = async (args, opts = {}) => {
+  let stdout = '';
+  let stderr = '';
+  const env = Object.fromEntries(Object.entries(opts.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  try {
+    const exitCode = await exec.exec('arena', [...args], {
+      env,
+      silent: true,
+      ignoreReturnCode: true,
+      listeners: {
+        stdout: (b: Buffer) => (stdout += b.toString()),
+        stderr: (b: Buffer) => (stderr += b.toString())
+      }
+    });
+    return { exitCode, stdout, stderr };
+  } catch (err) {
+    throw new PipelineError('ARENA_NOT_FOUND', `could not run arena: ${(err as Error).message}`, 'Run the setup stage first so that arena is on the PATH.', { cause: err });
+  }
+};
+
+/** Runs arena and throws a PipelineError with its output when it exits non-zero. */
+export async function arenaOrThrow(run: ArenaRunner, args: readonly string[], what: string, env?: NodeJS.ProcessEnv): Promise<ArenaResult> {
+  const res = await run(args, { env });
+  if (res.exitCode !== 0) {
+    const lines = (res.stderr.trim() || res.stdout.trim()).split('\n').slice(-20);
+    throw new PipelineError(
+      'ARENA_FAILED',
+      `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${lines[lines.length - 1] ?? ''}`,
+      'Read the arena output below; check the kubeconfig context, the namespace and that the Arena operators are installed.',
+      { details: lines }
+    );
+  }
+  return res;
+}

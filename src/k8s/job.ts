@@ -1,0 +1,138 @@
+/**
+ * Watching a PyTorchJob to its end through the API: the job's conditions, its pods (for the reason a pod cannot
+ * run) and the namespace's events (scheduler and mount messages), with the master's log followed live.
+ */
+import { Writable } from 'node:stream';
+import { diagnosePod, jobFailure, jobPhase, type Diagnosis, type JobPhase } from './diagnose.js';
+import { followLog, type LogFollower } from './logs.js';
+import { EVENT, POD, PYTORCHJOB, type KObj, type KubeApi } from './types.js';
+import { waitFor, type Timers } from './wait.js';
+
+export const MASTER_CONTAINER = 'pytorch';
+
+export const masterPodName = (job: string) => `${job}-master-0`;
+
+export class JobProblem extends Error {
+  constructor(readonly diagnosis: Diagnosis) {
+    super(diagnosis.message);
+    this.name = 'JobProblem';
+  }
+}
+
+export class JobTimeout extends Error {
+  constructor(readonly lastPhase: JobPhase) {
+    super(`the job is still ${lastPhase}`);
+    this.name = 'JobTimeout';
+  }
+}
+
+export interface JobWatchOptions {
+  readonly api: KubeApi;
+  readonly namespace: string;
+  readonly name: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly timers?: Timers;
+  readonly onPhase?: (phase: JobPhase, job: KObj) => void;
+  readonly onLogLine?: (line: string) => void;
+  readonly onReconnect?: (why: string) => void;
+}
+
+/** Pods of this job instance (a deleted earlier job of the same name may leave pods being collected). */
+function ownPods(job: KObj | undefined, pods: readonly KObj[]): KObj[] {
+  const uid = job?.metadata.uid;
+  return pods.filter((p) => {
+    if (p.metadata.deletionTimestamp) return false;
+    const owners = (p.metadata.ownerReferences as { uid?: string }[] | undefined) ?? [];
+    return !uid || owners.length === 0 || owners.some((o) => o.uid === uid);
+  });
+}
+
+/** Resolves with the succeeded job; rejects with JobProblem (with the log tail), JobTimeout or the abort reason. */
+export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail: string[]; noticedAt: number }> {
+  const master = masterPodName(o.name);
+  let follower: LogFollower | undefined;
+  let lastPhase: JobPhase = 'Pending';
+  const startFollower = () => {
+    if (follower || !o.onLogLine) return;
+    follower = followLog(o.api, o.namespace, master, MASTER_CONTAINER, {
+      onLine: o.onLogLine,
+      keep: 50,
+      onReconnect: (why) => o.onReconnect?.(why),
+      finished: async () => {
+        const pod = await o.api.get(POD, o.namespace, master);
+        if (!pod) return true;
+        if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return true;
+        const cs = ((pod.status?.containerStatuses as { name: string; state?: { terminated?: object } }[]) ?? []).find((c) => c.name === MASTER_CONTAINER);
+        return !!cs?.state?.terminated;
+      }
+    });
+  };
+  const finishLogs = async () => {
+    if (!follower) return [];
+    // Let the stream deliver the last lines (it ends by itself when the container has terminated).
+    await Promise.race([follower.done, new Promise((r) => setTimeout(r, 2000).unref())]);
+    await follower.stop();
+    return follower.tail();
+  };
+  try {
+    const result = await waitFor<'job' | 'pods' | 'events', KObj>({
+      api: o.api,
+      sources: {
+        job: { type: PYTORCHJOB, namespace: o.namespace, selector: { fieldSelector: `metadata.name=${o.name}` } },
+        pods: { type: POD, namespace: o.namespace, selector: { labelSelector: `training.kubeflow.org/job-name=${o.name}` } },
+        events: { type: EVENT, namespace: o.namespace }
+      },
+      check: ({ job, pods, events }) => {
+        const j = job.find((x) => x.metadata.name === o.name);
+        const phase = jobPhase(j);
+        if (j && phase !== lastPhase) {
+          lastPhase = phase;
+          o.onPhase?.(phase, j);
+        }
+        if (!j) return { fail: new JobProblem({ code: 'JOB_DELETED', message: `PyTorchJob ${o.name} is gone (deleted by someone else?)`, hint: 'Run again to submit it anew.', details: [] }) };
+        if (phase === 'Succeeded') return { done: j };
+        if (phase === 'Failed') return { fail: new JobProblem(jobFailure(j)) };
+        const mine = ownPods(j, pods);
+        if (mine.some((p) => p.metadata.name === master && (p.status?.phase === 'Running' || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed'))) startFollower();
+        for (const pod of mine) {
+          const d = diagnosePod(pod, events);
+          if (d) return { fail: new JobProblem(d) };
+        }
+        return undefined;
+      },
+      timeoutMs: o.timeoutMs,
+      onTimeout: () => new JobTimeout(lastPhase),
+      signal: o.signal,
+      timers: o.timers,
+      onReconnect: (src, why) => o.onReconnect?.(`${src}: ${why}`)
+    });
+    const noticedAt = Date.now();
+    return { job: result, logTail: await finishLogs(), noticedAt };
+  } catch (err) {
+    const tail = await finishLogs();
+    if (err instanceof JobProblem) {
+      const logTail = tail.length > 0 ? tail : await readTail(o.api, o.namespace, master, 20);
+      throw new JobProblem({ ...err.diagnosis, details: [...err.diagnosis.details, ...logTail.slice(-20)] });
+    }
+    throw err;
+  }
+}
+
+/** The last lines of a container's log (empty when there is none yet). */
+export async function readTail(api: KubeApi, namespace: string, pod: string, lines: number, container = MASTER_CONTAINER): Promise<string[]> {
+  let text = '';
+  try {
+    const sink = new Writable({
+      write(c: Buffer, _e, cb) {
+        text += c.toString('utf8');
+        cb();
+      }
+    });
+    const s = await api.log(namespace, pod, container, { tailLines: lines }, sink);
+    await s.done;
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) => l !== '');
+}

@@ -1,0 +1,124 @@
+/**
+ * The connectivity check: the API server's version through @kubernetes/client-node, with the common failures
+ * explained (401: the credential is wrong or expired; 403: it lacks permission; TLS; timeout; unreachable).
+ */
+import { KubeConfig, VersionApi, type RequestContext, type ResponseContext, type VersionInfo } from '@kubernetes/client-node';
+import { PipelineError } from '../errors.js';
+
+export interface ClusterVersion {
+  readonly server: string;
+  readonly version: string;
+  readonly platform: string;
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO'
+]);
+
+/** The innermost `code` of an error chain (undici nests the socket error in `cause`). */
+function errorCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  let code: string | undefined;
+  for (let i = 0; i < 6 && cur && typeof cur === 'object'; i++) {
+    const c = (cur as { code?: unknown }).code;
+    if (typeof c === 'string') code = c;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return code;
+}
+
+export function explainConnectivityError(e: unknown, server: string, context: string, timedOut: boolean): PipelineError {
+  const status = (e as { code?: unknown }).code;
+  const where = `the API server ${server} (context "${context}")`;
+  if (status === 401) {
+    return new PipelineError(
+      'KUBE_UNAUTHORIZED',
+      `${where} rejected the credentials (HTTP 401 Unauthorized)`,
+      'The token or client certificate in the kubeconfig is wrong or expired: download a fresh kubeconfig from ACK (or let aliyun/ack-set-context fetch one) and update the secret.',
+      { cause: e }
+    );
+  }
+  if (status === 403) {
+    return new PipelineError(
+      'KUBE_FORBIDDEN',
+      `${where} accepted the credentials but denied access (HTTP 403 Forbidden)`,
+      'Grant the kubeconfig’s user RBAC permissions in the namespace (Secrets, PVs/PVCs, PyTorchJobs, Deployments, pods/log, pods/portforward).',
+      { cause: e }
+    );
+  }
+  if (timedOut) {
+    return new PipelineError(
+      'KUBE_TIMEOUT',
+      `${where} did not answer in time`,
+      'Check that the cluster’s API server is reachable from the runner (public endpoint enabled in ACK, or a self-hosted runner inside the VPC).',
+      { cause: e }
+    );
+  }
+  const code = errorCode(e);
+  if (code && TLS_CODES.has(code)) {
+    return new PipelineError(
+      'KUBE_TLS',
+      `TLS to ${where} failed (${code})`,
+      'The server’s certificate does not match the kubeconfig: check certificate-authority-data and the server address (use the address the certificate was issued for).',
+      { cause: e }
+    );
+  }
+  if (typeof status === 'number') {
+    return new PipelineError(
+      'KUBE_UNEXPECTED_STATUS',
+      `${where} answered the version request with HTTP ${status}`,
+      'Check that the server URL points at the Kubernetes API server and not at a proxy or load balancer page.',
+      { cause: e }
+    );
+  }
+  return new PipelineError(
+    'KUBE_UNREACHABLE',
+    `Cannot reach ${where}${code ? ` (${code})` : ''}`,
+    'Check the server address in the kubeconfig and that the API server accepts connections from the runner.',
+    { cause: e }
+  );
+}
+
+/** Loads a kubeconfig file (or the default chain) and asks the chosen context's server for its version. */
+export async function checkConnectivity(opts: {
+  readonly kubeconfigPath?: string;
+  readonly context?: string;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}): Promise<ClusterVersion> {
+  const kc = new KubeConfig();
+  if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
+  else kc.loadFromDefault();
+  if (opts.context) kc.setCurrentContext(opts.context);
+  const context = kc.getCurrentContext();
+  const server = kc.getCurrentCluster()?.server ?? '(none)';
+  const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+  try {
+    const api = kc.makeApiClient(VersionApi);
+    const info: VersionInfo = await api.getCode({
+      middleware: [
+        {
+          pre: async (ctx: RequestContext) => {
+            ctx.setSignal(signal);
+            return ctx;
+          },
+          post: async (res: ResponseContext) => res
+        }
+      ],
+      middlewareMergeStrategy: 'append'
+    });
+    return { server, version: info.gitVersion, platform: info.platform };
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    throw explainConnectivityError(e, server, context, timeout.aborted);
+  }
+}

@@ -1,0 +1,87 @@
+/** The action's main step: inputs → config → pipeline → report. */
+import * as core from '@actions/core';
+import { loadConfig } from './config/load.js';
+import { SECRET_INPUTS } from './config/inputs.js';
+import type { Config } from './config/types.js';
+import { isPipelineError, PipelineError } from './errors.js';
+import { parseKubeconfig } from './kubeconfig/parse.js';
+import { MemoryCleanupRegistry } from './pipeline/cleanup.js';
+import { runPipeline } from './pipeline/runner.js';
+import type { RunState } from './pipeline/types.js';
+import { savePostState, type PostState, type StateStore } from './pipeline/state.js';
+import { writeEarlyFailure, writeReport } from './report/index.js';
+import { ActionsLogger } from './report/logger.js';
+import { defaultStages } from './stages/index.js';
+
+const log = new ActionsLogger();
+const store: StateStore = { save: (n, v) => core.saveState(n, v), get: (n) => core.getState(n) };
+
+/** Masks every credential among the inputs before anything else reads them. */
+function maskSecretInputs(): void {
+  for (const name of SECRET_INPUTS) {
+    const value = core.getInput(name);
+    if (!value) continue;
+    log.secret(value);
+    if (name === 'kubeconfig') {
+      try {
+        for (const s of parseKubeconfig(value, core.getInput('kube-context') || undefined).secrets) log.secret(s);
+      } catch {
+        // An invalid kubeconfig is reported by the config check, without its content.
+      }
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  maskSecretInputs();
+  let config: Config;
+  try {
+    config = loadConfig({ getInput: (name) => core.getInput(name), env: process.env });
+  } catch (e) {
+    const err = isPipelineError(e)
+      ? e
+      : new PipelineError('CONFIG_INVALID', String(e), 'Check the inputs against the README.');
+    for (const d of err.details) core.info(d);
+    await writeEarlyFailure(err);
+    process.exitCode = 1;
+    return;
+  }
+
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      core.warning(`Received ${sig}: cancelling; the post step cleans up what is unfinished.`);
+      controller.abort(new Error(`cancelled (${sig})`));
+    });
+  }
+
+  const post: PostState = { cleanup: [], finished: false };
+  const cleanup = new MemoryCleanupRegistry([], (records) => {
+    post.cleanup = [...records];
+    savePostState(store, post);
+  });
+  savePostState(store, post);
+  const state: RunState = {};
+  const report = await runPipeline({
+    config,
+    stages: defaultStages(),
+    log,
+    signal: controller.signal,
+    env: process.env,
+    cleanup,
+    state,
+    onStageEnd: () => {
+      if (typeof state.kubeconfigPath === 'string') post.kubeconfigPath = state.kubeconfigPath;
+      savePostState(store, post);
+    }
+  });
+  post.finished = report.ok;
+  post.cleanup = [...cleanup.list()];
+  savePostState(store, post);
+  await writeReport(config, report);
+  if (!report.ok) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  core.setFailed(`arena-ft-pipeline crashed: ${e instanceof Error ? e.message : String(e)}`);
+});

@@ -1,0 +1,339 @@
+/**
+ * A streamed upload of one object from a re-openable byte source (the hub), with no disk and bounded memory:
+ * every part lives in a buffer of a shared pool (`parts in flight` buffers of `part size`), so all files of a run
+ * together never hold more. Hashes are computed as bytes pass and `verify` runs before the upload completes: a
+ * mismatch aborts it and nothing becomes visible. A fault while reading resumes from the parts OSS has
+ * (ListParts) with the hash state of that boundary; parts already sent are not sent again. An unfinished upload
+ * from an earlier run is continued: its parts whose size and MD5 ETag match the bytes re-read are kept.
+ */
+import { createHash } from 'node:crypto';
+import { retry } from '../util/retry.js';
+import { PipelineError } from '../errors.js';
+import type { OssStore, UploadedPart } from './client.js';
+import { crc64 } from './crc64.js';
+import { crcMismatch } from './client.js';
+import { StreamDigest, type Digests } from './digest.js';
+
+export interface OpenedSource {
+  readonly chunks: AsyncIterable<Buffer>;
+  close(): void;
+}
+
+export interface ByteSource {
+  /** The content from byte `start` on. */
+  open(start: number): Promise<OpenedSource>;
+}
+
+/** Fixed-size part buffers shared by every upload of a run: the memory bound. */
+export class PartPool {
+  private free: Buffer[] = [];
+  private created = 0;
+  private waiters: ((b: Buffer) => void)[] = [];
+
+  constructor(
+    readonly partSize: number,
+    readonly slots: number
+  ) {}
+
+  async acquire(signal?: AbortSignal): Promise<Buffer> {
+    signal?.throwIfAborted();
+    const b = this.free.pop();
+    if (b) return b;
+    if (this.created < this.slots) {
+      this.created++;
+      return Buffer.allocUnsafeSlow(this.partSize);
+    }
+    return new Promise<Buffer>((resolve, reject) => {
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== take);
+        reject(signal?.reason);
+      };
+      const take = (buf: Buffer) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(buf);
+      };
+      this.waiters.push(take);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  release(buf: Buffer): void {
+    const w = this.waiters.shift();
+    if (w) w(buf);
+    else this.free.push(buf);
+  }
+}
+
+export interface UploadSpec {
+  readonly key: string;
+  readonly size: number;
+  /** Object metadata; called with the digests for a single PUT (known by then), without for a multipart start. */
+  meta(d?: Digests): Record<string, string>;
+  readonly source: ByteSource;
+  /** Also compute the git blob sha1 (non-LFS files are checked against it). */
+  readonly gitBlob: boolean;
+  /** Runs on the digests of the whole content before the object becomes visible; throw to abort. */
+  verify(d: Digests): void;
+  /** An unfinished multipart upload of this key (an earlier run's) to continue. */
+  readonly resumeUploadId?: string;
+}
+
+export interface UploadEvents {
+  /** Position (bytes read so far in the file); goes back a little after a resume. */
+  position?(bytes: number): void;
+  uploadStarted?(uploadId: string): void;
+  /** Completed, or aborted for good. */
+  uploadEnded?(uploadId: string): void;
+  /** Reading failed and goes on from `offset` (a ranged GET). */
+  resumed?(offset: number, partNumber: number, err: unknown): void;
+}
+
+export interface UploadResult {
+  readonly digests: Digests;
+  readonly multipart: boolean;
+  /** Bytes sent to OSS by this call. */
+  readonly sentBytes: number;
+  /** Parts of an earlier run kept. */
+  readonly keptParts: number;
+}
+
+export interface UploaderOptions {
+  /** Attempts to read the source without progress, the first included. */
+  readonly attempts: number;
+  readonly isRetryableSourceError: (err: unknown) => boolean;
+  readonly signal?: AbortSignal;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random?: () => number;
+  readonly onRetry?: (what: string, err: unknown, attempt: number, delayMs: number) => void;
+}
+
+/** The source failed after some progress: start over with a fresh attempt count. */
+class Progressed extends Error {
+  constructor(readonly inner: unknown) {
+    super('progressed');
+  }
+}
+
+const md5Etag = (buf: Buffer): string => createHash('md5').update(buf).digest('hex');
+const sameEtag = (etag: string, md5: string): boolean => etag.replace(/"/g, '').toLowerCase() === md5;
+
+export class Uploader {
+  constructor(
+    private readonly store: OssStore,
+    private readonly pool: PartPool,
+    private readonly opts: UploaderOptions
+  ) {}
+
+  upload(spec: UploadSpec, ev: UploadEvents = {}): Promise<UploadResult> {
+    return spec.size <= this.pool.partSize && !spec.resumeUploadId ? this.single(spec, ev) : this.multipart(spec, ev);
+  }
+
+  /** Runs `read` until it succeeds; resets the attempt count whenever a read made progress before failing. */
+  private async withSourceRetries(what: string, read: (progressed: () => void) => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        return await retry(
+          async () => {
+            let moved = false;
+            try {
+              await read(() => (moved = true));
+            } catch (err) {
+              if (moved && this.opts.isRetryableSourceError(err) && !this.opts.signal?.aborted) throw new Progressed(err);
+              throw err;
+            }
+          },
+          {
+            attempts: this.opts.attempts,
+            retryable: (e) => !(e instanceof Progressed) && this.opts.isRetryableSourceError(e),
+            signal: this.opts.signal,
+            sleep: this.opts.sleep,
+            random: this.opts.random,
+            onRetry: (err, attempt, delay) => this.opts.onRetry?.(what, err, attempt, delay)
+          }
+        );
+      } catch (err) {
+        if (err instanceof Progressed) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async single(spec: UploadSpec, ev: UploadEvents): Promise<UploadResult> {
+    const buf = await this.pool.acquire(this.opts.signal);
+    try {
+      let digest = StreamDigest.start(spec.gitBlob ? spec.size : undefined);
+      await this.withSourceRetries(spec.key, async () => {
+        digest = StreamDigest.start(spec.gitBlob ? spec.size : undefined);
+        const src = await spec.source.open(0);
+        let fill = 0;
+        try {
+          for await (const chunk of src.chunks) {
+            if (fill + chunk.length > spec.size) throw tooLong(spec);
+            chunk.copy(buf, fill);
+            digest.update(chunk);
+            fill += chunk.length;
+            ev.position?.(fill);
+          }
+        } finally {
+          src.close();
+        }
+        if (fill !== spec.size) throw endedEarly(fill, spec.size);
+      });
+      const body = buf.subarray(0, spec.size);
+      digest.addPartCrc(crc64(body), spec.size);
+      const d = digest.digest();
+      spec.verify(d);
+      this.opts.signal?.throwIfAborted();
+      await this.store.putObject(spec.key, body, spec.meta(d));
+      return { digests: d, multipart: false, sentBytes: spec.size, keptParts: 0 };
+    } finally {
+      this.pool.release(buf);
+    }
+  }
+
+  private async multipart(spec: UploadSpec, ev: UploadEvents): Promise<UploadResult> {
+    const partSize = this.pool.partSize;
+    const nParts = Math.max(1, Math.ceil(spec.size / partSize));
+    const lenOf = (n: number) => (n < nParts ? partSize : spec.size - (nParts - 1) * partSize);
+    let earlier = new Map<number, UploadedPart>();
+    let uploadId = spec.resumeUploadId;
+    if (uploadId) {
+      try {
+        earlier = new Map((await this.store.listParts(spec.key, uploadId)).map((p) => [p.number, p]));
+      } catch {
+        uploadId = undefined;
+      }
+    }
+    uploadId ??= await this.store.initUpload(spec.key, spec.meta());
+    ev.uploadStarted?.(uploadId);
+    const id = uploadId;
+
+    const done = new Map<number, UploadedPart>();
+    const boundaries = new Map<number, StreamDigest>([[1, StreamDigest.start(spec.gitBlob ? spec.size : undefined)]]);
+    const inflight = new Set<Promise<void>>();
+    let failed: { err: unknown } | undefined;
+    let sentBytes = 0;
+    let keptParts = 0;
+    let next = 1;
+
+    const settle = async () => {
+      while (inflight.size > 0) await Promise.allSettled([...inflight]);
+      if (failed) throw failed.err;
+    };
+    const finishPart = (n: number, buf: Buffer, len: number, digest: StreamDigest) => {
+      const body = buf.subarray(0, len);
+      const partCrc = crc64(body);
+      digest.addPartCrc(partCrc, len);
+      boundaries.set(n + 1, digest.copy());
+      const prior = earlier.get(n);
+      if (prior && prior.size === len && sameEtag(prior.etag, md5Etag(body))) {
+        done.set(n, prior);
+        keptParts++;
+        this.pool.release(buf);
+        return;
+      }
+      const p = this.store
+        .uploadPart(spec.key, id, n, body, partCrc)
+        .then((part) => {
+          done.set(n, part);
+          sentBytes += len;
+        })
+        .catch((err) => {
+          failed ??= { err };
+        })
+        .finally(() => {
+          this.pool.release(buf);
+          inflight.delete(p);
+        });
+      inflight.add(p);
+    };
+
+    try {
+      await this.withSourceRetries(spec.key, async (progressed) => {
+        if (next > 1 || done.size > 0) {
+          // Authoritative: what OSS has. Continue at the first part it does not have.
+          await settle();
+          const have = new Map((await this.store.listParts(spec.key, id)).map((p) => [p.number, p]));
+          let first = 1;
+          while (first < next && have.get(first)?.size === lenOf(first)) first++;
+          next = Math.min(next, first);
+        }
+        if (next > nParts) return;
+        const start = (next - 1) * partSize;
+        const digest = boundaries.get(next)!.copy();
+        const src = await spec.source.open(start);
+        let buf: Buffer | undefined;
+        let fill = 0;
+        let pos = start;
+        try {
+          buf = await this.pool.acquire(this.opts.signal);
+          for await (const chunk of src.chunks) {
+            for (let off = 0; off < chunk.length; ) {
+              if (next > nParts) throw tooLong(spec);
+              const len = lenOf(next);
+              const part = buf!;
+              const piece = chunk.subarray(off, off + Math.min(len - fill, chunk.length - off));
+              piece.copy(part, fill);
+              digest.update(piece);
+              fill += piece.length;
+              off += piece.length;
+              pos += piece.length;
+              ev.position?.(pos);
+              if (fill === len) {
+                finishPart(next, part, len, digest);
+                buf = undefined;
+                fill = 0;
+                next++;
+                progressed();
+                if (failed) throw failed.err;
+                if (next <= nParts) buf = await this.pool.acquire(this.opts.signal);
+              }
+            }
+          }
+          if (next <= nParts) throw endedEarly(pos, spec.size);
+        } catch (err) {
+          if (this.opts.isRetryableSourceError(err) && !failed) ev.resumed?.(Math.min(pos, (next - 1) * partSize), next, err);
+          throw err;
+        } finally {
+          if (buf) this.pool.release(buf);
+          src.close();
+        }
+      });
+      await settle();
+      const d = boundaries.get(nParts + 1)!.digest();
+      spec.verify(d);
+      this.opts.signal?.throwIfAborted();
+      const parts = Array.from({ length: nParts }, (_, i) => done.get(i + 1)!);
+      const reported = (await this.store.complete(spec.key, id, parts)) ?? (await this.store.head(spec.key))?.crc64;
+      ev.uploadEnded?.(id);
+      if (reported !== undefined && reported !== d.crc64) {
+        await this.store.delete(spec.key).catch(() => undefined);
+        throw crcMismatch(spec.key, d.crc64, reported);
+      }
+      return { digests: d, multipart: true, sentBytes, keptParts };
+    } catch (err) {
+      await Promise.allSettled([...inflight]);
+      if (!(err instanceof PipelineError && err.code === 'OSS_CHECKSUM_MISMATCH')) {
+        try {
+          await this.store.abort(spec.key, id);
+          ev.uploadEnded?.(id);
+        } catch {
+          // Left in the cleanup registry: the post step aborts it.
+        }
+      }
+      throw err;
+    }
+  }
+}
+
+function endedEarly(at: number, size: number): Error {
+  return Object.assign(new Error(`the download ended at byte ${at} of ${size}`), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+function tooLong(spec: UploadSpec): PipelineError {
+  return new PipelineError(
+    'SYNC_SIZE_MISMATCH',
+    `${spec.key}: the hub sent more than the ${spec.size} bytes its file list gives.`,
+    'The file changed on the hub or the mirror serves other content; re-run the job.'
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * The cleanup registry (what this run created and has not finished) and the handlers the post step calls for
+ * what is left. Adapters register a handler per record kind: `registerCleanupHandler('pytorchjob', fn)`.
+ */
+import type { CleanupRecord, CleanupRegistry, Logger } from './types.js';
+
+export type CleanupKind = CleanupRecord['kind'];
+export type CleanupHandler<K extends CleanupKind = CleanupKind> = (
+  record: Extract<CleanupRecord, { kind: K }>,
+  ctx: { log: Logger; env: NodeJS.ProcessEnv; signal: AbortSignal }
+) => Promise<void>;
+
+const handlers = new Map<CleanupKind, CleanupHandler>();
+
+export function registerCleanupHandler<K extends CleanupKind>(kind: K, handler: CleanupHandler<K>): void {
+  handlers.set(kind, handler as unknown as CleanupHandler);
+}
+
+export function cleanupHandler(kind: CleanupKind): CleanupHandler | undefined {
+  return handlers.get(kind);
+}
+
+const same = (a: CleanupRecord, b: CleanupRecord): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** An in-memory registry that reports every change (the action saves it as step state at once). */
+export class MemoryCleanupRegistry implements CleanupRegistry {
+  private records: CleanupRecord[] = [];
+  constructor(
+    initial: readonly CleanupRecord[] = [],
+    private readonly onChange?: (records: readonly CleanupRecord[]) => void
+  ) {
+    this.records = [...initial];
+  }
+  add(record: CleanupRecord): void {
+    if (this.records.some((r) => same(r, record))) return;
+    this.records.push(record);
+    this.onChange?.(this.list());
+  }
+  remove(record: CleanupRecord): void {
+    const before = this.records.length;
+    this.records = this.records.filter((r) => !same(r, record));
+    if (this.records.length !== before) this.onChange?.(this.list());
+  }
+  list(): readonly CleanupRecord[] {
+    return [...this.records];
+  }
+}
+
+export interface CleanupOutcome {
+  readonly record: CleanupRecord;
+  readonly status: 'done' | 'failed' | 'no-handler';
+  readonly message?: string;
+}
+
+/** Undoes each record with its kind's handler, newest first; one failure does not stop the others. */
+export async function runCleanup(
+  records: readonly CleanupRecord[],
+  ctx: { log: Logger; env: NodeJS.ProcessEnv; signal: AbortSignal }
+): Promise<CleanupOutcome[]> {
+  const out: CleanupOutcome[] = [];
+  for (const record of [...records].reverse()) {
+    const handler = handlers.get(record.kind);
+    if (!handler) {
+      ctx.log.warning(`No cleanup handler for ${describeRecord(record)}; remove it by hand.`);
+      out.push({ record, status: 'no-handler' });
+      continue;
+    }
+    try {
+      await handler(record, ctx);
+      ctx.log.info(`Cleaned up ${describeRecord(record)}`);
+      out.push({ record, status: 'done' });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      ctx.log.warning(`Could not clean up ${describeRecord(record)}: ${message}`);
+      out.push({ record, status: 'failed', message });
+    }
+  }
+  return out;
+}
+
+export function describeRecord(r: CleanupRecord): string {
+  switch (r.kind) {
+    case 'multipart-upload':
+      return `multipart upload oss://${r.bucket}/${r.key} (${r.uploadId})`;
+    case 'pytorchjob':
+      return `PyTorchJob ${r.namespace}/${r.name}`;
+    case 'serving':
+      return `serving ${r.namespace}/${r.name} version ${r.version}`;
+    case 'file':
+      return `file ${r.path}`;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The post step (runs even when the job failed or was cancelled): undoes what an unfinished run left running,
+ * then removes the kubeconfig file the main step wrote.
+ */
+import * as core from '@actions/core';
+import { removeKubeconfig } from './kubeconfig/write.js';
+import { runCleanup } from './pipeline/cleanup.js';
+import './pipeline/handlers.js';
+import { loadPostState, type StateStore } from './pipeline/state.js';
+import { ActionsLogger } from './report/logger.js';
+
+async function post(): Promise<void> {
+  const log = new ActionsLogger();
+  const store: StateStore = { save: (n, v) => core.saveState(n, v), get: (n) => core.getState(n) };
+  const state = loadPostState(store);
+  if (state.cleanup.length > 0) {
+    if (state.finished) {
+      log.warning(`The run finished but left ${state.cleanup.length} cleanup record(s); leaving them in place.`);
+    } else {
+      await log.group(`cleanup: ${state.cleanup.length} unfinished item(s)`, async () => {
+        const env = { ...process.env, ...(state.kubeconfigPath ? { KUBECONFIG: state.kubeconfigPath } : {}) };
+        await runCleanup(state.cleanup, { log, env, signal: AbortSignal.timeout(5 * 60_000) });
+      });
+    }
+  }
+  if (state.kubeconfigPath && (await removeKubeconfig(state.kubeconfigPath))) {
+    log.info(`Removed the kubeconfig ${state.kubeconfigPath}`);
+  }
+}
+
+post().catch((e: unknown) => {
+  core.warning(`arena-ft-pipeline post step: ${e instanceof Error ? e.message : String(e)}`);
+});

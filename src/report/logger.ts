@@ -1,0 +1,66 @@
+/** Logger implementations: the action's (through @actions/core) and a recording one for tests. */
+import * as core from '@actions/core';
+import type { Logger } from '../pipeline/types.js';
+
+/** Writes through @actions/core: log groups, `::warning`, `::error`, `::add-mask::`. */
+export class ActionsLogger implements Logger {
+  info(message: string): void {
+    core.info(message);
+  }
+  warning(message: string): void {
+    core.warning(message);
+  }
+  error(message: string): void {
+    core.error(message);
+  }
+  debug(message: string): void {
+    core.debug(message);
+  }
+  group<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    return core.group(title, fn);
+  }
+  secret(value: string): void {
+    maskSecret(value, core.setSecret);
+  }
+}
+
+/**
+ * Masks a credential and the forms it is commonly re-encoded in (base64, URL-encoding), so that a value which
+ * reaches a log through a library's own encoding is still hidden.
+ */
+export function maskSecret(value: string, setSecret: (v: string) => void): void {
+  if (value.trim() === '') return;
+  const forms = new Set<string>([value, Buffer.from(value).toString('base64'), encodeURIComponent(value)]);
+  for (const f of forms) setSecret(f);
+}
+
+/** Keeps every line (tests, and the CLI's quiet mode). */
+export class RecordingLogger implements Logger {
+  readonly lines: { level: 'info' | 'warning' | 'error' | 'debug' | 'group'; message: string }[] = [];
+  readonly secrets: string[] = [];
+  info(message: string): void {
+    this.lines.push({ level: 'info', message });
+  }
+  warning(message: string): void {
+    this.lines.push({ level: 'warning', message });
+  }
+  error(message: string): void {
+    this.lines.push({ level: 'error', message });
+  }
+  debug(message: string): void {
+    this.lines.push({ level: 'debug', message });
+  }
+  async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    this.lines.push({ level: 'group', message: title });
+    return fn();
+  }
+  secret(value: string): void {
+    maskSecret(value, (v) => this.secrets.push(v));
+  }
+  text(level?: RecordingLogger['lines'][number]['level']): string {
+    return this.lines
+      .filter((l) => !level || l.level === level)
+      .map((l) => l.message)
+      .join('\n');
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The step outputs: one table that action.yml and the README agree on (a test checks), and the pure function
+ * that computes their values from the config and what the run learned.
+ */
+import { ftCheckpointPrefix, hfPrefix, ossUri, tritonRepoPrefix } from '../config/layout.js';
+import type { Config } from '../config/types.js';
+import type { RunReport } from '../pipeline/runner.js';
+
+export interface OutputDef {
+  readonly name: string;
+  readonly description: string;
+}
+
+export const OUTPUTS: readonly OutputDef[] = [
+  { name: 'version', description: 'The model version this run worked on (given or derived).' },
+  { name: 'hf-commit', description: 'The commit the HuggingFace revision resolved to (set once sync ran).' },
+  { name: 'oss-hf-uri', description: '`oss://` URI of the synced HuggingFace files (set once the commit is known).' },
+  { name: 'oss-ft-uri', description: '`oss://` URI of the converted FasterTransformer checkpoint.' },
+  { name: 'oss-model-repository-uri', description: '`oss://` URI of the Triton model repository.' },
+  { name: 'job-name', description: 'Name of the conversion PyTorchJob.' },
+  { name: 'serving-name', description: 'Arena serving name.' },
+  { name: 'serving-version', description: 'Arena serving version.' },
+  { name: 'smoke-result', description: '`passed`, `failed` or `not-run`; set by the smoke stage.' },
+  { name: 'kubeconfig-path', description: 'The kubeconfig file the setup stage wrote (also exported as `KUBECONFIG`).' },
+  {
+    name: 'stage-results',
+    description: 'JSON list of `{stage, status, summary, durationMs, error?}` for every selected stage.'
+  }
+];
+
+/** Outputs derived from the config, overlaid with what the stages set. Empty values are left out. */
+export function computeOutputs(config: Config, report: RunReport): Record<string, string> {
+  const commit = typeof report.state.commit === 'string' ? report.state.commit : '';
+  const hasModel = config.model.repo !== '' && config.oss.bucket !== '';
+  const base: Record<string, string> = {
+    version: config.model.version,
+    'hf-commit': commit,
+    'oss-hf-uri': hasModel && commit ? ossUri(config, hfPrefix(config, commit)) : '',
+    'oss-ft-uri': hasModel ? ossUri(config, ftCheckpointPrefix(config)) : '',
+    'oss-model-repository-uri': hasModel ? ossUri(config, tritonRepoPrefix(config)) : '',
+    'job-name': config.convert.jobName,
+    'serving-name': config.serve.name,
+    'serving-version': config.serve.version,
+    'smoke-result': config.stages.includes('smoke') ? 'not-run' : '',
+    'stage-results': JSON.stringify(
+      report.results.map((r) => ({
+        stage: r.stage,
+        status: r.status,
+        summary: r.summary,
+        durationMs: r.durationMs,
+        ...(r.error ? { error: r.error } : {})
+      }))
+    )
+  };
+  const all = { ...base, ...report.outputs };
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== ''));
+}

@@ -1,0 +1,302 @@
+/**
+ * sync: the HF repo at a pinned commit, streamed into OSS under `hfPrefix(cfg, commit)`, verified, resumable,
+ * with no runner disk. Resolve the revision → list and select files → skip if a valid manifest's objects are all
+ * there → for each file: keep (same size and hash), copy server-side from an earlier commit, or stream it (hashes
+ * checked before the upload completes) → write the manifest last.
+ */
+import pLimit from 'p-limit';
+import type { Config } from '../config/types.js';
+import { hfPrefix, ossUri, syncManifestKey } from '../config/layout.js';
+import { PipelineError, describeError } from '../errors.js';
+import type { CleanupRecord, PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
+import { HubClient, type HubFile } from '../hf/client.js';
+import { isRetryableHubError } from '../hf/errors.js';
+import { buildManifest, findEarlierCopy, manifestCovers, objectHolds, objectMeta, parseManifest, type SyncManifest } from '../hf/manifest.js';
+import { selectFiles } from '../hf/select.js';
+import { OssStore } from '../oss/client.js';
+import type { Digests } from '../oss/digest.js';
+import { FileProgress, formatBytes, formatDuration, formatRate } from '../oss/progress.js';
+import { PartPool, Uploader } from '../oss/upload.js';
+
+export interface SyncDeps {
+  /** Backoff sleep of every retry (tests inject one that does not wait). */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+  /** Minimum time between two progress lines of one file. */
+  readonly progressIntervalMs?: number;
+  /** A hub request that receives nothing for this long is retried. */
+  readonly stallMs?: number;
+}
+
+type FileResult = { file: HubFile; sha256: string; action: 'kept' | 'copied' | 'sent'; sentBytes: number };
+
+interface Run {
+  readonly ctx: StageContext;
+  readonly cfg: Config;
+  readonly hub: HubClient;
+  readonly store: OssStore;
+  readonly deps: Required<Pick<SyncDeps, 'now' | 'progressIntervalMs'>> & SyncDeps;
+  readonly signal: AbortSignal;
+}
+
+const HEADS_IN_PARALLEL = 16;
+const COPY_LIMIT = 1024 ** 3; // CopyObject's limit; larger files are streamed again
+
+function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
+  const cfg = ctx.config;
+  const attempts = Math.max(1, cfg.sync.retries);
+  const onRetry = (what: string, err: unknown, attempt: number, delay: number) =>
+    ctx.log.info(`  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1} of ${attempts}): ${describeError(err)}`);
+  if (cfg.hf.token) ctx.log.secret(cfg.hf.token);
+  const hub = new HubClient({ endpoint: cfg.hf.endpoint, token: cfg.hf.token, attempts, stallMs: deps.stallMs, signal, sleep: deps.sleep, random: deps.random, now: deps.now, onRetry });
+  const store = OssStore.fromConfig(cfg.oss, { attempts, signal, sleep: deps.sleep, random: deps.random, onRetry });
+  return { hub, store };
+}
+
+/** Resolve, list, select: what this version of the model consists of. */
+async function discover(r: Pick<Run, 'ctx' | 'cfg' | 'hub'>): Promise<{ commit: string; selected: HubFile[]; gated: boolean }> {
+  const { cfg, hub, ctx } = r;
+  const info = await hub.resolveRevision(cfg.model.repo, cfg.model.revision);
+  ctx.state.commit = info.commit;
+  const files = await hub.listFiles(cfg.model.repo, info.commit);
+  const { selected, left } = selectFiles(files, cfg.hf.include, cfg.hf.exclude);
+  ctx.log.info(`${cfg.model.repo}@${cfg.model.revision} is commit ${info.commit}: ${files.length} files, ${selected.length} selected (${formatBytes(total(selected))})`);
+  for (const l of left) ctx.log.debug(`  not synced: ${l.path} (${l.why})`);
+  if (selected.length === 0) {
+    throw new PipelineError(
+      'SYNC_NOTHING_SELECTED',
+      `No file of ${cfg.model.repo} at ${info.commit} matches the include/exclude patterns.`,
+      'Check the hf-include and hf-exclude inputs (minimatch globs; a pattern without "/" matches file names in any folder).'
+    );
+  }
+  return { commit: info.commit, selected, gated: info.gated !== false };
+}
+
+const total = (files: readonly { size: number }[]) => files.reduce((s, f) => s + f.size, 0);
+
+/** Every object of a manifest is there with the recorded size and hash (parallel HEADs). */
+async function manifestStillValid(r: Run, manifest: SyncManifest, prefix: string): Promise<boolean> {
+  const limit = pLimit(HEADS_IN_PARALLEL);
+  const checks = manifest.files.map((f) =>
+    limit(async () => {
+      const head = await r.store.head(prefix + f.path);
+      if (head === undefined || head.size !== f.size) return false;
+      return f.lfs ? head.meta.sha256 === f.sha256 : head.meta['git-oid'] === f.gitOid;
+    })
+  );
+  return (await Promise.all(checks)).every(Boolean);
+}
+
+/** Manifests of other synced commits of this model: sources for server-side copies of unchanged files. */
+async function earlierManifests(r: Run, commit: string): Promise<{ prefix: string; manifest: SyncManifest }[]> {
+  const modelPrefix = hfPrefix(r.cfg, commit).slice(0, -(commit.length + 1));
+  const { prefixes } = await r.store.list(modelPrefix, '/');
+  const others = prefixes.filter((p) => p !== hfPrefix(r.cfg, commit)).slice(-20);
+  const found = await Promise.all(
+    others.map(async (prefix) => ({ prefix, manifest: parseManifest(await r.store.getText(prefix + '.sync-manifest.json')) }))
+  );
+  return found.filter((f): f is { prefix: string; manifest: SyncManifest } => f.manifest !== undefined);
+}
+
+function hashMismatch(file: HubFile, d: Digests): PipelineError | undefined {
+  const [kind, want, got] = file.sha256 !== undefined ? ['sha256', file.sha256, d.sha256] : ['git blob sha1', file.gitOid, d.gitSha1];
+  if (want === got && d.size === file.size) return undefined;
+  return new PipelineError(
+    'SYNC_HASH_MISMATCH',
+    `${file.path}: the bytes downloaded do not match the hub's listing (${kind} ${got}, expected ${want}; ${d.size} bytes, expected ${file.size}). The upload was aborted; nothing was written.`,
+    'The download was corrupted in transit twice, or the mirror serves other content than it lists; re-run, or use hf-endpoint https://huggingface.co.'
+  );
+}
+
+async function syncFile(r: Run, uploader: Uploader, file: HubFile, commit: string, prefix: string, resumeId: string | undefined, earlier: { prefix: string; manifest: SyncManifest }[]): Promise<FileResult> {
+  const { ctx, cfg, store, hub } = r;
+  const key = prefix + file.path;
+  const head = await store.head(key);
+  if (objectHolds(head, file)) {
+    ctx.log.info(`skipped ${file.path} (${formatBytes(file.size)}): already in OSS with the same hash`);
+    return { file, sha256: head!.meta.sha256, action: 'kept', sentBytes: 0 };
+  }
+  const source = findEarlierCopy(earlier, file);
+  if (source && file.size <= COPY_LIMIT) {
+    const src = await store.head(source.key);
+    if (objectHolds(src, file)) {
+      try {
+        await store.copy(source.key, key, objectMeta(file, source.sha256, commit));
+        ctx.log.info(`copied ${file.path} (${formatBytes(file.size)}) in OSS from ${source.key}: unchanged since that commit`);
+        return { file, sha256: source.sha256, action: 'copied', sentBytes: 0 };
+      } catch (err) {
+        ctx.log.debug(`server-side copy of ${file.path} failed (${describeError(err)}); streaming it instead`);
+      }
+    }
+  }
+
+  const started = r.deps.now();
+  ctx.log.info(`start ${file.path} (${formatBytes(file.size)})${resumeId ? ', continuing an unfinished upload' : ''}`);
+  const progress = new FileProgress(file.path, file.size, (l) => ctx.log.info(l), r.deps.now, r.deps.progressIntervalMs);
+  const record = (uploadId: string): CleanupRecord => ({ kind: 'multipart-upload', bucket: cfg.oss.bucket, key, uploadId });
+  let lastError: PipelineError | undefined;
+  for (let round = 1; round <= 2; round++) {
+    let expected: string | undefined;
+    try {
+      const result = await uploader.upload(
+        {
+          key,
+          size: file.size,
+          meta: (d) => objectMeta(file, file.sha256 ?? d?.sha256 ?? '', commit),
+          gitBlob: file.sha256 === undefined,
+          resumeUploadId: round === 1 ? resumeId : undefined,
+          source: { open: (start) => hub.open(cfg.model.repo, commit, file.path, start) },
+          verify: (d) => {
+            const bad = hashMismatch(file, d);
+            if (bad) throw bad;
+            expected = d.sha256;
+          }
+        },
+        {
+          position: (p) => progress.update(p),
+          uploadStarted: (id) => ctx.cleanup.add(record(id)),
+          uploadEnded: (id) => ctx.cleanup.remove(record(id)),
+          resumed: (offset, part, err) => ctx.log.info(`  ${file.path}: ${describeError(err)}; resuming at byte ${offset} (part ${part})`)
+        }
+      );
+      const ms = r.deps.now() - started;
+      const kept = result.keptParts > 0 ? `, ${result.keptParts} parts kept from an earlier run` : '';
+      ctx.log.info(`done ${file.path} (${formatBytes(file.size)}) in ${formatDuration(ms)}, ${formatRate(file.size, ms)}${kept}`);
+      return { file, sha256: result.digests.sha256 ?? expected, action: 'sent', sentBytes: result.sentBytes };
+    } catch (err) {
+      if (err instanceof PipelineError && err.code === 'SYNC_HASH_MISMATCH' && round === 1) {
+        ctx.log.warning(`${file.path}: ${err.message} Trying once more.`);
+        lastError = err;
+        continue;
+      }
+      throw fileFailed(file, err);
+    }
+  }
+  throw lastError!;
+}
+
+/** A download that failed without progress until the retries ran out: name the file and the cause. */
+function fileFailed(file: HubFile, err: unknown): unknown {
+  if (err instanceof PipelineError) return err;
+  if (isRetryableHubError(err)) {
+    return new PipelineError(
+      'SYNC_FILE_FAILED',
+      `Downloading ${file.path} kept failing without progress: ${describeError(err)}.`,
+      'The hub or its CDN is unstable from this runner; re-run the job (finished files and parts already in OSS are kept).',
+      { cause: err }
+    );
+  }
+  return err;
+}
+
+async function run(ctx: StageContext, deps: SyncDeps): Promise<StageOutcome> {
+  const cfg = ctx.config;
+  const stop = new AbortController();
+  const onCancel = () => stop.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onCancel, { once: true });
+  if (ctx.signal.aborted) onCancel();
+  const { hub, store } = clients(ctx, deps, stop.signal);
+  const r: Run = { ctx, cfg, hub, store, signal: stop.signal, deps: { ...deps, now: deps.now ?? Date.now, progressIntervalMs: deps.progressIntervalMs ?? 5000 } };
+  const started = r.deps.now();
+  try {
+    const { commit, selected } = await discover(r);
+    const prefix = hfPrefix(cfg, commit);
+    const outputs = { 'hf-commit': commit, 'oss-hf-uri': ossUri(cfg, prefix) };
+    const manifest = parseManifest(await store.getText(syncManifestKey(cfg, commit)));
+    if (manifest && manifestCovers(manifest, commit, selected) && (await manifestStillValid(r, manifest, prefix))) {
+      return {
+        status: 'skipped',
+        summary: `${manifest.files.length} files (${formatBytes(total(manifest.files))}) already in ${outputs['oss-hf-uri']}, checked`,
+        details: { files: manifest.files.length, bytes: total(manifest.files), commit },
+        outputs
+      };
+    }
+    // Gated or private: fail before the first byte goes anywhere.
+    await hub.checkDownloadAccess(cfg.model.repo, commit, selected[0].path);
+
+    const unfinished = new Map<string, string>();
+    for (const u of await store.listUploads(prefix)) unfinished.set(u.key, u.uploadId);
+    const earlier = await earlierManifests(r, commit);
+    const pool = new PartPool(cfg.sync.partSizeBytes, cfg.sync.partsInFlight);
+    const uploader = new Uploader(store, pool, {
+      attempts: Math.max(1, cfg.sync.retries),
+      isRetryableSourceError: isRetryableHubError,
+      signal: stop.signal,
+      sleep: deps.sleep,
+      random: deps.random,
+      onRetry: (what, err, attempt, delay) => ctx.log.info(`  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1}): ${describeError(err)}`)
+    });
+    const limit = pLimit(cfg.sync.filesInParallel);
+    let firstError: unknown;
+    const results = await Promise.all(
+      selected.map((f) =>
+        limit(async () => {
+          if (stop.signal.aborted) return undefined;
+          try {
+            return await syncFile(r, uploader, f, commit, prefix, unfinished.get(prefix + f.path), earlier);
+          } catch (err) {
+            firstError ??= err;
+            stop.abort(err);
+            return undefined;
+          }
+        })
+      )
+    );
+    if (ctx.signal.aborted) throw cancelled(ctx.signal.reason);
+    if (firstError !== undefined) throw firstError;
+    const done = results as FileResult[];
+
+    const m = buildManifest(cfg.model.repo, cfg.model.revision, commit, done, new Date(r.deps.now()));
+    await store.putObject(syncManifestKey(cfg, commit), Buffer.from(JSON.stringify(m, null, 2) + '\n'), { 'hf-commit': commit }, 'application/json');
+
+    const ms = r.deps.now() - started;
+    const sent = done.filter((d) => d.action === 'sent');
+    const sentBytes = sent.reduce((s, d) => s + d.sentBytes, 0);
+    const keptN = done.length - sent.length;
+    return {
+      status: 'done',
+      summary: `${sent.length} files sent (${formatBytes(sentBytes)}), ${keptN} already there, to ${outputs['oss-hf-uri']} in ${formatDuration(ms)} (${formatRate(sentBytes, ms)})`,
+      details: {
+        commit,
+        files: done.length,
+        'files synced': sent.length,
+        'files skipped': done.filter((d) => d.action === 'kept').length,
+        'files copied': done.filter((d) => d.action === 'copied').length,
+        bytes: sentBytes,
+        'throughput MB/s': Math.round((sentBytes / 1e6 / Math.max(ms, 1)) * 1000 * 10) / 10
+      },
+      outputs
+    };
+  } catch (err) {
+    if (ctx.signal.aborted && !(err instanceof PipelineError && err.code === 'SYNC_CANCELLED')) throw cancelled(ctx.signal.reason);
+    throw err;
+  } finally {
+    ctx.signal.removeEventListener('abort', onCancel);
+  }
+}
+
+function cancelled(reason: unknown): PipelineError {
+  return new PipelineError(
+    'SYNC_CANCELLED',
+    `The sync was cancelled (${describeError(reason ?? 'signal')}); unfinished uploads were aborted.`,
+    'Re-run the job: files already complete in OSS are kept and skipped.'
+  );
+}
+
+async function plan(ctx: StageContext, deps: SyncDeps): Promise<PlanLine> {
+  const { hub, store } = clients(ctx, deps, ctx.signal);
+  const r = { ctx, cfg: ctx.config, hub };
+  const { commit, selected } = await discover(r);
+  const manifest = parseManifest(await store.getText(syncManifestKey(ctx.config, commit)));
+  if (manifest && manifestCovers(manifest, commit, selected)) {
+    return { action: 'skip', reason: `commit ${commit} already synced to ${ossUri(ctx.config, hfPrefix(ctx.config, commit))} (manifest present)` };
+  }
+  return { action: 'run', reason: `stream ${selected.length} files (${formatBytes(total(selected))}) of ${ctx.config.model.repo}@${commit} to ${ossUri(ctx.config, hfPrefix(ctx.config, commit))}` };
+}
+
+export function createSyncStage(deps: SyncDeps = {}): Stage {
+  return { name: 'sync', run: (ctx) => run(ctx, deps), plan: (ctx) => plan(ctx, deps) };
+}
+
+export const syncStage: Stage = createSyncStage();

@@ -1,0 +1,300 @@
+/**
+ * The sync stage against the sandbox hub + CDN and OSS (issue 5, point 7). No test sleeps: retries use an
+ * injected sleep that records the delays.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FaultRegistry } from '../../sandbox/faults.js';
+import { startHub } from '../../sandbox/hub/index.js';
+import { startOss } from '../../sandbox/oss/index.js';
+import { createSyncStage } from '../../src/stages/sync.js';
+import { PipelineError } from '../../src/errors.js';
+import { testConfig, testContext } from '../helpers/config.js';
+
+type Hub = Awaited<ReturnType<typeof startHub>>;
+type Oss = Awaited<ReturnType<typeof startOss>>;
+
+const MiB = 1024 * 1024;
+let faults: FaultRegistry;
+let hub: Hub;
+let oss: Oss;
+let dir: string;
+let slept: number[];
+const sleep = async (ms: number) => void slept.push(ms);
+const stage = () => createSyncStage({ sleep, stallMs: 5000 });
+
+beforeEach(async () => {
+  slept = [];
+  faults = new FaultRegistry();
+  dir = await mkdtemp(path.join(tmpdir(), 'sync-it-'));
+  hub = await startHub({ faults, pageSize: 2 });
+  oss = await startOss({ faults, root: dir });
+});
+afterEach(async () => {
+  await hub.stop();
+  await oss.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function cfg(over: Parameters<typeof testConfig>[0] = {}) {
+  return testConfig({
+    ...over,
+    model: { repo: 'org/tiny', revision: 'main', name: 'tiny', version: 'v1', ...over.model },
+    hf: { endpoint: hub.endpoint, token: hub.token, include: [], exclude: [], ...over.hf },
+    oss: {
+      endpoint: oss.endpoint,
+      bucket: oss.bucket,
+      region: oss.region,
+      accessKeyId: oss.accessKeyId,
+      accessKeySecret: oss.accessKeySecret,
+      prefix: 'llm',
+      ...over.oss
+    },
+    sync: { partSizeBytes: MiB, partsInFlight: 3, filesInParallel: 2, retries: 4, ...over.sync }
+  });
+}
+
+const ossWrites = () =>
+  faults.recorded('oss').filter((r) => r.method === 'PUT' || (r.method === 'POST' && /\?uploads/.test(r.url)));
+const partPuts = (file: string) =>
+  faults
+    .recorded('oss')
+    .filter((r) => r.method === 'PUT' && r.url.includes(file) && /partNumber=/.test(r.url))
+    .map((r) => Number(/partNumber=(\d+)/.exec(r.url)![1]));
+
+async function failure(p: Promise<unknown>): Promise<PipelineError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e
+  );
+  expect(err).toBeInstanceOf(PipelineError);
+  return err as PipelineError;
+}
+
+const TINY = [
+  { path: 'config.json', content: '{"model_type":"bloom"}' },
+  { path: 'tokenizer.json', content: '{"v":1}' },
+  { path: 'pytorch_model.bin', size: 5 * MiB, seed: 'w' },
+  { path: 'README.md', content: '# tiny' },
+  { path: 'flax_model.msgpack', size: 1000, seed: 'f' }
+];
+
+test('streams the selected files under hf/<commit>/ with metadata, manifest last; a re-run skips after HEADs', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: TINY });
+  const c = cfg();
+  const { ctx, log, cleanup } = testContext(c);
+  const out = await stage().run(ctx);
+  const commit = hub.commitOf('org/tiny', 'main');
+  const prefix = `llm/tiny/hf/${commit}/`;
+  expect(out.status).toBe('done');
+  expect(out.outputs).toEqual({ 'hf-commit': commit, 'oss-hf-uri': `oss://models/${prefix}` });
+  expect(ctx.state.commit).toBe(commit);
+  expect(out.details).toMatchObject({ files: 3, 'files synced': 3, bytes: 5 * MiB + 22 + 7 });
+  expect(oss.listKeys('llm/')).toEqual(
+    ['.sync-manifest.json', 'config.json', 'pytorch_model.bin', 'tokenizer.json'].map((k) => prefix + k)
+  );
+  const w = oss.headObject(prefix + 'pytorch_model.bin')!;
+  expect(w.size).toBe(5 * MiB);
+  expect(w.meta).toMatchObject({ 'hf-commit': commit, size: String(5 * MiB) });
+  expect(w.meta.sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(oss.headObject(prefix + 'config.json')!.meta.sha256).toMatch(/^[0-9a-f]{64}$/);
+  // The manifest is the last write.
+  const puts = faults.recorded('oss').filter((r) => r.method === 'PUT' || r.method === 'POST');
+  expect(puts[puts.length - 1].url).toContain('.sync-manifest.json');
+  // Progress lines a person can follow; the token never reaches the CDN.
+  expect(log.lines).toEqual(expect.arrayContaining([expect.stringMatching(/^start pytorch_model.bin \(5.0 MiB\)/), expect.stringMatching(/^done pytorch_model.bin \(5.0 MiB\) in /)]));
+  expect(faults.recorded('cdn').length).toBeGreaterThan(0);
+  expect(faults.recorded('cdn').every((r) => r.headers.authorization === undefined)).toBe(true);
+  expect(faults.recorded('hub').every((r) => r.headers.authorization === `Bearer ${hub.token}`)).toBe(true);
+  expect(cleanup.records).toEqual([]);
+  expect(oss.listUploads()).toEqual([]);
+
+  faults.reset();
+  const again = testContext(c);
+  const second = await stage().run(again.ctx);
+  expect(second.status).toBe('skipped');
+  expect(second.outputs).toEqual(out.outputs);
+  expect(ossWrites()).toEqual([]);
+  expect(faults.recorded('cdn')).toEqual([]);
+  expect(faults.recorded('oss').filter((r) => r.method === 'HEAD')).toHaveLength(3);
+});
+
+test('a moved branch with 1 of 3 files changed: only that file is downloaded and sent', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: TINY });
+  const c = cfg();
+  await stage().run(testContext(c).ctx);
+  hub.moveBranch('org/tiny', 'main', { files: [{ path: 'config.json', content: '{"model_type":"bloom","n_layer":2}' }] });
+  const commit = hub.commitOf('org/tiny', 'main');
+  faults.reset();
+  const { ctx } = testContext(c);
+  const out = await stage().run(ctx);
+  expect(out.outputs!['hf-commit']).toBe(commit);
+  expect(out.details).toMatchObject({ 'files synced': 1 });
+  const sent = ossWrites().filter((r) => !r.url.includes('.sync-manifest.json') && !r.headers['x-oss-copy-source']);
+  expect(sent.map((r) => decodeURIComponent(r.url.split('?')[0]))).toEqual([`/llm/tiny/hf/${commit}/config.json`]);
+  expect(faults.recorded('cdn')).toEqual([]);
+  expect(oss.listKeys(`llm/tiny/hf/${commit}/`)).toHaveLength(4);
+  expect(oss.headObject(`llm/tiny/hf/${commit}/pytorch_model.bin`)!.meta['hf-commit']).toBe(commit);
+});
+
+test('a reset in the middle of part 3 of 5 resumes from part 3: parts 1-2 are not sent again', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 5 * MiB, seed: 'r' }] });
+  faults.add({ service: 'cdn', method: 'GET', action: { kind: 'reset', afterBytes: 2.5 * MiB } });
+  const { ctx, log } = testContext(cfg());
+  const out = await stage().run(ctx);
+  expect(out.status).toBe('done');
+  expect(partPuts('model.safetensors').sort()).toEqual([1, 2, 3, 4, 5]);
+  const cdnGets = faults.recorded('cdn').filter((r) => r.method === 'GET');
+  expect(cdnGets.map((r) => r.headers.range)).toEqual([undefined, `bytes=${2 * MiB}-`]);
+  expect(faults.recorded('oss').some((r) => r.method === 'GET' && /uploadId=/.test(r.url))).toBe(true); // ListParts
+  expect(log.lines.some((l) => /resuming at byte 2097152 \(part 3\)/.test(l))).toBe(true);
+  const commit = hub.commitOf('org/tiny', 'main');
+  expect(oss.headObject(`llm/tiny/hf/${commit}/model.safetensors`)!.size).toBe(5 * MiB);
+});
+
+test('corrupted bytes from the CDN are detected before completing: retried once, then an error naming the file; nothing visible', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'config.json', content: '{}' }, { path: 'model.safetensors', size: 3 * MiB, seed: 'c' }] });
+  faults.add({ service: 'cdn', method: 'GET', times: 2, action: { kind: 'corrupt', atByte: 1234567 } });
+  const { ctx, cleanup } = testContext(cfg({ sync: { filesInParallel: 1 } }));
+  const err = await failure(stage().run(ctx));
+  expect(err.code).toBe('SYNC_HASH_MISMATCH');
+  expect(err.message).toContain('model.safetensors');
+  const commit = hub.commitOf('org/tiny', 'main');
+  expect(oss.listKeys(`llm/tiny/hf/${commit}/`).filter((k) => k.endsWith('model.safetensors') || k.endsWith('.sync-manifest.json'))).toEqual([]);
+  expect(oss.listUploads()).toEqual([]);
+  expect(cleanup.records).toEqual([]);
+});
+
+test('one corrupted download is retried and the file arrives intact', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 3 * MiB, seed: 'c' }, { path: 'config.json', content: '{"a":1}' }] });
+  faults.add({ service: 'cdn', method: 'GET', times: 1, action: { kind: 'corrupt', atByte: 100 } });
+  faults.add({ service: 'hub', method: 'GET', path: 'resolve/.*config.json', times: 1, action: { kind: 'corrupt', atByte: 2 } });
+  const { ctx, log } = testContext(cfg());
+  const out = await stage().run(ctx);
+  expect(out.details).toMatchObject({ 'files synced': 2 });
+  expect(log.lines.filter((l) => l.startsWith('warning:') && /do not match/.test(l))).toHaveLength(2);
+});
+
+test('a 429 storm is ridden out honouring Retry-After; past the limit it fails with what to do', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: TINY });
+  faults.add({ service: 'hub', path: '/tree/', times: 3, action: { kind: 'status', status: 429, retryAfterSeconds: 7 } });
+  faults.add({ service: 'hub', path: '/resolve/', times: 2, action: { kind: 'status', status: 429, retryAfterSeconds: 2 } });
+  faults.add({ service: 'cdn', times: 2, action: { kind: 'status', status: 503, code: 'SlowDown' } });
+  const out = await stage().run(testContext(cfg({ sync: { retries: 5 } })).ctx);
+  expect(out.status).toBe('done');
+  expect(slept.filter((ms) => ms >= 7000)).toHaveLength(3);
+  expect(slept.filter((ms) => ms >= 2000).length).toBeGreaterThanOrEqual(5);
+
+  faults.add({ service: 'hub', path: '/revision/', times: 100, action: { kind: 'status', status: 429, retryAfterSeconds: 1 } });
+  const err = await failure(stage().run(testContext(cfg({ model: { revision: 'main' } as never })).ctx));
+  expect(err.code).toBe('HF_RATE_LIMITED');
+  expect(err.hint).toMatch(/token/);
+});
+
+test('a gated repo without accepted terms fails before any byte is written to OSS', async () => {
+  hub.declareRepo({ id: 'org/tiny', gated: 'manual', files: TINY });
+  const err = await failure(stage().run(testContext(cfg()).ctx));
+  expect(err.code).toBe('HF_GATED_REPO');
+  expect(err.hint).toMatch(/Accept the licence at .*org\/tiny/);
+  expect(ossWrites()).toEqual([]);
+  expect(faults.recorded('cdn')).toEqual([]);
+});
+
+test('missing repo and revision say what to do', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: TINY });
+  expect((await failure(stage().run(testContext(cfg({ model: { repo: 'org/nope' } as never })).ctx))).code).toBe('HF_REPO_NOT_FOUND');
+  expect((await failure(stage().run(testContext(cfg({ model: { revision: 'v9' } as never })).ctx))).code).toBe('HF_REVISION_NOT_FOUND');
+});
+
+test('a ".." path in the tree listing is rejected before any OSS key is formed', async () => {
+  const commit = 'a'.repeat(40);
+  const evil: Server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url!.includes('/revision/')) return res.end(JSON.stringify({ id: 'org/tiny', sha: commit, siblings: [] }));
+    if (req.url!.includes('/tree/'))
+      return res.end(JSON.stringify([{ type: 'file', path: 'config.json', oid: 'b'.repeat(40), size: 2 }, { type: 'file', path: 'a/../../../etc/x.bin', oid: 'c'.repeat(40), size: 3 }]));
+    res.statusCode = 500;
+    res.end('{}');
+  });
+  await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+  try {
+    const endpoint = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
+    const err = await failure(stage().run(testContext(cfg({ hf: { endpoint } })).ctx));
+    expect(err.code).toBe('HF_UNSAFE_PATH');
+    expect(err.message).toContain('a/../../../etc/x.bin');
+    expect(faults.recorded('oss')).toEqual([]);
+  } finally {
+    await new Promise((r) => evil.close(r));
+  }
+});
+
+test('cancel mid-file: the upload is aborted, no object, no unfinished upload, nothing left to clean', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 6 * MiB, seed: 'x' }] });
+  faults.add({ service: 'oss', method: 'PUT', path: 'partNumber=2', times: 1, action: { kind: 'delay', ms: 300 } });
+  const ac = new AbortController();
+  const { ctx, cleanup } = testContext(cfg({ sync: { partsInFlight: 1 } }), { signal: ac.signal });
+  const running = stage().run(ctx);
+  for (let i = 0; i < 500 && cleanup.records.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  expect(cleanup.records).toHaveLength(1);
+  ac.abort(new Error('the job was cancelled'));
+  const err = await failure(running);
+  expect(err.code).toBe('SYNC_CANCELLED');
+  expect(oss.listKeys('llm/')).toEqual([]);
+  expect(oss.listUploads()).toEqual([]);
+  expect(cleanup.records).toEqual([]);
+});
+
+test('an unfinished upload of an earlier run is continued: its matching parts are kept', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 4 * MiB + 5, seed: 'k' }] });
+  // The earlier run died (no post step) after 2 parts: fail part 3 for good.
+  faults.add({ service: 'oss', method: 'PUT', path: 'partNumber=3', times: 100, action: { kind: 'status', status: 403, code: 'AccessDenied' } });
+  const first = testContext(cfg({ sync: { partsInFlight: 1 } }));
+  expect((await failure(stage().run(first.ctx))).code).toBe('OSS_ACCESS_DENIED');
+  expect(oss.listUploads()).toEqual([]); // this run aborted its own upload on failure
+  faults.reset();
+  // Simulate the hard-killed run: an upload with parts 1-2 made by a run that could not abort.
+  const { OssStore } = await import('../../src/oss/client.js');
+  const { HubClient } = await import('../../src/hf/client.js');
+  const c = cfg();
+  const store = OssStore.fromConfig(c.oss, { attempts: 1 });
+  const commit = hub.commitOf('org/tiny', 'main');
+  const key = `llm/tiny/hf/${commit}/model.safetensors`;
+  const id = await store.initUpload(key, {});
+  const src = await new HubClient({ endpoint: hub.endpoint, token: hub.token, attempts: 1 }).open('org/tiny', commit, 'model.safetensors');
+  const chunks: Buffer[] = [];
+  for await (const ch of src.chunks) chunks.push(ch);
+  const bytes = Buffer.concat(chunks);
+  await store.uploadPart(key, id, 1, bytes.subarray(0, MiB));
+  await store.uploadPart(key, id, 2, bytes.subarray(MiB, 2 * MiB));
+  faults.reset();
+  const { ctx, log } = testContext(c);
+  const out = await stage().run(ctx);
+  expect(out.status).toBe('done');
+  expect(partPuts('model.safetensors').sort()).toEqual([3, 4, 5]);
+  expect(log.lines.some((l) => /2 parts kept from an earlier run/.test(l))).toBe(true);
+  expect(oss.listUploads()).toEqual([]);
+  expect(oss.headObject(key)!.size).toBe(4 * MiB + 5);
+});
+
+test('STS credentials with signature V4', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: TINY });
+  const sts = oss.issueSts(3600);
+  const c = cfg({ oss: { accessKeyId: sts.accessKeyId, accessKeySecret: sts.accessKeySecret, securityToken: sts.securityToken, signatureV4: true } });
+  const out = await stage().run(testContext(c).ctx);
+  expect(out.status).toBe('done');
+  expect(faults.recorded('oss').every((r) => String(r.headers.authorization).startsWith('OSS4-HMAC-SHA256') && r.headers['x-oss-security-token'] === sts.securityToken)).toBe(true);
+});
+
+test('plan mode says what would happen and writes nothing', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: TINY });
+  const c = cfg();
+  const line = await stage().plan(testContext(c).ctx);
+  expect(line.action).toBe('run');
+  expect(line.reason).toMatch(/stream 3 files/);
+  expect(ossWrites()).toEqual([]);
+  await stage().run(testContext(c).ctx);
+  expect((await stage().plan(testContext(c).ctx)).action).toBe('skip');
+});
