@@ -34,7 +34,7 @@ export class DeploymentController {
   deleted(dep: KubeObject): void {
     const key = `${dep.metadata.namespace}/${dep.metadata.name}`;
     const st = this.deps.get(key);
-    if (st?.uid === dep.metadata.uid) {
+    if (st && st.uid === dep.metadata.uid) {
       clearTimeout(st.timer);
       this.deps.delete(key);
     }
@@ -100,7 +100,7 @@ export class DeploymentController {
               'deployment.kubernetes.io/max-replicas': String(replicas + 1),
               'deployment.kubernetes.io/revision': String(revision)
             },
-            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: dep.metadata.uid!, controller: true, blockOwnerDeletion: true }]
+            ownerReferences: [ownerRef('Deployment', name, dep.metadata.uid!)]
           },
           spec: {
             replicas,
@@ -240,7 +240,7 @@ export class DeploymentController {
           namespace: ns,
           labels: { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash },
           annotations: template.metadata?.annotations,
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true }]
+          ownerReferences: [ownerRef('ReplicaSet', rs.metadata.name, rs.metadata.uid!)]
         },
         spec
       });
@@ -249,4 +249,9 @@ export class DeploymentController {
       // a name clash of the random suffix: the next reconcile tries again
     }
   }
+}
+
+function ownerRef(kind: string, name: string, uid: string): { apiVersion: string; kind: string; name: string; uid: string } {
+  const ref = { apiVersion: 'apps/v1', kind, name, uid, controller: true, blockOwnerDeletion: true };
+  return ref;
 }

@@ -168,8 +168,12 @@ async function runTriton(p: ProcessEnv, args: string[]): Promise<Exit> {
       args,
       gpus: p.gpus,
       resolvePodPath: (x) => p.resolvePodPath(x),
-      log: (l) => {
-        if (!p.signal.aborted) p.log(l);
+      log: (text) => {
+        try {
+          if (!p.signal.aborted) for (const l of text.replace(/\r?\n$/, '').split('\n')) p.log(l);
+        } catch {
+          // killed (a scenario or pod deletion): the abort below ends the server
+        }
       }
     });
   } catch (err) {

@@ -234,8 +234,10 @@ export class PyTorchJobController {
     return statuses;
   }
 
-  private setCondition(job: KubeObject, type: string, reason: string, message: string, status = 'True'): void {
+  private setCondition(job: KubeObject, type: string, reason: string, message: string, also?: (s: any) => void): void {
+    const status = 'True';
     patchStatus(this.ctx.store, PYTORCHJOBS, job.metadata.namespace, job.metadata.name, (s) => {
+      also?.(s);
       const conds: any[] = s.conditions ?? [];
       if (conds.some((c) => c.type === 'Failed' && c.status === 'True')) return false;
       const cur = conds.find((c) => c.type === type);
@@ -257,8 +259,7 @@ export class PyTorchJobController {
     if (st.finished) return;
     st.finished = true;
     clearTimeout(st.deadline);
-    this.setCondition(job, type, reason, message);
-    patchStatus(this.ctx.store, PYTORCHJOBS, job.metadata.namespace, job.metadata.name, (s) => {
+    this.setCondition(job, type, reason, message, (s) => {
       s.completionTime ??= now();
     });
     this.ctx.store.recordEvent(job, type === 'Succeeded' ? 'Normal' : 'Warning', reason, message);

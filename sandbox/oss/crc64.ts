@@ -9,13 +9,12 @@
 const POLY_LO = 0xd7870f42;
 const POLY_HI = 0xc96c5795;
 
-// Int32Array tables keep the hot loop in int32 arithmetic (no uint32 → double conversions).
-const TLO: Int32Array[] = [];
-const THI: Int32Array[] = [];
+const TLO: Uint32Array[] = [];
+const THI: Uint32Array[] = [];
 {
   // Reflected poly for the table is the bit reversal of 0x42F0E1EBA9EA3693 = 0xC96C5795D7870F42.
-  const lo0 = new Int32Array(256);
-  const hi0 = new Int32Array(256);
+  const lo0 = new Uint32Array(256);
+  const hi0 = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let lo = n;
     let hi = 0;
@@ -36,57 +35,76 @@ const THI: Int32Array[] = [];
   for (let t = 1; t < 8; t++) {
     const plo = TLO[t - 1];
     const phi = THI[t - 1];
-    const lo = new Int32Array(256);
-    const hi = new Int32Array(256);
+    const lo = new Uint32Array(256);
+    const hi = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
       const idx = plo[n] & 0xff;
-      lo[n] = ((plo[n] >>> 8) | (phi[n] << 24)) ^ lo0[idx];
-      hi[n] = (phi[n] >>> 8) ^ hi0[idx];
+      lo[n] = (((plo[n] >>> 8) | (phi[n] << 24)) ^ lo0[idx]) >>> 0;
+      hi[n] = ((phi[n] >>> 8) ^ hi0[idx]) >>> 0;
     }
     TLO.push(lo);
     THI.push(hi);
   }
 }
 
+/** Words are read straight from the buffer on little-endian hosts (all Node targets in practice). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Incremental CRC-64/ECMA-182. */
 export class Crc64 {
   // State is the pre-xorout register (init all ones).
-  private lo = -1;
-  private hi = -1;
+  private lo = 0xffffffff;
+  private hi = 0xffffffff;
 
   update(buf: Uint8Array): this {
     let lo = this.lo;
     let hi = this.hi;
-    let i = 0;
     const n = buf.length;
-    const [t0l, t1l, t2l, t3l, t4l, t5l, t6l, t7l] = TLO;
-    const [t0h, t1h, t2h, t3h, t4h, t5h, t6h, t7h] = THI;
-    for (; i + 8 <= n; i += 8) {
-      const a = lo ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
-      const b = hi ^ (buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24));
-      lo =
-        t7l[a & 0xff] ^
-          t6l[(a >>> 8) & 0xff] ^
-          t5l[(a >>> 16) & 0xff] ^
-          t4l[a >>> 24] ^
-          t3l[b & 0xff] ^
-          t2l[(b >>> 8) & 0xff] ^
-          t1l[(b >>> 16) & 0xff] ^
-          t0l[b >>> 24];
-      hi =
-        t7h[a & 0xff] ^
-          t6h[(a >>> 8) & 0xff] ^
-          t5h[(a >>> 16) & 0xff] ^
-          t4h[a >>> 24] ^
-          t3h[b & 0xff] ^
-          t2h[(b >>> 8) & 0xff] ^
-          t1h[(b >>> 16) & 0xff] ^
-          t0h[b >>> 24];
+    const t0l = TLO[0];
+    const t0h = THI[0];
+    let i = 0;
+    if (LITTLE_ENDIAN) {
+      for (; i < n && ((buf.byteOffset + i) & 3) !== 0; i++) {
+        const idx = (lo ^ buf[i]) & 0xff;
+        lo = (((lo >>> 8) | (hi << 24)) ^ t0l[idx]) >>> 0;
+        hi = ((hi >>> 8) ^ t0h[idx]) >>> 0;
+      }
+      const words = ((n - i) >>> 3) << 1;
+      if (words > 0) {
+        const w = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
+        const [, t1l, t2l, t3l, t4l, t5l, t6l, t7l] = TLO;
+        const [, t1h, t2h, t3h, t4h, t5h, t6h, t7h] = THI;
+        for (let j = 0; j < words; j += 2) {
+          const a = (lo ^ w[j]) >>> 0;
+          const b = (hi ^ w[j + 1]) >>> 0;
+          lo =
+            (t7l[a & 0xff] ^
+              t6l[(a >>> 8) & 0xff] ^
+              t5l[(a >>> 16) & 0xff] ^
+              t4l[a >>> 24] ^
+              t3l[b & 0xff] ^
+              t2l[(b >>> 8) & 0xff] ^
+              t1l[(b >>> 16) & 0xff] ^
+              t0l[b >>> 24]) >>>
+            0;
+          hi =
+            (t7h[a & 0xff] ^
+              t6h[(a >>> 8) & 0xff] ^
+              t5h[(a >>> 16) & 0xff] ^
+              t4h[a >>> 24] ^
+              t3h[b & 0xff] ^
+              t2h[(b >>> 8) & 0xff] ^
+              t1h[(b >>> 16) & 0xff] ^
+              t0h[b >>> 24]) >>>
+            0;
+        }
+        i += words * 4;
+      }
     }
     for (; i < n; i++) {
       const idx = (lo ^ buf[i]) & 0xff;
-      lo = ((lo >>> 8) | (hi << 24)) ^ t0l[idx];
-      hi = (hi >>> 8) ^ t0h[idx];
+      lo = (((lo >>> 8) | (hi << 24)) ^ t0l[idx]) >>> 0;
+      hi = ((hi >>> 8) ^ t0h[idx]) >>> 0;
     }
     this.lo = lo;
     this.hi = hi;

@@ -55,7 +55,13 @@ export function faultError(status: number, code?: string, message?: string): Oss
 
 export const E = {
   noSuchBucket: (bucket: string) =>
-    new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', [['BucketName', bucket]], '0015-00000101'),
+    new OssError(
+      404,
+      'NoSuchBucket',
+      'The specified bucket does not exist.',
+      [['BucketName', bucket]],
+      '0015-00000101'
+    ),
   noSuchKey: (key: string) =>
     new OssError(404, 'NoSuchKey', 'The specified key does not exist.', [['Key', key]], '0026-00000001'),
   noSuchUpload: (uploadId: string) =>
@@ -120,18 +126,14 @@ export const E = {
   accessDenied: (message = 'You have no right to access this object because of bucket acl.') =>
     new OssError(403, 'AccessDenied', message),
   invalidAccessKeyId: (ak: string) =>
-    new OssError(
-      403,
-      'InvalidAccessKeyId',
-      'The OSS Access Key Id you provided does not exist in our records.',
-      [['OSSAccessKeyId', ak]]
-    ),
+    new OssError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', [
+      ['OSSAccessKeyId', ak]
+    ]),
   securityTokenExpired: (expiration: string) =>
     new OssError(403, 'SecurityTokenExpired', 'The security token you provided has expired.', [
       ['Expiration', expiration]
     ]),
-  invalidSecurityToken: () =>
-    new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.'),
+  invalidSecurityToken: () => new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.'),
   timeTooSkewed: (requestTime: string, serverTime: string) =>
     new OssError(
       403,
@@ -143,6 +145,5 @@ export const E = {
         ['MaxAllowedSkewMilliseconds', '900000']
       ]
     ),
-  notImplemented: (what: string) =>
-    new OssError(501, 'NotImplemented', `The sandbox OSS does not model ${what}.`)
+  notImplemented: (what: string) => new OssError(501, 'NotImplemented', `The sandbox OSS does not model ${what}.`)
 };

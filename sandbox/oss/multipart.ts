@@ -4,16 +4,7 @@
 import { createHash } from 'node:crypto';
 import { E } from './errors.js';
 import { readSmall, send, sendXml, type Ctx } from './http.js';
-import {
-  checkLength,
-  contentMd5,
-  isoDate,
-  MAX_OBJECT,
-  one,
-  userMeta,
-  verifyMd5,
-  type Service
-} from './objects.js';
+import { checkLength, contentMd5, isoDate, MAX_OBJECT, one, userMeta, verifyMd5, type Service } from './objects.js';
 import type { PartRecord, UploadRecord } from './store.js';
 import { children, doc, el, rootElement, text } from './xml.js';
 
@@ -222,4 +213,3 @@ export async function listUploads(svc: Service, ctx: Ctx, q: Map<string, string>
       .join('');
   await sendXml(ctx, 200, doc('ListMultipartUploadsResult', body));
 }
-

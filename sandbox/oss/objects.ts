@@ -62,7 +62,13 @@ export function contentMd5(h: IncomingHttpHeaders): Buffer | undefined {
   if (v === undefined) return undefined;
   const b = Buffer.from(v, 'base64');
   if (b.length !== 16 || !/^[A-Za-z0-9+/]+={0,2}$/.test(v)) {
-    throw new OssError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', [['Content-MD5', v]], '0017-00000502');
+    throw new OssError(
+      400,
+      'InvalidDigest',
+      'The Content-MD5 you specified is not valid.',
+      [['Content-MD5', v]],
+      '0017-00000502'
+    );
   }
   return b;
 }
@@ -73,7 +79,12 @@ export function checkLength(h: IncomingHttpHeaders): void {
 }
 
 /** Rejects a body whose MD5 is not the one announced (and drops its temp file). */
-export async function verifyMd5(store: DiskStore, body: Received, expected: Buffer | undefined, raw?: string): Promise<void> {
+export async function verifyMd5(
+  store: DiskStore,
+  body: Received,
+  expected: Buffer | undefined,
+  raw?: string
+): Promise<void> {
   if (expected && !expected.equals(body.md5)) {
     await store.discard(body.tmp);
     throw E.invalidDigest(raw ?? '');

@@ -4,7 +4,8 @@
  */
 
 export function xmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  // Control characters other than tab/CR/LF cannot appear in XML 1.0; OSS drops them unless encoding-type=url.
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/[^\t\n\r\u0020-\uffff]/g, '');
 }
 
 function unescape(s: string): string {
@@ -42,7 +43,10 @@ export function text(xml: string, tag: string): string | undefined {
 
 /** Checks the body is one element named `root` (after an optional declaration); returns its inner XML. */
 export function rootElement(body: string, root: string): string | undefined {
-  const s = body.replace(/^\uFEFF/, '').replace(/^\s*<\?xml[^?]*\?>/, '').trim();
+  const s = body
+    .replace(/^\uFEFF/, '')
+    .replace(/^\s*<\?xml[^?]*\?>/, '')
+    .trim();
   const m = new RegExp(`^<${root}(?:\\s[^>]*)?>([\\s\\S]*)</${root}>$`).exec(s);
   if (!m) return undefined;
   const inner = m[1];

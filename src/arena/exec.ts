@@ -38,14 +38,16 @@ export const runArena: ArenaRunner = async (args, opts = {}) => {
 /** Runs arena and throws a PipelineError with its output when it exits non-zero. */
 export async function arenaOrThrow(run: ArenaRunner, args: readonly string[], what: string, env?: NodeJS.ProcessEnv): Promise<ArenaResult> {
   const res = await run(args, { env });
-  if (res.exitCode !== 0) {
-    const lines = (res.stderr.trim() || res.stdout.trim()).split('\n').slice(-20);
-    throw new PipelineError(
-      'ARENA_FAILED',
-      `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${lines[lines.length - 1] ?? ''}`,
-      'Read the arena output below; check the kubeconfig context, the namespace and that the Arena operators are installed.',
-      { details: lines }
-    );
-  }
+  if (res.exitCode !== 0) throw arenaError(args, res, what);
   return res;
+}
+
+export function arenaError(args: readonly string[], res: ArenaResult, what: string): PipelineError {
+  const lines = (res.stderr.trim() || res.stdout.trim()).split('\n').slice(-20);
+  return new PipelineError(
+    'ARENA_FAILED',
+    `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${lines[lines.length - 1] ?? ''}`,
+    'Read the arena output below; check the kubeconfig context, the namespace and that the Arena operators are installed.',
+    { details: lines }
+  );
 }

@@ -298,3 +298,40 @@ test('plan mode says what would happen and writes nothing', async () => {
   await stage().run(testContext(c).ctx);
   expect((await stage().plan(testContext(c).ctx)).action).toBe('skip');
 });
+
+test('OSS 5xx on a part and on complete are retried per request, without reading the hub again', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 3 * MiB, seed: 'o' }] });
+  faults.add({ service: 'oss', method: 'PUT', path: 'partNumber=2', times: 2, action: { kind: 'status', status: 500, code: 'InternalError' } });
+  faults.add({ service: 'oss', method: 'POST', path: 'uploadId=', times: 1, action: { kind: 'status', status: 503, code: 'ServiceUnavailable' } });
+  const out = await stage().run(testContext(cfg()).ctx);
+  expect(out.status).toBe('done');
+  expect(partPuts('model.safetensors').sort()).toEqual([1, 2, 2, 2, 3]);
+  expect(faults.recorded('cdn').filter((r) => r.method === 'GET')).toHaveLength(1);
+  expect(slept).toHaveLength(3);
+});
+
+test('a CDN that does not answer within the stall timeout is retried', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 2 * MiB, seed: 's' }] });
+  faults.add({ service: 'cdn', method: 'GET', times: 1, action: { kind: 'delay', ms: 1500 } });
+  const { ctx, log } = testContext(cfg());
+  const out = await createSyncStage({ sleep, stallMs: 150 }).run(ctx);
+  expect(out.status).toBe('done');
+  expect(log.lines.some((l) => /retrying .* no data from/.test(l))).toBe(true);
+});
+
+test('the post step aborts recorded multipart uploads (and ignores other records)', async () => {
+  const { OssStore } = await import('../../src/oss/client.js');
+  const { abortUploads } = await import('../../src/oss/cleanup.js');
+  const c = cfg();
+  const store = OssStore.fromConfig(c.oss, { attempts: 1 });
+  const id = await store.initUpload('llm/x.bin', {});
+  expect(oss.listUploads()).toHaveLength(1);
+  const r = await abortUploads(c.oss, [
+    { kind: 'multipart-upload', bucket: 'models', key: 'llm/x.bin', uploadId: id },
+    { kind: 'multipart-upload', bucket: 'models', key: 'llm/gone.bin', uploadId: 'nope' },
+    { kind: 'pytorchjob', namespace: 'ns', name: 'j' }
+  ]);
+  expect(r.aborted).toHaveLength(2);
+  expect(r.failed).toEqual([]);
+  expect(oss.listUploads()).toEqual([]);
+});

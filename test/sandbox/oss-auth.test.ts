@@ -78,7 +78,9 @@ describe.each(modes)('%s', (_name, mode) => {
   });
 
   test('a wrong secret is 403 SignatureDoesNotMatch', async () => {
-    const err = await failure(client({ ...mode, accessKeySecret: 'not-the-secret' }).put('auth/x.txt', Buffer.from('x')));
+    const err = await failure(
+      client({ ...mode, accessKeySecret: 'not-the-secret' }).put('auth/x.txt', Buffer.from('x'))
+    );
     expect(err).toMatchObject({ name: 'SignatureDoesNotMatchError', code: 'SignatureDoesNotMatch', status: 403 });
   });
 
@@ -118,7 +120,9 @@ describe.each(modes)('%s', (_name, mode) => {
 });
 
 test('V4 with a signing region other than the bucket region is refused', async () => {
-  const err = await failure(client({ authorizationV4: true, region: 'oss-cn-beijing' }).put('auth/r.txt', Buffer.from('x')));
+  const err = await failure(
+    client({ authorizationV4: true, region: 'oss-cn-beijing' }).put('auth/r.txt', Buffer.from('x'))
+  );
   expect(err.status).toBe(400);
   expect(err.code).toBe('InvalidArgument');
 });

@@ -31,7 +31,9 @@ function client(extra: Record<string, unknown> = {}): Client {
   } as OSS.Options);
 }
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; code: string; status: number; requestId?: string; message: string }> {
+async function failure(
+  p: Promise<unknown>
+): Promise<{ name: string; code: string; status: number; requestId?: string; message: string }> {
   try {
     await p;
   } catch (e) {
@@ -236,7 +238,11 @@ describe('listing', () => {
     let token: string | null = null;
     let pages = 0;
     do {
-      const r = await c.listV2({ prefix: 'list/', 'max-keys': '2', ...(token ? { 'continuation-token': token } : {}) });
+      const r: Client = await c.listV2({
+        prefix: 'list/',
+        'max-keys': '2',
+        ...(token ? { 'continuation-token': token } : {})
+      });
       seen.push(...(r.objects ?? []).map((o: { name: string }) => o.name));
       expect(Number(r.keyCount)).toBe((r.objects ?? []).length);
       token = r.nextContinuationToken;
