@@ -154,7 +154,8 @@ const COMMANDS: Record<string, Command> = {
 
 function usage(path: string[], cmd: Command | undefined): string {
   const subs = cmd?.sub ?? (cmd ? undefined : COMMANDS);
-  const lines = ['Usage:', `  arena ${[...path, cmd?.use.replace(/^\S+/, '') ?? ''].join(' ').trim()}${subs ? ' [command]' : ''} [flags]`.replace(/ +/g, ' ').replace('arena  ', 'arena '), ''];
+  const words = ['arena', ...path, ...(cmd ? cmd.use.split(' ').slice(1) : [])];
+  const lines = ['Usage:', `  ${words.join(' ')}${subs ? ' [command]' : ''} [flags]`, ''];
   if (subs) {
     lines.push('Available Commands:');
     for (const [n, c] of Object.entries(subs)) lines.push(`  ${n.padEnd(12)} ${c.short}`);

@@ -190,5 +190,7 @@ export function parseConvertArgs(prog: string, argv: string[]): ParseResult {
   const missing = OPTIONS.filter((o) => o.required && !seen.has(o.dest)).map(optName);
   if (missing.length) return fail(`the following arguments are required: ${missing.join(', ')}`);
   if (extras.length) return fail(`unrecognized arguments: ${extras.join(' ')}`);
-  return { ok: true, args: values as unknown as ConvertArgs };
+  // vars(args) lists the options in the order they were added
+  const ordered = Object.fromEntries(OPTIONS.map((o) => [o.dest, values[o.dest]]));
+  return { ok: true, args: ordered as unknown as ConvertArgs };
 }

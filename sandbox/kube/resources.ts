@@ -151,7 +151,7 @@ export const RESOURCES: ResourceDef[] = [
     kind: 'Deployment',
     namespaced: true,
     shortNames: ['deploy'],
-    subresources: ['status'],
+    subresources: ['status', 'scale'],
     categories: ['all']
   }),
   def({
@@ -162,7 +162,7 @@ export const RESOURCES: ResourceDef[] = [
     kind: 'ReplicaSet',
     namespaced: true,
     shortNames: ['rs'],
-    subresources: ['status'],
+    subresources: ['status', 'scale'],
     categories: ['all']
   }),
   def({
@@ -237,7 +237,8 @@ export function apiResources(group: string, version: string): Record<string, unk
         name: `${r.plural}/${sub}`,
         singularName: '',
         namespaced: r.namespaced,
-        kind: sub === 'log' || sub === 'portforward' ? (sub === 'log' ? 'Pod' : 'PodPortForwardOptions') : r.kind,
+        kind: sub === 'log' ? 'Pod' : sub === 'portforward' ? 'PodPortForwardOptions' : sub === 'scale' ? 'Scale' : r.kind,
+        ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : {}),
         verbs
       });
     }

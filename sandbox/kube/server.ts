@@ -269,6 +269,7 @@ export class ApiServer {
       return;
     }
     if (r.sub === 'portforward') throw badRequest('Upgrade request required');
+    if (r.sub === 'scale') return this.scale(req, res, r, q);
     switch (verb) {
       case 'list':
       case 'watch':
@@ -451,6 +452,41 @@ export class ApiServer {
     const { obj, warnings } = this.checkBody(r, clone(next), q);
     const updated = this.d.store.updateWith(r.def, obj, { manager: managerOf(req, q), dryRun, subresource: sub });
     this.respond(res, 200, updated, warnings);
+  }
+
+  /** The `scale` subresource (autoscaling/v1 Scale) of Deployments and ReplicaSets: `kubectl scale`. */
+  private async scale(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
+    const cur = this.d.store.get(r.def, r.namespace, r.name!);
+    if (!cur) throw notFound(r.def, r.name!);
+    const toScale = (o: KubeObject) => ({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      spec: { replicas: o.spec?.replicas ?? 0 },
+      status: {
+        replicas: o.status?.replicas ?? 0,
+        selector: Object.entries((o.spec?.selector?.matchLabels ?? {}) as Record<string, string>)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')
+      }
+    });
+    if (req.method === 'GET') {
+      sendJson(res, 200, toScale(cur));
+      return;
+    }
+    const body = parseBody(await readBody(req), 'application/json');
+    const ct = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+    let scale: { metadata?: { resourceVersion?: string }; spec?: { replicas?: number } };
+    if (req.method === 'PUT') scale = body as typeof scale;
+    else if (ct === 'application/json-patch+json') scale = jsonPatch(toScale(cur), body) as typeof scale;
+    else scale = mergePatch(toScale(cur), body) as typeof scale;
+    const replicas = scale.spec?.replicas;
+    if (typeof replicas !== 'number' || replicas < 0) {
+      throw new ApiError(422, 'Invalid', `Scale.autoscaling "${r.name}" is invalid: spec.replicas: Invalid value: ${String(replicas)}: must be greater than or equal to 0`);
+    }
+    const next = { ...cur, metadata: { ...cur.metadata, resourceVersion: scale.metadata?.resourceVersion ?? cur.metadata.resourceVersion }, spec: { ...cur.spec, replicas } };
+    const updated = this.d.store.updateWith(r.def, next, { manager: managerOf(req, q), dryRun: dryRunOf(q) });
+    sendJson(res, 200, toScale(updated));
   }
 
   private async remove(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {

@@ -3,9 +3,11 @@
  * sandbox accepts (CompleteMultipartUpload, Delete). Not a general XML parser.
  */
 
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
 export function xmlEscape(s: string): string {
   // Control characters other than tab/CR/LF cannot appear in XML 1.0; OSS drops them unless encoding-type=url.
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/[^\t\n\r\u0020-\uffff]/g, '');
+  return s.replace(/[&<>"']/g, (c) => ENTITIES[c]).replace(/[^\t\n\r\u0020-\uffff]/g, '');
 }
 
 function unescape(s: string): string {

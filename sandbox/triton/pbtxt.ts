@@ -137,8 +137,8 @@ function tokenize(src: string): Token[] {
 }
 
 function parseNumber(text: string): number {
+  if (/^-?0[xX]/.test(text)) return (text.startsWith('-') ? -1 : 1) * parseInt(text.replace(/^-?0[xX]/, ''), 16);
   const t = text.replace(/[fF]$/, '');
-  if (/^-?0[xX]/.test(t)) return (t.startsWith('-') ? -1 : 1) * parseInt(t.replace(/^-?0[xX]/, ''), 16);
   if (/^-?0[0-7]+$/.test(t)) return (t.startsWith('-') ? -1 : 1) * parseInt(t.replace(/^-?0/, ''), 8);
   return Number(t);
 }

@@ -76,7 +76,7 @@ export function isRetryableOssError(err: unknown): boolean {
 }
 
 /** ali-oss options for the config: AccessKey or STS token, V4 when asked. */
-export function ossClientOptions(cfg: Config['oss']): OSS.Options & Record<string, unknown> {
+export function ossClientOptions(cfg: Config['oss']): OSS.Options {
   const url = new URL(cfg.endpoint);
   return {
     accessKeyId: cfg.accessKeyId,
@@ -98,7 +98,7 @@ export function ossClientOptions(cfg: Config['oss']): OSS.Options & Record<strin
     authorizationV4: cfg.signatureV4,
     timeout: 300_000,
     retryMax: 0
-  };
+  } as OSS.Options;
 }
 
 function describeOss(err: unknown): string {

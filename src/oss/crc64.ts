@@ -6,9 +6,17 @@ import crcLib from 'crc64-ecma182.js';
 
 export const CRC64_EMPTY = '0';
 
+/**
+ * The package is emscripten code with a fixed 16 MiB heap into which each call copies its input: larger inputs
+ * abort the process ("Cannot enlarge memory arrays"), so big buffers go in slices.
+ */
+const SLICE = 1024 * 1024;
+
 /** CRC of `buf` continued from `prev` (the CRC of everything before it). */
 export function crc64(buf: Buffer, prev: string = CRC64_EMPTY): string {
-  return buf.length === 0 ? prev : crcLib.crc64(buf, prev);
+  let crc = prev;
+  for (let off = 0; off < buf.length; off += SLICE) crc = crcLib.crc64(buf.subarray(off, off + SLICE), crc);
+  return crc;
 }
 
 // Combining CRCs of consecutive pieces (zlib's crc32_combine, for the 64-bit reflected polynomial): parts are

@@ -164,3 +164,9 @@ describe('hub protocol details', () => {
     expect(parseRetryAfter(undefined, 0)).toBeUndefined();
   });
 });
+
+test('CRC of a buffer larger than the CRC package heap (16 MiB) is computed in slices', () => {
+  const big = Buffer.alloc(40 * 1024 * 1024, 7);
+  const half = 20 * 1024 * 1024;
+  expect(crc64(big)).toBe(crc64(big.subarray(half), crc64(big.subarray(0, half))));
+});
