@@ -41,6 +41,17 @@ async function fetchFile(cfg: Config, commit: string, file: string): Promise<Rea
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]) as Job;
+  if (process.env.SYNC_BENCH_MEM) {
+    const mb = (n: number) => Math.round(n / 1048576);
+    const show = () => {
+      const m = process.memoryUsage();
+      process.stderr.write(
+        `mem rss=${mb(m.rss)} heap=${mb(m.heapUsed)}/${mb(m.heapTotal)} ext=${mb(m.external)} ab=${mb(m.arrayBuffers)}\n`
+      );
+    };
+    show();
+    setInterval(show, 500).unref();
+  }
   const cfg = job.config;
   const writesBefore = await diskWrites();
   const t0 = performance.now();
@@ -55,13 +66,18 @@ async function main(): Promise<void> {
   } else {
     const file = path.join(job.tmpDir!, path.basename(job.path!));
     await pipeline(await fetchFile(cfg, job.commit, job.path!), createWriteStream(file));
+    details = { downloadMs: performance.now() - t0 };
     const client = new OSS(ossClientOptions(cfg.oss));
     await client.multipartUpload(job.key!, file, { partSize: job.partSize, parallel: cfg.sync.partsInFlight });
     await rm(file, { force: true });
   }
   const ms = performance.now() - t0;
   const diskWriteBytes = (await diskWrites()) - writesBefore;
-  process.stdout.write(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, diskWriteBytes, details }) + '\n');
+  const cpu = process.cpuUsage();
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  process.stdout.write(
+    JSON.stringify({ ms, cpuMs, maxRssKiB: process.resourceUsage().maxRSS, diskWriteBytes, details }) + '\n'
+  );
 }
 
 main().catch((err: unknown) => {

@@ -76,13 +76,18 @@ export function loadChart(name: ChartName): Chart {
   const candidates = chartDirCandidates();
   const dir = candidates.map((d) => path.join(d, name)).find((d) => existsSync(path.join(d, 'Chart.yaml')));
   if (!dir) {
-    const where = [process.env.ARENA_CHART_DIR ? `$ARENA_CHART_DIR (${process.env.ARENA_CHART_DIR})` : '$ARENA_CHART_DIR (not set)', ...candidates.slice(process.env.ARENA_CHART_DIR ? 1 : 0)];
+    const where = [
+      process.env.ARENA_CHART_DIR ? `$ARENA_CHART_DIR (${process.env.ARENA_CHART_DIR})` : '$ARENA_CHART_DIR (not set)',
+      ...candidates.slice(process.env.ARENA_CHART_DIR ? 1 : 0)
+    ];
     throw new ArenaError(
       `failed to find the chart "${name}": looked in ${where.join(', ')}. Install Arena with install.sh (--only-binary installs the CLI and its charts) or set ARENA_CHART_DIR to the installer's charts/ directory`
     );
   }
   const chart = parseYaml(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { name?: string; version?: string };
   const valuesFile = path.join(dir, 'values.yaml');
-  const values = existsSync(valuesFile) ? ((parseYaml(readFileSync(valuesFile, 'utf8')) as Record<string, unknown>) ?? {}) : {};
+  const values = existsSync(valuesFile)
+    ? ((parseYaml(readFileSync(valuesFile, 'utf8')) as Record<string, unknown>) ?? {})
+    : {};
   return { dir, name: chart.name ?? name, version: String(chart.version ?? '0.1.0'), values };
 }

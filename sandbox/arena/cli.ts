@@ -5,7 +5,15 @@
 import { flagUsage, FlagError, parseFlags, type FlagSpec, type FlagValues } from './flags.js';
 import { ArenaError, KubeClient, loadKubeconfig } from './kube.js';
 import { serveDelete, serveGet, serveList, serveTriton, SERVE_TRITON_FLAGS } from './serving.js';
-import { deleteJobs, getJob, jobLogs, listJobs, submitPytorchJob, SUBMIT_PYTORCHJOB_FLAGS, type Io } from './training.js';
+import {
+  deleteJobs,
+  getJob,
+  jobLogs,
+  listJobs,
+  submitPytorchJob,
+  SUBMIT_PYTORCHJOB_FLAGS,
+  type Io
+} from './training.js';
 
 declare const __ARENA_VERSION__: string | undefined;
 declare const __ARENA_ARCH__: string | undefined;
@@ -16,7 +24,12 @@ const ARCH = typeof __ARENA_ARCH__ === 'string' ? __ARENA_ARCH__ : process.arch 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'config', type: 'string', default: '', usage: 'Path to a kube config. Only required if out-of-cluster' },
   { name: 'namespace', short: 'n', type: 'string', default: '', usage: 'the namespace of the job' },
-  { name: 'arena-namespace', type: 'string', default: 'arena-system', usage: 'The namespace of arena system service, like tf-operator' },
+  {
+    name: 'arena-namespace',
+    type: 'string',
+    default: 'arena-system',
+    usage: 'The namespace of arena system service, like tf-operator'
+  },
   { name: 'loglevel', type: 'string', default: 'info', usage: 'Set the logging level. One of: debug|info|warn|error' },
   { name: 'pprof', type: 'bool', default: false, usage: 'enable cpu profile' },
   { name: 'trace', type: 'bool', default: false, usage: 'enable trace' }
@@ -37,8 +50,20 @@ interface Ctx {
   ns: () => string;
 }
 
-const TYPE_FLAG: FlagSpec = { name: 'type', short: 'T', type: 'string', default: '', usage: 'The training type, e.g. pytorchjob' };
-const OUTPUT_FLAG: FlagSpec = { name: 'output', short: 'o', type: 'string', default: '', usage: 'Output format. One of: json|yaml|wide' };
+const TYPE_FLAG: FlagSpec = {
+  name: 'type',
+  short: 'T',
+  type: 'string',
+  default: '',
+  usage: 'The training type, e.g. pytorchjob'
+};
+const OUTPUT_FLAG: FlagSpec = {
+  name: 'output',
+  short: 'o',
+  type: 'string',
+  default: '',
+  usage: 'Output format. One of: json|yaml|wide'
+};
 
 const needName = (args: string[], what: string): string => {
   if (args.length === 0) throw new ArenaError(`not set job name, please set it: arena ${what} <name>`);
@@ -92,7 +117,10 @@ const COMMANDS: Record<string, Command> = {
     use: 'list',
     aliases: ['ls'],
     short: 'List all the training jobs',
-    flags: [TYPE_FLAG, { name: 'allNamespaces', short: 'A', type: 'bool', default: false, usage: 'show all the namespaces' }],
+    flags: [
+      TYPE_FLAG,
+      { name: 'allNamespaces', short: 'A', type: 'bool', default: false, usage: 'show all the namespaces' }
+    ],
     run: (_f, _a, c) => listJobs(c.kube(), c.ns(), c.io)
   },
   logs: {
@@ -101,10 +129,26 @@ const COMMANDS: Record<string, Command> = {
     flags: [
       TYPE_FLAG,
       { name: 'follow', short: 'f', type: 'bool', default: false, usage: 'Specify if the logs should be streamed.' },
-      { name: 'tail', type: 'int', default: -1, usage: 'Lines of recent log file to display. Defaults to -1 with no selector, showing all log lines' },
+      {
+        name: 'tail',
+        type: 'int',
+        default: -1,
+        usage: 'Lines of recent log file to display. Defaults to -1 with no selector, showing all log lines'
+      },
       { name: 'instance', short: 'i', type: 'string', default: '', usage: 'Specify the task instance to get log' },
-      { name: 'since', type: 'duration', default: '', usage: 'Only return logs newer than a relative duration like 5s, 2m, or 3h.' },
-      { name: 'timestamps', short: 't', type: 'bool', default: false, usage: 'Include timestamps on each line in the log output' }
+      {
+        name: 'since',
+        type: 'duration',
+        default: '',
+        usage: 'Only return logs newer than a relative duration like 5s, 2m, or 3h.'
+      },
+      {
+        name: 'timestamps',
+        short: 't',
+        type: 'bool',
+        default: false,
+        usage: 'Include timestamps on each line in the log output'
+      }
     ],
     run: (f, a, c) => jobLogs(c.kube(), c.ns(), needName(a, 'logs'), f, c.io)
   },
@@ -138,14 +182,29 @@ const COMMANDS: Record<string, Command> = {
       get: {
         use: 'get <name>',
         short: 'Display a serving job details',
-        flags: [TYPE_FLAG, OUTPUT_FLAG, { name: 'version', short: 'v', type: 'string', default: '', usage: 'specify the serving job version' }],
-        run: (f, a, c) => serveGet(c.kube(), c.ns(), needName(a, 'serve get'), (f.version as string) || undefined, f.output as string, c.io)
+        flags: [
+          TYPE_FLAG,
+          OUTPUT_FLAG,
+          { name: 'version', short: 'v', type: 'string', default: '', usage: 'specify the serving job version' }
+        ],
+        run: (f, a, c) =>
+          serveGet(
+            c.kube(),
+            c.ns(),
+            needName(a, 'serve get'),
+            (f.version as string) || undefined,
+            f.output as string,
+            c.io
+          )
       },
       delete: {
         use: 'delete <name>',
         aliases: ['del'],
         short: 'Delete a serving job and its associated instances',
-        flags: [TYPE_FLAG, { name: 'version', short: 'v', type: 'string', default: '', usage: 'specify the serving job version' }],
+        flags: [
+          TYPE_FLAG,
+          { name: 'version', short: 'v', type: 'string', default: '', usage: 'specify the serving job version' }
+        ],
         run: (f, a, c) => serveDelete(c.kube(), c.ns(), a, (f.version as string) || undefined, c.io)
       }
     }
@@ -183,7 +242,9 @@ export async function runArena(argv: string[], rio: RunIo = processIo): Promise<
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (table && !a.startsWith('-')) {
-      const found: [string, Command] | undefined = Object.entries(table).find(([n, c]) => n === a || c.aliases?.includes(a));
+      const found: [string, Command] | undefined = Object.entries(table).find(
+        ([n, c]) => n === a || c.aliases?.includes(a)
+      );
       if (found) {
         path.push(found[0]);
         cmd = found[1];
@@ -195,7 +256,9 @@ export async function runArena(argv: string[], rio: RunIo = processIo): Promise<
         return 0;
       }
       if (!cmd || cmd.sub) {
-        rio.stderr(`Error: unknown command "${a}" for "${['arena', ...path].join(' ')}"\nRun '${['arena', ...path].join(' ')} --help' for usage.\n`);
+        rio.stderr(
+          `Error: unknown command "${a}" for "${['arena', ...path].join(' ')}"\nRun '${['arena', ...path].join(' ')} --help' for usage.\n`
+        );
         return 1;
       }
     }
@@ -221,7 +284,8 @@ export async function runArena(argv: string[], rio: RunIo = processIo): Promise<
   }
   const f = parsed.flags;
   let target: ReturnType<typeof loadKubeconfig> | undefined;
-  const kubeTarget = (): ReturnType<typeof loadKubeconfig> => (target ??= loadKubeconfig((f.config as string) || undefined));
+  const kubeTarget = (): ReturnType<typeof loadKubeconfig> =>
+    (target ??= loadKubeconfig((f.config as string) || undefined));
   const ctx: Ctx = {
     io,
     kube: () => new KubeClient(kubeTarget()),

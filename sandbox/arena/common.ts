@@ -1,14 +1,26 @@
 /** Flag values → pieces of pod specs, shared by `submit pytorchjob` and `serve triton`, with Arena's checks. */
+import { posix } from 'node:path';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { ArenaError } from './kube.js';
 
-const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Arena's JobMaxLength. */
+const JOB_MAX_LENGTH = 49;
 
-export function checkName(what: string, name: string | undefined): string {
-  if (!name) throw new ArenaError('--name must be set');
-  if (name.length > 63 || !DNS1035.test(name)) {
-    throw new ArenaError(
-      `invalid ${what} name "${name}": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`
+/** A flag value Arena rejects before touching the cluster (`failed to validate command args: …`). */
+export function invalid(msg: string): ArenaError {
+  return new ArenaError(`failed to validate command args: ${msg}`);
+}
+
+/** util.ValidateJobName, after the `--name must be set` check. */
+export function checkName(name: string | undefined): string {
+  if (!name) throw invalid('--name must be set');
+  if (name.length > JOB_MAX_LENGTH) {
+    throw invalid(`the len ${name.length} of name ${name} is too long, it should be less than ${JOB_MAX_LENGTH}`);
+  }
+  if (!DNS1123_LABEL.test(name)) {
+    throw invalid(
+      "the job name must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
     );
   }
   return name;
@@ -19,15 +31,25 @@ export interface DataVolume {
   mountPath: string;
 }
 
+const RESTRICTED_NAME_CHARS = '[a-zA-Z0-9][a-zA-Z0-9_.-]';
+
+/** util.ValidateDatasets: `<pvc>:<absolute path>`, PVC names not repeated. */
 export function parseData(values: string[]): DataVolume[] {
+  const seen = new Set<string>();
   return values.map((d) => {
-    const i = d.indexOf(':');
-    const pvc = i < 0 ? '' : d.slice(0, i);
-    const mountPath = i < 0 ? '' : d.slice(i + 1);
-    if (pvc === '' || mountPath === '' || mountPath.includes(':')) {
-      throw new ArenaError(`invalid --data "${d}": it should be <PVC name>:<mount path in the container>, e.g. training-data:/data`);
+    const parts = d.split(':');
+    if (parts.length !== 2) throw invalid(`dataset ${d} has incorrect format, should like data_name:/data0`);
+    const [pvc, mountPath] = parts;
+    if (pvc.length === 1) throw invalid('volume name is too short, names should be at least two alphanumeric characters');
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(pvc)) {
+      throw invalid(
+        `${JSON.stringify(pvc)} includes invalid characters for a local volume name, only ${JSON.stringify(RESTRICTED_NAME_CHARS)} are allowed. If you intended to pass a host directory, use absolute path`
+      );
     }
-    if (!mountPath.startsWith('/')) throw new ArenaError(`invalid --data "${d}": the mount path "${mountPath}" must be an absolute path`);
+    if (seen.has(pvc)) throw invalid(`your PVC name: ${pvc} is repeated, please check it`);
+    seen.add(pvc);
+    if (posix.normalize(mountPath) === '/') throw invalid("invalid specification: dataDir can't be '/'");
+    if (!mountPath.startsWith('/')) throw invalid(`invalid dataDir: '${mountPath}' must be absolute`);
     return { pvc, mountPath };
   });
 }
@@ -36,7 +58,7 @@ export function parsePairs(flag: string, values: string[]): Record<string, strin
   const out: Record<string, string> = {};
   for (const v of values) {
     const i = v.indexOf('=');
-    if (i <= 0) throw new ArenaError(`invalid --${flag} "${v}": it should be KEY=VALUE`);
+    if (i <= 0) throw invalid(`invalid --${flag} "${v}": it should be KEY=VALUE`);
     out[v.slice(0, i)] = v.slice(i + 1);
   }
   return out;
@@ -47,17 +69,10 @@ export function tolerations(values: string[]): object[] {
 }
 
 export function volumes(data: DataVolume[]): { volumes: object[]; mounts: object[] } {
-  const names = new Map<string, number>();
-  const vols: object[] = [];
-  const mounts: object[] = [];
-  for (const d of data) {
-    const n = names.get(d.pvc) ?? 0;
-    names.set(d.pvc, n + 1);
-    const name = n === 0 ? d.pvc : `${d.pvc}-${n}`;
-    vols.push({ name, persistentVolumeClaim: { claimName: d.pvc } });
-    mounts.push({ name, mountPath: d.mountPath });
-  }
-  return { volumes: vols, mounts };
+  return {
+    volumes: data.map((d) => ({ name: d.pvc, persistentVolumeClaim: { claimName: d.pvc } })),
+    mounts: data.map((d) => ({ name: d.pvc, mountPath: d.mountPath }))
+  };
 }
 
 /** The flags every submit/serve command shares. */
@@ -67,13 +82,32 @@ export const COMMON_JOB_FLAGS: FlagSpec[] = [
   { name: 'gpus', type: 'int', default: 0, usage: 'the GPU count of each replica to run the job' },
   { name: 'cpu', type: 'string', default: '', usage: 'the cpu resource to use for the job, like 1 for 1 core' },
   { name: 'memory', type: 'string', default: '', usage: 'the memory resource to use for the job, like 1Gi' },
-  { name: 'data', short: 'd', type: 'stringArray', usage: 'specify the datasource to mount to the job, like <name_of_datasource>:<mount_point_on_job>' },
+  {
+    name: 'data',
+    short: 'd',
+    type: 'stringArray',
+    usage: 'specify the datasource to mount to the job, like <name_of_datasource>:<mount_point_on_job>'
+  },
   { name: 'env', short: 'e', type: 'stringArray', usage: 'the environment variables' },
-  { name: 'selector', type: 'stringArray', usage: 'assigning jobs to some k8s particular nodes, usage: "--selector=key=value"' },
-  { name: 'toleration', type: 'stringArray', usage: 'tolerate some k8s nodes with taints, usage: "--toleration=taint-key" or "--toleration=all"' },
+  {
+    name: 'selector',
+    type: 'stringArray',
+    usage: 'assigning jobs to some k8s particular nodes, usage: "--selector=key=value"'
+  },
+  {
+    name: 'toleration',
+    type: 'stringArray',
+    usage: 'tolerate some k8s nodes with taints, usage: "--toleration=taint-key" or "--toleration=all"'
+  },
   { name: 'label', short: 'l', type: 'stringArray', usage: 'specify the label' },
-  { name: 'annotation', short: 'a', type: 'stringArray', usage: 'specify the annotations, usage: "--annotation=key=value"' },
-  { name: 'image-pull-policy', type: 'string', default: '', usage: 'the policy to pull the image' }
+  {
+    name: 'annotation',
+    short: 'a',
+    type: 'stringArray',
+    usage: 'specify the annotations, usage: "--annotation=key=value"'
+  },
+  { name: 'image-pull-policy', type: 'string', default: '', usage: 'the policy to pull the image' },
+  { name: 'shell', type: 'string', default: 'sh', usage: 'specify the linux shell, usage: bash or sh' }
 ];
 
 export function resources(f: FlagValues, gpus: number): Record<string, unknown> {

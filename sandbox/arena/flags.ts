@@ -29,7 +29,8 @@ export function parseGoDuration(s: string): number {
     throw new Error(`time: invalid duration "${s}"`);
   }
   let total = 0;
-  for (const part of s.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) total += Number(part[1]) * UNITS[part[2]];
+  for (const part of s.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g))
+    total += Number(part[1]) * UNITS[part[2]];
   return m[1] === '-' ? -total : total;
 }
 
@@ -41,13 +42,23 @@ export function parseFlags(specs: FlagSpec[], argv: string[]): { flags: FlagValu
   const set = (spec: FlagSpec, value: string, shown: string): void => {
     switch (spec.type) {
       case 'int': {
-        if (!/^[-+]?\d+$/.test(value)) throw new FlagError(`invalid argument "${value}" for "${shown}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+        if (!/^[-+]?\d+$/.test(value))
+          throw new FlagError(
+            `invalid argument "${value}" for "${shown}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`
+          );
         flags[spec.name] = Number(value);
         return;
       }
       case 'bool': {
-        const v = /^(1|t|T|true|TRUE|True)$/.test(value) ? true : /^(0|f|F|false|FALSE|False)$/.test(value) ? false : undefined;
-        if (v === undefined) throw new FlagError(`invalid argument "${value}" for "${shown}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`);
+        const v = /^(1|t|T|true|TRUE|True)$/.test(value)
+          ? true
+          : /^(0|f|F|false|FALSE|False)$/.test(value)
+            ? false
+            : undefined;
+        if (v === undefined)
+          throw new FlagError(
+            `invalid argument "${value}" for "${shown}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`
+          );
         flags[spec.name] = v;
         return;
       }
@@ -113,7 +124,10 @@ export function parseFlags(specs: FlagSpec[], argv: string[]): { flags: FlagValu
 export function flagUsage(specs: FlagSpec[]): string {
   const rows = specs.map((s) => {
     const left = `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.type === 'bool' ? '' : ` ${s.type === 'int' ? 'int' : s.type === 'duration' ? 'duration' : s.type === 'stringArray' ? 'stringArray' : 'string'}`}`;
-    const dflt = s.default !== undefined && s.default !== '' && s.default !== false ? ` (default ${typeof s.default === 'string' ? `"${s.default}"` : s.default})` : '';
+    const dflt =
+      s.default !== undefined && s.default !== '' && s.default !== false
+        ? ` (default ${typeof s.default === 'string' ? `"${s.default}"` : s.default})`
+        : '';
     return [left, s.usage + dflt];
   });
   const w = Math.max(...rows.map((r) => r[0].length));

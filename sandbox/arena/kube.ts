@@ -41,7 +41,9 @@ export function loadKubeconfig(explicit?: string): KubeTarget {
       : [path.join(os.homedir(), '.kube', 'config')];
   const file = candidates.find((p) => existsSync(p));
   if (!file) {
-    throw new ArenaError(`failed to load kubeconfig: stat ${candidates[0] ?? '~/.kube/config'}: no such file or directory`);
+    throw new ArenaError(
+      `failed to load kubeconfig: stat ${candidates[0] ?? '~/.kube/config'}: no such file or directory`
+    );
   }
   let doc: Record<string, unknown>;
   try {
@@ -50,15 +52,20 @@ export function loadKubeconfig(explicit?: string): KubeTarget {
     throw new ArenaError(`failed to load kubeconfig ${file}: ${(e as Error).message}`);
   }
   const list = <T>(k: string, inner: string): NamedList<T>[] =>
-    ((doc?.[k] as Record<string, unknown>[] | undefined) ?? []).map((e) => ({ name: String(e.name), value: e[inner] as T }));
+    ((doc?.[k] as Record<string, unknown>[] | undefined) ?? []).map((e) => ({
+      name: String(e.name),
+      value: e[inner] as T
+    }));
   const ctxName = String(doc?.['current-context'] ?? '');
   const ctx = list<Record<string, string>>('contexts', 'context').find((c) => c.name === ctxName)?.value;
   if (!ctx) throw new ArenaError(`invalid configuration: context "${ctxName}" does not exist in ${file}`);
   const cluster = list<Record<string, unknown>>('clusters', 'cluster').find((c) => c.name === ctx.cluster)?.value;
-  if (!cluster || typeof cluster.server !== 'string') throw new ArenaError(`invalid configuration: cluster "${ctx.cluster}" has no server in ${file}`);
+  if (!cluster || typeof cluster.server !== 'string')
+    throw new ArenaError(`invalid configuration: cluster "${ctx.cluster}" has no server in ${file}`);
   const user = list<Record<string, unknown>>('users', 'user').find((u) => u.name === ctx.user)?.value ?? {};
   const base = path.dirname(file);
-  const tokenFile = typeof user.tokenFile === 'string' ? readFileSync(path.resolve(base, user.tokenFile), 'utf8').trim() : undefined;
+  const tokenFile =
+    typeof user.tokenFile === 'string' ? readFileSync(path.resolve(base, user.tokenFile), 'utf8').trim() : undefined;
   return {
     server: cluster.server.replace(/\/+$/, ''),
     namespace: ctx.namespace || 'default',
@@ -87,7 +94,10 @@ export class KubeClient {
   private request(method: string, p: string, body?: unknown): Promise<http.IncomingMessage> {
     const url = new URL(this.target.server + p);
     const mod = url.protocol === 'https:' ? https : http;
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'arena/v0.15.2 (linux/amd64) kubernetes/$Format' };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': 'arena/v0.15.2 (linux/amd64) kubernetes/$Format'
+    };
     if (this.target.token && url.protocol === 'https:') headers.authorization = `Bearer ${this.target.token}`;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) {
@@ -108,7 +118,9 @@ export class KubeClient {
         },
         resolve
       );
-      req.on('error', (e) => reject(new ArenaError(`failed to reach the Kubernetes API server ${this.target.server}: ${e.message}`)));
+      req.on('error', (e) =>
+        reject(new ArenaError(`failed to reach the Kubernetes API server ${this.target.server}: ${e.message}`))
+      );
       req.end(payload);
     });
   }
@@ -168,6 +180,8 @@ export class KubeClient {
   }
 }
 
-export const PYTORCHJOBS = (ns: string): string => `/apis/kubeflow.org/v1/namespaces/${encodeURIComponent(ns)}/pytorchjobs`;
+export const PYTORCHJOBS = (ns: string): string =>
+  `/apis/kubeflow.org/v1/namespaces/${encodeURIComponent(ns)}/pytorchjobs`;
 export const CORE = (ns: string, plural: string): string => `/api/v1/namespaces/${encodeURIComponent(ns)}/${plural}`;
-export const APPS = (ns: string, plural: string): string => `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/${plural}`;
+export const APPS = (ns: string, plural: string): string =>
+  `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/${plural}`;

@@ -75,7 +75,11 @@ function sha256File(file: string): Promise<string> {
   });
 }
 
-export async function packArenaInstaller(o: { version: string; arch: 'amd64' | 'arm64'; outDir: string }): Promise<{ file: string; sha256: string }> {
+export async function packArenaInstaller(o: {
+  version: string;
+  arch: 'amd64' | 'arm64';
+  outDir: string;
+}): Promise<{ file: string; sha256: string }> {
   const version = o.version.replace(/^v/, '');
   const rootName = `arena-installer-${version}-linux-${o.arch}`;
   const stage = await mkdtemp(path.join(os.tmpdir(), 'arena-pack-'));

@@ -1,14 +1,28 @@
 /** `arena submit pytorchjob`, `get`, `list`, `logs`, `delete` — the training-job verbs, for PyTorchJobs. */
 import { stringify as toYaml } from 'yaml';
 import { loadChart } from './charts.js';
-import { age, checkName, columns, COMMON_JOB_FLAGS, envList, parseData, parsePairs, resources, tolerations, volumes } from './common.js';
+import {
+  age,
+  checkName,
+  columns,
+  COMMON_JOB_FLAGS,
+  envList,
+  parseData,
+  parsePairs,
+  resources,
+  tolerations,
+  volumes
+} from './common.js';
 import { parseGoDuration, type FlagSpec, type FlagValues } from './flags.js';
 import { ArenaError, CORE, PYTORCHJOBS, type KubeClient } from './kube.js';
 
 export interface Io {
+  /** stdout (kubectl's output, tables, JSON). */
   out(s: string): void;
+  /** stderr, raw. */
   err(s: string): void;
-  info(msg: string): void;
+  /** logrus on stderr. */
+  log(level: Level, msg: string): void;
 }
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -17,60 +31,75 @@ export const SUBMIT_PYTORCHJOB_FLAGS: FlagSpec[] = [
   ...COMMON_JOB_FLAGS,
   { name: 'workers', type: 'int', default: 1, usage: 'the worker number to run the distributed training (includes the master)' },
   { name: 'working-dir', type: 'string', default: '/root', usage: 'working directory to extract the code' },
-  { name: 'running-timeout', type: 'duration', default: '0s', usage: 'specifies the duration since startTime during which the job can remain active before it is terminated (e.g. 5s, 1m, 2h30m)' },
-  { name: 'ttl-after-finished', type: 'duration', default: '0s', usage: 'defines the TTL for cleaning up finished PytorchJobs (e.g. 5s, 1m, 2h30m)' },
-  { name: 'clean-task-policy', type: 'string', default: 'Running', usage: 'How to clean tasks after the training is done, only support Running, None, All' },
-  { name: 'share-memory', type: 'string', default: '2Gi', usage: 'the requested shared memory of each replica to run the job' },
+  { name: 'running-timeout', type: 'duration', default: '0s', usage: "Specifies the duration since startTime during which the job can remain active before it is terminated(e.g. '5s', '1m', '2h22m')." },
+  { name: 'ttl-after-finished', type: 'duration', default: '0s', usage: "Defines the TTL for cleaning up finished PytorchJobs(e.g. '5s', '1m', '2h22m'). Defaults to infinite." },
+  { name: 'clean-task-policy', type: 'string', default: 'Running', usage: 'How to clean tasks after Training is done, support None, Running, All.' },
+  { name: 'share-memory', type: 'string', default: '2Gi', usage: 'the shared memory of each replica to run the job, default 2Gi.' },
   { name: 'retry', type: 'int', default: 0, usage: 'retry times' },
   { name: 'sync-mode', type: 'string', default: '', usage: 'syncMode: support rsync, hdfs, git' }
 ];
 
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
+
 export async function submitPytorchJob(kube: () => KubeClient, ns: () => string, f: FlagValues, args: string[], io: Io): Promise<number> {
-  const name = checkName('job', f.name as string);
-  const command = args.join(' ').trim();
-  if (command === '') throw new ArenaError('the command is required: arena submit pytorchjob [flags] <command>');
-  const workers = f.workers as number;
-  if (workers < 1) throw new ArenaError('--workers must be greater than 0');
-  const gpus = f.gpus as number;
-  if (gpus < 0) throw new ArenaError('--gpus must be greater than or equal to 0');
+  const name = checkName(f.name as string);
+  const command = args.join(' ');
+  const image = f.image as string;
+  if (!image) throw invalid('--image must be set ');
   const policy = f['clean-task-policy'] as string;
-  if (!['None', 'Running', 'All'].includes(policy)) throw new ArenaError(`--clean-task-policy only supports None, Running and All, got "${policy}"`);
+  if (!['None', 'Running', 'All'].includes(policy)) throw invalid(`unsupported cleanTaskPolicy ${policy}`);
+  const gpus = f.gpus as number;
+  if (gpus < 0) throw invalid('--gpus is invalid');
+  if (f.cpu && !QUANTITY.test(f.cpu as string)) throw invalid('--cpu is invalid');
+  if (f.memory && !QUANTITY.test(f.memory as string)) throw invalid('--memory is invalid');
+  const timeout = parseGoDuration(f['running-timeout'] as string);
+  if (timeout < 0) throw invalid('--running-timeout is invalid');
+  const ttl = parseGoDuration(f['ttl-after-finished'] as string);
+  if (ttl < 0) throw invalid('--ttl-after-finished is invalid');
+  const shm = f['share-memory'] as string;
+  if (shm && !QUANTITY.test(shm)) throw invalid('--share-memory is invalid');
+  const workers = f.workers as number;
+  if (workers < 1) throw invalid('--workers must be greater than 0');
   const data = parseData(f.data as string[]);
   const labels = parsePairs('label', f.label as string[]);
   const annotations = parsePairs('annotation', f.annotation as string[]);
   const selector = parsePairs('selector', f.selector as string[]);
   const env = envList(f);
-  const timeout = parseGoDuration(f['running-timeout'] as string);
-  const ttl = parseGoDuration(f['ttl-after-finished'] as string);
-  const chart = loadChart('pytorchjob');
-  const image = (f.image as string) || String(chart.values.image);
   const namespace = ns();
   const client = kube();
 
   if (await client.get(`${PYTORCHJOBS(namespace)}/${name}`)) {
-    throw new ArenaError(`the job ${name} already exists, please delete it first. use 'arena delete ${name}'`);
+    throw new ArenaError(`the job ${name} is already exist, please delete it first. use 'arena delete ${name}'`);
+  }
+  const chart = loadChart('pytorchjob');
+  const cmName = `${name}-pytorchjob`;
+  if (await client.get(`${CORE(namespace, 'configmaps')}/${cmName}`)) {
+    throw new ArenaError(`the job configmap ${cmName} is already exist, please delete it first`);
   }
   const { volumes: vols, mounts } = volumes(data);
-  const shm = f['share-memory'] as string;
-  const podLabels = { app: 'pytorchjob', release: name, ...labels };
+  const chartLabel = `${chart.name}-${chart.version}`;
   const template = (): Obj => ({
-    metadata: { labels: { ...podLabels }, ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}) },
+    metadata: {
+      name,
+      labels: { app: 'pytorchjob', chart: chartLabel, release: name, heritage: 'Helm', createdBy: 'PyTorchJob', 'master-pod-name': `${name}-master-0`, ...labels },
+      ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {})
+    },
     spec: {
       ...(Object.keys(selector).length ? { nodeSelector: { ...selector } } : {}),
       ...((f.toleration as string[]).length ? { tolerations: tolerations(f.toleration as string[]) } : {}),
+      volumes: [...vols, ...(shm ? [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: shm } }] : [])],
       containers: [
         {
-          name: 'pytorch',
           image,
-          imagePullPolicy: (f['image-pull-policy'] as string) || String(chart.values.imagePullPolicy ?? 'Always'),
-          command: ['sh', '-c', command],
+          name: 'pytorch',
+          imagePullPolicy: (f['image-pull-policy'] as string) || 'Always',
           workingDir: f['working-dir'],
-          ...(env.length ? { env } : {}),
+          command: [f.shell as string, '-c', command],
           resources: resources(f, gpus),
+          ...(env.length ? { env } : {}),
           volumeMounts: [...mounts, ...(shm ? [{ name: 'dshm', mountPath: '/dev/shm' }] : [])]
         }
-      ],
-      volumes: [...vols, ...(shm ? [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: shm } }] : [])]
+      ]
     }
   });
   const job: Obj = {
@@ -79,15 +108,15 @@ export async function submitPytorchJob(kube: () => KubeClient, ns: () => string,
     metadata: {
       name,
       namespace,
-      labels: { app: 'pytorchjob', release: name, createdBy: 'PyTorchJob', chart: `${chart.name}-${chart.version}`, heritage: 'Helm', ...labels },
+      labels: { app: 'pytorchjob', chart: chartLabel, release: name, heritage: 'Helm', createdBy: 'PyTorchJob', ...labels },
       ...(Object.keys(annotations).length ? { annotations } : {})
     },
     spec: {
       runPolicy: {
         cleanPodPolicy: policy,
-        backoffLimit: f.retry as number,
         ...(timeout > 0 ? { activeDeadlineSeconds: Math.floor(timeout) } : {}),
-        ...(ttl > 0 ? { ttlSecondsAfterFinished: Math.floor(ttl) } : {})
+        ...(ttl > 0 ? { ttlSecondsAfterFinished: Math.floor(ttl) } : {}),
+        backoffLimit: f.retry as number
       },
       pytorchReplicaSpecs: {
         Master: { replicas: 1, restartPolicy: 'Never', template: template() },
@@ -95,17 +124,44 @@ export async function submitPytorchJob(kube: () => KubeClient, ns: () => string,
       }
     }
   };
-  const values = { image, workers, gpuCount: gpus, command, dataset: Object.fromEntries(data.map((d) => [d.pvc, d.mountPath])), shmSize: shm, cleanPodPolicy: policy };
+  const values = {
+    name,
+    namespace,
+    image,
+    workers: workers - 1,
+    gpuCount: gpus,
+    command,
+    shell: f.shell,
+    workingDir: f['working-dir'],
+    dataset: Object.fromEntries(data.map((d) => [d.pvc, d.mountPath])),
+    envs: Object.fromEntries(env.map((e) => [e.name, e.value])),
+    labels,
+    annotations,
+    shareMemory: shm,
+    cleanPodPolicy: policy,
+    activeDeadlineSeconds: Math.floor(timeout),
+    ttlSecondsAfterFinished: Math.floor(ttl),
+    retry: f.retry,
+    trainingOperatorCRD: true
+  };
+  // Arena keeps the values and the list of created objects in `<name>-<type>` (workflow.SubmitJob).
   await client.create(CORE(namespace, 'configmaps'), {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: `${name}-pytorchjob`, namespace, labels: { createdBy: 'arena', release: name, app: 'pytorchjob' } },
-    data: { values: toYaml(values), app: toYaml(job), chart: `${chart.name}-${chart.version}` }
+    metadata: { name: cmName, namespace, labels: { createdBy: 'arena' } },
+    data: { [chart.name]: chart.version, values: toYaml(values), app: `pytorchjob.kubeflow.org/${name}\n` }
   });
-  await client.create(PYTORCHJOBS(namespace), job);
-  io.out(`configmap/${name}-pytorchjob created\npytorchjob.kubeflow.org/${name} created\n`);
-  io.info(`The Job ${name} has been submitted successfully`);
-  io.info(`You can run \`arena get ${name} --type pytorchjob -n ${namespace}\` to check the job status`);
+  const created = await client.create(PYTORCHJOBS(namespace), job);
+  io.out(`pytorchjob.kubeflow.org/${name} created\n`);
+  const uid = (created.metadata as Obj | undefined)?.uid;
+  if (uid) {
+    // workflow.SubmitJob step 6: the ConfigMap is owned by the job, so deleting the job collects it
+    await client.call('PATCH', `${CORE(namespace, 'configmaps')}/${cmName}`, {
+      metadata: { ownerReferences: [{ apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', name, uid, controller: true, blockOwnerDeletion: true }] }
+    });
+  }
+  io.log('info', `The Job ${name} has been submitted successfully`);
+  io.log('info', `You can run \`arena get ${name} --type pytorchjob -n ${namespace}\` to check the job status`);
   return 0;
 }
 
@@ -123,7 +179,8 @@ export function podStatus(pod: Obj): string {
   if (pod.metadata?.deletionTimestamp) return 'Terminating';
   for (const cs of pod.status?.containerStatuses ?? []) {
     if (cs.state?.waiting?.reason) return cs.state.waiting.reason;
-    if (cs.state?.terminated) return cs.state.terminated.reason ?? (cs.state.terminated.exitCode === 0 ? 'Completed' : 'Error');
+    if (cs.state?.terminated)
+      return cs.state.terminated.reason ?? (cs.state.terminated.exitCode === 0 ? 'Completed' : 'Error');
   }
   return pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
 }
@@ -144,7 +201,9 @@ function requestedGpus(job: Obj): number {
 }
 
 async function jobPods(client: KubeClient, ns: string, name: string): Promise<Obj[]> {
-  const list = await client.get<Obj>(`${CORE(ns, 'pods')}?labelSelector=${encodeURIComponent(`training.kubeflow.org/job-name=${name}`)}`);
+  const list = await client.get<Obj>(
+    `${CORE(ns, 'pods')}?labelSelector=${encodeURIComponent(`training.kubeflow.org/job-name=${name}`)}`
+  );
   return ((list?.items as Obj[]) ?? []).sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
 }
 
@@ -155,7 +214,8 @@ async function findJob(client: KubeClient, ns: string, name: string): Promise<Ob
 }
 
 export async function getJob(client: KubeClient, ns: string, name: string, output: string, io: Io): Promise<number> {
-  if (!['', 'json', 'yaml', 'wide'].includes(output)) throw new ArenaError(`unknown output format "${output}", only support json, yaml and wide`);
+  if (!['', 'json', 'yaml', 'wide'].includes(output))
+    throw new ArenaError(`unknown output format "${output}", only support json, yaml and wide`);
   const job = await findJob(client, ns, name);
   const pods = await jobPods(client, ns, name);
   const status = jobStatus(job);
@@ -197,11 +257,27 @@ export async function getJob(client: KubeClient, ns: string, name: string, outpu
   }
   const wide = output === 'wide';
   io.out(
-    [`Name:      ${name}`, `Status:    ${status}`, `Namespace: ${ns}`, `Priority:  N/A`, `Trainer:   PYTORCHJOB`, `Duration:  ${info.duration}`, '', 'Instances:'].join('\n') +
-      '\n'
+    [
+      `Name:      ${name}`,
+      `Status:    ${status}`,
+      `Namespace: ${ns}`,
+      `Priority:  N/A`,
+      `Trainer:   PYTORCHJOB`,
+      `Duration:  ${info.duration}`,
+      '',
+      'Instances:'
+    ].join('\n') + '\n'
   );
   const header = ['NAME', 'STATUS', 'AGE', 'IS_CHIEF', 'GPU(Requested)', 'NODE', ...(wide ? ['IP'] : [])];
-  const rows = instances.map((i) => [i.name, i.status, i.age, String(i.chief), String(i.requestGPUs), i.node, ...(wide ? [i.ip || 'N/A'] : [])]);
+  const rows = instances.map((i) => [
+    i.name,
+    i.status,
+    i.age,
+    String(i.chief),
+    String(i.requestGPUs),
+    i.node,
+    ...(wide ? [i.ip || 'N/A'] : [])
+  ]);
   io.out(
     columns([header, header.map((h) => '-'.repeat(h.length)), ...rows])
       .split('\n')
@@ -213,13 +289,24 @@ export async function getJob(client: KubeClient, ns: string, name: string, outpu
 
 export async function listJobs(client: KubeClient, ns: string, io: Io): Promise<number> {
   const list = await client.get<Obj>(PYTORCHJOBS(ns));
-  const jobs = ((list?.items as Obj[]) ?? []).sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+  const jobs = ((list?.items as Obj[]) ?? []).sort((a, b) =>
+    String(a.metadata.name).localeCompare(String(b.metadata.name))
+  );
   const rows = [['NAME', 'STATUS', 'TRAINER', 'DURATION', 'GPU(Requested)', 'GPU(Allocated)', 'NODE']];
   for (const j of jobs) {
     const st = jobStatus(j);
     const pods = await jobPods(client, ns, j.metadata.name);
-    const node = pods.find((p) => p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master')?.spec?.nodeName ?? 'N/A';
-    rows.push([j.metadata.name, st, 'PYTORCHJOB', duration(j), String(requestedGpus(j)), st === 'RUNNING' ? String(requestedGpus(j)) : 'N/A', node]);
+    const node =
+      pods.find((p) => p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master')?.spec?.nodeName ?? 'N/A';
+    rows.push([
+      j.metadata.name,
+      st,
+      'PYTORCHJOB',
+      duration(j),
+      String(requestedGpus(j)),
+      st === 'RUNNING' ? String(requestedGpus(j)) : 'N/A',
+      node
+    ]);
   }
   io.out(columns(rows));
   return 0;
@@ -228,9 +315,14 @@ export async function listJobs(client: KubeClient, ns: string, io: Io): Promise<
 export async function jobLogs(client: KubeClient, ns: string, name: string, f: FlagValues, io: Io): Promise<number> {
   await findJob(client, ns, name);
   const pods = await jobPods(client, ns, name);
-  const instance = (f.instance as string) || pods.find((p) => p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master')?.metadata.name || `${name}-master-0`;
+  const instance =
+    (f.instance as string) ||
+    pods.find((p) => p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master')?.metadata.name ||
+    `${name}-master-0`;
   if (!pods.some((p) => p.metadata.name === instance)) {
-    throw new ArenaError(`can't find the instance ${instance} of the job ${name}, please check the instances with \`arena get ${name}\``);
+    throw new ArenaError(
+      `can't find the instance ${instance} of the job ${name}, please check the instances with \`arena get ${name}\``
+    );
   }
   const q = new URLSearchParams({ container: 'pytorch' });
   if (f.follow) q.set('follow', 'true');
@@ -245,15 +337,19 @@ export async function deleteJobs(client: KubeClient, ns: string, names: string[]
   if (names.length === 0) throw new ArenaError('not set job name, please set it: arena delete <name>');
   let code = 0;
   for (const name of names) {
-    const gone = await client.remove(`${PYTORCHJOBS(ns)}/${name}`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+    const gone = await client.remove(`${PYTORCHJOBS(ns)}/${name}`, {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: 'Background'
+    });
     if (!gone) {
-      io.err(`ERRO[0000] Failed to find the job ${name}, please check it with \`arena list | grep ${name}\`\n`);
+      io.log('error', `Failed to find the job ${name}, please check it with \`arena list | grep ${name}\``);
       code = 1;
       continue;
     }
     await client.remove(`${CORE(ns, 'configmaps')}/${name}-pytorchjob`);
     io.out(`pytorchjob.kubeflow.org "${name}" deleted\nconfigmap "${name}-pytorchjob" deleted\n`);
-    io.info(`The training job ${name} has been deleted successfully`);
+    io.log('info', `The training job ${name} has been deleted successfully`);
   }
   return code;
 }

@@ -27,20 +27,60 @@ interface Opt {
 }
 
 const OPTIONS: Opt[] = [
-  { dest: 'input_dir', short: '-i', long: '--input-dir', metavar: 'DIR', required: true, help: 'A checkpoint directory of a huggingface pretrained model.' },
-  { dest: 'output_dir', short: '-o', long: '--output-dir', metavar: 'DIR', required: true, help: 'A directory where converted binary files for FT will be saved.' },
-  { dest: 'tensor_para_size', short: '-tp', long: '--tensor-para-size', metavar: 'N', type: 'int', help: 'The tensor parallel size for inference.' },
-  { dest: 'data_type', short: '-dt', long: '--data-type', metavar: 'STR', choices: ['fp32', 'fp16'], help: 'A data type of converted weights.' },
-  { dest: 'processes', short: '-p', long: '--processes', metavar: 'N', type: 'int', help: 'The number of parallel processes to use for conversion.' },
+  {
+    dest: 'input_dir',
+    short: '-i',
+    long: '--input-dir',
+    metavar: 'DIR',
+    required: true,
+    help: 'A checkpoint directory of a huggingface pretrained model.'
+  },
+  {
+    dest: 'output_dir',
+    short: '-o',
+    long: '--output-dir',
+    metavar: 'DIR',
+    required: true,
+    help: 'A directory where converted binary files for FT will be saved.'
+  },
+  {
+    dest: 'tensor_para_size',
+    short: '-tp',
+    long: '--tensor-para-size',
+    metavar: 'N',
+    type: 'int',
+    help: 'The tensor parallel size for inference.'
+  },
+  {
+    dest: 'data_type',
+    short: '-dt',
+    long: '--data-type',
+    metavar: 'STR',
+    choices: ['fp32', 'fp16'],
+    help: 'A data type of converted weights.'
+  },
+  {
+    dest: 'processes',
+    short: '-p',
+    long: '--processes',
+    metavar: 'N',
+    type: 'int',
+    help: 'The number of parallel processes to use for conversion.'
+  },
   { dest: 'verbose', short: '-v', long: '--verbose', flag: true, help: 'Enable verbose logging' },
-  { dest: 'by_shard', short: '-s', long: '--by-shard', flag: true, help: 'Process shard by shard, enable when converting big model like bloom 175B' }
+  {
+    dest: 'by_shard',
+    short: '-s',
+    long: '--by-shard',
+    flag: true,
+    help: 'Process shard by shard, enable when converting big model like bloom 175B'
+  }
 ];
 
 const DEFAULTS = { tensor_para_size: 1, data_type: 'fp32', processes: 1, verbose: false, by_shard: false };
 
 export type ParseResult =
-  | { ok: true; args: ConvertArgs }
-  | { ok: false; exitCode: number; stdout?: string; stderr?: string };
+  { ok: true; args: ConvertArgs } | { ok: false; exitCode: number; stdout?: string; stderr?: string };
 
 const WIDTH = 78;
 
@@ -91,7 +131,11 @@ function help(prog: string): string {
     ['-h, --help', 'show this help message and exit'],
     ...OPTIONS.map((o) => {
       const inv = o.flag ? `${o.short}, ${o.long}` : `${o.short} ${o.metavar}, ${o.long} ${o.metavar}`;
-      const def = o.required ? ' (default: None)' : o.dest in DEFAULTS ? ` (default: ${pyValue((DEFAULTS as Record<string, unknown>)[o.dest])})` : '';
+      const def = o.required
+        ? ' (default: None)'
+        : o.dest in DEFAULTS
+          ? ` (default: ${pyValue((DEFAULTS as Record<string, unknown>)[o.dest])})`
+          : '';
       return [inv, o.help + def];
     })
   ];
@@ -125,7 +169,9 @@ function findOption(arg: string): { opt: Opt; value?: string } | 'ambiguous' | u
       if (o) return { opt: o, value: arg.slice(eq + 1) };
     }
     // `-tp2`, `-i/mnt/x`: the longest short option that prefixes the argument takes the rest as its value
-    const o = OPTIONS.filter((x) => !x.flag && arg.startsWith(x.short)).sort((a, b) => b.short.length - a.short.length)[0];
+    const o = OPTIONS.filter((x) => !x.flag && arg.startsWith(x.short)).sort(
+      (a, b) => b.short.length - a.short.length
+    )[0];
     if (o) return { opt: o, value: arg.slice(o.short.length) };
   }
   return undefined;
@@ -136,7 +182,11 @@ export function parseConvertArgs(prog: string, argv: string[]): ParseResult {
   const values: Record<string, unknown> = { ...DEFAULTS };
   const seen = new Set<string>();
   const extras: string[] = [];
-  const fail = (msg: string): ParseResult => ({ ok: false, exitCode: 2, stderr: `${usage(prog)}${prog}: error: ${msg}\n` });
+  const fail = (msg: string): ParseResult => ({
+    ok: false,
+    exitCode: 2,
+    stderr: `${usage(prog)}${prog}: error: ${msg}\n`
+  });
   let onlyPositional = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -162,7 +212,8 @@ export function parseConvertArgs(prog: string, argv: string[]): ParseResult {
     }
     const { opt } = found;
     if (opt.flag) {
-      if (found.value !== undefined && found.value !== '') return fail(`argument ${optName(opt)}: ignored explicit argument '${found.value}'`);
+      if (found.value !== undefined && found.value !== '')
+        return fail(`argument ${optName(opt)}: ignored explicit argument '${found.value}'`);
       values[opt.dest] = true;
       seen.add(opt.dest);
       continue;
@@ -177,11 +228,14 @@ export function parseConvertArgs(prog: string, argv: string[]): ParseResult {
       i++;
     }
     if (opt.type === 'int') {
-      if (!/^\s*[-+]?\d+(_\d+)*\s*$/.test(value)) return fail(`argument ${optName(opt)}: invalid int value: '${value}'`);
+      if (!/^\s*[-+]?\d+(_\d+)*\s*$/.test(value))
+        return fail(`argument ${optName(opt)}: invalid int value: '${value}'`);
       values[opt.dest] = Number.parseInt(value.replace(/_/g, ''), 10);
     } else {
       if (opt.choices && !opt.choices.includes(value)) {
-        return fail(`argument ${optName(opt)}: invalid choice: '${value}' (choose from ${opt.choices.map((c) => `'${c}'`).join(', ')})`);
+        return fail(
+          `argument ${optName(opt)}: invalid choice: '${value}' (choose from ${opt.choices.map((c) => `'${c}'`).join(', ')})`
+        );
       }
       values[opt.dest] = value;
     }

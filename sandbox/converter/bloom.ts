@@ -7,7 +7,16 @@
  */
 import { posix } from 'node:path';
 import { parseConvertArgs, type ConvertArgs } from './argparse.js';
-import { decodeTensor, parseSafetensorsHeader, permute, pyShape, split, toBytes, transpose2d, type Tensor } from './tensors.js';
+import {
+  decodeTensor,
+  parseSafetensorsHeader,
+  permute,
+  pyShape,
+  split,
+  toBytes,
+  transpose2d,
+  type Tensor
+} from './tensors.js';
 
 /** The files the converter sees, by absolute in-container path (the operator maps them onto OSS). */
 export interface ConverterFs {
@@ -52,7 +61,8 @@ export async function runBloomConverter(run: ConverterRun): Promise<number> {
   const args = parsed.args;
   run.log('');
   run.log('======================= Arguments =======================');
-  for (const [k, v] of Object.entries(args)) run.log(` - ${k.padEnd(20, '.')}: ${v === true ? 'True' : v === false ? 'False' : v}`);
+  for (const [k, v] of Object.entries(args))
+    run.log(` - ${k.padEnd(20, '.')}: ${v === true ? 'True' : v === false ? 'False' : v}`);
   run.log('=========================================================');
   try {
     await convert(run, args);
@@ -126,7 +136,11 @@ async function convert(run: ConverterRun, args: ConvertArgs): Promise<void> {
     json = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not an object');
   } catch {
-    throw new PythonError('OSError', `It looks like the config file at '${cfgPath}' is not a valid JSON file.`, cfgFrames);
+    throw new PythonError(
+      'OSError',
+      `It looks like the config file at '${cfgPath}' is not a valid JSON file.`,
+      cfgFrames
+    );
   }
   if (typeof json.model_type === 'string' && json.model_type !== 'bloom') {
     run.log(
@@ -169,7 +183,11 @@ async function convert(run: ConverterRun, args: ConvertArgs): Promise<void> {
       ['load_state_dict', 280, 'with safe_open(file_path, framework="pt", device="cpu") as f:']
     ];
     if (!file.endsWith('.safetensors')) {
-      throw new PythonError('NotImplementedError', 'the sandbox converter reads safetensors only (torch.load of .bin is not simulated)', loadFrames);
+      throw new PythonError(
+        'NotImplementedError',
+        'the sandbox converter reads safetensors only (torch.load of .bin is not simulated)',
+        loadFrames
+      );
     }
     const buf = await run.fs.readFile(abs(posix.join(pyPath(inputDir), file)));
     if (!buf) throw new PythonError('FileNotFoundError', `No such file or directory: ${file}`, loadFrames);
@@ -189,10 +207,19 @@ async function convert(run: ConverterRun, args: ConvertArgs): Promise<void> {
       const name = convertParameterName(entry.name);
       t = transpose2d(t);
       t = handleExceptions(cfg, name, t);
-      await saveParameter(run, name, t, args, saveDir, abs, [
-        mainFrame,
-        [stageFn, 381, 'convert_and_save_parameter(param_name, param.detach().cpu().numpy(), tp_size, save_dir)']
-      ], cfg.n_head);
+      await saveParameter(
+        run,
+        name,
+        t,
+        args,
+        saveDir,
+        abs,
+        [
+          mainFrame,
+          [stageFn, 381, 'convert_and_save_parameter(param_name, param.detach().cpu().numpy(), tp_size, save_dir)']
+        ],
+        cfg.n_head
+      );
     }
   }
 }
@@ -327,7 +354,9 @@ function traceback(script: string, err: PythonError): string[] {
       lines.push(`  File "${fn}", line ${line}, in split`);
       continue;
     }
-    const [file, name] = fn.includes('|') ? fn.split('|') : [fn === 'from_pretrained' ? `${SITE}/transformers/configuration_utils.py` : script, fn];
+    const [file, name] = fn.includes('|')
+      ? fn.split('|')
+      : [fn === 'from_pretrained' ? `${SITE}/transformers/configuration_utils.py` : script, fn];
     lines.push(`  File "${file}", line ${line || 546}, in ${name}`);
     if (code) lines.push(`    ${code}`);
   }

@@ -215,7 +215,8 @@ function stripMF(o: KubeObject): KubeObject {
 }
 
 function mergeObjects(target: unknown, src: unknown): unknown {
-  if (!isObj(src) || !isObj(target) || !Object.keys(src).length) return clone(src);
+  // an empty map in a configuration claims the map, it does not clear what others set in it
+  if (!isObj(src) || !isObj(target)) return clone(src);
   const out: Obj = { ...target };
   for (const [k, v] of Object.entries(src)) out[k] = mergeObjects(out[k], v);
   return out;

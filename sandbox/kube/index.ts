@@ -15,7 +15,8 @@ import type { ObjectStore, PodRuntime } from './contract.js';
 import { PortForwarder } from './portforward.js';
 import { pytorchJobCrd } from './resources.js';
 import { Runtime } from './runtime.js';
-import { ApiServer, type User } from './server.js';
+import { type User } from './routing.js';
+import { ApiServer } from './server.js';
 import { Store } from './store.js';
 import { Watches } from './watch.js';
 

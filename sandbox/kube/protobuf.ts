@@ -32,12 +32,42 @@ const META: Schema = {
   14: { name: 'finalizers', t: 'strings' }
 };
 const KINDS: Record<string, Schema> = {
-  'v1/Namespace': { 1: { name: 'metadata', t: 'msg', of: META }, 2: { name: 'spec', t: 'msg', of: { 1: { name: 'finalizers', t: 'strings' } } } },
+  'v1/Namespace': {
+    1: { name: 'metadata', t: 'msg', of: META },
+    2: { name: 'spec', t: 'msg', of: { 1: { name: 'finalizers', t: 'strings' } } }
+  },
   'v1/ConfigMap': {
     1: { name: 'metadata', t: 'msg', of: META },
     2: { name: 'data', t: 'map' },
     3: { name: 'binaryData', t: 'bytesmap' },
     4: { name: 'immutable', t: 'bool' }
+  },
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': {
+    1: { name: 'metadata', t: 'msg', of: META },
+    2: {
+      name: 'spec',
+      t: 'msg',
+      of: {
+        1: {
+          name: 'resourceAttributes',
+          t: 'msg',
+          of: {
+            1: { name: 'namespace', t: 'string' },
+            2: { name: 'verb', t: 'string' },
+            3: { name: 'group', t: 'string' },
+            4: { name: 'version', t: 'string' },
+            5: { name: 'resource', t: 'string' },
+            6: { name: 'subresource', t: 'string' },
+            7: { name: 'name', t: 'string' }
+          }
+        },
+        2: {
+          name: 'nonResourceAttributes',
+          t: 'msg',
+          of: { 1: { name: 'path', t: 'string' }, 2: { name: 'verb', t: 'string' } }
+        }
+      }
+    }
   },
   'v1/Secret': {
     1: { name: 'metadata', t: 'msg', of: META },
@@ -111,7 +141,10 @@ function decode(buf: Buffer, schema: Schema): Record<string, unknown> {
         const entry = fields(bytes);
         const k = (entry.find((e) => e.field === 1)?.value as Buffer | undefined)?.toString('utf8') ?? '';
         const v = (entry.find((e) => e.field === 2)?.value as Buffer | undefined) ?? Buffer.alloc(0);
-        obj[d.name] = { ...((obj[d.name] as object) ?? {}), [k]: d.t === 'map' ? v.toString('utf8') : v.toString('base64') };
+        obj[d.name] = {
+          ...((obj[d.name] as object) ?? {}),
+          [k]: d.t === 'map' ? v.toString('utf8') : v.toString('base64')
+        };
         break;
       }
       case 'msg':
@@ -128,18 +161,31 @@ function decode(buf: Buffer, schema: Schema): Record<string, unknown> {
 /** The JSON form of a protobuf request body, or 415 for kinds this decoder does not know. */
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   const magic = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-  if (body.length < 4 || !body.subarray(0, 4).equals(magic)) throw new ApiError(400, 'BadRequest', 'provided object is not a valid protobuf message');
+  if (body.length < 4 || !body.subarray(0, 4).equals(magic))
+    throw new ApiError(400, 'BadRequest', 'provided object is not a valid protobuf message');
   try {
     const unknown = decode(body.subarray(4), {
-      1: { name: 'typeMeta', t: 'msg', of: { 1: { name: 'apiVersion', t: 'string' }, 2: { name: 'kind', t: 'string' } } },
+      1: {
+        name: 'typeMeta',
+        t: 'msg',
+        of: { 1: { name: 'apiVersion', t: 'string' }, 2: { name: 'kind', t: 'string' } }
+      },
       2: { name: 'raw', t: 'bytes' }
     });
     const tm = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
     const schema = KINDS[`${tm.apiVersion}/${tm.kind}`];
     if (!schema) {
-      throw new ApiError(415, 'BadRequest', `the sandbox cannot decode protobuf ${tm.apiVersion}/${tm.kind}; send application/json`);
+      throw new ApiError(
+        415,
+        'BadRequest',
+        `the sandbox cannot decode protobuf ${tm.apiVersion}/${tm.kind}; send application/json`
+      );
     }
-    return { apiVersion: tm.apiVersion, kind: tm.kind, ...decode(Buffer.from(String(unknown.raw ?? ''), 'base64'), schema) };
+    return {
+      apiVersion: tm.apiVersion,
+      kind: tm.kind,
+      ...decode(Buffer.from(String(unknown.raw ?? ''), 'base64'), schema)
+    };
   } catch (e) {
     if (e instanceof ApiError) throw e;
     throw new ApiError(400, 'BadRequest', `error decoding protobuf body: ${(e as Error).message}`);

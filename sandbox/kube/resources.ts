@@ -18,6 +18,8 @@ export interface ResourceDef extends ResourceType {
   /** Top-level fields allowed besides apiVersion/kind/metadata (for fieldValidation=Strict). */
   fields: string[];
   categories?: string[];
+  /** Verbs when not the full set (review resources only accept create and are never stored). */
+  verbs?: string[];
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -185,6 +187,15 @@ export const RESOURCES: ResourceDef[] = [
     namespaced: false,
     shortNames: ['crd', 'crds'],
     subresources: ['status']
+  }),
+  def({
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    plural: 'selfsubjectaccessreviews',
+    singular: 'selfsubjectaccessreview',
+    kind: 'SelfSubjectAccessReview',
+    namespaced: false,
+    verbs: ['create']
   })
 ];
 
@@ -226,7 +237,7 @@ export function apiResources(group: string, version: string): Record<string, unk
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: VERBS,
+      verbs: r.verbs ?? VERBS,
       ...(r.shortNames?.length ? { shortNames: r.shortNames } : {}),
       ...(r.categories ? { categories: r.categories } : {}),
       storageVersionHash: Buffer.from(resKey(r)).toString('base64').slice(0, 11)
@@ -237,7 +248,8 @@ export function apiResources(group: string, version: string): Record<string, unk
         name: `${r.plural}/${sub}`,
         singularName: '',
         namespaced: r.namespaced,
-        kind: sub === 'log' ? 'Pod' : sub === 'portforward' ? 'PodPortForwardOptions' : sub === 'scale' ? 'Scale' : r.kind,
+        kind:
+          sub === 'log' ? 'Pod' : sub === 'portforward' ? 'PodPortForwardOptions' : sub === 'scale' ? 'Scale' : r.kind,
         ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : {}),
         verbs
       });

@@ -5,28 +5,25 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from './contract.js';
 import type { FaultRegistry } from '../faults.js';
-import type { FaultAction, RecordedRequest } from '../types.js';
+import type { RecordedRequest } from '../types.js';
 import { discovery, openapiV3 } from './discovery.js';
 import { sendError, sendJson } from './http.js';
 import { handleLog } from './logs.js';
+import { decodeProtobuf } from './protobuf.js';
 import { jsonPatch, mergePatch, strategicMergePatch, clone } from './patch.js';
 import type { PortForwarder } from './portforward.js';
-import { apiVersionOf, RESOURCES, type ResourceDef } from './resources.js';
+import { apiVersionOf } from './resources.js';
+import { applyStreamFault, dryRunOf, managerOf, parseBody, readBody, validationOf } from './request.js';
+import { authenticate, NOT_FOUND, route, verbOf, type Route, type User } from './routing.js';
 import type { Runtime } from './runtime.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest, forbidden, notFound, reasonForCode, statusBody } from './status.js';
 import type { Store } from './store.js';
 import { toTable, wantsTable } from './table.js';
-import { checkUnknownFields, type FieldValidation } from './validate.js';
+import { checkUnknownFields } from './validate.js';
 import type { Watches } from './watch.js';
-
-export interface User {
-  name: string;
-  readOnly: boolean;
-}
 
 export interface ServerDeps {
   store: Store;
@@ -35,169 +32,6 @@ export interface ServerDeps {
   forwarder: PortForwarder;
   faults: FaultRegistry;
   users: Map<string, User>;
-}
-
-interface Route {
-  def: ResourceDef;
-  namespace?: string;
-  name?: string;
-  sub?: string;
-}
-
-const NOT_FOUND = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-const MAX_BODY = 16 * 1024 * 1024;
-
-/** Maps a path onto the resource table, or undefined when it is not a resource path. */
-export function route(path: string): Route | undefined {
-  const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
-  let group: string;
-  let version: string;
-  let rest: string[];
-  if (segs[0] === 'api' && segs.length >= 3) [group, version, rest] = ['', segs[1], segs.slice(2)];
-  else if (segs[0] === 'apis' && segs.length >= 4) [group, version, rest] = [segs[1], segs[2], segs.slice(3)];
-  else return undefined;
-  const find = (plural: string) =>
-    RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
-  let namespace: string | undefined;
-  if (
-    rest[0] === 'namespaces' &&
-    rest.length >= 3 &&
-    !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize') && !group)
-  ) {
-    namespace = rest[1];
-    rest = rest.slice(2);
-  }
-  const def = find(rest[0]);
-  if (!def || rest.length > 3) throw NOT_FOUND();
-  if (namespace !== undefined && !def.namespaced) throw NOT_FOUND();
-  const name = rest[1];
-  const sub = rest[2];
-  if (!def.namespaced || namespace !== undefined || name === undefined) {
-    if (def.namespaced && namespace === undefined && name !== undefined) throw NOT_FOUND();
-  }
-  if (sub && !def.subresources.includes(sub) && !(def.plural === 'namespaces' && sub === 'finalize')) throw NOT_FOUND();
-  return { def, namespace, name, sub };
-}
-
-function verbOf(method: string, r: Route, watch: boolean): string {
-  if (r.sub === 'portforward') return 'create';
-  switch (method) {
-    case 'GET':
-    case 'HEAD':
-      return r.name ? 'get' : watch ? 'watch' : 'list';
-    case 'POST':
-      return 'create';
-    case 'PUT':
-      return 'update';
-    case 'PATCH':
-      return 'patch';
-    case 'DELETE':
-      return r.name ? 'delete' : 'deletecollection';
-    default:
-      return method.toLowerCase();
-  }
-}
-
-export function authenticate(req: IncomingMessage, users: Map<string, User>): User | undefined {
-  const m = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
-  return m ? users.get(m[1].trim()) : undefined;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new ApiError(413, 'BadRequest', 'Request entity too large: limit is 3145728'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function parseBody(buf: Buffer, contentType: string): unknown {
-  const text = buf.toString('utf8');
-  if (!text.trim())
-    throw badRequest(
-      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf'
-    );
-  try {
-    if (/yaml/.test(contentType)) return parseYaml(text);
-    return JSON.parse(text);
-  } catch (e) {
-    throw badRequest(`error decoding request body: ${(e as Error).message}`);
-  }
-}
-
-function managerOf(req: IncomingMessage, q: URLSearchParams): string {
-  const fm = q.get('fieldManager');
-  if (fm) {
-    if (fm.length > 128) throw badRequest(`fieldManager: Too long: may not be more than 128 bytes`);
-    return fm;
-  }
-  const ua = String(req.headers['user-agent'] ?? '');
-  return ua ? ua.split('/')[0] : 'unknown';
-}
-
-function dryRunOf(q: URLSearchParams): boolean {
-  const d = q.getAll('dryRun');
-  if (!d.length) return false;
-  if (d.some((x) => x !== 'All')) throw badRequest(`Invalid value: ${JSON.stringify(d)}: supported values: "All"`);
-  return true;
-}
-
-function validationOf(q: URLSearchParams): FieldValidation {
-  const v = q.get('fieldValidation') ?? 'Warn';
-  if (v !== 'Strict' && v !== 'Warn' && v !== 'Ignore') throw badRequest(`fieldValidation parameter unsupported: ${v}`);
-  return v;
-}
-
-/** Wraps the response so a 'reset' or 'corrupt' fault cuts or flips the body at a byte offset. */
-function applyStreamFault(res: ServerResponse, action: FaultAction): void {
-  if (action.kind !== 'reset' && action.kind !== 'corrupt') return;
-  let sent = 0;
-  const write = res.write.bind(res) as (c: Buffer) => boolean;
-  const end = res.end.bind(res) as (c?: Buffer) => ServerResponse;
-  const toBuf = (c: unknown) =>
-    c === undefined || typeof c === 'function' ? Buffer.alloc(0) : Buffer.isBuffer(c) ? c : Buffer.from(String(c));
-  const filter = (chunk: Buffer): Buffer | 'cut' => {
-    if (action.kind === 'reset') {
-      if (sent + chunk.length >= action.afterBytes) return 'cut';
-    } else if (action.atByte >= sent && action.atByte < sent + chunk.length) {
-      chunk = Buffer.from(chunk);
-      chunk[action.atByte - sent] ^= 0xff;
-    }
-    sent += chunk.length;
-    return chunk;
-  };
-  const cut = (chunk: Buffer) => {
-    const keep = chunk.subarray(0, Math.max(0, (action as { afterBytes: number }).afterBytes - sent));
-    if (keep.length) write(keep);
-    sent += keep.length;
-    setImmediate(() => res.socket?.destroy());
-  };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  (res as any).write = (c: unknown) => {
-    const f = filter(toBuf(c));
-    if (f === 'cut') {
-      cut(toBuf(c));
-      return true;
-    }
-    return write(f);
-  };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  (res as any).end = (c?: unknown) => {
-    const b = toBuf(c);
-    const f = filter(b);
-    if (f === 'cut') {
-      if (!res.headersSent) res.flushHeaders();
-      cut(b);
-      return res;
-    }
-    return end(f);
-  };
 }
 
 export class ApiServer {
@@ -259,6 +93,7 @@ export class ApiServer {
     }
     const r = route(path);
     if (!r) throw NOT_FOUND();
+    if (r.def.plural === 'selfsubjectaccessreviews') return this.review(req, res, r, q, user);
     const watch = q.get('watch') === 'true' || q.get('watch') === '1';
     const verb = verbOf(req.method ?? 'GET', r, watch);
     if (user.readOnly && !['get', 'list', 'watch'].includes(verb)) {
@@ -340,7 +175,8 @@ export class ApiServer {
 
   private async body(req: IncomingMessage): Promise<unknown> {
     const ct = String(req.headers['content-type'] ?? 'application/json');
-    if (/protobuf|cbor/.test(ct))
+    if (/protobuf/.test(ct)) return decodeProtobuf(await readBody(req));
+    if (/cbor/.test(ct))
       throw new ApiError(
         415,
         'BadRequest',
@@ -454,6 +290,30 @@ export class ApiServer {
     this.respond(res, 200, updated, warnings);
   }
 
+  /** SelfSubjectAccessReview (`kubectl auth can-i`): answered from the same two-user authorizer, never stored. */
+  private async review(
+    req: IncomingMessage,
+    res: ServerResponse,
+    r: Route,
+    q: URLSearchParams,
+    user: User
+  ): Promise<void> {
+    if (req.method !== 'POST' || r.name) {
+      throw new ApiError(405, 'BadRequest', 'the server does not allow this method on the requested resource');
+    }
+    const { obj } = this.checkBody(r, await this.body(req), q);
+    const attrs = (obj.spec?.resourceAttributes ?? {}) as { verb?: string; resource?: string; subresource?: string };
+    const readVerb = ['get', 'list', 'watch'].includes(attrs.verb ?? '') && attrs.subresource !== 'portforward';
+    const allowed = !user.readOnly || (!!obj.spec?.resourceAttributes && readVerb);
+    const status = allowed
+      ? {
+          allowed: true,
+          reason: `RBAC: allowed by ClusterRoleBinding "${user.readOnly ? 'ci-readonly-view' : 'sandbox-admin'}" of ClusterRole "${user.readOnly ? 'view' : 'cluster-admin'}" to User "${user.name}"`
+        }
+      : { allowed: false };
+    sendJson(res, 201, { ...obj, metadata: { creationTimestamp: null }, status });
+  }
+
   /** The `scale` subresource (autoscaling/v1 Scale) of Deployments and ReplicaSets: `kubectl scale`. */
   private async scale(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
     const cur = this.d.store.get(r.def, r.namespace, r.name!);
@@ -461,7 +321,13 @@ export class ApiServer {
     const toScale = (o: KubeObject) => ({
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
-      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      metadata: {
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+        uid: o.metadata.uid,
+        resourceVersion: o.metadata.resourceVersion,
+        creationTimestamp: o.metadata.creationTimestamp
+      },
       spec: { replicas: o.spec?.replicas ?? 0 },
       status: {
         replicas: o.status?.replicas ?? 0,
@@ -475,23 +341,38 @@ export class ApiServer {
       return;
     }
     const body = parseBody(await readBody(req), 'application/json');
-    const ct = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+    const ct = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
     let scale: { metadata?: { resourceVersion?: string }; spec?: { replicas?: number } };
     if (req.method === 'PUT') scale = body as typeof scale;
     else if (ct === 'application/json-patch+json') scale = jsonPatch(toScale(cur), body) as typeof scale;
     else scale = mergePatch(toScale(cur), body) as typeof scale;
     const replicas = scale.spec?.replicas;
     if (typeof replicas !== 'number' || replicas < 0) {
-      throw new ApiError(422, 'Invalid', `Scale.autoscaling "${r.name}" is invalid: spec.replicas: Invalid value: ${String(replicas)}: must be greater than or equal to 0`);
+      throw new ApiError(
+        422,
+        'Invalid',
+        `Scale.autoscaling "${r.name}" is invalid: spec.replicas: Invalid value: ${String(replicas)}: must be greater than or equal to 0`
+      );
     }
-    const next = { ...cur, metadata: { ...cur.metadata, resourceVersion: scale.metadata?.resourceVersion ?? cur.metadata.resourceVersion }, spec: { ...cur.spec, replicas } };
+    const next = {
+      ...cur,
+      metadata: { ...cur.metadata, resourceVersion: scale.metadata?.resourceVersion ?? cur.metadata.resourceVersion },
+      spec: { ...cur.spec, replicas }
+    };
     const updated = this.d.store.updateWith(r.def, next, { manager: managerOf(req, q), dryRun: dryRunOf(q) });
     sendJson(res, 200, toScale(updated));
   }
 
   private async remove(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
     const raw = (await readBody(req)).toString('utf8').trim();
-    let opts: { dryRun?: string[]; preconditions?: { uid?: string } } = {};
+    let opts: {
+      dryRun?: string[];
+      preconditions?: { uid?: string };
+      propagationPolicy?: string;
+      orphanDependents?: boolean;
+    } = {};
     if (raw) {
       try {
         opts = JSON.parse(raw);
@@ -502,7 +383,8 @@ export class ApiServer {
     const dryRun = dryRunOf(q) || (opts.dryRun ?? []).includes('All');
     const gone = this.d.store.deleteWith(r.def, r.namespace, r.name!, {
       dryRun,
-      preconditionUid: opts.preconditions?.uid
+      preconditionUid: opts.preconditions?.uid,
+      orphan: (q.get('propagationPolicy') ?? opts.propagationPolicy) === 'Orphan' || opts.orphanDependents === true
     });
     if (r.def.plural === 'pods') sendJson(res, 200, gone);
     else {

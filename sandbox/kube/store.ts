@@ -196,8 +196,8 @@ export class Store implements ObjectStore {
         reason,
         message,
         type,
-        source: { component: reasonSource(reason) },
-        reportingComponent: reasonSource(reason),
+        source: { component: reasonSource(involved.kind, reason) },
+        reportingComponent: reasonSource(involved.kind, reason),
         firstTimestamp: now,
         lastTimestamp: now,
         count: 1
@@ -275,8 +275,14 @@ export class Store implements ObjectStore {
     const cfg = clone(config);
     cfg.metadata = { ...cfg.metadata, name };
     if (def.namespaced) cfg.metadata.namespace = namespace;
-    validateObject(def, cfg);
-    normalizeSecret(def, cfg);
+    if (def.plural === 'secrets' && cfg.stringData) {
+      // write-only: fold into data before ownership is computed, so the manager owns .data.<key>
+      const data = { ...((cfg.data as Record<string, string>) ?? {}) };
+      for (const [k, v] of Object.entries(cfg.stringData as Record<string, string>))
+        data[k] = Buffer.from(String(v)).toString('base64');
+      cfg.data = data;
+      delete cfg.stringData;
+    }
     const cur = this.bucket(def).get(objKey(def, namespace, name));
     if (opts.subresource === 'status') {
       if (!cur) throw notFound(def, name);
@@ -289,6 +295,8 @@ export class Store implements ObjectStore {
       return { object: this.createWith(def, merged, { dryRun: opts.dryRun, keepManagedFields: true }), created: true };
     }
     const next = applyConfig(def, cur, cfg, manager, opts.force);
+    validateObject(def, next);
+    normalizeSecret(def, next);
     return { object: this.finishUpdate(def, cur, next, opts), created: false };
   }
 
@@ -307,7 +315,7 @@ export class Store implements ObjectStore {
     res: ResourceType,
     namespace: string | undefined,
     name: string,
-    opts: { dryRun?: boolean; preconditionUid?: string }
+    opts: { dryRun?: boolean; preconditionUid?: string; orphan?: boolean }
   ): KubeObject {
     const def = resolve(res);
     const k = objKey(def, namespace, name);
@@ -327,7 +335,8 @@ export class Store implements ObjectStore {
     this.rv++;
     gone.metadata.resourceVersion = String(this.rv);
     this.emit({ rv: this.rv, type: 'DELETED', def, object: gone, prev: cur });
-    this.collectGarbage(gone, def);
+    if (opts.orphan) this.orphanDependents(gone);
+    else this.collectGarbage(gone, def);
     return clone(gone);
   }
 
@@ -340,6 +349,20 @@ export class Store implements ObjectStore {
         if ((owned || inNs) && this.bucket(r).has(objKey(r, o.metadata.namespace, o.metadata.name))) {
           this.deleteWith(r, o.metadata.namespace, o.metadata.name, {});
         }
+      }
+    }
+  }
+
+  /** propagationPolicy Orphan: dependents stay, without their ownerReference to the deleted owner. */
+  private orphanDependents(owner: KubeObject): void {
+    for (const r of RESOURCES) {
+      for (const o of [...this.bucket(r).values()]) {
+        const refs = o.metadata.ownerReferences ?? [];
+        if (!refs.some((ref) => ref.uid === owner.metadata.uid)) continue;
+        const next = clone(o);
+        next.metadata.ownerReferences = refs.filter((ref) => ref.uid !== owner.metadata.uid);
+        if (!next.metadata.ownerReferences.length) delete next.metadata.ownerReferences;
+        this.commit(r, 'MODIFIED', next, o);
       }
     }
   }
@@ -363,24 +386,31 @@ export class Store implements ObjectStore {
       const dropped = this.log.splice(0, LOG_CAP / 2);
       this.compactedRv = dropped[dropped.length - 1].rv;
     }
-    for (const fn of [...this.internal]) fn(e);
-    const ev: WatchEvent = {
-      type: e.type,
-      resource: { group: e.def.group, version: e.def.version, plural: e.def.plural },
-      object: e.object
-    };
-    for (const fn of [...this.listeners]) {
+    // A listener's bug must not break the write that triggered it (nor the other listeners): report it.
+    const safely = (fn: () => void) => {
       try {
-        fn({ ...ev, object: clone(ev.object) });
-      } catch {
-        // a listener's bug must not break the write that triggered it
+        fn();
+      } catch (err) {
+        process.emitWarning(`kube store listener failed: ${(err as Error)?.stack ?? String(err)}`);
       }
-    }
+    };
+    for (const fn of [...this.internal]) safely(() => fn(e));
+    const resource = { group: e.def.group, version: e.def.version, plural: e.def.plural };
+    for (const fn of [...this.listeners]) safely(() => fn({ type: e.type, resource, object: clone(e.object) }));
   }
 }
 
-function reasonSource(reason: string): string {
-  if (/Scheduling|Scheduled/.test(reason)) return 'default-scheduler';
-  if (/Pull|Created|Started|Killing|BackOff|Unhealthy/.test(reason)) return 'kubelet';
-  return 'sandbox-controller';
+/** The component a real cluster would name as an Event's source, from the object and reason. */
+function reasonSource(kind: string, reason: string): string {
+  if (/Scheduling|Scheduled|Preempt/.test(reason)) return 'default-scheduler';
+  const byKind: Record<string, string> = {
+    PyTorchJob: 'pytorchjob-controller',
+    Deployment: 'deployment-controller',
+    ReplicaSet: 'replicaset-controller',
+    PersistentVolumeClaim: 'persistentvolume-controller',
+    PersistentVolume: 'persistentvolume-controller',
+    Pod: 'kubelet',
+    Node: 'kubelet'
+  };
+  return byKind[kind] ?? 'sandbox-controller';
 }

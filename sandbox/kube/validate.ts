@@ -161,7 +161,7 @@ export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
 /** Secret `data` must be base64; `stringData` is folded into `data` (write-only, never stored). */
 export function normalizeSecret(def: ResourceDef, obj: KubeObject): void {
   if (def.plural !== 'secrets') return;
-  obj.type = obj.type ?? 'Opaque';
+  obj.type = obj.type || 'Opaque';
   const data: Record<string, string> = { ...((obj.data as Record<string, string>) ?? {}) };
   for (const [k, v] of Object.entries(data)) {
     if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) {

@@ -4,7 +4,7 @@
  * Its weights hold a next-token table that greedy decoding follows exactly, so the whole pipeline
  * (sync → convert → serve → smoke) has a known answer: DEMO_MODEL.prompt → DEMO_MODEL.completion.
  *
- * How the table is stored (see sandbox/models/README.md): token t's embedding row is a ±1 binary code of t in
+ * How the table is stored (see README.md here): token t's embedding row is a ±1 binary code of t in
  * the first CODE_BITS dimensions. Layer 0's MLP has one hidden unit per table entry that fires only on its source
  * code (dense_h_to_4h row = S·code(src), bias = −S·(bits−1), so GELU gives S on a match and ≈0 otherwise); its
  * dense_4h_to_h column writes K/S·code(dst), and dense_4h_to_h.bias adds K_EOS·code(</s>) so unknown tokens lead
@@ -188,7 +188,10 @@ export function demoModelFiles(): { path: string; content: Buffer }[] {
     { path: 'config.json', content: json(config) },
     { path: names[0], content: writeSafetensors(shard1) },
     { path: names[1], content: writeSafetensors(shard2) },
-    { path: 'model.safetensors.index.json', content: json({ metadata: { total_size: totalSize }, weight_map: weightMap }) },
+    {
+      path: 'model.safetensors.index.json',
+      content: json({ metadata: { total_size: totalSize }, weight_map: weightMap })
+    },
     { path: 'special_tokens_map.json', content: json(specialTokensMapJson()) },
     { path: 'tokenizer.json', content: json(tokenizerJson(vocab)) },
     { path: 'tokenizer_config.json', content: json(tokenizerConfigJson()) }

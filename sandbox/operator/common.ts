@@ -1,4 +1,5 @@
 /** Resource types, timestamps and store helpers shared by the controllers. */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { StatusError, type KubeObject, type ObjectStore, type ResourceType } from '../kube/contract.js';
 
 export const PODS: ResourceType = { group: '', version: 'v1', plural: 'pods' };
@@ -37,7 +38,7 @@ export function patchStatus(
   res: ResourceType,
   ns: string | undefined,
   name: string,
-  mutate: (status: any, obj: KubeObject) => boolean | void // eslint-disable-line @typescript-eslint/no-explicit-any
+  mutate: (status: any, obj: KubeObject) => boolean | void
 ): KubeObject | undefined {
   const cur = store.get(res, ns, name);
   if (!cur) return undefined;
@@ -101,7 +102,7 @@ export function templateHash(template: unknown): string {
   return Array.from(String(h), (d) => SAFE_ALPHABET[Number(d) % SAFE_ALPHABET.length]).join('');
 }
 
-export function gpuLimit(container: any): number { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function gpuLimit(container: any): number {
   const v = container?.resources?.limits?.['nvidia.com/gpu'] ?? container?.resources?.requests?.['nvidia.com/gpu'];
   const n = typeof v === 'number' ? v : Number.parseInt(String(v ?? '0'), 10);
   return Number.isFinite(n) ? n : 0;
@@ -112,7 +113,18 @@ export function parseQuantity(q: unknown): number {
   const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(String(q ?? '0'));
   if (!m) return 0;
   const mult: Record<string, number> = {
-    '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, m: 1e-3
+    '': 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    m: 1e-3
   };
   return Number(m[1]) * (mult[m[2]] ?? 1);
 }

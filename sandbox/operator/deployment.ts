@@ -6,7 +6,17 @@
  * NewReplicaSetAvailable, ProgressDeadlineExceeded after spec.progressDeadlineSeconds without progress).
  */
 import type { KubeObject } from '../kube/contract.js';
-import { DEPLOYMENTS, PODS, REPLICASETS, now, patchObject, patchStatus, randomSuffix, safeDelete, templateHash } from './common.js';
+import {
+  DEPLOYMENTS,
+  PODS,
+  REPLICASETS,
+  now,
+  patchObject,
+  patchStatus,
+  randomSuffix,
+  safeDelete,
+  templateHash
+} from './common.js';
 import type { OperatorContext } from './context.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -85,7 +95,9 @@ export class DeploymentController {
     const olds = sets.filter((rs) => rs.metadata.name !== rsName);
 
     if (!newRs) {
-      const revision = 1 + Math.max(0, ...sets.map((rs) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0)));
+      const revision =
+        1 +
+        Math.max(0, ...sets.map((rs) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0)));
       const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
       try {
         newRs = this.ctx.store.create(REPLICASETS, {
@@ -113,15 +125,26 @@ export class DeploymentController {
       }
       created = true;
       st.lastProgress = Date.now();
-      this.ctx.store.recordEvent(dep, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${rsName} to ${replicas} from 0`);
+      this.ctx.store.recordEvent(
+        dep,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled up replica set ${rsName} to ${replicas} from 0`
+      );
     } else if (newRs.spec?.replicas !== replicas) {
       const from = newRs.spec?.replicas ?? 0;
       newRs = patchObject(this.ctx.store, REPLICASETS, ns, rsName, (o) => void (o.spec.replicas = replicas)) ?? newRs;
-      this.ctx.store.recordEvent(dep, 'Normal', 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rsName} to ${replicas} from ${from}`);
+      this.ctx.store.recordEvent(
+        dep,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rsName} to ${replicas} from ${from}`
+      );
     }
 
     const newPods = this.podsOf(newRs);
-    const isReady = (p: KubeObject) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+    const isReady = (p: KubeObject) =>
+      p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
     const newReady = newPods.filter(isReady).length;
 
     // old ReplicaSets go away when the new one is ready (RollingUpdate) or right away (Recreate)
@@ -131,7 +154,12 @@ export class DeploymentController {
         const from = rs.spec?.replicas ?? 0;
         for (const p of this.podsOf(rs)) safeDelete(this.ctx.store, PODS, p.metadata.namespace, p.metadata.name);
         patchObject(this.ctx.store, REPLICASETS, ns, rs.metadata.name, (o) => void (o.spec.replicas = 0));
-        this.ctx.store.recordEvent(dep, 'Normal', 'ScalingReplicaSet', `Scaled down replica set ${rs.metadata.name} to 0 from ${from}`);
+        this.ctx.store.recordEvent(
+          dep,
+          'Normal',
+          'ScalingReplicaSet',
+          `Scaled down replica set ${rs.metadata.name} to 0 from ${from}`
+        );
       }
     }
 
@@ -176,7 +204,8 @@ export class DeploymentController {
       s.readyReplicas = available;
       s.availableReplicas = available;
       s.unavailableReplicas = Math.max(0, replicas - available);
-      for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas']) if (!s[k]) delete s[k];
+      for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'])
+        if (!s[k]) delete s[k];
       const conds: any[] = (s.conditions ??= []);
       const set = (type: string, status: string, reason: string, message: string, progressed: boolean) => {
         const cur = conds.find((c) => c.type === type);
@@ -203,15 +232,28 @@ export class DeploymentController {
       );
       const prog = conds.find((c) => c.type === 'Progressing');
       const timedOut =
-        prog?.reason === 'ProgressDeadlineExceeded' || (prog?.reason !== 'NewReplicaSetAvailable' && elapsed >= deadline);
+        prog?.reason === 'ProgressDeadlineExceeded' ||
+        (prog?.reason !== 'NewReplicaSetAvailable' && elapsed >= deadline);
       if (complete) {
-        set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`, false);
+        set(
+          'Progressing',
+          'True',
+          'NewReplicaSetAvailable',
+          `ReplicaSet "${rsName}" has successfully progressed.`,
+          false
+        );
       } else if (created || !prog) {
         set('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`, false);
       } else if (progressed) {
         set('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`, true);
       } else if (timedOut) {
-        set('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`, false);
+        set(
+          'Progressing',
+          'False',
+          'ProgressDeadlineExceeded',
+          `ReplicaSet "${rsName}" has timed out progressing.`,
+          false
+        );
       }
       waitDeadline = !complete && !timedOut && prog?.reason !== 'NewReplicaSetAvailable';
       // the Available condition comes after Progressing in the real API's order
@@ -251,7 +293,11 @@ export class DeploymentController {
   }
 }
 
-function ownerRef(kind: string, name: string, uid: string): { apiVersion: string; kind: string; name: string; uid: string } {
+function ownerRef(
+  kind: string,
+  name: string,
+  uid: string
+): { apiVersion: string; kind: string; name: string; uid: string } {
   const ref = { apiVersion: 'apps/v1', kind, name, uid, controller: true, blockOwnerDeletion: true };
   return ref;
 }

@@ -70,7 +70,8 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     startTriton: opts.startTriton,
     imageCache: new Set(),
     imageAllowed: (image) => allow.some((re) => re.test(image)),
-    ownerName: (pod) => pod.metadata.labels?.['training.kubeflow.org/job-name'] ?? deployments.deploymentOf(pod) ?? pod.metadata.name,
+    ownerName: (pod) =>
+      pod.metadata.labels?.['training.kubeflow.org/job-name'] ?? deployments.deploymentOf(pod) ?? pod.metadata.name,
     jobAttempt: (pod) => {
       const job = pod.metadata.labels?.['training.kubeflow.org/job-name'];
       return job ? jobs.attempt(pod.metadata.namespace ?? 'default', job, pod.metadata.name) : 0;
@@ -139,7 +140,14 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     }
   }
 
-  const unsubscribe = store.subscribe(onEvent);
+  // never let a controller bug surface inside someone else's store write
+  const unsubscribe = store.subscribe((ev) => {
+    try {
+      onEvent(ev);
+    } catch (err) {
+      ctx.reportError(`${ev.type} ${ev.resource.plural}/${ev.object.metadata.name}`, err);
+    }
+  });
 
   // Nodes as the API shows them (kubectl get nodes); the scheduler keeps the GPU accounting.
   for (const n of scheduler.nodes) {
@@ -151,7 +159,12 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
         metadata: { name: n.name, labels: n.labels },
         spec: {}
       });
-      const resources = { cpu: '16', memory: '64Gi', pods: '110', ...(n.gpus ? { 'nvidia.com/gpu': String(n.gpus) } : {}) };
+      const resources = {
+        cpu: '16',
+        memory: '64Gi',
+        pods: '110',
+        ...(n.gpus ? { 'nvidia.com/gpu': String(n.gpus) } : {})
+      };
       store.updateStatus(NODES, undefined, node.metadata.name, {
         capacity: resources,
         allocatable: resources,
@@ -159,8 +172,15 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
           { type: 'InternalIP', address: n.ip },
           { type: 'Hostname', address: n.name }
         ],
-        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
-        nodeInfo: { kubeletVersion: 'v1.31.1-aliyun.1', containerRuntimeVersion: 'containerd://1.6.36', operatingSystem: 'linux', architecture: 'amd64' }
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+        ],
+        nodeInfo: {
+          kubeletVersion: 'v1.31.1-aliyun.1',
+          containerRuntimeVersion: 'containerd://1.6.36',
+          operatingSystem: 'linux',
+          architecture: 'amd64'
+        }
       });
     } catch {
       // the store may not serve nodes; the scheduler does not need them
@@ -169,8 +189,10 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
 
   // Objects that existed before the operator started.
   for (const pod of store.list(PODS, undefined).items) onPod('ADDED', pod);
-  for (const job of store.list(PYTORCHJOBS, undefined).items) enqueue({ kind: 'job', ns: job.metadata.namespace ?? 'default', name: job.metadata.name });
-  for (const d of store.list(DEPLOYMENTS, undefined).items) enqueue({ kind: 'deploy', ns: d.metadata.namespace ?? 'default', name: d.metadata.name });
+  for (const job of store.list(PYTORCHJOBS, undefined).items)
+    enqueue({ kind: 'job', ns: job.metadata.namespace ?? 'default', name: job.metadata.name });
+  for (const d of store.list(DEPLOYMENTS, undefined).items)
+    enqueue({ kind: 'deploy', ns: d.metadata.namespace ?? 'default', name: d.metadata.name });
   enqueue({ kind: 'volumes' });
 
   return {

@@ -33,7 +33,6 @@ export class PodWorker {
   private containers: ContainerState[] = [];
   private readonly key: string;
   private stopped = false;
-  private told = new Set<string>();
   readonly done: Promise<void>;
 
   constructor(
@@ -96,13 +95,8 @@ export class PodWorker {
     });
   }
 
-  private event(type: 'Normal' | 'Warning', reason: string, message: string, once = false): void {
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
     if (this.stopped) return;
-    if (once) {
-      const k = `${reason}|${message}`;
-      if (this.told.has(k)) return;
-      this.told.add(k);
-    }
     const cur = this.ctx.store.get(PODS, this.ns, this.name);
     if (cur) this.ctx.store.recordEvent(cur, type, reason, message);
   }
@@ -111,12 +105,14 @@ export class PodWorker {
     if (this.stopped) return;
     this.podStatus.containerStatuses = this.containers.map((c) => c.status);
     const ready = this.containers.length > 0 && this.containers.every((c) => c.ready);
-    if (this.podStatus.phase === 'Running' || this.podStatus.phase === 'Pending') {
+    if (this.containers.length && (this.podStatus.phase === 'Running' || this.podStatus.phase === 'Pending')) {
       const notReady = this.containers.filter((c) => !c.ready).map((c) => c.name);
       const msg = `containers with unready status: [${notReady.join(' ')}]`;
       this.setCondition('ContainersReady', ready, ready ? undefined : 'ContainersNotReady', ready ? undefined : msg);
       this.setCondition('Ready', ready, ready ? undefined : 'ContainersNotReady', ready ? undefined : msg);
     }
+    const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+    this.podStatus.conditions?.sort((a: any, b: any) => order.indexOf(a.type) - order.indexOf(b.type));
     try {
       this.ctx.store.updateStatus(PODS, this.ns, this.name, this.podStatus);
     } catch {
@@ -128,7 +124,12 @@ export class PodWorker {
     const conds: any[] = (this.podStatus.conditions ??= []);
     const s = status ? 'True' : 'False';
     const cur = conds.find((c) => c.type === type);
-    const next: any = { type, status: s, lastProbeTime: null, lastTransitionTime: cur?.status === s ? cur.lastTransitionTime : now() };
+    const next: any = {
+      type,
+      status: s,
+      lastProbeTime: null,
+      lastTransitionTime: cur?.status === s ? cur.lastTransitionTime : now()
+    };
     if (reason) next.reason = reason;
     if (message) next.message = message;
     if (cur) Object.assign(cur, next, reason ? {} : { reason: undefined, message: undefined });
@@ -176,7 +177,9 @@ export class PodWorker {
       }
       this.setCondition('PodScheduled', false, 'Unschedulable', message);
       this.flush();
-      this.event('Warning', 'FailedScheduling', message, true);
+      // the scheduler retries on cluster changes and now and then, recording the event each time (the API
+      // server folds repeats into `count`)
+      this.event('Warning', 'FailedScheduling', message);
       await this.waitPoke(DURATIONS.unschedulableRetry);
     }
     if (spec.nodeName !== node.name) {
@@ -194,6 +197,7 @@ export class PodWorker {
       startTime: now()
     });
     this.podStatus.conditions = [];
+    this.setCondition('PodReadyToStartContainers', false);
     this.setCondition('Initialized', true);
     this.setCondition('PodScheduled', true);
     this.containers = containers.map((c) => ({
@@ -215,12 +219,14 @@ export class PodWorker {
     this.flush();
 
     // --- volumes
-    for (;;) {
+    for (let retry = DURATIONS.mountRetry; ; retry = Math.min(retry * 2, 122)) {
       const problem = mountProblem(this.ctx.store, this.pod);
       if (!problem) break;
-      this.event('Warning', 'FailedMount', problem, true);
-      await this.waitPoke(DURATIONS.mountRetry);
+      this.event('Warning', 'FailedMount', problem);
+      await this.waitPoke(retry);
     }
+    this.setCondition('PodReadyToStartContainers', true);
+    this.flush();
 
     // --- containers
     const nodeName = node.name;
@@ -237,6 +243,15 @@ export class PodWorker {
   private async pull(c: any, cs: ContainerState, nodeName: string): Promise<void> {
     const image: string = c.image ?? '';
     const ref = image.includes('/') || image.includes('.') ? image : `docker.io/library/${image}`;
+    if (!/^[a-z0-9]+([._/:@-][a-zA-Z0-9_]+|[._-]{2}[a-z0-9]+)*$/.test(image) || /[A-Z]/.test(image.split(/[:@]/)[0])) {
+      const msg = `Failed to apply default image tag "${image}": couldn't parse image reference "${image}": invalid reference format`;
+      this.event('Warning', 'InspectFailed', msg);
+      this.event('Warning', 'Failed', 'Error: InvalidImageName');
+      cs.status.state = { waiting: { reason: 'InvalidImageName', message: msg } };
+      this.flush();
+      await new Promise<void>((resolve) => this.signal.addEventListener('abort', () => resolve(), { once: true }));
+      throw new Killed();
+    }
     let backoff = 10;
     for (;;) {
       if (this.ctx.imageAllowed(image)) break;
@@ -324,7 +339,10 @@ export class PodWorker {
         restartCount: restarts,
         lastState: { terminated },
         state: {
-          waiting: { reason: 'CrashLoopBackOff', message: `back-off ${fmtDuration(backoff)} restarting failed container=${c.name} pod=${podRef}` }
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${fmtDuration(backoff)} restarting failed container=${c.name} pod=${podRef}`
+          }
         }
       };
       this.flush();
@@ -376,7 +394,12 @@ export class PodWorker {
       if (proc.signal.aborted) throw new Killed();
       this.ctx.pods.appendLog(this.ns, this.name, c.name, line + '\n');
       lines++;
-      if (scenario && (scenario.outcome === 'fail-at' || scenario.outcome === 'oom') && scenario.afterLines !== undefined && lines >= scenario.afterLines) {
+      if (
+        scenario &&
+        (scenario.outcome === 'fail-at' || scenario.outcome === 'oom') &&
+        scenario.afterLines !== undefined &&
+        lines >= scenario.afterLines
+      ) {
         inject(fault()!);
         throw new Killed();
       }
@@ -393,7 +416,8 @@ export class PodWorker {
       } else if (scenario.outcome === 'crash-loop') {
         after = scenario.afterSeconds ?? DURATIONS.crashLoopDefault;
       }
-      if (after !== undefined) {
+      if (after === 0) inject(fault()!);
+      else if (after !== undefined) {
         const f = fault()!;
         timer = setTimeout(() => inject(f), this.ctx.clock.realMs(after * this.factor()));
       }
@@ -408,7 +432,9 @@ export class PodWorker {
     try {
       const skip = scenario?.outcome === 'crash-loop';
       const running = skip
-        ? new Promise<Exit>((_, reject) => proc.signal.addEventListener('abort', () => reject(new Killed()), { once: true }))
+        ? new Promise<Exit>((_, reject) =>
+            proc.signal.addEventListener('abort', () => reject(new Killed()), { once: true })
+          )
         : runContainerProcess({
             namespace: this.ns,
             pod: this.name,
@@ -428,7 +454,12 @@ export class PodWorker {
           });
       if (c.readinessProbe) probe = this.probeLoop(c, cs, () => ports, podIP, proc.signal);
       if (skip) {
-        this.ctx.pods.appendLog(this.ns, this.name, c.name, `I1125 00:00:00.000000 1 server.cc:108] Initializing Triton Inference Server\n`);
+        this.ctx.pods.appendLog(
+          this.ns,
+          this.name,
+          c.name,
+          `I1125 00:00:00.000000 1 server.cc:108] Initializing Triton Inference Server\n`
+        );
       }
       exit = await running;
     } catch (err) {
@@ -451,7 +482,13 @@ export class PodWorker {
     return exit;
   }
 
-  private async probeLoop(c: any, cs: ContainerState, ports: () => Record<number, number>, podIP: string, signal: AbortSignal): Promise<void> {
+  private async probeLoop(
+    c: any,
+    cs: ContainerState,
+    ports: () => Record<number, number>,
+    podIP: string,
+    signal: AbortSignal
+  ): Promise<void> {
     const p = c.readinessProbe;
     const get = p.httpGet;
     const period = p.periodSeconds ?? 10;
@@ -465,14 +502,17 @@ export class PodWorker {
       if (get) {
         const portSpec = get.port;
         const containerPort =
-          typeof portSpec === 'number' ? portSpec : (c.ports ?? []).find((x: any) => x.name === portSpec)?.containerPort ?? Number(portSpec);
+          typeof portSpec === 'number'
+            ? portSpec
+            : ((c.ports ?? []).find((x: any) => x.name === portSpec)?.containerPort ?? Number(portSpec));
         const local = ports()[containerPort];
         const path = get.path ?? '/';
         const url = `http://${podIP}:${containerPort}${path}`;
         if (!local) failure = `Get "${url}": dial tcp ${podIP}:${containerPort}: connect: connection refused`;
         else {
           const status = await httpStatus(local, path);
-          if (status === undefined) failure = `Get "${url}": dial tcp ${podIP}:${containerPort}: connect: connection refused`;
+          if (status === undefined)
+            failure = `Get "${url}": dial tcp ${podIP}:${containerPort}: connect: connection refused`;
           else if (status < 200 || status >= 400) failure = `HTTP probe failed with statuscode: ${status}`;
         }
       }
@@ -502,10 +542,13 @@ export class PodWorker {
 
 function httpStatus(port: number, path: string): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 2000, headers: { connection: 'close' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path, agent: false, timeout: 2000, headers: { connection: 'close' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
   });
@@ -513,7 +556,10 @@ function httpStatus(port: number, path: string): Promise<number | undefined> {
 
 function randomHex(n: number): string {
   let s = '';
-  while (s.length < n) s += Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
+  while (s.length < n)
+    s += Math.floor(Math.random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, n);
 }
 

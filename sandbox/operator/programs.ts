@@ -65,7 +65,11 @@ function exitOf(code: number): Exit {
 }
 
 function isKnownBinary(bin: string): boolean {
-  return ['python', 'python3', 'tritonserver', 'sleep', 'echo', 'true', 'false', 'sh', 'bash', 'mkdir', 'ls'].includes(bin) || /^python3\.\d+$/.test(bin);
+  return (
+    ['python', 'python3', 'tritonserver', 'sleep', 'echo', 'true', 'false', 'sh', 'bash', 'mkdir', 'ls'].includes(
+      bin
+    ) || /^python3\.\d+$/.test(bin)
+  );
 }
 
 function untilKilled(signal: AbortSignal): Promise<void> {

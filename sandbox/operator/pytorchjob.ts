@@ -21,6 +21,7 @@ interface JobState {
   restarts: number;
   /** The restart count when each pod was created (a scenario fails only first-attempt pods). */
   podAttempt: Map<string, number>;
+  startMs?: number;
   deadline?: NodeJS.Timeout;
   ttl?: NodeJS.Timeout;
   finished: boolean;
@@ -101,8 +102,9 @@ export class PyTorchJobController {
           continue;
         }
         if (pod.status?.phase !== 'Failed') continue;
-        const exitCode = pod.status?.containerStatuses?.find((c: any) => c.name === 'pytorch')?.state?.terminated?.exitCode
-          ?? pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
+        const exitCode =
+          pod.status?.containerStatuses?.find((c: any) => c.name === 'pytorch')?.state?.terminated?.exitCode ??
+          pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
         const scenario = this.ctx.scenarios.find(name, ['restart-then-succeed']);
         const attempt = st.podAttempt.get(podName) ?? 0;
         const retryable = (scenario && attempt === 0) || (rspec?.restartPolicy === 'ExitCode' && exitCode >= 128);
@@ -118,6 +120,7 @@ export class PyTorchJobController {
 
     const fresh = this.ctx.store.get(PYTORCHJOBS, ns, name) ?? job;
     if (!fresh.status?.startTime) {
+      st.startMs = Date.now();
       patchStatus(this.ctx.store, PYTORCHJOBS, ns, name, (s) => void (s.startTime = now()));
     }
     this.armDeadline(fresh, st);
@@ -141,7 +144,8 @@ export class PyTorchJobController {
     const master = statuses.Master;
     const worker = statuses.Worker;
     const masterDone = specs.Master ? (master?.succeeded ?? 0) >= (specs.Master.replicas ?? 1) : false;
-    const workersDone = !specs.Master && specs.Worker ? (worker?.succeeded ?? 0) >= (specs.Worker.replicas ?? 1) : false;
+    const workersDone =
+      !specs.Master && specs.Worker ? (worker?.succeeded ?? 0) >= (specs.Worker.replicas ?? 1) : false;
     if (masterDone || workersDone) {
       this.finish(fresh, st, 'Succeeded', 'PyTorchJobSucceeded', `${kind} ${name} is successfully completed.`);
       return;
@@ -163,7 +167,16 @@ export class PyTorchJobController {
       [REPLICA_INDEX]: String(index),
       ...(rtype === 'Master' ? { 'training.kubeflow.org/job-role': 'master' } : {})
     };
-    const owner = [{ apiVersion: job.apiVersion, kind: job.kind, name, uid: job.metadata.uid!, controller: true, blockOwnerDeletion: true }];
+    const owner = [
+      {
+        apiVersion: job.apiVersion,
+        kind: job.kind,
+        name,
+        uid: job.metadata.uid!,
+        controller: true,
+        blockOwnerDeletion: true
+      }
+    ];
     const spec = template.spec ?? { containers: [] };
     const policy = rspec?.restartPolicy ?? 'Never';
     spec.restartPolicy = policy === 'ExitCode' ? 'Never' : policy;
@@ -199,7 +212,13 @@ export class PyTorchJobController {
       store.create(PODS, {
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: podName, namespace: ns, labels, annotations: template.metadata?.annotations, ownerReferences: owner },
+        metadata: {
+          name: podName,
+          namespace: ns,
+          labels,
+          annotations: template.metadata?.annotations,
+          ownerReferences: owner
+        },
         spec
       });
       store.recordEvent(job, 'Normal', 'SuccessfulCreatePod', `Created pod: ${podName}`);
@@ -208,7 +227,9 @@ export class PyTorchJobController {
     }
   }
 
-  private updateReplicaStatuses(job: KubeObject): Record<string, { active?: number; succeeded?: number; failed?: number }> {
+  private updateReplicaStatuses(
+    job: KubeObject
+  ): Record<string, { active?: number; succeeded?: number; failed?: number }> {
     const specs: Record<string, any> = job.spec?.pytorchReplicaSpecs ?? {};
     const statuses: Record<string, { active?: number; succeeded?: number; failed?: number }> = {};
     for (const rtype of Object.keys(specs)) statuses[rtype] = {};
@@ -243,14 +264,23 @@ export class PyTorchJobController {
       const cur = conds.find((c) => c.type === type);
       if (cur && cur.status === status && cur.reason === reason) return false;
       const t = now();
-      const cond = { type, status, reason, message, lastUpdateTime: t, lastTransitionTime: cur && cur.status === status ? cur.lastTransitionTime : t };
+      const cond = {
+        type,
+        status,
+        reason,
+        message,
+        lastUpdateTime: t,
+        lastTransitionTime: cur && cur.status === status ? cur.lastTransitionTime : t
+      };
       const kept = conds
         .filter((c) => {
           if (type === 'Restarting' && c.type === 'Running') return false;
           if (type === 'Running' && c.type === 'Restarting') return false;
           return c.type !== type;
         })
-        .map((c) => ((type === 'Failed' || type === 'Succeeded') && c.type === 'Running' ? { ...c, status: 'False' } : c));
+        .map((c) =>
+          (type === 'Failed' || type === 'Succeeded') && c.type === 'Running' ? { ...c, status: 'False' } : c
+        );
       s.conditions = [...kept, cond];
     });
   }
@@ -282,13 +312,20 @@ export class PyTorchJobController {
   private armDeadline(job: KubeObject, st: JobState): void {
     const secs = job.spec?.runPolicy?.activeDeadlineSeconds ?? job.spec?.activeDeadlineSeconds;
     if (st.deadline || secs === undefined || st.finished) return;
-    const start = Date.parse(job.status?.startTime ?? '') || Date.now();
+    // startTime has second precision, which is many scenario seconds at a high clock speed
+    const start = st.startMs ?? (Date.parse(job.status?.startTime ?? '') || Date.now());
     const elapsedScenario = ((Date.now() - start) / 1000) * this.ctx.clock.speed;
     const remaining = Math.max(0, secs - elapsedScenario);
     st.deadline = setTimeout(() => {
       const cur = this.ctx.store.get(PYTORCHJOBS, job.metadata.namespace, job.metadata.name);
       if (!cur || cur.metadata.uid !== st.uid || st.finished) return;
-      this.finish(cur, st, 'Failed', 'DeadlineExceeded', `PyTorchJob ${cur.metadata.name} has failed because it was active longer than specified deadline`);
+      this.finish(
+        cur,
+        st,
+        'Failed',
+        'DeadlineExceeded',
+        `PyTorchJob ${cur.metadata.name} has failed because it was active longer than specified deadline`
+      );
     }, this.ctx.clock.realMs(remaining));
   }
 
@@ -297,7 +334,8 @@ export class PyTorchJobController {
     if (st.ttl || ttl === undefined) return;
     st.ttl = setTimeout(() => {
       const cur = this.ctx.store.get(PYTORCHJOBS, job.metadata.namespace, job.metadata.name);
-      if (cur && cur.metadata.uid === st.uid) safeDelete(this.ctx.store, PYTORCHJOBS, job.metadata.namespace, job.metadata.name);
+      if (cur && cur.metadata.uid === st.uid)
+        safeDelete(this.ctx.store, PYTORCHJOBS, job.metadata.namespace, job.metadata.name);
     }, this.ctx.clock.realMs(ttl));
   }
 }

@@ -37,7 +37,12 @@ export class Scheduler {
         'kubernetes.io/hostname': n.name,
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
-        ...(n.gpus > 0 ? { 'aliyun.accelerator/nvidia_name': 'Tesla-V100-SXM2-16GB', 'aliyun.accelerator/nvidia_count': String(n.gpus) } : {}),
+        ...(n.gpus > 0
+          ? {
+              'aliyun.accelerator/nvidia_name': 'Tesla-V100-SXM2-16GB',
+              'aliyun.accelerator/nvidia_count': String(n.gpus)
+            }
+          : {}),
         ...n.labels
       }
     }));
@@ -56,7 +61,12 @@ export class Scheduler {
   }
 
   /** Place a pod, or say why not (FailedScheduling wording). Bin-packs: the fullest node that fits. */
-  schedule(podKey: string, gpus: number, nodeSelector: Record<string, string> | undefined, pinned?: string): ScheduleResult {
+  schedule(
+    podKey: string,
+    gpus: number,
+    nodeSelector: Record<string, string> | undefined,
+    pinned?: string
+  ): ScheduleResult {
     const existing = this.allocations.get(podKey);
     if (existing) return { ok: true, node: this.nodes.find((n) => n.name === existing.node)! };
     const reasons = new Map<string, number>();

@@ -37,7 +37,9 @@ export function parseShell(src: string, env: Record<string, string> = {}): Shell
   const expand = (): string => {
     // at src[i] === '$'
     const braced = src[i + 1] === '{';
-    const m = braced ? /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(src.slice(i)) : /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(src.slice(i));
+    const m = braced
+      ? /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(src.slice(i))
+      : /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(src.slice(i));
     if (!m) {
       i++;
       return '$';

@@ -47,7 +47,7 @@ export const DURATIONS = {
   schedule: 0.5,
   pullImage: 6,
   createContainer: 1,
-  mountRetry: 10,
+  mountRetry: 2,
   unschedulableRetry: 30,
   crashLoopDefault: 2
 };

@@ -3,6 +3,7 @@
  * plugin's mount checks (driver, nodePublishSecretRef with akId/akSecret) and the mapping of an in-pod path
  * to an OSS bucket and key through volumeMounts → PVC → PV (volumeAttributes.bucket + path).
  */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { posix } from 'node:path';
 import type { KubeObject, ObjectStore } from '../kube/contract.js';
 import { PVCS, PVS, SECRETS, now, parseQuantity, patchObject, patchStatus } from './common.js';
@@ -19,7 +20,8 @@ export class VolumeBinder {
   reconcile(): void {
     const pvs = this.store.list(PVS, undefined).items;
     for (const pv of pvs) {
-      if (!pv.status?.phase) patchStatus(this.store, PVS, undefined, pv.metadata.name, (s) => void (s.phase = 'Available'));
+      if (!pv.status?.phase)
+        patchStatus(this.store, PVS, undefined, pv.metadata.name, (s) => void (s.phase = 'Available'));
     }
     // a PV whose claim went away is Released (Retain) and never binds again
     for (const pv of pvs) {
@@ -53,7 +55,8 @@ export class VolumeBinder {
       .items.filter((pv) => {
         if (pvc.spec?.volumeName && pv.metadata.name !== pvc.spec.volumeName) return false;
         const ref = pv.spec?.claimRef;
-        if (ref && !(ref.namespace === ns && ref.name === name && (!ref.uid || ref.uid === pvc.metadata.uid))) return false;
+        if (ref && !(ref.namespace === ns && ref.name === name && (!ref.uid || ref.uid === pvc.metadata.uid)))
+          return false;
         if (pv.status?.phase && pv.status.phase !== 'Available' && !ref) return false;
         if (pv.status?.phase === 'Released' || pv.status?.phase === 'Failed') return false;
         if ((pv.spec?.storageClassName ?? '') !== (sc ?? '')) return false;
@@ -65,7 +68,13 @@ export class VolumeBinder {
       .sort((a, b) => parseQuantity(a.spec?.capacity?.storage) - parseQuantity(b.spec?.capacity?.storage));
     const pv = candidates[0];
     if (!pv) {
-      this.pending(pvc, key, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
+      this.pending(
+        pvc,
+        key,
+        'Normal',
+        'FailedBinding',
+        'no persistent volumes available for this claim and no storage class is set'
+      );
       return;
     }
     patchObject(this.store, PVS, undefined, pv.metadata.name, (o) => {
@@ -130,7 +139,8 @@ export function mountProblem(store: ObjectStore, pod: KubeObject): string | unde
     if (!claim) continue;
     const pvc = store.get(PVCS, pod.metadata.namespace, claim);
     const pv = pvc?.spec?.volumeName ? store.get(PVS, undefined, pvc.spec.volumeName) : undefined;
-    if (!pvc || !pv) return `MountVolume.SetUp failed for volume "${v.name}" : persistentvolumeclaim "${claim}" is not bound`;
+    if (!pvc || !pv)
+      return `MountVolume.SetUp failed for volume "${v.name}" : persistentvolumeclaim "${claim}" is not bound`;
     const csi = pv.spec?.csi;
     if (!csi) continue;
     const vol = pv.metadata.name;
@@ -144,7 +154,11 @@ export function mountProblem(store: ObjectStore, pod: KubeObject): string | unde
       if (!secret) {
         return `MountVolume.SetUp failed for volume "${vol}" : kubernetes.io/csi: failed to find the secret ${ref.name} in the namespace ${secretNs} with error: secrets "${ref.name}" not found`;
       }
-      const has = (k: string) => Boolean((secret.data as Record<string, string> | undefined)?.[k] || (secret.stringData as Record<string, string> | undefined)?.[k]);
+      const has = (k: string) =>
+        Boolean(
+          (secret.data as Record<string, string> | undefined)?.[k] ||
+          (secret.stringData as Record<string, string> | undefined)?.[k]
+        );
       if (!has('akId') || !has('akSecret')) {
         return `MountVolume.SetUp failed for volume "${vol}" : rpc error: code = InvalidArgument desc = failed to get credentials from secret ${secretNs}/${ref.name}: akId and akSecret are both required`;
       }
@@ -164,7 +178,12 @@ export interface OssLocation {
 }
 
 /** Map an absolute in-container path onto OSS through the container's volume mounts, or undefined. */
-export function resolvePodPath(store: ObjectStore, pod: KubeObject, container: any, p: string): OssLocation | undefined { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function resolvePodPath(
+  store: ObjectStore,
+  pod: KubeObject,
+  container: any,
+  p: string
+): OssLocation | undefined {
   const norm = posix.normalize(p);
   const mounts: { name: string; mountPath: string; subPath?: string }[] = container?.volumeMounts ?? [];
   const mount = mounts

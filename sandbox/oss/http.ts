@@ -138,7 +138,7 @@ export async function readSmall(req: IncomingMessage, limit: number): Promise<Bu
 
 /** Consumes and drops whatever is left of the request body (so an early error reply is read by the client). */
 export async function drain(req: IncomingMessage): Promise<void> {
-  if (req.readableEnded || req.complete) return;
+  if (req.readableEnded || req.complete || req.destroyed) return;
   req.resume();
   await new Promise<void>((resolve) => {
     req.once('end', resolve);

@@ -69,8 +69,9 @@ export async function startOss(opts: OssOptions): Promise<OssHandle> {
     keys: (ak) => keys.get(ak),
     createdAt: now()
   };
-  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
-    void handle(state, req, res);
+  // requestTimeout 0: a multi-GiB part may take longer than Node's default 5 minutes to arrive.
+  const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+    handle(state, req, res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,10 +1,22 @@
 /**
- * Multipart upload: Initiate, UploadPart, Complete, ListParts, Abort, ListMultipartUploads.
+ * Multipart upload: Initiate, UploadPart (and UploadPartCopy), Complete, ListParts, Abort, ListMultipartUploads.
  */
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { E } from './errors.js';
 import { readSmall, send, sendXml, type Ctx } from './http.js';
-import { checkLength, contentMd5, isoDate, MAX_OBJECT, one, userMeta, verifyMd5, type Service } from './objects.js';
+import {
+  checkLength,
+  checkOverwrite,
+  contentMd5,
+  copySource,
+  isoDate,
+  MAX_OBJECT,
+  one,
+  userMeta,
+  verifyMd5,
+  type Service
+} from './objects.js';
 import type { PartRecord, UploadRecord } from './store.js';
 import { children, doc, el, rootElement, text } from './xml.js';
 
@@ -53,20 +65,42 @@ export async function uploadPart(svc: Service, ctx: Ctx, key: string, q: Map<str
     );
   }
   const u = upload(svc, key, q.get('uploadId') ?? '');
+  const copying = ctx.req.headers['x-oss-copy-source'] !== undefined;
   checkLength(ctx.req.headers);
-  const md5 = contentMd5(ctx.req.headers);
-  const body = await svc.store.receive(ctx.req, MAX_OBJECT);
+  const md5 = copying ? undefined : contentMd5(ctx.req.headers);
+  const body = await svc.store.receive(copying ? copiedRange(svc, ctx) : ctx.req, MAX_OBJECT);
   await verifyMd5(svc.store, body, md5, one(ctx.req.headers, 'content-md5'));
   if (svc.store.uploads.get(u.uploadId) !== u) {
     await svc.store.discard(body.tmp);
     throw E.noSuchUpload(u.uploadId);
   }
   const part = await svc.store.putPart(u, number, body, svc.now());
+  if (copying) {
+    await sendXml(
+      ctx,
+      200,
+      doc('CopyPartResult', el('LastModified', isoDate(part.lastModified)) + el('ETag', part.etag)),
+      { ETag: part.etag, 'x-oss-hash-crc64ecma': part.crc64.toString() }
+    );
+    return;
+  }
   await send(ctx, 200, {
     ETag: part.etag,
     'Content-MD5': part.md5.toString('base64'),
     'x-oss-hash-crc64ecma': part.crc64.toString()
   });
+}
+
+/** UploadPartCopy: the source bytes `x-oss-copy-source-range: bytes=a-b` (inclusive) name, or the whole object. */
+function copiedRange(svc: Service, ctx: Ctx): Readable {
+  const src = copySource(svc, ctx.req.headers);
+  const range = one(ctx.req.headers, 'x-oss-copy-source-range');
+  if (range === undefined) return svc.store.read(src);
+  const m = /^bytes=(\d+)-(\d+)$/.exec(range.trim());
+  if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
+    throw E.invalidArgument('The x-oss-copy-source-range is not valid.', 'x-oss-copy-source-range', range);
+  }
+  return svc.store.read(src, Number(m[1]), Number(m[2]));
 }
 
 function normEtag(s: string): string {
@@ -109,6 +143,7 @@ export async function complete(svc: Service, ctx: Ctx, key: string, q: Map<strin
     if (p.size < MIN_PART) throw E.entityTooSmall(p.number, p.size);
   }
   if (svc.store.uploads.get(u.uploadId) !== u) throw E.noSuchUpload(u.uploadId);
+  checkOverwrite(svc, ctx.req.headers, key);
   const rec = await svc.store.complete(u, chosen, svc.now());
   const url = q.get('encoding-type') === 'url';
   const k = url ? encodeURIComponent(key) : key;

@@ -1,5 +1,5 @@
 /**
- * Object operations: PutObject, GetObject (Range, conditions), HeadObject, DeleteObject, DeleteMultipleObjects.
+ * Object operations: PutObject, CopyObject, GetObject (Range, conditions), HeadObject, DeleteObject, DeleteMultipleObjects.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
@@ -27,8 +27,16 @@ export function httpDate(ms: number): string {
   return new Date(ms).toUTCString();
 }
 
+/** OSS dates have second precision (`2026-11-25T14:43:42.000Z`). */
 export function isoDate(ms: number): string {
-  return new Date(ms).toISOString();
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+}
+
+/** `x-oss-forbid-overwrite: true` makes a write fail when the key exists. */
+export function checkOverwrite(svc: Service, h: IncomingHttpHeaders, key: string): void {
+  if (one(h, 'x-oss-forbid-overwrite') === 'true' && svc.store.objects.has(key)) {
+    throw new OssError(409, 'FileAlreadyExists', 'The object you specified already exists and can not be overwritten.');
+  }
 }
 
 /** x-oss-meta-* headers (Node has lower-cased the names), checked against the service's limits. */
@@ -42,7 +50,7 @@ export function userMeta(h: IncomingHttpHeaders): Record<string, string> {
     if (!/^[a-z0-9-]+$/.test(name)) {
       throw E.invalidArgument('The user metadata key contains invalid characters.', k, value, '0011-00000004');
     }
-    total += k.length + value.length;
+    total += Buffer.byteLength(k) + Buffer.byteLength(value);
     meta[name] = value;
   }
   if (total > MAX_META) {
@@ -106,14 +114,93 @@ function objectHeaders(rec: ObjectRecord): OutgoingHttpHeaders {
   return h;
 }
 
+/** The object named by `x-oss-copy-source: /<bucket>/<url-encoded key>`. */
+export function copySource(svc: Service, h: IncomingHttpHeaders): ObjectRecord {
+  const raw = one(h, 'x-oss-copy-source') ?? '';
+  const m = /^\/([^/]+)\/([^?]+)(\?.*)?$/.exec(raw);
+  if (!m)
+    throw E.invalidArgument(
+      'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.',
+      'x-oss-copy-source',
+      raw
+    );
+  if (m[3]) throw E.notImplemented('copying a version (versionId)');
+  let bucket: string;
+  let key: string;
+  try {
+    bucket = decodeURIComponent(m[1]);
+    key = decodeURIComponent(m[2]);
+  } catch {
+    throw E.invalidArgument('The copy source is not valid.', 'x-oss-copy-source', raw);
+  }
+  if (bucket !== svc.bucket) throw E.noSuchBucket(bucket);
+  const rec = svc.store.objects.get(key);
+  if (!rec) throw E.noSuchKey(key);
+  return rec;
+}
+
+/** x-oss-copy-source-if-* : 412 for If-Match / If-Unmodified-Since, 304 for If-None-Match / If-Modified-Since. */
+function copyConditions(h: IncomingHttpHeaders, src: ObjectRecord): 304 | undefined {
+  const lastSec = Math.floor(src.lastModified / 1000) * 1000;
+  const ifMatch = one(h, 'x-oss-copy-source-if-match');
+  const ifUnmod = one(h, 'x-oss-copy-source-if-unmodified-since');
+  if ((ifMatch && !etagMatches(ifMatch, src.etag)) || (ifUnmod && lastSec > Date.parse(ifUnmod))) {
+    throw new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', [
+      ['Condition', ifMatch ? 'x-oss-copy-source-if-match' : 'x-oss-copy-source-if-unmodified-since']
+    ]);
+  }
+  const ifNone = one(h, 'x-oss-copy-source-if-none-match');
+  const ifMod = one(h, 'x-oss-copy-source-if-modified-since');
+  if ((ifNone && etagMatches(ifNone, src.etag)) || (!ifNone && ifMod && lastSec <= Date.parse(ifMod))) return 304;
+  return undefined;
+}
+
+async function copyObject(svc: Service, ctx: Ctx, key: string): Promise<void> {
+  const h = ctx.req.headers;
+  const src = copySource(svc, h);
+  const directive = (one(h, 'x-oss-metadata-directive') ?? 'COPY').toUpperCase();
+  if (directive !== 'COPY' && directive !== 'REPLACE') {
+    throw E.invalidArgument('Unknown metadata directive.', 'x-oss-metadata-directive', directive);
+  }
+  if (copyConditions(h, src) === 304) {
+    await send(ctx, 304, { ETag: src.etag });
+    return;
+  }
+  checkOverwrite(svc, h, key);
+  const replace = directive === 'REPLACE';
+  const rec = await svc.store.copyObject(src, {
+    key,
+    size: src.size,
+    etag: src.etag,
+    crc64: src.crc64,
+    meta: replace ? userMeta(h) : { ...src.meta },
+    contentType: replace ? one(h, 'content-type') || 'application/octet-stream' : src.contentType,
+    lastModified: svc.now(),
+    type: src.type
+  });
+  await sendXml(
+    ctx,
+    200,
+    doc('CopyObjectResult', el('ETag', rec.etag) + el('LastModified', isoDate(rec.lastModified))),
+    { ETag: rec.etag, 'x-oss-hash-crc64ecma': rec.crc64.toString() }
+  );
+}
+
 export async function putObject(svc: Service, ctx: Ctx, key: string): Promise<void> {
   const h = ctx.req.headers;
-  if (h['x-oss-copy-source']) throw E.notImplemented('CopyObject');
+  if (h['x-oss-copy-source'] !== undefined) return copyObject(svc, ctx, key);
   checkLength(h);
+  checkOverwrite(svc, h, key);
   const meta = userMeta(h);
   const md5 = contentMd5(h);
   const body = await svc.store.receive(ctx.req, MAX_OBJECT);
   await verifyMd5(svc.store, body, md5, one(h, 'content-md5'));
+  try {
+    checkOverwrite(svc, h, key);
+  } catch (e) {
+    await svc.store.discard(body.tmp);
+    throw e;
+  }
   const rec = await svc.store.putObject(
     {
       key,

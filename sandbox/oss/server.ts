@@ -22,6 +22,7 @@ export interface State extends Service {
 
 /** Subresources the sandbox answers; any other signed subresource gets 501 rather than a silent wrong answer. */
 const HANDLED = new Set(['uploads', 'uploadId', 'partNumber', 'continuation-token', 'security-token', 'objectMeta']);
+const BUCKET_SUBRESOURCES = new Set(['delete', 'bucketInfo', 'location']);
 
 function decode(s: string): string {
   try {
@@ -156,11 +157,14 @@ async function route(st: State, ctx: Ctx, method: string, url: string): Promise<
   const { bucket, key } = auth.target;
   if (bucket !== st.bucket) throw E.noSuchBucket(bucket);
 
-  for (const k of q.keys()) {
-    if (SUBRESOURCES.has(k) && !HANDLED.has(k) && !(key === '' && ['delete', 'bucketInfo', 'location'].includes(k))) {
-      if (!k.startsWith('response-')) throw E.notImplemented(`the ?${k} subresource`);
-    }
-  }
+  const unsupported = [...q.keys()].find(
+    (k) =>
+      SUBRESOURCES.has(k) &&
+      !HANDLED.has(k) &&
+      !k.startsWith('response-') && // GetObject response overrides: accepted, not applied
+      !(key === '' && BUCKET_SUBRESOURCES.has(k))
+  );
+  if (unsupported) throw E.notImplemented(`the ?${unsupported} subresource`);
 
   if (key === '') {
     if (method === 'GET' && q.has('uploads')) return listUploads(st, ctx, q);

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -114,6 +114,19 @@ export class DiskStore {
     const old = this.objects.get(rec.key);
     this.objects.set(rec.key, rec);
     if (old) this.unlinkSegments(old.segments);
+  }
+
+  /** A server-side copy shares the (immutable) data files through hard links: no bytes move, any size works. */
+  async copyObject(src: ObjectRecord, rec: Omit<ObjectRecord, 'segments'>): Promise<ObjectRecord> {
+    const segments: Segment[] = [];
+    for (const s of src.segments) {
+      const file = join(this.dataDir, randomBytes(12).toString('hex'));
+      await link(s.file, file).catch(() => copyFile(s.file, file));
+      segments.push({ file, size: s.size });
+    }
+    const full: ObjectRecord = { ...rec, segments };
+    this.replace(full);
+    return full;
   }
 
   deleteObject(key: string): void {

@@ -54,7 +54,8 @@ export function parseConfigIni(text: string): FtConfig {
     return n;
   };
   const wdt = (gpt.weight_data_type ?? 'fp32').toLowerCase();
-  if (wdt !== 'fp32' && wdt !== 'fp16' && wdt !== 'bf16') throw new Error(`config.ini [gpt] weight_data_type=${wdt} is not fp32, fp16 or bf16`);
+  if (wdt !== 'fp32' && wdt !== 'fp16' && wdt !== 'bf16')
+    throw new Error(`config.ini [gpt] weight_data_type=${wdt} is not fp32, fp16 or bf16`);
   const headNum = int('head_num');
   const sizePerHead = int('size_per_head');
   return {
@@ -103,7 +104,12 @@ export function expectedFiles(c: FtConfig, tp: number): TensorFile[] {
     );
     for (let r = 0; r < tp; r++) {
       files.push(
-        { file: `${p}attention.query_key_value.weight.${r}.bin`, elements: (H * 3 * H) / tp, rank: r, splitAxis: 'out' },
+        {
+          file: `${p}attention.query_key_value.weight.${r}.bin`,
+          elements: (H * 3 * H) / tp,
+          rank: r,
+          splitAxis: 'out'
+        },
         { file: `${p}attention.query_key_value.bias.${r}.bin`, elements: (3 * H) / tp, rank: r, splitAxis: 'out' },
         { file: `${p}attention.dense.weight.${r}.bin`, elements: (H / tp) * H, rank: r, splitAxis: 'in' },
         { file: `${p}mlp.dense_h_to_4h.weight.${r}.bin`, elements: (H * I) / tp, rank: r, splitAxis: 'out' },

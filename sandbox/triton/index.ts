@@ -9,7 +9,14 @@ import type { AddressInfo } from 'node:net';
 import OSS from 'ali-oss';
 import { ScenarioClock } from '../clock.js';
 import { asciiTable, tritonLogLine, type Severity } from './log.js';
-import { LoadError, loadModel, scanRepository, type LoadContext, type ModelState, type RepoStore } from './repository.js';
+import {
+  LoadError,
+  loadModel,
+  scanRepository,
+  type LoadContext,
+  type ModelState,
+  type RepoStore
+} from './repository.js';
 import { KserveServer, type ServerState } from './server.js';
 
 export type StartTriton = (o: {
@@ -64,7 +71,10 @@ export function ossStore(oss: OssAccess): RepoStore {
       const out: { key: string; size: number }[] = [];
       let token: string | undefined;
       do {
-        const r = await client(bucket).listV2({ prefix, 'max-keys': 1000, ...(token ? { 'continuation-token': token } : {}) }, {});
+        const r = await client(bucket).listV2(
+          { prefix, 'max-keys': 1000, ...(token ? { 'continuation-token': token } : {}) },
+          {}
+        );
         for (const o of r.objects ?? []) out.push({ key: o.name, size: Number(o.size) });
         token = r.isTruncated ? r.nextContinuationToken : undefined;
       } while (token);
@@ -168,7 +178,12 @@ async function startGrpcStub(): Promise<{ port: number; close(): Promise<void> }
   const server = http2.createServer();
   server.on('stream', (stream) => {
     stream.respond(
-      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'the sandbox Triton serves KServe v2 over HTTP only' },
+      {
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'grpc-status': '12',
+        'grpc-message': 'the sandbox Triton serves KServe v2 over HTTP only'
+      },
       { endStream: true }
     );
   });
@@ -233,7 +248,8 @@ export function createStartTriton(opts: TritonSimOptions): StartTriton {
       for (let g = 0; g < o.gpus; g++) log('I', 'metrics.cc:290', `Collecting metrics for GPU ${g}: NVIDIA A10`);
       log('I', 'libtorch.cc:1381', 'TRITONBACKEND_Initialize: pytorch');
       log('I', 'pinned_memory_manager.cc:240', "Pinned memory pool is created at '0x7f2a3c000000' with size 268435456");
-      for (let g = 0; g < o.gpus; g++) log('I', 'cuda_memory_manager.cc:105', `CUDA memory pool is created on device ${g} with size 67108864`);
+      for (let g = 0; g < o.gpus; g++)
+        log('I', 'cuda_memory_manager.cc:105', `CUDA memory pool is created on device ${g} with size 67108864`);
       let scanned;
       try {
         scanned = await scanRepository(ctx, args.modelRepository!);
@@ -256,12 +272,20 @@ export function createStartTriton(opts: TritonSimOptions): StartTriton {
       log(
         'I',
         'server.cc:576',
-        '\n' + asciiTable(['Backend', 'Path', 'Config'], [['fastertransformer', '/opt/tritonserver/backends/fastertransformer/libtriton_fastertransformer.so', '{}']])
+        '\n' +
+          asciiTable(
+            ['Backend', 'Path', 'Config'],
+            [['fastertransformer', '/opt/tritonserver/backends/fastertransformer/libtriton_fastertransformer.so', '{}']]
+          )
       );
       log(
         'I',
         'server.cc:619',
-        '\n' + asciiTable(['Model', 'Version', 'Status'], models.map((m) => [m.name, m.version, m.state === 'READY' ? 'READY' : `UNAVAILABLE: ${m.reason}`]))
+        '\n' +
+          asciiTable(
+            ['Model', 'Version', 'Status'],
+            models.map((m) => [m.name, m.version, m.state === 'READY' ? 'READY' : `UNAVAILABLE: ${m.reason}`])
+          )
       );
       log(
         'I',
@@ -299,15 +323,15 @@ export function createStartTriton(opts: TritonSimOptions): StartTriton {
     const loaded = load().then(
       async (r) => {
         if (r === 'exited' && !stopped) {
-          await stop();
           resolveExit(1);
+          await stop();
         }
         return r;
       },
       async (e: Error) => {
         o.log(`error: creating server: Internal - ${e.message}\n`);
-        await stop();
         resolveExit(1);
+        await stop();
         return 'exited' as const;
       }
     );

@@ -50,13 +50,19 @@ function parseTensor(raw: unknown, model: ModelState): RequestTensor {
     throw new InferError(`Unable to parse 'shape' for input '${t.name}'`);
   }
   if (typeof t.datatype !== 'string') throw new InferError(`Unable to parse 'datatype' for input '${t.name}'`);
-  if (t.data === undefined) throw new InferError(`must specify valid 'data' field for input '${t.name}' of model '${model.name}'`);
+  if (t.data === undefined)
+    throw new InferError(`must specify valid 'data' field for input '${t.name}' of model '${model.name}'`);
   const data = flatten(t.data);
   const expect = (t.shape as number[]).reduce((a, b) => a * b, 1);
-  if (data.length !== expect) throw new InferError("Unable to parse 'data': Shape does not match true shape of 'data' field");
+  if (data.length !== expect)
+    throw new InferError("Unable to parse 'data': Shape does not match true shape of 'data' field");
   const range = INT_RANGES[t.datatype];
   for (const v of data) {
-    if (range ? !Number.isInteger(v) || (v as number) < range[0] || (v as number) > range[1] : typeof v !== 'number' && t.datatype !== 'BYTES' && t.datatype !== 'BOOL') {
+    if (
+      range
+        ? !Number.isInteger(v) || (v as number) < range[0] || (v as number) > range[1]
+        : typeof v !== 'number' && t.datatype !== 'BYTES' && t.datatype !== 'BOOL'
+    ) {
       throw new InferError(`Unable to parse 'data': unable to parse input '${t.name}' as ${t.datatype}`);
     }
   }
@@ -66,14 +72,17 @@ function parseTensor(raw: unknown, model: ModelState): RequestTensor {
 /** Validate a request as Triton does (names, datatypes, shapes, counts), then run it. */
 export function runInfer(model: ModelState, body: unknown): InferResult {
   const req = body as Record<string, unknown>;
-  if (typeof req !== 'object' || req === null || !Array.isArray(req.inputs)) throw new InferError("Unable to parse 'inputs'");
+  if (typeof req !== 'object' || req === null || !Array.isArray(req.inputs))
+    throw new InferError("Unable to parse 'inputs'");
   const inputs = req.inputs.map((x) => parseTensor(x, model));
   const byName = new Map<string, RequestTensor>();
   for (const t of inputs) {
     const spec = model.inputs.find((s) => s.name === t.name);
     if (!spec) throw new InferError(`unexpected inference input '${t.name}' for model '${model.name}'`);
     if (spec.datatype !== t.datatype) {
-      throw new InferError(`inference input data-type is '${t.datatype}', model expects '${spec.datatype}' for '${model.name}'`);
+      throw new InferError(
+        `inference input data-type is '${t.datatype}', model expects '${spec.datatype}' for '${model.name}'`
+      );
     }
     byName.set(t.name, t);
   }
@@ -88,23 +97,27 @@ export function runInfer(model: ModelState, body: unknown): InferResult {
   }
   let batch = 1;
   if (model.maxBatchSize > 0) {
-    const sizes = new Set(inputs.map((t) => t.shape[0]));
-    if (sizes.size > 1) throw new InferError(`inference request to model '${model.name}' must specify the same batch size for all inputs`);
     batch = inputs[0].shape[0];
-    if (batch > model.maxBatchSize) throw new InferError(`inference request batch-size must be <= ${model.maxBatchSize} for '${model.name}'`);
+    const odd = inputs.find((t) => t.shape[0] !== batch);
+    if (odd) throw new InferError(`input '${odd.name}' batch size does not match other inputs for '${model.name}'`);
+    if (batch > model.maxBatchSize)
+      throw new InferError(`inference request batch-size must be <= ${model.maxBatchSize} for '${model.name}'`);
   }
   for (const t of inputs) {
     const spec = model.inputs.find((s) => s.name === t.name)!;
     if (!shapeMatches(spec.shape, t.shape)) {
       const show = (s: number[]): string => `[${s.join(',')}]`;
-      throw new InferError(`unexpected shape for input '${t.name}' for model '${model.name}'. Expected ${show(spec.shape)}, got ${show(t.shape)}`);
+      throw new InferError(
+        `unexpected shape for input '${t.name}' for model '${model.name}'. Expected ${show(spec.shape)}, got ${show(t.shape)}`
+      );
     }
   }
   const wanted: string[] = Array.isArray(req.outputs)
     ? (req.outputs as { name?: unknown }[]).map((o) => String(o?.name))
     : model.outputs.map((o) => o.name);
   for (const n of wanted) {
-    if (!model.outputs.some((o) => o.name === n)) throw new InferError(`unexpected inference output '${n}' for model '${model.name}'`);
+    if (!model.outputs.some((o) => o.name === n))
+      throw new InferError(`unexpected inference output '${n}' for model '${model.name}'`);
   }
 
   const gpt = model.gpt!;
@@ -121,7 +134,8 @@ export function runInfer(model: ModelState, body: unknown): InferResult {
   let maxOut = 0;
   for (let b = 0; b < batch; b++) {
     const len = per('input_lengths', b)!;
-    if (len < 1 || len > maxLen) throw new InferError(`input_lengths[${b}] = ${len} is outside 1..${maxLen} (the input_ids row length)`);
+    if (len < 1 || len > maxLen)
+      throw new InferError(`input_lengths[${b}] = ${len} is outside 1..${maxLen} (the input_ids row length)`);
     const outLen = per('request_output_len', b)!;
     maxOut = Math.max(maxOut, outLen);
     const prompt = ids.data.slice(b * maxLen, b * maxLen + len);
@@ -129,28 +143,38 @@ export function runInfer(model: ModelState, body: unknown): InferResult {
     results.push(gpt.generate(prompt, outLen, per('end_id', b) ?? gpt.config.endId));
   }
   const endId = gpt.config.endId;
+  // Beam search is not simulated: every beam carries the greedy sequence.
+  const beam = Math.max(1, per('beam_width', 0) ?? 1);
   const total = maxLen + maxOut;
   const outputIds: number[] = [];
   const seqLen: number[] = [];
   results.forEach((gen, b) => {
     const row = [...prompts[b], ...gen];
-    seqLen.push(row.length);
+    const len = row.length;
     while (row.length < total) row.push(per('end_id', b) ?? endId);
-    outputIds.push(...row);
+    for (let k = 0; k < beam; k++) {
+      seqLen.push(len);
+      outputIds.push(...row);
+    }
   });
   const tensors: Record<string, { datatype: string; shape: number[]; data: number[] }> = {
-    output_ids: { datatype: 'UINT32', shape: [batch, 1, total], data: outputIds },
-    sequence_length: { datatype: 'UINT32', shape: [batch, 1], data: seqLen },
+    output_ids: { datatype: 'UINT32', shape: [batch, beam, total], data: outputIds },
+    sequence_length: { datatype: 'UINT32', shape: [batch, beam], data: seqLen },
     response_input_lengths: { datatype: 'INT32', shape: [batch, 1], data: prompts.map((p) => p.length) },
-    cum_log_probs: { datatype: 'FP32', shape: [batch, 1], data: new Array(batch).fill(0) },
-    output_log_probs: { datatype: 'FP32', shape: [batch, 1, maxOut], data: new Array(batch * maxOut).fill(0) }
+    cum_log_probs: { datatype: 'FP32', shape: [batch, beam], data: new Array(batch * beam).fill(0) },
+    output_log_probs: { datatype: 'FP32', shape: [batch, beam, maxOut], data: new Array(batch * beam * maxOut).fill(0) }
   };
   const outputs = wanted
     .filter((n) => tensors[n] !== undefined || model.outputs.some((o: TensorSpec) => o.name === n))
     .map((n) => {
       const spec = model.outputs.find((o) => o.name === n)!;
       const t = tensors[n] ?? { datatype: spec.datatype, shape: [batch], data: new Array(batch).fill(0) };
-      return { name: n, datatype: spec.datatype === t.datatype ? t.datatype : spec.datatype, shape: t.shape, data: t.data };
+      return {
+        name: n,
+        datatype: spec.datatype === t.datatype ? t.datatype : spec.datatype,
+        shape: t.shape,
+        data: t.data
+      };
     });
   const out: Record<string, unknown> = { model_name: model.name, model_version: model.version, outputs };
   if (typeof req.id === 'string') out.id = req.id;

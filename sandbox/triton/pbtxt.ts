@@ -114,7 +114,8 @@ function tokenize(src: string): Token[] {
     }
     const num = /^-?(0[xX][0-9a-fA-F]+|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fF]?)/.exec(src.slice(i));
     if (num && (c !== '-' || /[\d.]/.test(src[i + 1] ?? ''))) {
-      if (/[A-Za-z_]/.test(src[i + num[0].length] ?? '')) err(`Invalid number: "${src.slice(i).split(/[\s,;\]}>]/)[0]}"`);
+      if (/[A-Za-z_]/.test(src[i + num[0].length] ?? ''))
+        err(`Invalid number: "${src.slice(i).split(/[\s,;\]}>]/)[0]}"`);
       out.push({ kind: 'number', text: num[0], line, column });
       i += num[0].length;
       continue;
@@ -213,7 +214,9 @@ class Parser {
       if (!open) this.fail(t, `Expected "{", found "${this.show(t)}".`);
       this.pos++;
       const schema: MessageSchema =
-        'message' in kind ? kind.message : { name: `${field}Entry`, fields: { key: { kind: 'string' }, value: { kind: kind.map } } };
+        'message' in kind
+          ? kind.message
+          : { name: `${field}Entry`, fields: { key: { kind: 'string' }, value: { kind: kind.map } } };
       return this.parseMessage(schema, open === '{' ? '}' : '>');
     }
     this.pos++;
@@ -229,13 +232,15 @@ class Parser {
       this.fail(t, `Invalid value for boolean field "${field}". Value: "${t.text}".`);
     }
     if (kind === 'int' || kind === 'uint') {
-      if (t.kind !== 'number' || !/^-?(0[xX][0-9a-fA-F]+|\d+)$/.test(t.text)) this.fail(t, `Expected integer, got: ${this.show(t)}`);
+      if (t.kind !== 'number' || !/^-?(0[xX][0-9a-fA-F]+|\d+)$/.test(t.text))
+        this.fail(t, `Expected integer, got: ${this.show(t)}`);
       const n = parseNumber(t.text);
       if (kind === 'uint' && n < 0) this.fail(t, `Expected integer, got: ${t.text}`);
       return n;
     }
     if (kind === 'float') {
-      if (t.kind === 'ident' && /^-?(inf|infinity|nan)$/i.test(t.text)) return /nan/i.test(t.text) ? NaN : t.text.startsWith('-') ? -Infinity : Infinity;
+      if (t.kind === 'ident' && /^-?(inf|infinity|nan)$/i.test(t.text))
+        return /nan/i.test(t.text) ? NaN : t.text.startsWith('-') ? -Infinity : Infinity;
       if (t.kind !== 'number') this.fail(t, `Expected double, got: ${this.show(t)}`);
       return parseNumber(t.text);
     }
@@ -270,7 +275,10 @@ const DATA_TYPES = [
   'TYPE_BF16'
 ] as const;
 
-const reshape: MessageSchema = { name: 'inference.ModelTensorReshape', fields: { shape: { kind: 'int', repeated: true } } };
+const reshape: MessageSchema = {
+  name: 'inference.ModelTensorReshape',
+  fields: { shape: { kind: 'int', repeated: true } }
+};
 const tensorFields = {
   name: { kind: 'string' },
   data_type: { kind: { enum: DATA_TYPES } },
@@ -293,10 +301,16 @@ export const MODEL_CONFIG: MessageSchema = {
     version_policy: {
       kind: {
         message: anyMessage('inference.ModelVersionPolicy', {
-          latest: { kind: { message: anyMessage('inference.ModelVersionPolicy.Latest', { num_versions: { kind: 'uint' } }) } },
+          latest: {
+            kind: { message: anyMessage('inference.ModelVersionPolicy.Latest', { num_versions: { kind: 'uint' } }) }
+          },
           all: { kind: { message: anyMessage('inference.ModelVersionPolicy.All') } },
           specific: {
-            kind: { message: anyMessage('inference.ModelVersionPolicy.Specific', { versions: { kind: 'int', repeated: true } }) }
+            kind: {
+              message: anyMessage('inference.ModelVersionPolicy.Specific', {
+                versions: { kind: 'int', repeated: true }
+              })
+            }
           }
         })
       }
@@ -317,7 +331,9 @@ export const MODEL_CONFIG: MessageSchema = {
     },
     output: {
       repeated: true,
-      kind: { message: { name: 'inference.ModelOutput', fields: { ...tensorFields, label_filename: { kind: 'string' } } } }
+      kind: {
+        message: { name: 'inference.ModelOutput', fields: { ...tensorFields, label_filename: { kind: 'string' } } }
+      }
     },
     instance_group: {
       repeated: true,

@@ -3,7 +3,15 @@
  * through the pod's volume (pod path → OSS bucket/key). Every failure becomes the model's UNAVAILABLE reason,
  * worded as Triton words it.
  */
-import { BYTES_PER_ELEMENT, decodeTensor, expectedFiles, FtGpt, joinSplits, parseConfigIni, type FtConfig } from './ft.js';
+import {
+  BYTES_PER_ELEMENT,
+  decodeTensor,
+  expectedFiles,
+  FtGpt,
+  joinSplits,
+  parseConfigIni,
+  type FtConfig
+} from './ft.js';
 import { MODEL_CONFIG, parsePbtxt, PbtxtError, type PbMessage } from './pbtxt.js';
 
 export interface RepoStore {
@@ -75,7 +83,10 @@ export interface LoadContext {
  * Model folders of a repository: `<name>/config.pbtxt` plus numeric version folders. Throws when the
  * repository path does not resolve (Triton: "failed to stat file").
  */
-export async function scanRepository(ctx: LoadContext, repoPath: string): Promise<{ name: string; keys: Map<string, number>; dir: string; bucket: string; prefix: string }[]> {
+export async function scanRepository(
+  ctx: LoadContext,
+  repoPath: string
+): Promise<{ name: string; keys: Map<string, number>; dir: string; bucket: string; prefix: string }[]> {
   const loc = ctx.resolve(repoPath);
   if (!loc) throw new LoadError(`failed to stat file ${repoPath}`);
   const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : loc.key + '/';
@@ -91,7 +102,9 @@ export async function scanRepository(ctx: LoadContext, repoPath: string): Promis
     models.get(name)!.set(rel.slice(slash + 1), o.size);
   }
   const dir = repoPath.replace(/\/+$/, '');
-  return [...models.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, keys]) => ({ name, keys, dir, bucket: loc.bucket, prefix: prefix + name + '/' }));
+  return [...models.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, keys]) => ({ name, keys, dir, bucket: loc.bucket, prefix: prefix + name + '/' }));
 }
 
 /** Load one model folder; never throws: failures come back as UNAVAILABLE with Triton's reason. */
@@ -109,7 +122,15 @@ export async function loadModel(
   ]
     .map(Number)
     .sort((a, b) => b - a);
-  const base: ModelState = { name: m.name, version: String(versions[0] ?? 1), state: 'UNAVAILABLE', reason: '', maxBatchSize: 0, inputs: [], outputs: [] };
+  const base: ModelState = {
+    name: m.name,
+    version: String(versions[0] ?? 1),
+    state: 'UNAVAILABLE',
+    reason: '',
+    maxBatchSize: 0,
+    inputs: [],
+    outputs: []
+  };
   const fail = (reason: string): ModelState => {
     ctx.log('E', 'model_lifecycle.cc:596', `failed to load '${m.name}' version ${base.version}: ${reason}`);
     return { ...base, reason };
@@ -117,7 +138,11 @@ export async function loadModel(
   const cfgPath = `${m.dir}/${m.name}/config.pbtxt`;
   const text = await ctx.store.get(m.bucket, m.prefix + 'config.pbtxt');
   if (!text) {
-    ctx.log('E', 'model_repository_manager.cc:1234', `Poll failed for model directory '${m.name}': failed to open text file for read ${cfgPath}: No such file or directory`);
+    ctx.log(
+      'E',
+      'model_repository_manager.cc:1234',
+      `Poll failed for model directory '${m.name}': failed to open text file for read ${cfgPath}: No such file or directory`
+    );
     return { ...base, reason: `failed to open text file for read ${cfgPath}: No such file or directory` };
   }
   let cfg: PbMessage;
@@ -126,7 +151,11 @@ export async function loadModel(
   } catch (e) {
     if (!(e instanceof PbtxtError)) throw e;
     ctx.log('E', 'text_format.cc:335', `Error parsing text-format inference.ModelConfig: ${e.message}`);
-    ctx.log('E', 'model_repository_manager.cc:1234', `Poll failed for model directory '${m.name}': failed to read text proto from ${cfgPath}`);
+    ctx.log(
+      'E',
+      'model_repository_manager.cc:1234',
+      `Poll failed for model directory '${m.name}': failed to read text proto from ${cfgPath}`
+    );
     return { ...base, reason: `failed to read text proto from ${cfgPath}` };
   }
   const maxBatchSize = Number(cfg.max_batch_size ?? 0);
@@ -139,16 +168,22 @@ export async function loadModel(
   };
   Object.assign(base, withCfg);
   if (cfg.name !== undefined && cfg.name !== m.name) {
-    return fail(`Invalid argument: unexpected directory name '${m.name}' for model '${cfg.name}', directory name must equal model name`);
+    return fail(
+      `Invalid argument: unexpected directory name '${m.name}' for model '${cfg.name}', directory name must equal model name`
+    );
   }
   if (versions.length === 0) {
-    return fail(`Invalid argument: at least one version must be available under the version policy of model '${m.name}'`);
+    return fail(
+      `Invalid argument: at least one version must be available under the version policy of model '${m.name}'`
+    );
   }
   ctx.log('I', 'model_lifecycle.cc:459', `loading: ${m.name}:${base.version}`);
   const backend = cfg.backend ?? (cfg.platform === undefined ? undefined : '');
   if (backend === undefined) return fail(`Invalid argument: unexpected platform type '' for ${m.name}`);
   if (backend !== 'fastertransformer') {
-    return fail(`Invalid argument: unable to find backend library for backend '${backend}', try specifying runtime on the model configuration.`);
+    return fail(
+      `Invalid argument: unable to find backend library for backend '${backend}', try specifying runtime on the model configuration.`
+    );
   }
   try {
     const gpt = await loadFt(ctx, m.name, cfg, withCfg);
@@ -164,9 +199,14 @@ async function loadFt(ctx: LoadContext, name: string, cfg: PbMessage, st: ModelS
   const bad = (msg: string): never => {
     throw new LoadError(`Invalid argument: ${msg}`);
   };
-  for (const n of REQUIRED_INPUTS) if (!st.inputs.some((i) => i.name === n)) bad(`model '${name}' is missing required input '${n}' for the fastertransformer backend`);
-  for (const n of REQUIRED_OUTPUTS) if (!st.outputs.some((i) => i.name === n)) bad(`model '${name}' is missing required output '${n}' for the fastertransformer backend`);
-  for (const t of [...st.inputs, ...st.outputs]) if (t.datatype === 'INVALID') bad(`model input or output '${t.name}' must specify 'data_type'`);
+  for (const n of REQUIRED_INPUTS)
+    if (!st.inputs.some((i) => i.name === n))
+      bad(`model '${name}' is missing required input '${n}' for the fastertransformer backend`);
+  for (const n of REQUIRED_OUTPUTS)
+    if (!st.outputs.some((i) => i.name === n))
+      bad(`model '${name}' is missing required output '${n}' for the fastertransformer backend`);
+  for (const t of [...st.inputs, ...st.outputs])
+    if (t.datatype === 'INVALID') bad(`model input or output '${t.name}' must specify 'data_type'`);
 
   const intParam = (k: string, dflt?: number): number => {
     const v = param(cfg, k);
@@ -175,20 +215,30 @@ async function loadFt(ctx: LoadContext, name: string, cfg: PbMessage, st: ModelS
       return bad(`model '${name}' is missing parameter '${k}' required by the fastertransformer backend`);
     }
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) bad(`parameter '${k}' of model '${name}' must be a positive integer, got "${v}"`);
+    if (!Number.isInteger(n) || n < 1)
+      bad(`parameter '${k}' of model '${name}' must be a positive integer, got "${v}"`);
     return n;
   };
   const tp = intParam('tensor_para_size');
   const pp = intParam('pipeline_para_size', 1);
   const dataType = param(cfg, 'data_type') ?? 'fp32';
-  if (!['fp16', 'fp32', 'bf16'].includes(dataType)) bad(`parameter 'data_type' of model '${name}' must be fp16, fp32 or bf16, got "${dataType}"`);
+  if (!['fp16', 'fp32', 'bf16'].includes(dataType))
+    bad(`parameter 'data_type' of model '${name}' must be fp16, fp32 or bf16, got "${dataType}"`);
   const modelType = param(cfg, 'model_type') ?? 'GPT';
-  if (modelType !== 'GPT' && modelType !== 'bloom') bad(`model_type '${modelType}' of model '${name}' is not supported by this fastertransformer backend (expected GPT)`);
+  if (modelType !== 'GPT' && modelType !== 'bloom')
+    bad(
+      `model_type '${modelType}' of model '${name}' is not supported by this fastertransformer backend (expected GPT)`
+    );
   if (tp * pp !== ctx.gpus) {
-    bad(`tensor_para_size (${tp}) * pipeline_para_size (${pp}) = ${tp * pp} must equal the number of GPUs visible to the server (${ctx.gpus})`);
+    bad(
+      `tensor_para_size (${tp}) * pipeline_para_size (${pp}) = ${tp * pp} must equal the number of GPUs visible to the server (${ctx.gpus})`
+    );
   }
   const ckptPath = param(cfg, 'model_checkpoint_path');
-  if (!ckptPath) return bad(`model '${name}' is missing parameter 'model_checkpoint_path' required by the fastertransformer backend`);
+  if (!ckptPath)
+    return bad(
+      `model '${name}' is missing parameter 'model_checkpoint_path' required by the fastertransformer backend`
+    );
   const loc = ctx.resolve(ckptPath);
   if (!loc) return bad(`model_checkpoint_path '${ckptPath}' does not exist in the container`);
   const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : loc.key + '/';
@@ -200,8 +250,10 @@ async function loadFt(ctx: LoadContext, name: string, cfg: PbMessage, st: ModelS
   } catch (e) {
     return bad(`${ckptPath.replace(/\/+$/, '')}/config.ini: ${(e as Error).message}`);
   }
-  if (ini.headNum % tp !== 0) bad(`head_num (${ini.headNum}) in config.ini is not divisible by tensor_para_size (${tp})`);
-  if (ini.numLayer % pp !== 0) bad(`num_layer (${ini.numLayer}) in config.ini is not divisible by pipeline_para_size (${pp})`);
+  if (ini.headNum % tp !== 0)
+    bad(`head_num (${ini.headNum}) in config.ini is not divisible by tensor_para_size (${tp})`);
+  if (ini.numLayer % pp !== 0)
+    bad(`num_layer (${ini.numLayer}) in config.ini is not divisible by pipeline_para_size (${pp})`);
   ctx.log('I', 'libfastertransformer.cc:218', `Instance group type: KIND_CPU count: 1`);
   ctx.log('I', 'libfastertransformer.cc:248', `Sequence Batching: disabled`);
   ctx.log('I', 'libfastertransformer.cc:420', `Before Loading Weights:`);
@@ -213,13 +265,18 @@ async function loadFt(ctx: LoadContext, name: string, cfg: PbMessage, st: ModelS
     const size = sizes.get(f.file);
     const path = `${ckptPath.replace(/\/+$/, '')}/${f.file}`;
     if (size === undefined) {
-      bad(`can not open file ${path}: tensor_para_size ${tp} needs it (converted with -tp ${ini.tensorParaSize ?? '?'})`);
+      bad(
+        `can not open file ${path}: tensor_para_size ${tp} needs it (converted with -tp ${ini.tensorParaSize ?? '?'})`
+      );
     }
     if (size !== f.elements * bpe) {
-      bad(`file ${path} only has ${size} bytes, but expect ${f.elements * bpe} (${f.elements} elements of ${ini.weightDataType}, weight_data_type in config.ini; tensor_para_size ${tp})`);
+      bad(
+        `file ${path} only has ${size} bytes, but expect ${f.elements * bpe} (${f.elements} elements of ${ini.weightDataType}, weight_data_type in config.ini; tensor_para_size ${tp})`
+      );
     }
   }
-  const read = async (file: string): Promise<Float64Array> => decodeTensor((await ctx.store.get(loc.bucket, prefix + file))!, ini.weightDataType);
+  const read = async (file: string): Promise<Float64Array> =>
+    decodeTensor((await ctx.store.get(loc.bucket, prefix + file))!, ini.weightDataType);
   const readSplit = async (stem: string, rows: number, cols: number, axis: 'in' | 'out'): Promise<Float64Array> => {
     const parts: Float64Array[] = [];
     for (let r = 0; r < tp; r++) parts.push(await read(`${stem}.${r}.bin`));

@@ -132,14 +132,31 @@ export class KserveServer {
       return send(res, 200, {
         name: 'triton',
         version: '2.20.0',
-        extensions: ['classification', 'sequence', 'model_repository', 'model_repository(unload_dependents)', 'schedule_policy', 'model_configuration', 'system_shared_memory', 'cuda_shared_memory', 'binary_tensor_data', 'statistics', 'trace']
+        extensions: [
+          'classification',
+          'sequence',
+          'model_repository',
+          'model_repository(unload_dependents)',
+          'schedule_policy',
+          'model_configuration',
+          'system_shared_memory',
+          'cuda_shared_memory',
+          'binary_tensor_data',
+          'statistics',
+          'trace'
+        ]
       });
     }
     if (method === 'POST' && path === '/v2/repository/index') {
       return send(
         res,
         200,
-        this.state.models.map((m) => ({ name: m.name, version: m.version, state: m.state, ...(m.reason ? { reason: m.reason } : {}) }))
+        this.state.models.map((m) => ({
+          name: m.name,
+          version: m.version,
+          state: m.state,
+          ...(m.reason ? { reason: m.reason } : {})
+        }))
       );
     }
     const mm = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|config|infer|stats))?$/.exec(path);
@@ -148,7 +165,8 @@ export class KserveServer {
     const model = this.state.models.find((m) => m.name === decodeURIComponent(name));
     const unknown = (): void => {
       if (!model) return send(res, 400, { error: `Request for unknown model: '${name}' is not found` });
-      if (version && version !== model.version) return send(res, 400, { error: `Request for unknown model: '${name}' version ${version} is not found` });
+      if (version && version !== model.version)
+        return send(res, 400, { error: `Request for unknown model: '${name}' version ${version} is not found` });
       return send(res, 400, { error: `Request for unknown model: '${name}' has no available versions` });
     };
     const usable = model !== undefined && model.state === 'READY' && (!version || version === model.version);
@@ -173,7 +191,10 @@ export class KserveServer {
             version: model.version,
             inference_count: s.count,
             execution_count: s.execCount,
-            inference_stats: { success: { count: s.success, ns: s.requestUs * 1000 }, fail: { count: s.failure, ns: 0 } }
+            inference_stats: {
+              success: { count: s.success, ns: s.requestUs * 1000 },
+              fail: { count: s.failure, ns: 0 }
+            }
           }
         ]
       });
@@ -226,20 +247,82 @@ export class KserveServer {
       this.state.models
         .filter((m) => m.state === 'READY')
         .map((m) => [`model="${m.name}",version="${m.version}"`, f(this.statsFor(m))]);
-    family('nv_inference_request_success', 'Number of successful inference requests, all batch sizes', 'counter', per((s) => s.success));
-    family('nv_inference_request_failure', 'Number of failed inference requests, all batch sizes', 'counter', per((s) => s.failure));
-    family('nv_inference_count', 'Number of inferences performed (does not include cached requests)', 'counter', per((s) => s.count));
-    family('nv_inference_exec_count', 'Number of model executions performed (does not include cached requests)', 'counter', per((s) => s.execCount));
-    family('nv_inference_request_duration_us', 'Cumulative inference request duration in microseconds (includes cached requests)', 'counter', per((s) => s.requestUs));
-    family('nv_inference_queue_duration_us', 'Cumulative inference queuing duration in microseconds (includes cached requests)', 'counter', per(() => 0));
-    family('nv_inference_compute_input_duration_us', 'Cumulative compute input duration in microseconds (does not include cached requests)', 'counter', per(() => 0));
-    family('nv_inference_compute_infer_duration_us', 'Cumulative compute inference duration in microseconds (does not include cached requests)', 'counter', per((s) => s.computeUs));
-    family('nv_inference_compute_output_duration_us', 'Cumulative inference compute output duration in microseconds (does not include cached requests)', 'counter', per(() => 0));
+    family(
+      'nv_inference_request_success',
+      'Number of successful inference requests, all batch sizes',
+      'counter',
+      per((s) => s.success)
+    );
+    family(
+      'nv_inference_request_failure',
+      'Number of failed inference requests, all batch sizes',
+      'counter',
+      per((s) => s.failure)
+    );
+    family(
+      'nv_inference_count',
+      'Number of inferences performed (does not include cached requests)',
+      'counter',
+      per((s) => s.count)
+    );
+    family(
+      'nv_inference_exec_count',
+      'Number of model executions performed (does not include cached requests)',
+      'counter',
+      per((s) => s.execCount)
+    );
+    family(
+      'nv_inference_request_duration_us',
+      'Cumulative inference request duration in microseconds (includes cached requests)',
+      'counter',
+      per((s) => s.requestUs)
+    );
+    family(
+      'nv_inference_queue_duration_us',
+      'Cumulative inference queuing duration in microseconds (includes cached requests)',
+      'counter',
+      per(() => 0)
+    );
+    family(
+      'nv_inference_compute_input_duration_us',
+      'Cumulative compute input duration in microseconds (does not include cached requests)',
+      'counter',
+      per(() => 0)
+    );
+    family(
+      'nv_inference_compute_infer_duration_us',
+      'Cumulative compute inference duration in microseconds (does not include cached requests)',
+      'counter',
+      per((s) => s.computeUs)
+    );
+    family(
+      'nv_inference_compute_output_duration_us',
+      'Cumulative inference compute output duration in microseconds (does not include cached requests)',
+      'counter',
+      per(() => 0)
+    );
     const gpus = Array.from({ length: this.gpus }, (_, i) => `gpu_uuid="GPU-sandbox-${String(i).padStart(4, '0')}"`);
-    family('nv_gpu_utilization', 'GPU utilization rate [0.0 - 1.0)', 'gauge', gpus.map((g) => [g, 0]));
-    family('nv_gpu_memory_total_bytes', 'GPU total memory, in bytes', 'gauge', gpus.map((g) => [g, 24 * 2 ** 30]));
-    family('nv_gpu_memory_used_bytes', 'GPU used memory, in bytes', 'gauge', gpus.map((g) => [g, 2 ** 30]));
+    family(
+      'nv_gpu_utilization',
+      'GPU utilization rate [0.0 - 1.0)',
+      'gauge',
+      gpus.map((g) => [g, 0])
+    );
+    family(
+      'nv_gpu_memory_total_bytes',
+      'GPU total memory, in bytes',
+      'gauge',
+      gpus.map((g) => [g, 24 * 2 ** 30])
+    );
+    family(
+      'nv_gpu_memory_used_bytes',
+      'GPU used memory, in bytes',
+      'gauge',
+      gpus.map((g) => [g, 2 ** 30])
+    );
     const text = lines.join('\n') + '\n';
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+    res
+      .writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+      .end(text);
   }
 }

@@ -98,6 +98,11 @@ export function serveTritonArgs(spec: TritonServeSpec): string[] {
   return args;
 }
 
+/** `arena delete <job>`: the job and its Helm release record (deleting only the PyTorchJob leaves the latter). */
+export function deleteJobArgs(name: string, namespace: string): string[] {
+  return ['delete', checkDns1123Label('job name', name), `--namespace=${checkDns1123Label('namespace', namespace)}`];
+}
+
 export function serveDeleteArgs(name: string, version: string, namespace: string): string[] {
   return [
     'serve',

@@ -1,6 +1,8 @@
 /**
  * The one place in the product that starts a process: `arena` through @actions/exec with an argument array.
  */
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
 import * as exec from '@actions/exec';
 import { PipelineError } from '../errors.js';
 
@@ -14,13 +16,28 @@ export interface ArenaResult {
   readonly stderr: string;
 }
 
+/** The arena binary on the PATH the child gets (@actions/exec would search the parent's PATH instead). */
+async function findArena(env: Record<string, string>): Promise<string> {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, 'arena');
+    try {
+      await access(file, constants.X_OK);
+      return file;
+    } catch {
+      /* next */
+    }
+  }
+  return 'arena';
+}
+
 /** Runs `arena <args>`; resolves with the output whatever the exit code (callers decide what a failure means). */
 export const runArena: ArenaRunner = async (args, opts = {}) => {
   let stdout = '';
   let stderr = '';
   const env = Object.fromEntries(Object.entries(opts.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined));
   try {
-    const exitCode = await exec.exec('arena', [...args], {
+    const exitCode = await exec.exec(await findArena(env), [...args], {
       env,
       silent: true,
       ignoreReturnCode: true,

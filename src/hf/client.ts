@@ -162,7 +162,12 @@ export class HubClient {
     for (let page = 0; url; page++) {
       if (page > 10_000) throw new Error('tree listing does not end');
       const { data, res }: { data: TreeEntry[]; res: HttpResponse } = await this.json<TreeEntry[]>(url, t);
-      if (!Array.isArray(data)) throw new PipelineError('HF_BAD_RESPONSE', `The tree listing of ${repo} is not a list.`, 'Check the hf-endpoint input.');
+      if (!Array.isArray(data))
+        throw new PipelineError(
+          'HF_BAD_RESPONSE',
+          `The tree listing of ${repo} is not a list.`,
+          'Check the hf-endpoint input.'
+        );
       for (const e of data) {
         assertSafeRepoPath(repo, String(e.path));
         if (e.type !== 'file') continue;

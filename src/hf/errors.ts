@@ -74,7 +74,8 @@ export function hubError(status: number, headers: IncomingHttpHeaders, url: stri
   const requestId = header(headers, 'x-request-id');
   const said = serverMsg ? ` The hub said: "${serverMsg}".` : '';
   const page = `${t.endpoint.replace(/\/+$/, '')}/${t.repo}`;
-  if (status === 429 || status >= 500) return new HubHttpError(status, url, parseRetryAfter(header(headers, 'retry-after'), now), requestId);
+  if (status === 429 || status >= 500)
+    return new HubHttpError(status, url, parseRetryAfter(header(headers, 'retry-after'), now), requestId);
   if (code === 'GatedRepo') {
     return new PipelineError(
       'HF_GATED_REPO',

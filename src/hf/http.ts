@@ -54,7 +54,12 @@ function once(url: string, req: HttpRequest, auth: string | undefined): Promise<
     if (auth) headers.authorization = auth;
     const r = mod.request(
       u,
-      { method: req.method ?? 'GET', headers, agent: u.protocol === 'https:' ? agents.https : agents.http, signal: req.signal },
+      {
+        method: req.method ?? 'GET',
+        headers,
+        agent: u.protocol === 'https:' ? agents.https : agents.http,
+        signal: req.signal
+      },
       (res) => {
         r.setTimeout(0);
         resolve(res);

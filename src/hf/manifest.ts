@@ -36,7 +36,13 @@ export function buildManifest(
     commit,
     syncedAt: now.toISOString(),
     files: files
-      .map(({ file, sha256 }) => ({ path: file.path, size: file.size, sha256, gitOid: file.gitOid, lfs: file.sha256 !== undefined }))
+      .map(({ file, sha256 }) => ({
+        path: file.path,
+        size: file.size,
+        sha256,
+        gitOid: file.gitOid,
+        lfs: file.sha256 !== undefined
+      }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   };
 }
@@ -51,7 +57,11 @@ export function parseManifest(text: string | undefined): SyncManifest | undefine
       typeof m.commit === 'string' &&
       Array.isArray(m.files) &&
       m.files.every(
-        (f) => typeof f.path === 'string' && Number.isSafeInteger(f.size) && /^([0-9a-f]{64})?$/.test(f.sha256) && typeof f.gitOid === 'string'
+        (f) =>
+          typeof f.path === 'string' &&
+          Number.isSafeInteger(f.size) &&
+          /^([0-9a-f]{64})?$/.test(f.sha256) &&
+          typeof f.gitOid === 'string'
       );
     return ok ? m : undefined;
   } catch {
@@ -79,7 +89,10 @@ export function objectMeta(file: HubFile, sha256: string, commit: string): Recor
 }
 
 /** An object whose size and recorded hash say it already holds this file's content. */
-export function objectHolds(head: { size: number; meta: Readonly<Record<string, string>> } | undefined, file: HubFile): boolean {
+export function objectHolds(
+  head: { size: number; meta: Readonly<Record<string, string>> } | undefined,
+  file: HubFile
+): boolean {
   if (!head || head.size !== file.size) return false;
   return file.sha256 !== undefined ? head.meta.sha256 === file.sha256 : head.meta['git-oid'] === file.gitOid;
 }

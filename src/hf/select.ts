@@ -41,7 +41,8 @@ export const DEFAULT_EXCLUDE: readonly string[] = [
 const matches = (path: string, pattern: string): boolean =>
   minimatch(path, pattern, { dot: true, matchBase: !pattern.includes('/'), nocomment: true });
 
-const isPytorchWeights = (p: string): boolean => /(^|\/)pytorch_model[^/]*\.bin(\.index\.json)?$/.test(p) || /\.bin$/.test(p);
+const isPytorchWeights = (p: string): boolean =>
+  /(^|\/)pytorch_model[^/]*\.bin(\.index\.json)?$/.test(p) || /\.bin$/.test(p);
 const isSafetensors = (p: string): boolean => /\.safetensors$/.test(p);
 
 export interface Selection {

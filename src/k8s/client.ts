@@ -9,7 +9,8 @@ import type { Writable } from 'node:stream';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Config } from '../config/types.js';
 import { PipelineError } from '../errors.js';
-import { DEPLOYMENT, EVENT, FIELD_MANAGER, KubeApiError, POD, PV, PVC, PYTORCHJOB, SECRET, type KObj, type KubeApi, type LogRequest, type ResourceType, type Selector, type WatchEventType } from './types.js';
+import { retry } from '../util/retry.js';
+import { DEPLOYMENT, isTransient, EVENT, FIELD_MANAGER, KubeApiError, POD, PV, PVC, PYTORCHJOB, SECRET, type KObj, type KubeApi, type LogRequest, type ResourceType, type Selector, type WatchEventType } from './types.js';
 
 /** KubeConfig from the config's kubeconfig content, else from the exported KUBECONFIG; then the context. */
 export function loadKubeConfig(cfg: Config, env: NodeJS.ProcessEnv = process.env): KubeConfig {
@@ -62,9 +63,24 @@ export class ClientNodeKubeApi implements KubeApi {
     return http.request(url, { method, headers: opts.headers });
   }
 
+  /** One request, retried (same body) when the connection fails or the server answers 429/5xx: every call here is idempotent. */
   private async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawResponse> {
+    return retry(
+      async () => {
+        const res = await this.requestOnce(method, path, body, contentType);
+        if (res.status === 429 || res.status >= 500) throw statusError(res, `${method} ${path}`);
+        return res;
+      },
+      { attempts: 5, baseDelayMs: 200, maxDelayMs: 3000, retryable: isTransient }
+    ).catch((err: unknown) => {
+      if (err instanceof KubeApiError && err.status >= 500) return { status: err.status, body: JSON.stringify({ reason: err.reason, message: err.message }) };
+      throw err;
+    });
+  }
+
+  private async requestOnce(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = await this.open(method, path, payload === undefined ? {} : { 'Content-Type': contentType });
+    const req = await this.open(method, path, payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) });
     return new Promise<RawResponse>((resolve, reject) => {
       req.on('error', (err) => reject(new KubeApiError(0, 'ConnectionError', `${method} ${path}: ${err.message}`, { cause: err })));
       req.setTimeout(30_000, () => req.destroy(new Error('timed out after 30 s')));
@@ -131,7 +147,7 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   async delete(type: ResourceType, namespace: string | undefined, name: string): Promise<boolean> {
-    const res = await this.request('DELETE', resourcePath(type, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+    const res = await this.request('DELETE', resourcePath(type, namespace, name) + query({ propagationPolicy: 'Background' }));
     if (res.status === 404) return false;
     if (res.status >= 200 && res.status < 300) return true;
     throw statusError(res, `DELETE ${type.plural}/${name}`);

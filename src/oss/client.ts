@@ -45,13 +45,42 @@ interface RawClient {
   get(name: string, file?: unknown, opts?: object): Promise<{ res: RawRes; content: Buffer }>;
   delete(name: string): Promise<unknown>;
   copy(name: string, source: string, opts?: object): Promise<{ res: RawRes }>;
-  listV2(query: object, opts?: object): Promise<{ objects?: { name: string; size: number }[]; prefixes?: string[]; nextContinuationToken?: string; isTruncated: boolean }>;
+  listV2(
+    query: object,
+    opts?: object
+  ): Promise<{
+    objects?: { name: string; size: number }[];
+    prefixes?: string[];
+    nextContinuationToken?: string;
+    isTruncated: boolean;
+  }>;
   initMultipartUpload(name: string, opts?: object): Promise<{ uploadId: string }>;
-  _uploadPart(name: string, uploadId: string, partNo: number, data: { size: number; stream: Readable }, opts?: object): Promise<{ etag: string; res: RawRes }>;
-  listParts(name: string, uploadId: string, query?: object): Promise<{ parts: RawPart | RawPart[]; isTruncated: boolean | string; nextPartNumberMarker?: string }>;
-  completeMultipartUpload(name: string, uploadId: string, parts: { number: number; etag: string }[]): Promise<{ res: RawRes }>;
+  _uploadPart(
+    name: string,
+    uploadId: string,
+    partNo: number,
+    data: { size: number; stream: Readable },
+    opts?: object
+  ): Promise<{ etag: string; res: RawRes }>;
+  listParts(
+    name: string,
+    uploadId: string,
+    query?: object
+  ): Promise<{ parts: RawPart | RawPart[]; isTruncated: boolean | string; nextPartNumberMarker?: string }>;
+  completeMultipartUpload(
+    name: string,
+    uploadId: string,
+    parts: { number: number; etag: string }[]
+  ): Promise<{ res: RawRes }>;
   abortMultipartUpload(name: string, uploadId: string): Promise<unknown>;
-  listUploads(query: object): Promise<{ uploads: { name: string; uploadId: string; initiated?: string }[]; isTruncated: boolean; nextKeyMarker?: string; nextUploadIdMarker?: string }>;
+  listUploads(
+    query: object
+  ): Promise<{
+    uploads: { name: string; uploadId: string; initiated?: string }[];
+    isTruncated: boolean;
+    nextKeyMarker?: string;
+    nextUploadIdMarker?: string;
+  }>;
 }
 interface RawRes {
   status: number;
@@ -63,7 +92,15 @@ interface RawPart {
   Size: string;
 }
 
-const RETRYABLE_CODES = new Set(['InternalError', 'ServiceUnavailable', 'RequestTimeout', 'SlowDown', 'ResponseTimeoutError', 'ConnectionTimeoutError', 'RequestError']);
+const RETRYABLE_CODES = new Set([
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'SlowDown',
+  'ResponseTimeoutError',
+  'ConnectionTimeoutError',
+  'RequestError'
+]);
 
 export function isRetryableOssError(err: unknown): boolean {
   if (err instanceof PipelineError) return false;
@@ -85,7 +122,11 @@ export function ossClientOptions(cfg: Config['oss']): OSS.Options {
       ? {
           stsToken: cfg.securityToken,
           // The token is fixed for the run (a new one means a new job); this only keeps ali-oss from warning.
-          refreshSTSToken: async () => ({ accessKeyId: cfg.accessKeyId, accessKeySecret: cfg.accessKeySecret, stsToken: cfg.securityToken }),
+          refreshSTSToken: async () => ({
+            accessKeyId: cfg.accessKeyId,
+            accessKeySecret: cfg.accessKeySecret,
+            stsToken: cfg.securityToken
+          }),
           refreshSTSTokenInterval: 24 * 3600 * 1000
         }
       : {}),
@@ -127,14 +168,34 @@ export function finalOssError(err: unknown, what: string, bucket: string, attemp
         { cause: err }
       );
     case 'RequestTimeTooSkewed':
-      return new PipelineError('OSS_CLOCK_SKEW', `OSS refused ${what}: the runner's clock is off by more than 15 minutes.`, "Fix the runner's clock (NTP) and re-run.", { cause: err });
+      return new PipelineError(
+        'OSS_CLOCK_SKEW',
+        `OSS refused ${what}: the runner's clock is off by more than 15 minutes.`,
+        "Fix the runner's clock (NTP) and re-run.",
+        { cause: err }
+      );
     case 'NoSuchBucket':
-      return new PipelineError('OSS_NO_SUCH_BUCKET', `Bucket ${bucket} does not exist at this endpoint (${cause}).`, 'Check the oss-bucket, oss-region and oss-endpoint inputs.', { cause: err });
+      return new PipelineError(
+        'OSS_NO_SUCH_BUCKET',
+        `Bucket ${bucket} does not exist at this endpoint (${cause}).`,
+        'Check the oss-bucket, oss-region and oss-endpoint inputs.',
+        { cause: err }
+      );
   }
   if (isRetryableOssError(err)) {
-    return new PipelineError('OSS_UNAVAILABLE', `OSS failed ${what} after ${attempts} attempts (${cause}).`, 'OSS was unavailable or the network unstable; re-run the job (finished files are skipped).', { cause: err });
+    return new PipelineError(
+      'OSS_UNAVAILABLE',
+      `OSS failed ${what} after ${attempts} attempts (${cause}).`,
+      'OSS was unavailable or the network unstable; re-run the job (finished files are skipped).',
+      { cause: err }
+    );
   }
-  return new PipelineError('OSS_REQUEST_FAILED', `OSS failed ${what} (${cause}).`, 'Check the OSS inputs (endpoint, region, bucket) and re-run.', { cause: err });
+  return new PipelineError(
+    'OSS_REQUEST_FAILED',
+    `OSS failed ${what} (${cause}).`,
+    'Check the OSS inputs (endpoint, region, bucket) and re-run.',
+    { cause: err }
+  );
 }
 
 /** A CRC64 the service reported that differs from ours: the bytes were changed on the way. */
@@ -148,7 +209,8 @@ export function crcMismatch(what: string, ours: string, theirs: string): Pipelin
 
 const metaOf = (headers: Record<string, string | undefined>): Record<string, string> => {
   const meta: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (k.startsWith('x-oss-meta-') && v !== undefined) meta[k.slice(11)] = v;
+  for (const [k, v] of Object.entries(headers))
+    if (k.startsWith('x-oss-meta-') && v !== undefined) meta[k.slice(11)] = v;
   return meta;
 };
 
@@ -233,17 +295,27 @@ export class OssStore {
 
   /** Server-side copy (no bytes through the runner), replacing the metadata. */
   async copy(fromKey: string, toKey: string, meta: Record<string, string>): Promise<void> {
-    await this.call(`COPY ${fromKey} → ${toKey}`, () => this.client.copy(toKey, fromKey, { meta, headers: { 'x-oss-metadata-directive': 'REPLACE' } }));
+    await this.call(`COPY ${fromKey} → ${toKey}`, () =>
+      this.client.copy(toKey, fromKey, { meta, headers: { 'x-oss-metadata-directive': 'REPLACE' } })
+    );
   }
 
   /** Keys and sub-prefixes under `prefix` (one level when `delimiter` is given). */
-  async list(prefix: string, delimiter?: string): Promise<{ keys: { key: string; size: number }[]; prefixes: string[] }> {
+  async list(
+    prefix: string,
+    delimiter?: string
+  ): Promise<{ keys: { key: string; size: number }[]; prefixes: string[] }> {
     const keys: { key: string; size: number }[] = [];
     const prefixes: string[] = [];
     let token: string | undefined;
     do {
       const r = await this.call(`LIST ${prefix}`, () =>
-        this.client.listV2({ prefix, 'max-keys': 1000, ...(delimiter ? { delimiter } : {}), ...(token ? { 'continuation-token': token } : {}) })
+        this.client.listV2({
+          prefix,
+          'max-keys': 1000,
+          ...(delimiter ? { delimiter } : {}),
+          ...(token ? { 'continuation-token': token } : {})
+        })
       );
       for (const o of r.objects ?? []) keys.push({ key: o.name, size: Number(o.size) });
       prefixes.push(...(r.prefixes ?? []));
@@ -260,10 +332,19 @@ export class OssStore {
    * One part from a buffer (re-sent as a whole on a retry: the buffer stays in memory until OSS has it). The
    * part's CRC64, when OSS reports it, must equal ours.
    */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, partCrc?: string): Promise<UploadedPart> {
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Buffer,
+    partCrc?: string
+  ): Promise<UploadedPart> {
     const what = `part ${partNumber} of ${key}`;
     const r = await this.call(`upload ${what}`, () =>
-      this.client._uploadPart(key, uploadId, partNumber, { size: body.length, stream: Readable.from([body], { objectMode: false }) })
+      this.client._uploadPart(key, uploadId, partNumber, {
+        size: body.length,
+        stream: Readable.from([body], { objectMode: false })
+      })
     );
     const theirs = r.res.headers['x-oss-hash-crc64ecma'];
     if (theirs !== undefined) {
@@ -293,7 +374,9 @@ export class OssStore {
   /** Complete; returns the object's CRC64 as OSS reports it (if it does). */
   async complete(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<string | undefined> {
     const list = [...parts].sort((a, b) => a.number - b.number).map((p) => ({ number: p.number, etag: p.etag }));
-    const r = await this.call(`complete upload of ${key}`, () => this.client.completeMultipartUpload(key, uploadId, list));
+    const r = await this.call(`complete upload of ${key}`, () =>
+      this.client.completeMultipartUpload(key, uploadId, list)
+    );
     return r.res.headers['x-oss-hash-crc64ecma'];
   }
 
@@ -314,7 +397,11 @@ export class OssStore {
     let idMarker: string | undefined;
     for (;;) {
       const r = await this.call(`list unfinished uploads under ${prefix}`, () =>
-        this.client.listUploads({ prefix, 'max-uploads': 1000, ...(keyMarker ? { 'key-marker': keyMarker, 'upload-id-marker': idMarker } : {}) })
+        this.client.listUploads({
+          prefix,
+          'max-uploads': 1000,
+          ...(keyMarker ? { 'key-marker': keyMarker, 'upload-id-marker': idMarker } : {})
+        })
       );
       for (const u of r.uploads) out.push({ key: u.name, uploadId: u.uploadId, initiated: u.initiated });
       if (!r.isTruncated || !r.nextKeyMarker) break;

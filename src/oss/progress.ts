@@ -51,6 +51,8 @@ export class FileProgress {
     const pct = this.size > 0 ? Math.floor((position / this.size) * 100) : 100;
     const rate = elapsed > 0 ? position / elapsed : 0;
     const eta = rate > 0 ? formatDuration((this.size - position) / rate) : '?';
-    this.print(`  ${this.label}: ${formatBytes(position)} / ${formatBytes(this.size)} (${pct}%), ${formatRate(position, elapsed)}, ETA ${eta}`);
+    this.print(
+      `  ${this.label}: ${formatBytes(position)} / ${formatBytes(this.size)} (${pct}%), ${formatRate(position, elapsed)}, ETA ${eta}`
+    );
   }
 }

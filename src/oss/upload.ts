@@ -138,7 +138,8 @@ export class Uploader {
             try {
               await read(() => (moved = true));
             } catch (err) {
-              if (moved && this.opts.isRetryableSourceError(err) && !this.opts.signal?.aborted) throw new Progressed(err);
+              if (moved && this.opts.isRetryableSourceError(err) && !this.opts.signal?.aborted)
+                throw new Progressed(err);
               throw err;
             }
           },
@@ -268,7 +269,7 @@ export class Uploader {
         try {
           buf = await this.pool.acquire(this.opts.signal);
           for await (const chunk of src.chunks) {
-            for (let off = 0; off < chunk.length; ) {
+            for (let off = 0; off < chunk.length;) {
               if (next > nParts) throw tooLong(spec);
               const len = lenOf(next);
               const part = buf!;
@@ -292,7 +293,8 @@ export class Uploader {
           }
           if (next <= nParts) throw endedEarly(pos, spec.size);
         } catch (err) {
-          if (this.opts.isRetryableSourceError(err) && !failed) ev.resumed?.(Math.min(pos, (next - 1) * partSize), next, err);
+          if (this.opts.isRetryableSourceError(err) && !failed)
+            ev.resumed?.(Math.min(pos, (next - 1) * partSize), next, err);
           throw err;
         } finally {
           if (buf) this.pool.release(buf);
@@ -327,7 +329,9 @@ export class Uploader {
 }
 
 function endedEarly(at: number, size: number): Error {
-  return Object.assign(new Error(`the download ended at byte ${at} of ${size}`), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  return Object.assign(new Error(`the download ended at byte ${at} of ${size}`), {
+    code: 'ERR_STREAM_PREMATURE_CLOSE'
+  });
 }
 
 function tooLong(spec: UploadSpec): PipelineError {

@@ -9,6 +9,7 @@ import { convertMarkerKey, ftCheckpointPrefix, ftPrefix, hfPrefix, ossUri, podPa
 import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaError } from '../arena/exec.js';
+import { deleteTrainingJob } from '../arena/cleanup.js';
 import { converterCommand } from '../arena/converter.js';
 import { submitPytorchJobArgs } from '../arena/args.js';
 import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
@@ -74,9 +75,11 @@ export async function verifyOutput(oss: ObjectStoreLike, cfg: Config): Promise<{
   return keys;
 }
 
-async function deleteJob(api: KubeApi, cfg: Config, ctx: StageContext, why: string): Promise<void> {
+async function deleteJob(deps: ClusterDeps, api: KubeApi, cfg: Config, ctx: StageContext, why: string): Promise<void> {
   ctx.log.info(`Deleting PyTorchJob ${cfg.cluster.namespace}/${cfg.convert.jobName} (${why})`);
-  await api.delete(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName);
+  const gone = await deleteTrainingJob(deps.arena, ctx.env, cfg.cluster.namespace, cfg.convert.jobName);
+  // a job that arena does not know (created some other way) is deleted through the API
+  if (!gone) await api.delete(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName);
 }
 
 async function waitGone(api: KubeApi, cfg: Config, ctx: StageContext, deps: ClusterDeps): Promise<void> {
@@ -164,7 +167,7 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
           throw new PipelineError('CONVERT_JOB_FAILED', `PyTorchJob ${ns}/${name} of this version already failed${c?.reason ? ` (${c.reason})` : ''}${c?.message ? `: ${c.message}` : ''}`, 'Fix the cause (log below), then run again with convert-resubmit-failed: true to delete and resubmit it.', { details: tail });
         }
         ctx.log.warning(`PyTorchJob ${name} failed earlier (${c?.reason ?? 'Failed'}); deleting and resubmitting it.`);
-        await deleteJob(api, cfg, ctx, 'resubmitting a failed job');
+        await deleteJob(deps, api, cfg, ctx, 'resubmitting a failed job');
         await waitGone(api, cfg, ctx, deps);
         existing = undefined;
       }
@@ -210,13 +213,13 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
       } catch (err) {
         if (ctx.signal.aborted) {
           if (submitted) {
-            await deleteJob(api, cfg, ctx, 'the run was cancelled').catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
+            await deleteJob(deps, api, cfg, ctx, 'the run was cancelled').catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
             ctx.cleanup.remove(record);
           }
           throw new PipelineError('CANCELLED', `cancelled while converting${submitted ? `; deleted PyTorchJob ${name}` : `; PyTorchJob ${name} (not submitted by this run) was left running`}`, 'Run again to convert.', { cause: err });
         }
         if (err instanceof JobTimeout) {
-          await deleteJob(api, cfg, ctx, 'timeout').catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
+          await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
           ctx.cleanup.remove(record);
           const tail = await readTail(api, ns, masterPodName(name), 20);
           throw new PipelineError('CONVERT_TIMEOUT', `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (it was ${err.lastPhase}); deleted it`, 'Raise convert-timeout, or look at the log below for where it stalled.', { details: tail });
@@ -224,7 +227,7 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
         if (err instanceof JobProblem) {
           const d = err.diagnosis;
           if (submitted && d.code !== 'JOB_FAILED') {
-            await deleteJob(api, cfg, ctx, d.code).catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
+            await deleteJob(deps, api, cfg, ctx, d.code).catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
           }
           ctx.cleanup.remove(record);
           throw new PipelineError(`CONVERT_${d.code}`, d.message, d.hint, { details: d.details });

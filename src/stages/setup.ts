@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { PipelineError } from '../errors.js';
-import { checkConnectivity, type ClusterVersion } from '../kubeconfig/check.js';
+import type { ClusterVersion } from '../kubeconfig/check.js';
 import { parseKubeconfig } from '../kubeconfig/parse.js';
 import { writeKubeconfig } from '../kubeconfig/write.js';
 import type { Stage, StageContext, StageOutcome } from '../pipeline/types.js';
@@ -103,6 +103,8 @@ async function setUpCluster(ctx: StageContext, deps: SetupDeps, host: SetupHost)
     ctx.log.info('No kubeconfig input and no exported KUBECONFIG: tools only, no cluster check.');
     return { text: 'no cluster credentials given' };
   }
+  // Loaded on demand: @kubernetes/client-node is most of the bundle, and runs without a cluster never need it.
+  const { checkConnectivity } = await import('../kubeconfig/check.js');
   const version = await checkConnectivity({
     kubeconfigPath,
     ...(context ? { context } : {}),

@@ -11,7 +11,15 @@ import { PipelineError, describeError } from '../errors.js';
 import type { CleanupRecord, PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { HubClient, type HubFile } from '../hf/client.js';
 import { isRetryableHubError } from '../hf/errors.js';
-import { buildManifest, findEarlierCopy, manifestCovers, objectHolds, objectMeta, parseManifest, type SyncManifest } from '../hf/manifest.js';
+import {
+  buildManifest,
+  findEarlierCopy,
+  manifestCovers,
+  objectHolds,
+  objectMeta,
+  parseManifest,
+  type SyncManifest
+} from '../hf/manifest.js';
 import { selectFiles } from '../hf/select.js';
 import { OssStore } from '../oss/client.js';
 import type { Digests } from '../oss/digest.js';
@@ -47,21 +55,37 @@ function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
   const cfg = ctx.config;
   const attempts = Math.max(1, cfg.sync.retries);
   const onRetry = (what: string, err: unknown, attempt: number, delay: number) =>
-    ctx.log.info(`  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1} of ${attempts}): ${describeError(err)}`);
+    ctx.log.info(
+      `  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1} of ${attempts}): ${describeError(err)}`
+    );
   if (cfg.hf.token) ctx.log.secret(cfg.hf.token);
-  const hub = new HubClient({ endpoint: cfg.hf.endpoint, token: cfg.hf.token, attempts, stallMs: deps.stallMs, signal, sleep: deps.sleep, random: deps.random, now: deps.now, onRetry });
+  const hub = new HubClient({
+    endpoint: cfg.hf.endpoint,
+    token: cfg.hf.token,
+    attempts,
+    stallMs: deps.stallMs,
+    signal,
+    sleep: deps.sleep,
+    random: deps.random,
+    now: deps.now,
+    onRetry
+  });
   const store = OssStore.fromConfig(cfg.oss, { attempts, signal, sleep: deps.sleep, random: deps.random, onRetry });
   return { hub, store };
 }
 
 /** Resolve, list, select: what this version of the model consists of. */
-async function discover(r: Pick<Run, 'ctx' | 'cfg' | 'hub'>): Promise<{ commit: string; selected: HubFile[]; gated: boolean }> {
+async function discover(
+  r: Pick<Run, 'ctx' | 'cfg' | 'hub'>
+): Promise<{ commit: string; selected: HubFile[]; gated: boolean }> {
   const { cfg, hub, ctx } = r;
   const info = await hub.resolveRevision(cfg.model.repo, cfg.model.revision);
   ctx.state.commit = info.commit;
   const files = await hub.listFiles(cfg.model.repo, info.commit);
   const { selected, left } = selectFiles(files, cfg.hf.include, cfg.hf.exclude);
-  ctx.log.info(`${cfg.model.repo}@${cfg.model.revision} is commit ${info.commit}: ${files.length} files, ${selected.length} selected (${formatBytes(total(selected))})`);
+  ctx.log.info(
+    `${cfg.model.repo}@${cfg.model.revision} is commit ${info.commit}: ${files.length} files, ${selected.length} selected (${formatBytes(total(selected))})`
+  );
   for (const l of left) ctx.log.debug(`  not synced: ${l.path} (${l.why})`);
   if (selected.length === 0) {
     throw new PipelineError(
@@ -94,13 +118,17 @@ async function earlierManifests(r: Run, commit: string): Promise<{ prefix: strin
   const { prefixes } = await r.store.list(modelPrefix, '/');
   const others = prefixes.filter((p) => p !== hfPrefix(r.cfg, commit)).slice(-20);
   const found = await Promise.all(
-    others.map(async (prefix) => ({ prefix, manifest: parseManifest(await r.store.getText(prefix + '.sync-manifest.json')) }))
+    others.map(async (prefix) => ({
+      prefix,
+      manifest: parseManifest(await r.store.getText(prefix + '.sync-manifest.json'))
+    }))
   );
   return found.filter((f): f is { prefix: string; manifest: SyncManifest } => f.manifest !== undefined);
 }
 
 function hashMismatch(file: HubFile, d: Digests): PipelineError | undefined {
-  const [kind, want, got] = file.sha256 !== undefined ? ['sha256', file.sha256, d.sha256] : ['git blob sha1', file.gitOid, d.gitSha1];
+  const [kind, want, got] =
+    file.sha256 !== undefined ? ['sha256', file.sha256, d.sha256] : ['git blob sha1', file.gitOid, d.gitSha1];
   if (want === got && d.size === file.size) return undefined;
   return new PipelineError(
     'SYNC_HASH_MISMATCH',
@@ -109,7 +137,15 @@ function hashMismatch(file: HubFile, d: Digests): PipelineError | undefined {
   );
 }
 
-async function syncFile(r: Run, uploader: Uploader, file: HubFile, commit: string, prefix: string, resumeId: string | undefined, earlier: { prefix: string; manifest: SyncManifest }[]): Promise<FileResult> {
+async function syncFile(
+  r: Run,
+  uploader: Uploader,
+  file: HubFile,
+  commit: string,
+  prefix: string,
+  resumeId: string | undefined,
+  earlier: { prefix: string; manifest: SyncManifest }[]
+): Promise<FileResult> {
   const { ctx, cfg, store, hub } = r;
   const key = prefix + file.path;
   const head = await store.head(key);
@@ -123,7 +159,9 @@ async function syncFile(r: Run, uploader: Uploader, file: HubFile, commit: strin
     if (objectHolds(src, file)) {
       try {
         await store.copy(source.key, key, objectMeta(file, source.sha256, commit));
-        ctx.log.info(`copied ${file.path} (${formatBytes(file.size)}) in OSS from ${source.key}: unchanged since that commit`);
+        ctx.log.info(
+          `copied ${file.path} (${formatBytes(file.size)}) in OSS from ${source.key}: unchanged since that commit`
+        );
         return { file, sha256: source.sha256, action: 'copied', sentBytes: 0 };
       } catch (err) {
         ctx.log.debug(`server-side copy of ${file.path} failed (${describeError(err)}); streaming it instead`);
@@ -133,8 +171,19 @@ async function syncFile(r: Run, uploader: Uploader, file: HubFile, commit: strin
 
   const started = r.deps.now();
   ctx.log.info(`start ${file.path} (${formatBytes(file.size)})${resumeId ? ', continuing an unfinished upload' : ''}`);
-  const progress = new FileProgress(file.path, file.size, (l) => ctx.log.info(l), r.deps.now, r.deps.progressIntervalMs);
-  const record = (uploadId: string): CleanupRecord => ({ kind: 'multipart-upload', bucket: cfg.oss.bucket, key, uploadId });
+  const progress = new FileProgress(
+    file.path,
+    file.size,
+    (l) => ctx.log.info(l),
+    r.deps.now,
+    r.deps.progressIntervalMs
+  );
+  const record = (uploadId: string): CleanupRecord => ({
+    kind: 'multipart-upload',
+    bucket: cfg.oss.bucket,
+    key,
+    uploadId
+  });
   let lastError: PipelineError | undefined;
   for (let round = 1; round <= 2; round++) {
     let expected: string | undefined;
@@ -157,12 +206,15 @@ async function syncFile(r: Run, uploader: Uploader, file: HubFile, commit: strin
           position: (p) => progress.update(p),
           uploadStarted: (id) => ctx.cleanup.add(record(id)),
           uploadEnded: (id) => ctx.cleanup.remove(record(id)),
-          resumed: (offset, part, err) => ctx.log.info(`  ${file.path}: ${describeError(err)}; resuming at byte ${offset} (part ${part})`)
+          resumed: (offset, part, err) =>
+            ctx.log.info(`  ${file.path}: ${describeError(err)}; resuming at byte ${offset} (part ${part})`)
         }
       );
       const ms = r.deps.now() - started;
       const kept = result.keptParts > 0 ? `, ${result.keptParts} parts kept from an earlier run` : '';
-      ctx.log.info(`done ${file.path} (${formatBytes(file.size)}) in ${formatDuration(ms)}, ${formatRate(file.size, ms)}${kept}`);
+      ctx.log.info(
+        `done ${file.path} (${formatBytes(file.size)}) in ${formatDuration(ms)}, ${formatRate(file.size, ms)}${kept}`
+      );
       return { file, sha256: result.digests.sha256 ?? expected, action: 'sent', sentBytes: result.sentBytes };
     } catch (err) {
       if (err instanceof PipelineError && err.code === 'SYNC_HASH_MISMATCH' && round === 1) {
@@ -197,7 +249,14 @@ async function run(ctx: StageContext, deps: SyncDeps): Promise<StageOutcome> {
   ctx.signal.addEventListener('abort', onCancel, { once: true });
   if (ctx.signal.aborted) onCancel();
   const { hub, store } = clients(ctx, deps, stop.signal);
-  const r: Run = { ctx, cfg, hub, store, signal: stop.signal, deps: { ...deps, now: deps.now ?? Date.now, progressIntervalMs: deps.progressIntervalMs ?? 5000 } };
+  const r: Run = {
+    ctx,
+    cfg,
+    hub,
+    store,
+    signal: stop.signal,
+    deps: { ...deps, now: deps.now ?? Date.now, progressIntervalMs: deps.progressIntervalMs ?? 5000 }
+  };
   const started = r.deps.now();
   try {
     const { commit, selected } = await discover(r);
@@ -225,7 +284,8 @@ async function run(ctx: StageContext, deps: SyncDeps): Promise<StageOutcome> {
       signal: stop.signal,
       sleep: deps.sleep,
       random: deps.random,
-      onRetry: (what, err, attempt, delay) => ctx.log.info(`  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1}): ${describeError(err)}`)
+      onRetry: (what, err, attempt, delay) =>
+        ctx.log.info(`  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1}): ${describeError(err)}`)
     });
     const limit = pLimit(cfg.sync.filesInParallel);
     let firstError: unknown;
@@ -248,7 +308,12 @@ async function run(ctx: StageContext, deps: SyncDeps): Promise<StageOutcome> {
     const done = results as FileResult[];
 
     const m = buildManifest(cfg.model.repo, cfg.model.revision, commit, done, new Date(r.deps.now()));
-    await store.putObject(syncManifestKey(cfg, commit), Buffer.from(JSON.stringify(m, null, 2) + '\n'), { 'hf-commit': commit }, 'application/json');
+    await store.putObject(
+      syncManifestKey(cfg, commit),
+      Buffer.from(JSON.stringify(m, null, 2) + '\n'),
+      { 'hf-commit': commit },
+      'application/json'
+    );
 
     const ms = r.deps.now() - started;
     const sent = done.filter((d) => d.action === 'sent');
@@ -269,7 +334,8 @@ async function run(ctx: StageContext, deps: SyncDeps): Promise<StageOutcome> {
       outputs
     };
   } catch (err) {
-    if (ctx.signal.aborted && !(err instanceof PipelineError && err.code === 'SYNC_CANCELLED')) throw cancelled(ctx.signal.reason);
+    if (ctx.signal.aborted && !(err instanceof PipelineError && err.code === 'SYNC_CANCELLED'))
+      throw cancelled(ctx.signal.reason);
     throw err;
   } finally {
     ctx.signal.removeEventListener('abort', onCancel);
@@ -290,9 +356,15 @@ async function plan(ctx: StageContext, deps: SyncDeps): Promise<PlanLine> {
   const { commit, selected } = await discover(r);
   const manifest = parseManifest(await store.getText(syncManifestKey(ctx.config, commit)));
   if (manifest && manifestCovers(manifest, commit, selected)) {
-    return { action: 'skip', reason: `commit ${commit} already synced to ${ossUri(ctx.config, hfPrefix(ctx.config, commit))} (manifest present)` };
+    return {
+      action: 'skip',
+      reason: `commit ${commit} already synced to ${ossUri(ctx.config, hfPrefix(ctx.config, commit))} (manifest present)`
+    };
   }
-  return { action: 'run', reason: `stream ${selected.length} files (${formatBytes(total(selected))}) of ${ctx.config.model.repo}@${commit} to ${ossUri(ctx.config, hfPrefix(ctx.config, commit))}` };
+  return {
+    action: 'run',
+    reason: `stream ${selected.length} files (${formatBytes(total(selected))}) of ${ctx.config.model.repo}@${commit} to ${ossUri(ctx.config, hfPrefix(ctx.config, commit))}`
+  };
 }
 
 export function createSyncStage(deps: SyncDeps = {}): Stage {

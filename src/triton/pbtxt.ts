@@ -30,6 +30,10 @@ export function writePbtxt(msg: PbMessage, indent = ''): string {
       out.push(`${indent}${field} [\n${body}\n${indent}]\n`);
       continue;
     }
+    if (LIST_SCALARS.has(field) && messages.length === 0) {
+      out.push(`${indent}${field}: [ ${values.map((v) => scalar(v as string | number | boolean | PbEnum)).join(', ')} ]\n`.replace('[  ]', '[ ]'));
+      continue;
+    }
     for (const v of values) {
       if (isMessage(v)) out.push(`${indent}${field} {\n${writePbtxt(v, indent + '  ')}${indent}}\n`);
       else out.push(`${indent}${field}: ${scalar(v)}\n`);
@@ -39,6 +43,8 @@ export function writePbtxt(msg: PbMessage, indent = ''): string {
 }
 
 const REPEATED_AS_LIST = new Set(['input', 'output', 'instance_group']);
+/** Repeated scalars written as one list (`dims: [ -1, -1 ]`), also when empty. */
+const LIST_SCALARS = new Set(['dims', 'shape']);
 
 function isMessage(v: PbValue): v is PbMessage {
   return typeof v === 'object' && !(v instanceof PbEnum);
@@ -76,6 +82,7 @@ export function parsePbtxt(text: string): PbMessage {
       const add = (v: PbValue) => (msg[field] ??= []).push(v);
       if (peek() === '[') {
         next();
+        msg[field] ??= [];
         while (peek() !== ']') {
           add(value());
           if (peek() === ',') next();

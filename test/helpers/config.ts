@@ -4,7 +4,13 @@
  */
 import type { Config } from '../../src/config/types.js';
 
-type Overrides = { [K in keyof Config]?: Config[K] extends readonly unknown[] ? Config[K] : Config[K] extends object ? Partial<Config[K]> : Config[K] };
+type Overrides = {
+  [K in keyof Config]?: Config[K] extends readonly unknown[]
+    ? Config[K]
+    : Config[K] extends object
+      ? Partial<Config[K]>
+      : Config[K];
+};
 
 export function testConfig(overrides: Overrides = {}): Config {
   const base: Config = {
@@ -57,13 +63,22 @@ export function testConfig(overrides: Overrides = {}): Config {
       maxBatchSize: 8,
       timeoutSeconds: 1800
     },
-    smoke: { prompts: [{ text: 'Hello' }], outputLength: 16, requests: 1, latencyBudgetMs: 30_000, timeoutSeconds: 600 },
+    smoke: {
+      prompts: [{ text: 'Hello' }],
+      outputLength: 16,
+      requests: 1,
+      latencyBudgetMs: 30_000,
+      timeoutSeconds: 600
+    },
     keepVersions: 2
   };
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(overrides)) {
     const cur = (base as unknown as Record<string, unknown>)[k];
-    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) && typeof cur === 'object' && !Array.isArray(cur) ? { ...cur, ...v } : v;
+    out[k] =
+      v !== null && typeof v === 'object' && !Array.isArray(v) && typeof cur === 'object' && !Array.isArray(cur)
+        ? { ...cur, ...v }
+        : v;
   }
   return out as unknown as Config;
 }
@@ -107,6 +122,13 @@ export function memoryCleanup(): CleanupRegistry & { records: CleanupRecord[] } 
 export function testContext(config: Config, opts: { signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}) {
   const log = memoryLogger();
   const cleanup = memoryCleanup();
-  const ctx: StageContext = { config, log, cleanup, signal: opts.signal ?? new AbortController().signal, state: {}, env: opts.env ?? {} };
+  const ctx: StageContext = {
+    config,
+    log,
+    cleanup,
+    signal: opts.signal ?? new AbortController().signal,
+    state: {},
+    env: opts.env ?? {}
+  };
   return { ctx, log, cleanup };
 }

@@ -105,7 +105,12 @@ test('streams the selected files under hf/<commit>/ with metadata, manifest last
   const puts = faults.recorded('oss').filter((r) => r.method === 'PUT' || r.method === 'POST');
   expect(puts[puts.length - 1].url).toContain('.sync-manifest.json');
   // Progress lines a person can follow; the token never reaches the CDN.
-  expect(log.lines).toEqual(expect.arrayContaining([expect.stringMatching(/^start pytorch_model.bin \(5.0 MiB\)/), expect.stringMatching(/^done pytorch_model.bin \(5.0 MiB\) in /)]));
+  expect(log.lines).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^start pytorch_model.bin \(5.0 MiB\)/),
+      expect.stringMatching(/^done pytorch_model.bin \(5.0 MiB\) in /)
+    ])
+  );
   expect(faults.recorded('cdn').length).toBeGreaterThan(0);
   expect(faults.recorded('cdn').every((r) => r.headers.authorization === undefined)).toBe(true);
   expect(faults.recorded('hub').every((r) => r.headers.authorization === `Bearer ${hub.token}`)).toBe(true);
@@ -126,7 +131,9 @@ test('a moved branch with 1 of 3 files changed: only that file is downloaded and
   hub.declareRepo({ id: 'org/tiny', files: TINY });
   const c = cfg();
   await stage().run(testContext(c).ctx);
-  hub.moveBranch('org/tiny', 'main', { files: [{ path: 'config.json', content: '{"model_type":"bloom","n_layer":2}' }] });
+  hub.moveBranch('org/tiny', 'main', {
+    files: [{ path: 'config.json', content: '{"model_type":"bloom","n_layer":2}' }]
+  });
   const commit = hub.commitOf('org/tiny', 'main');
   faults.reset();
   const { ctx } = testContext(c);
@@ -156,22 +163,44 @@ test('a reset in the middle of part 3 of 5 resumes from part 3: parts 1-2 are no
 });
 
 test('corrupted bytes from the CDN are detected before completing: retried once, then an error naming the file; nothing visible', async () => {
-  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'config.json', content: '{}' }, { path: 'model.safetensors', size: 3 * MiB, seed: 'c' }] });
+  hub.declareRepo({
+    id: 'org/tiny',
+    files: [
+      { path: 'config.json', content: '{}' },
+      { path: 'model.safetensors', size: 3 * MiB, seed: 'c' }
+    ]
+  });
   faults.add({ service: 'cdn', method: 'GET', times: 2, action: { kind: 'corrupt', atByte: 1234567 } });
   const { ctx, cleanup } = testContext(cfg({ sync: { filesInParallel: 1 } }));
   const err = await failure(stage().run(ctx));
   expect(err.code).toBe('SYNC_HASH_MISMATCH');
   expect(err.message).toContain('model.safetensors');
   const commit = hub.commitOf('org/tiny', 'main');
-  expect(oss.listKeys(`llm/tiny/hf/${commit}/`).filter((k) => k.endsWith('model.safetensors') || k.endsWith('.sync-manifest.json'))).toEqual([]);
+  expect(
+    oss
+      .listKeys(`llm/tiny/hf/${commit}/`)
+      .filter((k) => k.endsWith('model.safetensors') || k.endsWith('.sync-manifest.json'))
+  ).toEqual([]);
   expect(oss.listUploads()).toEqual([]);
   expect(cleanup.records).toEqual([]);
 });
 
 test('one corrupted download is retried and the file arrives intact', async () => {
-  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 3 * MiB, seed: 'c' }, { path: 'config.json', content: '{"a":1}' }] });
+  hub.declareRepo({
+    id: 'org/tiny',
+    files: [
+      { path: 'model.safetensors', size: 3 * MiB, seed: 'c' },
+      { path: 'config.json', content: '{"a":1}' }
+    ]
+  });
   faults.add({ service: 'cdn', method: 'GET', times: 1, action: { kind: 'corrupt', atByte: 100 } });
-  faults.add({ service: 'hub', method: 'GET', path: 'resolve/.*config.json', times: 1, action: { kind: 'corrupt', atByte: 2 } });
+  faults.add({
+    service: 'hub',
+    method: 'GET',
+    path: 'resolve/.*config.json',
+    times: 1,
+    action: { kind: 'corrupt', atByte: 2 }
+  });
   const { ctx, log } = testContext(cfg());
   const out = await stage().run(ctx);
   expect(out.details).toMatchObject({ 'files synced': 2 });
@@ -180,15 +209,30 @@ test('one corrupted download is retried and the file arrives intact', async () =
 
 test('a 429 storm is ridden out honouring Retry-After; past the limit it fails with what to do', async () => {
   hub.declareRepo({ id: 'org/tiny', files: TINY });
-  faults.add({ service: 'hub', path: '/tree/', times: 3, action: { kind: 'status', status: 429, retryAfterSeconds: 7 } });
-  faults.add({ service: 'hub', path: '/resolve/', times: 2, action: { kind: 'status', status: 429, retryAfterSeconds: 2 } });
+  faults.add({
+    service: 'hub',
+    path: '/tree/',
+    times: 3,
+    action: { kind: 'status', status: 429, retryAfterSeconds: 7 }
+  });
+  faults.add({
+    service: 'hub',
+    path: '/resolve/',
+    times: 2,
+    action: { kind: 'status', status: 429, retryAfterSeconds: 2 }
+  });
   faults.add({ service: 'cdn', times: 2, action: { kind: 'status', status: 503, code: 'SlowDown' } });
   const out = await stage().run(testContext(cfg({ sync: { retries: 5 } })).ctx);
   expect(out.status).toBe('done');
   expect(slept.filter((ms) => ms >= 7000)).toHaveLength(3);
   expect(slept.filter((ms) => ms >= 2000).length).toBeGreaterThanOrEqual(5);
 
-  faults.add({ service: 'hub', path: '/revision/', times: 100, action: { kind: 'status', status: 429, retryAfterSeconds: 1 } });
+  faults.add({
+    service: 'hub',
+    path: '/revision/',
+    times: 100,
+    action: { kind: 'status', status: 429, retryAfterSeconds: 1 }
+  });
   const err = await failure(stage().run(testContext(cfg({ model: { revision: 'main' } as never })).ctx));
   expect(err.code).toBe('HF_RATE_LIMITED');
   expect(err.hint).toMatch(/token/);
@@ -205,8 +249,12 @@ test('a gated repo without accepted terms fails before any byte is written to OS
 
 test('missing repo and revision say what to do', async () => {
   hub.declareRepo({ id: 'org/tiny', files: TINY });
-  expect((await failure(stage().run(testContext(cfg({ model: { repo: 'org/nope' } as never })).ctx))).code).toBe('HF_REPO_NOT_FOUND');
-  expect((await failure(stage().run(testContext(cfg({ model: { revision: 'v9' } as never })).ctx))).code).toBe('HF_REVISION_NOT_FOUND');
+  expect((await failure(stage().run(testContext(cfg({ model: { repo: 'org/nope' } as never })).ctx))).code).toBe(
+    'HF_REPO_NOT_FOUND'
+  );
+  expect((await failure(stage().run(testContext(cfg({ model: { revision: 'v9' } as never })).ctx))).code).toBe(
+    'HF_REVISION_NOT_FOUND'
+  );
 });
 
 test('a ".." path in the tree listing is rejected before any OSS key is formed', async () => {
@@ -215,7 +263,12 @@ test('a ".." path in the tree listing is rejected before any OSS key is formed',
     res.setHeader('content-type', 'application/json');
     if (req.url!.includes('/revision/')) return res.end(JSON.stringify({ id: 'org/tiny', sha: commit, siblings: [] }));
     if (req.url!.includes('/tree/'))
-      return res.end(JSON.stringify([{ type: 'file', path: 'config.json', oid: 'b'.repeat(40), size: 2 }, { type: 'file', path: 'a/../../../etc/x.bin', oid: 'c'.repeat(40), size: 3 }]));
+      return res.end(
+        JSON.stringify([
+          { type: 'file', path: 'config.json', oid: 'b'.repeat(40), size: 2 },
+          { type: 'file', path: 'a/../../../etc/x.bin', oid: 'c'.repeat(40), size: 3 }
+        ])
+      );
     res.statusCode = 500;
     res.end('{}');
   });
@@ -250,7 +303,13 @@ test('cancel mid-file: the upload is aborted, no object, no unfinished upload, n
 test('an unfinished upload of an earlier run is continued: its matching parts are kept', async () => {
   hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 4 * MiB + 5, seed: 'k' }] });
   // The earlier run died (no post step) after 2 parts: fail part 3 for good.
-  faults.add({ service: 'oss', method: 'PUT', path: 'partNumber=3', times: 100, action: { kind: 'status', status: 403, code: 'AccessDenied' } });
+  faults.add({
+    service: 'oss',
+    method: 'PUT',
+    path: 'partNumber=3',
+    times: 100,
+    action: { kind: 'status', status: 403, code: 'AccessDenied' }
+  });
   const first = testContext(cfg({ sync: { partsInFlight: 1 } }));
   expect((await failure(stage().run(first.ctx))).code).toBe('OSS_ACCESS_DENIED');
   expect(oss.listUploads()).toEqual([]); // this run aborted its own upload on failure
@@ -263,7 +322,11 @@ test('an unfinished upload of an earlier run is continued: its matching parts ar
   const commit = hub.commitOf('org/tiny', 'main');
   const key = `llm/tiny/hf/${commit}/model.safetensors`;
   const id = await store.initUpload(key, {});
-  const src = await new HubClient({ endpoint: hub.endpoint, token: hub.token, attempts: 1 }).open('org/tiny', commit, 'model.safetensors');
+  const src = await new HubClient({ endpoint: hub.endpoint, token: hub.token, attempts: 1 }).open(
+    'org/tiny',
+    commit,
+    'model.safetensors'
+  );
   const chunks: Buffer[] = [];
   for await (const ch of src.chunks) chunks.push(ch);
   const bytes = Buffer.concat(chunks);
@@ -282,10 +345,25 @@ test('an unfinished upload of an earlier run is continued: its matching parts ar
 test('STS credentials with signature V4', async () => {
   hub.declareRepo({ id: 'org/tiny', files: TINY });
   const sts = oss.issueSts(3600);
-  const c = cfg({ oss: { accessKeyId: sts.accessKeyId, accessKeySecret: sts.accessKeySecret, securityToken: sts.securityToken, signatureV4: true } });
+  const c = cfg({
+    oss: {
+      accessKeyId: sts.accessKeyId,
+      accessKeySecret: sts.accessKeySecret,
+      securityToken: sts.securityToken,
+      signatureV4: true
+    }
+  });
   const out = await stage().run(testContext(c).ctx);
   expect(out.status).toBe('done');
-  expect(faults.recorded('oss').every((r) => String(r.headers.authorization).startsWith('OSS4-HMAC-SHA256') && r.headers['x-oss-security-token'] === sts.securityToken)).toBe(true);
+  expect(
+    faults
+      .recorded('oss')
+      .every(
+        (r) =>
+          String(r.headers.authorization).startsWith('OSS4-HMAC-SHA256') &&
+          r.headers['x-oss-security-token'] === sts.securityToken
+      )
+  ).toBe(true);
 });
 
 test('plan mode says what would happen and writes nothing', async () => {
@@ -301,8 +379,20 @@ test('plan mode says what would happen and writes nothing', async () => {
 
 test('OSS 5xx on a part and on complete are retried per request, without reading the hub again', async () => {
   hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 3 * MiB, seed: 'o' }] });
-  faults.add({ service: 'oss', method: 'PUT', path: 'partNumber=2', times: 2, action: { kind: 'status', status: 500, code: 'InternalError' } });
-  faults.add({ service: 'oss', method: 'POST', path: 'uploadId=', times: 1, action: { kind: 'status', status: 503, code: 'ServiceUnavailable' } });
+  faults.add({
+    service: 'oss',
+    method: 'PUT',
+    path: 'partNumber=2',
+    times: 2,
+    action: { kind: 'status', status: 500, code: 'InternalError' }
+  });
+  faults.add({
+    service: 'oss',
+    method: 'POST',
+    path: 'uploadId=',
+    times: 1,
+    action: { kind: 'status', status: 503, code: 'ServiceUnavailable' }
+  });
   const out = await stage().run(testContext(cfg()).ctx);
   expect(out.status).toBe('done');
   expect(partPuts('model.safetensors').sort()).toEqual([1, 2, 2, 2, 3]);
@@ -334,4 +424,14 @@ test('the post step aborts recorded multipart uploads (and ignores other records
   expect(r.aborted).toHaveLength(2);
   expect(r.failed).toEqual([]);
   expect(oss.listUploads()).toEqual([]);
+});
+
+test('periodic progress lines for a large file (time injected): bytes, %, MB/s, ETA', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 6 * MiB, seed: 'p' }] });
+  let t = 0;
+  const { ctx, log } = testContext(cfg({ sync: { partsInFlight: 2 } }));
+  await createSyncStage({ sleep, now: () => (t += 50), progressIntervalMs: 5000 }).run(ctx);
+  const lines = log.lines.filter((l) => l.startsWith('  model.safetensors: '));
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines[0]).toMatch(/^ {2}model\.safetensors: [\d.]+ (KiB|MiB) \/ 6\.0 MiB \(\d+%\), [\d.]+ MB\/s, ETA \S+/);
 });

@@ -338,6 +338,18 @@ describe('client-node against the sandbox API server', () => {
     ]);
 
     runningPod('tabled');
+    // a partial configuration (labels only) of an object created by someone else applies cleanly
+    const labelled = await api(
+      'PATCH',
+      `/api/v1/namespaces/${ns}/pods/tabled?fieldManager=labeller`,
+      { apiVersion: 'v1', kind: 'Pod', metadata: { labels: { team: 'ml' } } },
+      {
+        'Content-Type': 'application/apply-patch+yaml'
+      }
+    );
+    expect(labelled.status).toBe(200);
+    expect(labelled.json.metadata.labels).toEqual({ team: 'ml' });
+    expect(labelled.json.spec.containers).toHaveLength(1);
     const table = await api(
       'GET',
       `/api/v1/namespaces/${ns}/pods?fieldSelector=status.phase%3DRunning,metadata.name%3Dtabled`,

@@ -131,6 +131,30 @@ describe('kubectl against the sandbox API server', () => {
     expect(crd).toMatchObject({ code: 0, stdout: 'pytorchjob.kubeflow.org/applied-job serverside-applied\n' });
   });
 
+  it("creates from kubectl's protobuf bodies and scales a Deployment through its scale subresource", async () => {
+    const secret = await runKubectl(
+      ['create', 'secret', 'generic', 'oss-keys', '--from-literal=akId=id1', '-o', 'json'],
+      opts
+    );
+    expect(secret.code).toBe(0);
+    expect(JSON.parse(secret.stdout)).toMatchObject({
+      type: 'Opaque',
+      data: { akId: Buffer.from('id1').toString('base64') }
+    });
+    const badNs = await runKubectl(['create', 'namespace', 'Bad_NS'], opts);
+    expect(badNs.stderr).toContain(
+      'The Namespace "Bad_NS" is invalid: metadata.name: Invalid value: "Bad_NS": a lowercase RFC 1123 label'
+    );
+
+    const deploy =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: nginx}]}\n';
+    expect((await runKubectl(['apply', '--server-side', '-f', '-'], { ...opts, stdin: deploy })).code).toBe(0);
+    expect((await runKubectl(['scale', 'deployment/web', '--replicas=3'], opts)).stdout).toBe(
+      'deployment.apps/web scaled\n'
+    );
+    expect(kube.store.get({ group: 'apps', version: 'v1', plural: 'deployments' }, ns, 'web')!.spec.replicas).toBe(3);
+  });
+
   it('waits for a PyTorchJob condition flipped through the store', async () => {
     job('wait-job');
     const waiting = startKubectl(['wait', '--for=condition=Succeeded', 'pytorchjob/wait-job', '--timeout=20s'], opts);
@@ -240,6 +264,8 @@ describe('kubectl against the sandbox API server', () => {
 
     const ro = { ...opts, kubeconfig: kube.readOnlyKubeconfigPath };
     expect((await runKubectl(['get', 'cm', 'settings', '-o', 'name'], ro)).stdout).toBe('configmap/settings\n');
+    expect((await runKubectl(['auth', 'can-i', 'get', 'pods'], ro)).stdout).toBe('yes\n');
+    expect(await runKubectl(['auth', 'can-i', 'create', 'pods'], ro)).toMatchObject({ code: 1, stdout: 'no\n' });
     const denied = await runKubectl(['delete', 'cm', 'settings'], ro);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain(

@@ -159,6 +159,19 @@ describe('store (the operator contract)', () => {
     expect(() => store.delete(DEPLOY, 'ns', 'd')).toThrow(expect.objectContaining({ code: 404 }));
   });
 
+  it('orphans dependents when asked (propagationPolicy Orphan)', () => {
+    const d = store.create(DEPLOY, deployment());
+    const owner = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', uid: d.metadata.uid!, controller: true };
+    store.create(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'd-1', namespace: 'ns', ownerReferences: [owner] },
+      spec: { containers: [{ name: 'c' }] }
+    });
+    store.deleteWith(DEPLOY, 'ns', 'd', { orphan: true });
+    expect(store.get(PODS, 'ns', 'd-1')?.metadata.ownerReferences).toBeUndefined();
+  });
+
   it('records events as core/v1 Events and counts repeats', () => {
     const d = store.create(DEPLOY, deployment());
     store.recordEvent(d, 'Warning', 'FailedScheduling', '0/3 nodes are available');

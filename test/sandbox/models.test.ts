@@ -38,9 +38,15 @@ describe('demo model files', () => {
   });
 
   it('has safetensors shards that match the index, with Bloom tensor names and shapes', () => {
-    const index = json('model.safetensors.index.json') as { metadata: { total_size: number }; weight_map: Record<string, string> };
+    const index = json('model.safetensors.index.json') as {
+      metadata: { total_size: number };
+      weight_map: Record<string, string>;
+    };
     const tensors = [1, 2].flatMap((i) =>
-      readSafetensors(files.get(`model-0000${i}-of-00002.safetensors`)!).map((t) => ({ ...t, file: `model-0000${i}-of-00002.safetensors` }))
+      readSafetensors(files.get(`model-0000${i}-of-00002.safetensors`)!).map((t) => ({
+        ...t,
+        file: `model-0000${i}-of-00002.safetensors`
+      }))
     );
     expect(Object.fromEntries(tensors.map((t) => [t.name, t.file]))).toEqual(index.weight_map);
     expect(tensors.reduce((a, t) => a + t.data.length * 4, 0)).toBe(index.metadata.total_size);
@@ -72,11 +78,14 @@ describe('demo tokenizer with @huggingface/tokenizers', () => {
     expect(tokenizer.decode(ids, { skip_special_tokens: true })).toBe(DEMO_MODEL.prompt + DEMO_MODEL.completion);
   });
 
-  it.each(['hello world, the model is fast!', 'Ünïcode · 日本語 and\ttabs', 'unknown wordz  with  spaces'])('round-trips %j through byte-level BPE', (text) => {
-    const e = tokenizer.encode(text);
-    expect(e.ids.every((i) => i >= 4 && i < DEMO_VOCAB_SIZE)).toBe(true);
-    expect(tokenizer.decode(e.ids)).toBe(text);
-  });
+  it.each(['hello world, the model is fast!', 'Ünïcode · 日本語 and\ttabs', 'unknown wordz  with  spaces'])(
+    'round-trips %j through byte-level BPE',
+    (text) => {
+      const e = tokenizer.encode(text);
+      expect(e.ids.every((i: number) => i >= 4 && i < DEMO_VOCAB_SIZE)).toBe(true);
+      expect(tokenizer.decode(e.ids)).toBe(text);
+    }
+  );
 
   it('knows the special tokens', () => {
     expect(tokenizer.encode('<s>hello</s>').ids).toEqual([1, tokenizer.encode('hello').ids[0], 2]);

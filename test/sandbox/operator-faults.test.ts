@@ -41,8 +41,14 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
     );
     const pod = env.store.get(R.pods, NS, 'big-master-0')!;
     expect(pod.status.phase).toBe('Pending');
-    expect(podCond('PodScheduled')(pod)).toMatchObject({ status: 'False', reason: 'Unschedulable', message: ev.message });
-    expect(env.store.get(R.jobs, NS, 'big')!.status.conditions.map((c: { type: string }) => c.type)).toEqual(['Created']);
+    expect(podCond('PodScheduled')(pod)).toMatchObject({
+      status: 'False',
+      reason: 'Unschedulable',
+      message: ev.message
+    });
+    expect(env.store.get(R.jobs, NS, 'big')!.status.conditions.map((c: { type: string }) => c.type)).toEqual([
+      'Created'
+    ]);
 
     // deleting a job frees its GPUs (its pods go with it), and the waiting pod gets them
     env.store.delete(R.jobs, NS, 'hog');
@@ -62,22 +68,50 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
   it('reports ErrImagePull then ImagePullBackOff for an image the registry does not have', async () => {
     createStorage(env.store);
     env.store.create(R.jobs, arenaJob('typo', 'echo x', { image: 'registry.example.com/nope/converter:1' }));
-    await waitFor(env.store, R.pods, 'typo-master-0', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff');
+    await waitFor(
+      env.store,
+      R.pods,
+      'typo-master-0',
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff'
+    );
     const evs = events(env.store, 'typo-master-0');
     const failed = evs.filter((e) => e.reason === 'Failed').map((e) => e.message);
-    expect(failed[0]).toBe(
+    expect(failed.find((m) => m.startsWith('Failed to pull image'))).toBe(
       'Failed to pull image "registry.example.com/nope/converter:1": rpc error: code = NotFound desc = failed to pull and unpack image "registry.example.com/nope/converter:1": failed to resolve reference "registry.example.com/nope/converter:1": registry.example.com/nope/converter:1: not found'
     );
     expect(failed).toEqual(expect.arrayContaining(['Error: ErrImagePull', 'Error: ImagePullBackOff']));
-    expect(evs.find((e) => e.reason === 'BackOff')?.message).toBe('Back-off pulling image "registry.example.com/nope/converter:1"');
+    expect(evs.find((e) => e.reason === 'BackOff')?.message).toBe(
+      'Back-off pulling image "registry.example.com/nope/converter:1"'
+    );
     const pod = env.store.get(R.pods, NS, 'typo-master-0')!;
     expect(pod.status.phase).toBe('Pending');
-    expect(pod.status.containerStatuses[0].state.waiting.message).toBe('Back-off pulling image "registry.example.com/nope/converter:1"');
+    expect(pod.status.containerStatuses[0].state.waiting.message).toBe(
+      'Back-off pulling image "registry.example.com/nope/converter:1"'
+    );
+  });
+
+  it('rejects a malformed image name with InvalidImageName', async () => {
+    createStorage(env.store);
+    env.store.create(R.jobs, arenaJob('upper', 'echo x', { image: 'Registry.Example.com/Conv:1' }));
+    const pod = await waitFor(
+      env.store,
+      R.pods,
+      'upper-master-0',
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'InvalidImageName'
+    );
+    expect(pod.status.containerStatuses[0].state.waiting.message).toBe(
+      'Failed to apply default image tag "Registry.Example.com/Conv:1": couldn\'t parse image reference "Registry.Example.com/Conv:1": invalid reference format'
+    );
   });
 
   it('cannot mount an OSS volume whose Secret is missing, lacks keys, or whose driver is unknown', async () => {
     createStorage(env.store, { pv: 'pv-a', pvc: 'pvc-a', secret: 'missing', withSecret: false });
-    createStorage(env.store, { pv: 'pv-b', pvc: 'pvc-b', secret: 'half', secretData: { akId: Buffer.from('x').toString('base64') } });
+    createStorage(env.store, {
+      pv: 'pv-b',
+      pvc: 'pvc-b',
+      secret: 'half',
+      secretData: { akId: Buffer.from('x').toString('base64') }
+    });
     createStorage(env.store, { pv: 'pv-c', pvc: 'pvc-c', secret: 'ok', driver: 'nasplugin.csi.alibabacloud.com' });
     env.store.create(R.jobs, arenaJob('a', 'echo x', { pvc: 'pvc-a' }));
     env.store.create(R.jobs, arenaJob('b', 'echo x', { pvc: 'pvc-b' }));
@@ -89,7 +123,9 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
       type: 'Warning',
       message: `MountVolume.SetUp failed for volume "pv-a" : kubernetes.io/csi: failed to find the secret missing in the namespace ${NS} with error: secrets "missing" not found`
     });
-    expect(b.message).toMatch(/^MountVolume\.SetUp failed for volume "pv-b" : rpc error: code = InvalidArgument desc = .*akId and akSecret/);
+    expect(b.message).toMatch(
+      /^MountVolume\.SetUp failed for volume "pv-b" : rpc error: code = InvalidArgument desc = .*akId and akSecret/
+    );
     expect(c.message).toBe(
       'MountVolume.SetUp failed for volume "pv-c" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: driver name nasplugin.csi.alibabacloud.com not found in the list of registered CSI drivers'
     );
@@ -112,7 +148,12 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       metadata: { name: 'bloom-pvc', namespace: NS },
-      spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '20Gi' } }, storageClassName: '', selector: { matchLabels: { 'alicloud-pvname': 'nope' } } }
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        resources: { requests: { storage: '20Gi' } },
+        storageClassName: '',
+        selector: { matchLabels: { 'alicloud-pvname': 'nope' } }
+      }
     });
     const ev = await waitEvent(env.store, 'bloom-pvc', 'FailedBinding');
     expect(ev.message).toBe('no persistent volumes available for this claim and no storage class is set');
@@ -144,7 +185,10 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
     expect(logOf(env.runtime, 'flaky-master-0')).toBe(
       'start\nTraceback (most recent call last):\n  File "<string>", line 1, in <module>\nKeyError: h.0.mlp\n'
     );
-    expect(env.store.get(R.pods, NS, 'flaky-master-0')!.status.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(env.store.get(R.pods, NS, 'flaky-master-0')!.status.containerStatuses[0].state.terminated).toMatchObject({
+      exitCode: 1,
+      reason: 'Error'
+    });
   });
 
   it('restarts once and then succeeds (restart-then-succeed)', async () => {
@@ -165,7 +209,7 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
     expect(events(env.store, 'retry').find((e) => e.reason === 'PyTorchJobRestarting')?.message).toBe(
       'PyTorchJob retry is restarting because 1 Master replica(s) failed.'
     );
-    expect(condition(job, 'Restarting')).toBeUndefined();
+    expect(condition(job, 'Succeeded')?.status).toBe('True');
     expect(logOf(env.runtime, 'retry-master-0')).toBe('ok\n');
   });
 
@@ -178,6 +222,26 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
       message: 'PyTorchJob slow has failed because it was active longer than specified deadline'
     });
     await waitGone(env.store, R.pods, 'slow-master-0');
+  });
+
+  it('recreates pods with a retryable exit code under restartPolicy ExitCode, up to backoffLimit', async () => {
+    createStorage(env.store);
+    env.operator.setScenario({ match: 'exitcode', outcome: 'oom' });
+    env.store.create(R.jobs, arenaJob('exitcode', 'echo x', { restartPolicy: 'ExitCode', backoffLimit: 1 }));
+    const job = await waitFor(env.store, R.jobs, 'exitcode', isTrue('Failed'));
+    expect(condition(job, 'Failed')).toMatchObject({
+      reason: 'BackoffLimitExceeded',
+      message: 'PyTorchJob exitcode has failed because it has reached the specified backoff limit'
+    });
+    expect(events(env.store, 'exitcode').filter((e) => e.reason === 'PyTorchJobRestarting')).toHaveLength(1);
+  });
+
+  it('deletes a finished job after ttlSecondsAfterFinished, with its pods', async () => {
+    createStorage(env.store);
+    env.store.create(R.jobs, arenaJob('short-lived', 'echo bye', { ttl: 30 }));
+    await waitFor(env.store, R.jobs, 'short-lived', isTrue('Succeeded'));
+    await waitGone(env.store, R.jobs, 'short-lived');
+    await waitGone(env.store, R.pods, 'short-lived-master-0');
   });
 
   it('never schedules a pending-forever job', async () => {
@@ -193,16 +257,29 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
   it('restarts containers in place for restartPolicy OnFailure and counts restarts', async () => {
     createStorage(env.store);
     env.store.create(R.jobs, arenaJob('onf', 'false', { restartPolicy: 'OnFailure' }));
-    const pod = await waitFor(env.store, R.pods, 'onf-master-0', (p) => p.status?.containerStatuses?.[0]?.restartCount >= 2);
+    const pod = await waitFor(
+      env.store,
+      R.pods,
+      'onf-master-0',
+      (p) => p.status?.containerStatuses?.[0]?.restartCount >= 2
+    );
     const cs = pod.status.containerStatuses[0];
     expect(cs.lastState.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
-    expect(events(env.store, 'onf-master-0').some((e) => e.reason === 'BackOff' && e.message.startsWith('Back-off restarting failed container pytorch in pod onf-master-0_'))).toBe(true);
+    expect(
+      events(env.store, 'onf-master-0').some(
+        (e) =>
+          e.reason === 'BackOff' &&
+          e.message.startsWith('Back-off restarting failed container pytorch in pod onf-master-0_')
+      )
+    ).toBe(true);
   });
 
   it('converts when the job runs its converter through a PVC subpath mount and a cd', async () => {
     createStorage(env.store, { path: '/models' });
     const { demoModelFiles } = await import('../../sandbox/models/demo.js');
-    for (const f of demoModelFiles()) if (f.path === 'config.json' || f.path.endsWith('.safetensors')) await env.ossClient.put(`models/tiny/${f.path}`, f.content);
+    for (const f of demoModelFiles())
+      if (f.path === 'config.json' || f.path.endsWith('.safetensors'))
+        await env.ossClient.put(`models/tiny/${f.path}`, f.content);
     env.store.create(R.jobs, arenaJob('cdjob', `cd /mnt && ${convertCommand('--input-dir=tiny -o out -dt fp32')}`));
     await waitFor(env.store, R.jobs, 'cdjob', isTrue('Succeeded'));
     const head = await env.ossClient.head('models/out/1-gpu/model.wte.bin');

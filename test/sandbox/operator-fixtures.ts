@@ -43,21 +43,40 @@ export interface Env {
   stop(): Promise<void>;
 }
 
-export async function startEnv(opts: { speed?: number; startTriton?: StartTriton; nodes?: OperatorOptions['nodes']; seed?: boolean } = {}): Promise<Env> {
+export async function startEnv(
+  opts: { speed?: number; startTriton?: StartTriton; nodes?: OperatorOptions['nodes']; seed?: boolean } = {}
+): Promise<Env> {
   const dir = await mkdtemp(path.join(tmpdir(), 'operator-test-'));
   const oss = await startOss({ faults: new FaultRegistry(), root: dir });
   const store = new Store();
-  for (const ns of ['default', NS]) store.create({ group: '', version: 'v1', plural: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of ['default', NS])
+    store.create(
+      { group: '', version: 'v1', plural: 'namespaces' },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }
+    );
   const runtime = new Runtime(store);
   const clock = new ScenarioClock(opts.speed ?? 2000);
-  const access = { endpoint: oss.endpoint, bucket: oss.bucket, region: oss.region, accessKeyId: oss.accessKeyId, accessKeySecret: oss.accessKeySecret };
+  const access = {
+    endpoint: oss.endpoint,
+    bucket: oss.bucket,
+    region: oss.region,
+    accessKeyId: oss.accessKeyId,
+    accessKeySecret: oss.accessKeySecret
+  };
   const ossClient = new OSS({ ...access });
   if (opts.seed !== false) {
     for (const f of demoModelFiles()) {
       if (!f.path.startsWith('.')) await ossClient.put(`${MODEL_PREFIX}/${f.path}`, f.content);
     }
   }
-  const operator = startOperator({ store, pods: runtime, clock, oss: access, startTriton: opts.startTriton, nodes: opts.nodes });
+  const operator = startOperator({
+    store,
+    pods: runtime,
+    clock,
+    oss: access,
+    startTriton: opts.startTriton,
+    nodes: opts.nodes
+  });
   return {
     store,
     runtime,
@@ -77,7 +96,16 @@ export async function startEnv(opts: { speed?: number; startTriton?: StartTriton
 /** Secret + PV + PVC as the storage stage creates them (OSS static volume). */
 export function createStorage(
   store: Store,
-  o: { pv?: string; pvc?: string; secret?: string; bucket?: string; path?: string; driver?: string; secretData?: Record<string, string>; withSecret?: boolean } = {}
+  o: {
+    pv?: string;
+    pvc?: string;
+    secret?: string;
+    bucket?: string;
+    path?: string;
+    driver?: string;
+    secretData?: Record<string, string>;
+    withSecret?: boolean;
+  } = {}
 ): void {
   const pv = o.pv ?? 'bloom-pv';
   const secret = o.secret ?? 'oss-secret';
@@ -87,7 +115,10 @@ export function createStorage(
       kind: 'Secret',
       metadata: { name: secret, namespace: NS },
       type: 'Opaque',
-      data: o.secretData ?? { akId: Buffer.from('ak').toString('base64'), akSecret: Buffer.from('sk').toString('base64') }
+      data: o.secretData ?? {
+        akId: Buffer.from('ak').toString('base64'),
+        akSecret: Buffer.from('sk').toString('base64')
+      }
     });
   }
   store.create(R.pvs, {
@@ -102,7 +133,12 @@ export function createStorage(
         driver: o.driver ?? 'ossplugin.csi.alibabacloud.com',
         volumeHandle: pv,
         nodePublishSecretRef: { name: secret, namespace: NS },
-        volumeAttributes: { bucket: o.bucket ?? 'models', url: 'oss-cn-hangzhou-internal.aliyuncs.com', path: o.path ?? '/', otherOpts: '-o max_stat_cache_size=0 -o allow_other' }
+        volumeAttributes: {
+          bucket: o.bucket ?? 'models',
+          url: 'oss-cn-hangzhou-internal.aliyuncs.com',
+          path: o.path ?? '/',
+          otherOpts: '-o max_stat_cache_size=0 -o allow_other'
+        }
       }
     }
   });
@@ -123,7 +159,17 @@ export function createStorage(
 export function arenaJob(
   name: string,
   command: string,
-  o: { gpus?: number; image?: string; workers?: number; pvc?: string; mountPath?: string; deadline?: number; backoffLimit?: number; restartPolicy?: string } = {}
+  o: {
+    gpus?: number;
+    image?: string;
+    workers?: number;
+    pvc?: string;
+    mountPath?: string;
+    deadline?: number;
+    ttl?: number;
+    backoffLimit?: number;
+    restartPolicy?: string;
+  } = {}
 ): KubeObject {
   const template = () => ({
     metadata: { labels: { app: 'pytorchjob', release: name } },
@@ -150,7 +196,8 @@ export function arenaJob(
       runPolicy: {
         cleanPodPolicy: 'Running',
         ...(o.backoffLimit !== undefined ? { backoffLimit: o.backoffLimit } : {}),
-        ...(o.deadline ? { activeDeadlineSeconds: o.deadline } : {})
+        ...(o.deadline ? { activeDeadlineSeconds: o.deadline } : {}),
+        ...(o.ttl ? { ttlSecondsAfterFinished: o.ttl } : {})
       },
       pytorchReplicaSpecs: {
         Master: { replicas: 1, restartPolicy: o.restartPolicy ?? 'Never', template: template() },
@@ -160,12 +207,20 @@ export function arenaJob(
   };
 }
 
-export function convertCommand(args = `-i /mnt/${MODEL_PREFIX} -o /mnt/models/bloom-tiny/ft/v1 -tp 2 -dt fp16 -v`): string {
+export function convertCommand(
+  args = `-i /mnt/${MODEL_PREFIX} -o /mnt/models/bloom-tiny/ft/v1 -tp 2 -dt fp16 -v`
+): string {
   return `python ${CONVERTER} ${args}`;
 }
 
 /** Resolves with the object once `pred` holds for it (checked on every store change), or rejects after `ms`. */
-export function waitFor(store: Store, res: ResourceType, name: string, pred: (o: KubeObject) => boolean, ms = 15000): Promise<KubeObject> {
+export function waitFor(
+  store: Store,
+  res: ResourceType,
+  name: string,
+  pred: (o: KubeObject) => boolean,
+  ms = 15000
+): Promise<KubeObject> {
   return new Promise((resolve, reject) => {
     const check = (): boolean => {
       const o = store.get(res, NS, name) ?? store.get(res, undefined, name);
@@ -209,7 +264,10 @@ export function waitGone(store: Store, res: ResourceType, name: string, ms = 150
   });
 }
 
-export function condition(o: KubeObject, type: string): { status: string; reason?: string; message?: string } | undefined {
+export function condition(
+  o: KubeObject,
+  type: string
+): { status: string; reason?: string; message?: string } | undefined {
   return (o.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
 }
 
@@ -222,7 +280,12 @@ export function events(store: Store, name: string): { type: string; reason: stri
     .map((e) => ({ type: String(e.type), reason: String(e.reason), message: String(e.message) }));
 }
 
-export function waitEvent(store: Store, name: string, reason: string, ms = 15000): Promise<{ type: string; reason: string; message: string }> {
+export function waitEvent(
+  store: Store,
+  name: string,
+  reason: string,
+  ms = 15000
+): Promise<{ type: string; reason: string; message: string }> {
   return new Promise((resolve, reject) => {
     const check = () => events(store, name).find((e) => e.reason === reason);
     const first = check();

@@ -33,16 +33,32 @@ describe('operator: PyTorchJob running the FT converter', () => {
     expect(pvc.spec.volumeName).toBe('bloom-pv');
     const pv = env.store.get(R.pvs, undefined, 'bloom-pv')!;
     expect(pv.status.phase).toBe('Bound');
-    expect(pv.spec.claimRef).toMatchObject({ kind: 'PersistentVolumeClaim', name: 'bloom-pvc', namespace: NS, uid: pvc.metadata.uid });
+    expect(pv.spec.claimRef).toMatchObject({
+      kind: 'PersistentVolumeClaim',
+      name: 'bloom-pvc',
+      namespace: NS,
+      uid: pvc.metadata.uid
+    });
 
     env.store.create(R.jobs, arenaJob('convert-bloom', convertCommand()));
     const job = await waitFor(env.store, R.jobs, 'convert-bloom', isTrue('Succeeded'));
 
     const types = job.status.conditions.map((c: { type: string }) => c.type);
     expect(types).toEqual(['Created', 'Running', 'Succeeded']);
-    expect(condition(job, 'Created')).toMatchObject({ status: 'True', reason: 'PyTorchJobCreated', message: 'PyTorchJob convert-bloom is created.' });
-    expect(condition(job, 'Running')).toMatchObject({ status: 'False', reason: 'PyTorchJobRunning', message: 'PyTorchJob convert-bloom is running.' });
-    expect(condition(job, 'Succeeded')).toMatchObject({ reason: 'PyTorchJobSucceeded', message: 'PyTorchJob convert-bloom is successfully completed.' });
+    expect(condition(job, 'Created')).toMatchObject({
+      status: 'True',
+      reason: 'PyTorchJobCreated',
+      message: 'PyTorchJob convert-bloom is created.'
+    });
+    expect(condition(job, 'Running')).toMatchObject({
+      status: 'False',
+      reason: 'PyTorchJobRunning',
+      message: 'PyTorchJob convert-bloom is running.'
+    });
+    expect(condition(job, 'Succeeded')).toMatchObject({
+      reason: 'PyTorchJobSucceeded',
+      message: 'PyTorchJob convert-bloom is successfully completed.'
+    });
     for (const c of job.status.conditions) expect(c.lastTransitionTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(job.status.replicaStatuses).toEqual({ Master: { succeeded: 1 } });
     expect(job.status.startTime).toBeDefined();
@@ -54,7 +70,12 @@ describe('operator: PyTorchJob running the FT converter', () => {
       'training.kubeflow.org/replica-type': 'master',
       'training.kubeflow.org/replica-index': '0'
     });
-    expect(pod.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'PyTorchJob', name: 'convert-bloom', uid: job.metadata.uid, controller: true });
+    expect(pod.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'PyTorchJob',
+      name: 'convert-bloom',
+      uid: job.metadata.uid,
+      controller: true
+    });
     expect(pod.status.phase).toBe('Succeeded');
     expect(pod.status.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(pod.spec.nodeName).toMatch(/^cn-beijing\./);
@@ -87,8 +108,12 @@ describe('operator: PyTorchJob running the FT converter', () => {
         ''
       ].join('\n')
     );
-    expect(log).toContain(` - model.layers.0.attention.query_key_value.bias...: shape (3, 32)          s | saved at ${out}/model.layers.0.attention.query_key_value.bias.0.bin (0/2)\n`);
-    expect(log).toContain(` - ${'model.wte'.padEnd(48, '.')}: shape (${DEMO_MODEL.vocabSize}, 64)${' '.repeat(16 - `(${DEMO_MODEL.vocabSize}, 64)`.length)}   | saved at ${out}/model.wte.bin\n`);
+    expect(log).toContain(
+      ` - model.layers.0.attention.query_key_value.bias...: shape (3, 32)          s | saved at ${out}/model.layers.0.attention.query_key_value.bias.0.bin (0/2)\n`
+    );
+    expect(log).toContain(
+      ` - ${'model.wte'.padEnd(48, '.')}: shape (${DEMO_MODEL.vocabSize}, 64)${' '.repeat(16 - `(${DEMO_MODEL.vocabSize}, 64)`.length)}   | saved at ${out}/model.wte.bin\n`
+    );
     expect(log).toMatch(/Checkpoint conversion \(HF >> FT\) has done \(elapsed time: \d+\.\d\d sec\)\n$/);
 
     // the files, as FT wants them
@@ -98,7 +123,14 @@ describe('operator: PyTorchJob running the FT converter', () => {
     expect(names).toContain('model.wte.bin');
     expect(names).toContain('model.pre_decoder_layernorm.weight.bin');
     expect(names).toContain('model.final_layernorm.bias.bin');
-    for (const split of ['attention.query_key_value.weight', 'attention.query_key_value.bias', 'attention.dense.weight', 'mlp.dense_h_to_4h.weight', 'mlp.dense_h_to_4h.bias', 'mlp.dense_4h_to_h.weight']) {
+    for (const split of [
+      'attention.query_key_value.weight',
+      'attention.query_key_value.bias',
+      'attention.dense.weight',
+      'mlp.dense_h_to_4h.weight',
+      'mlp.dense_h_to_4h.bias',
+      'mlp.dense_4h_to_h.weight'
+    ]) {
       expect(names).toContain(`model.layers.1.${split}.0.bin`);
       expect(names).toContain(`model.layers.1.${split}.1.bin`);
       expect(names).not.toContain(`model.layers.1.${split}.bin`);
@@ -138,9 +170,15 @@ describe('operator: PyTorchJob running the FT converter', () => {
       .filter((f) => f.path.endsWith('.safetensors'))
       .flatMap((f) => readSafetensors(f.content));
     const w1 = hf.find((t) => t.name === 'h.0.mlp.dense_h_to_4h.weight')!;
-    const part = (await env.ossClient.get('models/bloom-tiny/ft/v1/2-gpu/model.layers.0.mlp.dense_h_to_4h.weight.1.bin')).content as Buffer;
+    const part = (
+      await env.ossClient.get('models/bloom-tiny/ft/v1/2-gpu/model.layers.0.mlp.dense_h_to_4h.weight.1.bin')
+    ).content as Buffer;
     expect(part.length).toBe(64 * 128 * 2);
-    for (const [row, col] of [[0, 0], [5, 3], [63, 127]]) {
+    for (const [row, col] of [
+      [0, 0],
+      [5, 3],
+      [63, 127]
+    ]) {
       const expected = w1.data[(128 + col) * 64 + row];
       expect(halfToFloat(part.readUInt16LE((row * 128 + col) * 2))).toBeCloseTo(expected, 2);
     }
@@ -151,10 +189,15 @@ describe('operator: PyTorchJob running the FT converter', () => {
     env.store.create(R.jobs, arenaJob('no-input', convertCommand('-o /mnt/out')));
     const bad = await waitFor(env.store, R.jobs, 'bad-flag', isTrue('Failed'));
     await waitFor(env.store, R.jobs, 'no-input', isTrue('Failed'));
-    expect(condition(bad, 'Failed')).toMatchObject({ reason: 'PyTorchJobFailed', message: 'PyTorchJob bad-flag is failed because 1 Master replica(s) failed.' });
+    expect(condition(bad, 'Failed')).toMatchObject({
+      reason: 'PyTorchJobFailed',
+      message: 'PyTorchJob bad-flag is failed because 1 Master replica(s) failed.'
+    });
     const usage =
       'usage: huggingface_bloom_convert.py [-h] -i DIR -o DIR [-tp N] [-dt STR]\n                                    [-p N] [-v] [-s]\n';
-    expect(logOf(env.runtime, 'bad-flag-master-0')).toBe(`${usage}huggingface_bloom_convert.py: error: unrecognized arguments: --bogus 1\n`);
+    expect(logOf(env.runtime, 'bad-flag-master-0')).toBe(
+      `${usage}huggingface_bloom_convert.py: error: unrecognized arguments: --bogus 1\n`
+    );
     expect(logOf(env.runtime, 'no-input-master-0')).toBe(
       `${usage}huggingface_bloom_convert.py: error: the following arguments are required: -i/--input-dir\n`
     );
@@ -181,7 +224,9 @@ describe('operator: PyTorchJob running the FT converter', () => {
     env.store.create(R.jobs, arenaJob('not-found', 'convert-it --now'));
     await waitFor(env.store, R.jobs, 'not-found', isTrue('Failed'));
     expect(logOf(env.runtime, 'not-found-master-0')).toBe('sh: 1: convert-it: not found\n');
-    expect(env.store.get(R.pods, NS, 'not-found-master-0')!.status.containerStatuses[0].state.terminated.exitCode).toBe(127);
+    expect(env.store.get(R.pods, NS, 'not-found-master-0')!.status.containerStatuses[0].state.terminated.exitCode).toBe(
+      127
+    );
   });
 
   it('runs workers too and reports both replica types', async () => {
@@ -191,7 +236,13 @@ describe('operator: PyTorchJob running the FT converter', () => {
     expect(logOf(env.runtime, 'two-master-0')).toBe('hello from 0\n');
     expect(await waitEvent(env.store, 'two', 'SuccessfulCreatePod')).toBeDefined();
     const created = events(env.store, 'two').map((e) => e.message);
-    expect(created).toEqual(expect.arrayContaining(['Created pod: two-master-0', 'Created pod: two-worker-0', 'Created service: two-worker-0']));
+    expect(created).toEqual(
+      expect.arrayContaining([
+        'Created pod: two-master-0',
+        'Created pod: two-worker-0',
+        'Created service: two-worker-0'
+      ])
+    );
     // cleanPodPolicy Running: the worker still running when the master finished is removed with its Service
     expect(env.store.get(R.pods, NS, 'two-worker-0')?.status?.phase ?? 'gone').not.toBe('Running');
   });

@@ -215,6 +215,37 @@ describe('objects', () => {
     expect(expired.status).toBe(403);
   });
 
+  test('x-oss-forbid-overwrite: true refuses to replace an object (409 FileAlreadyExists)', async () => {
+    const c = client({ cname: true });
+    const headers = { 'x-oss-forbid-overwrite': 'true' };
+    await c.put('once/x.txt', Buffer.from('first'), { headers });
+    const err = await failure(c.put('once/x.txt', Buffer.from('second'), { headers }));
+    expect(err).toMatchObject({ code: 'FileAlreadyExists', status: 409 });
+    expect((await c.get('once/x.txt')).content.toString()).toBe('first');
+  });
+
+  test('copy keeps data, CRC and metadata (COPY) or replaces metadata (REPLACE); the copy outlives its source', async () => {
+    const c = client({ cname: true });
+    const body = randomBytes(300 * 1024);
+    await c.put('copy/src.bin', body, { meta: { sha256: 'aa' } });
+    const kept = await c.copy('copy/kept.bin', 'copy/src.bin');
+    expect(kept.res.status).toBe(200);
+    expect(kept.data.etag).toBe(oss.headObject('copy/src.bin')?.etag);
+    expect(oss.headObject('copy/kept.bin')?.meta).toEqual({ sha256: 'aa' });
+    // As the product calls it: new metadata, directive REPLACE.
+    await c.copy('copy/replaced.bin', 'copy/src.bin', {
+      meta: { sha256: 'bb', commit: 'c0ffee' },
+      headers: { 'x-oss-metadata-directive': 'REPLACE' }
+    });
+    const head = await c.head('copy/replaced.bin');
+    expect(head.meta).toEqual({ sha256: 'bb', commit: 'c0ffee' });
+    expect(head.res.headers['x-oss-hash-crc64ecma']).toBe(crc64ref.crc64(body));
+    await c.delete('copy/src.bin');
+    expect((await c.get('copy/replaced.bin')).content.equals(body)).toBe(true);
+    const missing = await failure(c.copy('copy/none.bin', 'copy/src.bin'));
+    expect(missing).toMatchObject({ code: 'NoSuchKey', status: 404 });
+  });
+
   test('deleteMulti removes several keys', async () => {
     const c = client({ cname: true });
     await Promise.all(['dm/1', 'dm/2', 'dm/3'].map((k) => c.put(k, Buffer.from(k))));

@@ -36,14 +36,14 @@ it('prints one JSON line of endpoints and credentials, serves, and cleans up on 
     expect(readFileSync(info.kube.kubeconfig, 'utf8')).toMatch(/certificate-authority-data/);
     const admin = await fetch(`${info.admin.endpoint}/info`).then((r) => r.json());
     expect(admin).toEqual(info);
-    const faultId = await fetch(`${info.admin.endpoint}/faults`, {
+    const faultId = (await fetch(`${info.admin.endpoint}/faults`, {
       method: 'POST',
       body: JSON.stringify({ service: 'hub', path: '/api/models/', action: { kind: 'status', status: 503 } })
-    }).then((r) => r.json());
+    }).then((r) => r.json())) as { id: number };
     expect(faultId.id).toEqual(expect.any(Number));
     const faulted = await fetch(`${info.hub.endpoint}/api/models/org/x/revision/main`);
     expect(faulted.status).toBe(503);
-    const recorded = await fetch(`${info.admin.endpoint}/requests?service=hub`).then((r) => r.json());
+    const recorded = (await fetch(`${info.admin.endpoint}/requests?service=hub`).then((r) => r.json())) as unknown[];
     expect(recorded.length).toBeGreaterThan(0);
   } finally {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

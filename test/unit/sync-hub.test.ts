@@ -22,7 +22,8 @@ afterEach(async () => {
 
 const seen: { origin: string; url: string; auth?: string; range?: string }[] = [];
 beforeEach(() => void (seen.length = 0));
-const note = (origin: string, req: IncomingMessage) => seen.push({ origin, url: req.url!, auth: req.headers.authorization, range: req.headers.range });
+const note = (origin: string, req: IncomingMessage) =>
+  seen.push({ origin, url: req.url!, auth: req.headers.authorization, range: req.headers.range });
 const client = (endpoint: string, extra: Partial<ConstructorParameters<typeof HubClient>[0]> = {}) =>
   new HubClient({ endpoint, token: 'hf_test', attempts: 3, sleep: async () => undefined, ...extra });
 async function text(it: AsyncIterable<Buffer>): Promise<string> {
@@ -82,9 +83,18 @@ test('the tree listing follows Link pages and checks every path', async () => {
     note('hub', req);
     if (!req.url!.includes('cursor=')) {
       res.setHeader('link', `</api/models/org/m/tree/${'c'.repeat(40)}?recursive=true&cursor=2>; rel="next"`);
-      return res.end(JSON.stringify([{ type: 'directory', path: 'sub', oid: 'x', size: 0 }, { type: 'file', path: 'sub/a.json', oid: 'o1', size: 2 }]));
+      return res.end(
+        JSON.stringify([
+          { type: 'directory', path: 'sub', oid: 'x', size: 0 },
+          { type: 'file', path: 'sub/a.json', oid: 'o1', size: 2 }
+        ])
+      );
     }
-    res.end(JSON.stringify([{ type: 'file', path: 'w.bin', oid: 'o2', size: 5, lfs: { oid: 's'.repeat(64), size: 5, pointerSize: 130 } }]));
+    res.end(
+      JSON.stringify([
+        { type: 'file', path: 'w.bin', oid: 'o2', size: 5, lfs: { oid: 's'.repeat(64), size: 5, pointerSize: 130 } }
+      ])
+    );
   });
   expect(await client(hub).listFiles('org/m', 'c'.repeat(40))).toEqual([
     { path: 'sub/a.json', size: 2, gitOid: 'o1', sha256: undefined },
@@ -103,7 +113,11 @@ test('429 then 503 then success: retried with the Retry-After delay', async () =
     res.end();
   });
   const delays: number[] = [];
-  const info = await client(hub, { attempts: 3, random: () => 0, sleep: async (ms) => void delays.push(ms) }).resolveRevision('org/m', 'refs/pr/1');
+  const info = await client(hub, {
+    attempts: 3,
+    random: () => 0,
+    sleep: async (ms) => void delays.push(ms)
+  }).resolveRevision('org/m', 'refs/pr/1');
   expect(info).toEqual({ commit: 'c'.repeat(40), gated: false, private: false });
   expect(delays[0]).toBe(9000);
   expect(delays).toHaveLength(2);
@@ -117,7 +131,13 @@ test.each([
   [401, undefined, 'HF_UNAUTHORIZED', /hf-token/],
   [400, undefined, 'HF_REQUEST_FAILED', /hf-endpoint/]
 ])('HTTP %d %s → %s with a hint', (status, code, ours, hint) => {
-  const e = hubError(status, code ? { 'x-error-code': code } : {}, 'http://hub/x', { endpoint: 'http://hub', repo: 'org/m', revision: 'main', path: 'a', hasToken: true }, 0);
+  const e = hubError(
+    status,
+    code ? { 'x-error-code': code } : {},
+    'http://hub/x',
+    { endpoint: 'http://hub', repo: 'org/m', revision: 'main', path: 'a', hasToken: true },
+    0
+  );
   expect(e).toBeInstanceOf(PipelineError);
   expect((e as PipelineError).code).toBe(ours);
   expect((e as PipelineError).hint).toMatch(hint);
@@ -125,7 +145,13 @@ test.each([
 });
 
 test('429 and 5xx are retryable hub errors carrying Retry-After', () => {
-  const e = hubError(429, { 'retry-after': '3' }, 'http://hub/x', { endpoint: 'http://hub', repo: 'org/m', hasToken: false }, 0);
+  const e = hubError(
+    429,
+    { 'retry-after': '3' },
+    'http://hub/x',
+    { endpoint: 'http://hub', repo: 'org/m', hasToken: false },
+    0
+  );
   expect(e).toBeInstanceOf(HubHttpError);
   expect((e as HubHttpError).retryAfterMs).toBe(3000);
   expect(isRetryableHubError(e)).toBe(true);
@@ -140,7 +166,9 @@ test('a same-origin redirect (renamed repo) keeps the token; the cross-origin ho
   });
   const hub = await serve((req, res) => {
     note('hub', req);
-    res.writeHead(req.url!.startsWith('/old/') ? 307 : 302, { location: req.url!.startsWith('/old/') ? req.url!.replace('/old/', '/new/') : `${cdn}/b` });
+    res.writeHead(req.url!.startsWith('/old/') ? 307 : 302, {
+      location: req.url!.startsWith('/old/') ? req.url!.replace('/old/', '/new/') : `${cdn}/b`
+    });
     res.end();
   });
   const f = await client(hub).open('old/m', 'c'.repeat(40), 'w.bin');

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { unsafePathReason, assertSafeRepoPath, encodeRevision } from '../../src/hf/paths.js';
 import { selectFiles } from '../../src/hf/select.js';
 import { crc64, crc64Combine } from '../../src/oss/crc64.js';
-import { buildManifest, findEarlierCopy, manifestCovers, objectHolds, objectMeta, parseManifest } from '../../src/hf/manifest.js';
+import {
+  buildManifest,
+  findEarlierCopy,
+  manifestCovers,
+  objectHolds,
+  objectMeta,
+  parseManifest
+} from '../../src/hf/manifest.js';
 import { FileProgress, formatBytes, formatDuration, formatRate } from '../../src/oss/progress.js';
 import { nextLink } from '../../src/hf/client.js';
 import { parseRetryAfter } from '../../src/hf/errors.js';
@@ -26,53 +33,95 @@ describe('repo paths', () => {
     expect(unsafePathReason(p)).toMatch(why);
     expect(() => assertSafeRepoPath('org/m', p)).toThrow(PipelineError);
   });
-  test.each(['config.json', 'a/b/c.safetensors', '.gitattributes', 'x..y', 'dir/..hidden', 'sp ace+plus.bin'])('%j is fine', (p) => {
-    expect(unsafePathReason(p)).toBeUndefined();
-  });
+  test.each(['config.json', 'a/b/c.safetensors', '.gitattributes', 'x..y', 'dir/..hidden', 'sp ace+plus.bin'])(
+    '%j is fine',
+    (p) => {
+      expect(unsafePathReason(p)).toBeUndefined();
+    }
+  );
   test('revisions are one URL segment', () => expect(encodeRevision('refs/pr/1')).toBe('refs%2Fpr%2F1'));
 });
 
-const f = (path: string, lfs = false): HubFile => ({ path, size: 10, gitOid: 'g'.repeat(40), ...(lfs ? { sha256: 'a'.repeat(64) } : {}) });
+const f = (path: string, lfs = false): HubFile => ({
+  path,
+  size: 10,
+  gitOid: 'g'.repeat(40),
+  ...(lfs ? { sha256: 'a'.repeat(64) } : {})
+});
 const paths = (fs: HubFile[]) => fs.map((x) => x.path).sort();
 
 describe('file selection', () => {
   const repo = [
-    'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json',
-    'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json',
-    'pytorch_model-00001-of-00002.bin', 'pytorch_model-00002-of-00002.bin', 'pytorch_model.bin.index.json',
-    'tf_model.h5', 'flax_model.msgpack', 'onnx/model.onnx', 'README.md', '.gitattributes', 'training_args.bin'
+    'config.json',
+    'generation_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'special_tokens_map.json',
+    'model-00001-of-00002.safetensors',
+    'model-00002-of-00002.safetensors',
+    'model.safetensors.index.json',
+    'pytorch_model-00001-of-00002.bin',
+    'pytorch_model-00002-of-00002.bin',
+    'pytorch_model.bin.index.json',
+    'tf_model.h5',
+    'flax_model.msgpack',
+    'onnx/model.onnx',
+    'README.md',
+    '.gitattributes',
+    'training_args.bin'
   ].map((p) => f(p));
 
   test('the default keeps configs, tokenizer and safetensors weights (not .bin when safetensors exist)', () => {
     expect(paths(selectFiles(repo).selected)).toEqual([
-      'config.json', 'generation_config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors',
-      'model.safetensors.index.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'
+      'config.json',
+      'generation_config.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+      'model.safetensors.index.json',
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json'
     ]);
   });
   test('the default keeps .bin weights and their index when there are no safetensors', () => {
     const noSt = repo.filter((x) => !x.path.includes('safetensors'));
     expect(paths(selectFiles(noSt).selected)).toEqual([
-      'config.json', 'generation_config.json', 'pytorch_model-00001-of-00002.bin', 'pytorch_model-00002-of-00002.bin',
-      'pytorch_model.bin.index.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'
+      'config.json',
+      'generation_config.json',
+      'pytorch_model-00001-of-00002.bin',
+      'pytorch_model-00002-of-00002.bin',
+      'pytorch_model.bin.index.json',
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json'
     ]);
   });
   test('explicit include and exclude replace the defaults; reasons are given for what is left', () => {
     const s = selectFiles(repo, ['*.bin', '*.json'], ['tokenizer*']);
     expect(paths(s.selected)).toEqual([
-      'config.json', 'generation_config.json', 'model.safetensors.index.json', 'pytorch_model-00001-of-00002.bin',
-      'pytorch_model-00002-of-00002.bin', 'pytorch_model.bin.index.json', 'special_tokens_map.json', 'training_args.bin'
+      'config.json',
+      'generation_config.json',
+      'model.safetensors.index.json',
+      'pytorch_model-00001-of-00002.bin',
+      'pytorch_model-00002-of-00002.bin',
+      'pytorch_model.bin.index.json',
+      'special_tokens_map.json',
+      'training_args.bin'
     ]);
     expect(s.left).toContainEqual({ path: 'tokenizer.json', why: 'excluded by tokenizer*' });
     expect(s.left).toContainEqual({ path: 'README.md', why: 'not included' });
   });
   test('patterns with a slash match from the repo root', () => {
-    expect(paths(selectFiles([f('a/config.json'), f('config.json')], ['a/*.json']).selected)).toEqual(['a/config.json']);
+    expect(paths(selectFiles([f('a/config.json'), f('config.json')], ['a/*.json']).selected)).toEqual([
+      'a/config.json'
+    ]);
   });
 });
 
 describe('CRC-64/ECMA-182', () => {
   test('check value', () => expect(crc64(Buffer.from('123456789'))).toBe('11051210869376104954'));
-  test('incremental equals whole', () => expect(crc64(Buffer.from('6789'), crc64(Buffer.from('12345')))).toBe('11051210869376104954'));
+  test('incremental equals whole', () =>
+    expect(crc64(Buffer.from('6789'), crc64(Buffer.from('12345')))).toBe('11051210869376104954'));
   test('combine(crc(a), crc(b), |b|) = crc(a‖b)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), (a, b) => {
@@ -102,12 +151,19 @@ describe('manifest and object metadata', () => {
     expect(manifestCovers(m, 'd'.repeat(40), [f('config.json'), f('model.safetensors', true)])).toBe(true);
     expect(manifestCovers(m, 'e'.repeat(40), [f('config.json')])).toBe(false);
     expect(manifestCovers(m, 'd'.repeat(40), [f('other.json')])).toBe(false);
-    expect(manifestCovers(m, 'd'.repeat(40), [{ ...f('model.safetensors', true), sha256: 'b'.repeat(64) }])).toBe(false);
+    expect(manifestCovers(m, 'd'.repeat(40), [{ ...f('model.safetensors', true), sha256: 'b'.repeat(64) }])).toBe(
+      false
+    );
   });
   test('an object holds a file when size and recorded hash agree', () => {
     const lfs = f('model.safetensors', true);
     const meta = objectMeta(lfs, lfs.sha256!, 'd'.repeat(40));
-    expect(meta).toEqual({ sha256: 'a'.repeat(64), 'hf-commit': 'd'.repeat(40), size: '10', 'git-oid': 'g'.repeat(40) });
+    expect(meta).toEqual({
+      sha256: 'a'.repeat(64),
+      'hf-commit': 'd'.repeat(40),
+      size: '10',
+      'git-oid': 'g'.repeat(40)
+    });
     expect(objectHolds({ size: 10, meta }, lfs)).toBe(true);
     expect(objectHolds({ size: 11, meta }, lfs)).toBe(false);
     expect(objectHolds({ size: 10, meta: { ...meta, sha256: 'b'.repeat(64) } }, lfs)).toBe(false);
@@ -115,8 +171,13 @@ describe('manifest and object metadata', () => {
     expect(objectHolds({ size: 10, meta: { 'git-oid': 'g'.repeat(40) } }, f('config.json'))).toBe(true);
   });
   test('an earlier commit holding the same content is a copy source', () => {
-    expect(findEarlierCopy([{ prefix: 'p/old/', manifest: m }], f('model.safetensors', true))).toEqual({ key: 'p/old/model.safetensors', sha256: 'a'.repeat(64) });
-    expect(findEarlierCopy([{ prefix: 'p/old/', manifest: m }], { ...f('x.bin', true), sha256: 'f'.repeat(64) })).toBeUndefined();
+    expect(findEarlierCopy([{ prefix: 'p/old/', manifest: m }], f('model.safetensors', true))).toEqual({
+      key: 'p/old/model.safetensors',
+      sha256: 'a'.repeat(64)
+    });
+    expect(
+      findEarlierCopy([{ prefix: 'p/old/', manifest: m }], { ...f('x.bin', true), sha256: 'f'.repeat(64) })
+    ).toBeUndefined();
   });
 });
 
@@ -139,7 +200,13 @@ describe('progress', () => {
   test('at most one line per interval, with bytes, %, MB/s and ETA; none at the end', () => {
     let t = 0;
     const lines: string[] = [];
-    const p = new FileProgress('w.bin', 100e6, (l) => lines.push(l), () => t, 5000);
+    const p = new FileProgress(
+      'w.bin',
+      100e6,
+      (l) => lines.push(l),
+      () => t,
+      5000
+    );
     for (let i = 1; i <= 100; i++) {
       t += 200; // 1 MB every 200 ms = 5 MB/s
       p.update(i * 1e6);

@@ -30,7 +30,9 @@ class MemStore {
     return { number: n, etag: `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`, size: body.length };
   }
   async listParts(_key: string, id: string): Promise<UploadedPart[]> {
-    return [...this.uploads.get(id)!.entries()].map(([n, b]) => ({ number: n, etag: `"${createHash('md5').update(b).digest('hex')}"`, size: b.length })).sort((a, b) => a.number - b.number);
+    return [...this.uploads.get(id)!.entries()]
+      .map(([n, b]) => ({ number: n, etag: `"${createHash('md5').update(b).digest('hex')}"`, size: b.length }))
+      .sort((a, b) => a.number - b.number);
   }
   async complete(key: string, id: string, parts: UploadedPart[]) {
     const m = this.uploads.get(id)!;
@@ -82,14 +84,25 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 function setup(partSize: number, slots: number) {
   const store = new MemStore();
   const pool = new PartPool(partSize, slots);
-  const up = new Uploader(store as unknown as OssStore, pool, { attempts: 3, isRetryableSourceError: retryable, sleep: async () => undefined });
+  const up = new Uploader(store as unknown as OssStore, pool, {
+    attempts: 3,
+    isRetryableSourceError: retryable,
+    sleep: async () => undefined
+  });
   return { store, pool, up };
 }
 
 test('parts in flight never exceed the pool, and the pool never allocates more than its slots', async () => {
   const { store, pool, up } = setup(1000, 3);
   const data = randomBytes(20_500);
-  const r = await up.upload({ key: 'k', size: data.length, meta: () => ({}), gitBlob: false, source: source(data, 333), verify: (d) => expect(d.sha256).toBe(sha(data)) });
+  const r = await up.upload({
+    key: 'k',
+    size: data.length,
+    meta: () => ({}),
+    gitBlob: false,
+    source: source(data, 333),
+    verify: (d) => expect(d.sha256).toBe(sha(data))
+  });
   expect(store.objects.get('k')!.equals(data)).toBe(true);
   expect(store.maxInFlight).toBeLessThanOrEqual(3);
   expect((pool as unknown as { created: number }).created).toBeLessThanOrEqual(3);
@@ -102,7 +115,17 @@ test('a reset mid-part resumes at that part with a ranged read; earlier parts ar
   const data = randomBytes(5000);
   const src = source(data, 100, [2500]);
   const resumed: number[] = [];
-  await up.upload({ key: 'k', size: 5000, meta: () => ({}), gitBlob: false, source: src, verify: (d) => expect(d.sha256).toBe(sha(data)) }, { resumed: (off) => resumed.push(off) });
+  await up.upload(
+    {
+      key: 'k',
+      size: 5000,
+      meta: () => ({}),
+      gitBlob: false,
+      source: src,
+      verify: (d) => expect(d.sha256).toBe(sha(data))
+    },
+    { resumed: (off) => resumed.push(off) }
+  );
   expect(src.starts).toEqual([0, 2000]);
   expect(resumed).toEqual([2000]);
   expect(store.sent.sort()).toEqual([1, 2, 3, 4, 5]);
@@ -112,7 +135,14 @@ test('a reset mid-part resumes at that part with a ranged read; earlier parts ar
 test('git blob sha1 for non-LFS content', async () => {
   const { up } = setup(1000, 2);
   const data = Buffer.from('hello world\n');
-  const r = await up.upload({ key: 'k', size: data.length, meta: () => ({}), gitBlob: true, source: source(data, 5), verify: () => undefined });
+  const r = await up.upload({
+    key: 'k',
+    size: data.length,
+    meta: () => ({}),
+    gitBlob: true,
+    source: source(data, 5),
+    verify: () => undefined
+  });
   expect(r.digests.gitSha1).toBe('3b18e512dba79e4c8300dd08aeb37f8e728b8dad');
   expect(r.multipart).toBe(false);
 });
@@ -123,7 +153,19 @@ test('a failing verify aborts the upload before complete: nothing visible', asyn
   const bad = new PipelineError('SYNC_HASH_MISMATCH', 'nope', 'hint');
   const uploads: string[] = [];
   await expect(
-    up.upload({ key: 'k', size: data.length, meta: () => ({}), gitBlob: false, source: source(data, 700), verify: () => { throw bad; } }, { uploadStarted: (id) => uploads.push(`+${id}`), uploadEnded: (id) => uploads.push(`-${id}`) })
+    up.upload(
+      {
+        key: 'k',
+        size: data.length,
+        meta: () => ({}),
+        gitBlob: false,
+        source: source(data, 700),
+        verify: () => {
+          throw bad;
+        }
+      },
+      { uploadStarted: (id) => uploads.push(`+${id}`), uploadEnded: (id) => uploads.push(`-${id}`) }
+    )
   ).rejects.toBe(bad);
   expect(store.objects.size).toBe(0);
   expect(store.uploads.size).toBe(0);
@@ -133,13 +175,31 @@ test('a failing verify aborts the upload before complete: nothing visible', asyn
 test('a source that keeps failing without progress gives up after the attempts', async () => {
   const { store, up } = setup(1000, 2);
   const data = randomBytes(3000);
-  await expect(up.upload({ key: 'k', size: 3000, meta: () => ({}), gitBlob: false, source: source(data, 100, [10, 10, 10, 10]), verify: () => undefined })).rejects.toThrow('ECONNRESET');
+  await expect(
+    up.upload({
+      key: 'k',
+      size: 3000,
+      meta: () => ({}),
+      gitBlob: false,
+      source: source(data, 100, [10, 10, 10, 10]),
+      verify: () => undefined
+    })
+  ).rejects.toThrow('ECONNRESET');
   expect(store.aborted).toEqual(['u1']);
 });
 
 test('a source longer than listed is refused', async () => {
   const { up } = setup(1000, 2);
-  await expect(up.upload({ key: 'k', size: 1500, meta: () => ({}), gitBlob: false, source: source(randomBytes(2000), 100), verify: () => undefined })).rejects.toMatchObject({ code: 'SYNC_SIZE_MISMATCH' });
+  await expect(
+    up.upload({
+      key: 'k',
+      size: 1500,
+      meta: () => ({}),
+      gitBlob: false,
+      source: source(randomBytes(2000), 100),
+      verify: () => undefined
+    })
+  ).rejects.toMatchObject({ code: 'SYNC_SIZE_MISMATCH' });
 });
 
 describe('OSS adapter rules', () => {
@@ -159,16 +219,38 @@ describe('OSS adapter rules', () => {
     ['NoSuchBucket', 'OSS_NO_SUCH_BUCKET', /oss-bucket/],
     ['InternalError', 'OSS_UNAVAILABLE', /re-run/]
   ])('%s → %s', (code, ours, hint) => {
-    const e = finalOssError(Object.assign(new Error('m'), { code, status: code === 'InternalError' ? 500 : 403 }), 'PUT k', 'models', 5) as PipelineError;
+    const e = finalOssError(
+      Object.assign(new Error('m'), { code, status: code === 'InternalError' ? 500 : 403 }),
+      'PUT k',
+      'models',
+      5
+    ) as PipelineError;
     expect(e.code).toBe(ours);
     expect(e.hint).toMatch(hint);
   });
 
   test('client options: AccessKey, STS, V4, no ali-oss retries', () => {
-    const cfg = testConfig({ oss: { endpoint: 'https://oss-cn-beijing.aliyuncs.com', region: 'oss-cn-beijing', securityToken: 'CAIS', signatureV4: true } });
+    const cfg = testConfig({
+      oss: {
+        endpoint: 'https://oss-cn-beijing.aliyuncs.com',
+        region: 'oss-cn-beijing',
+        securityToken: 'CAIS',
+        signatureV4: true
+      }
+    });
     const o = ossClientOptions(cfg.oss);
-    expect(o).toMatchObject({ bucket: 'models', region: 'oss-cn-beijing', secure: true, authorizationV4: true, stsToken: 'CAIS', retryMax: 0 });
-    expect(ossClientOptions(testConfig({ oss: { endpoint: 'http://localhost:9000' } }).oss)).toMatchObject({ sldEnable: true, secure: false });
+    expect(o).toMatchObject({
+      bucket: 'models',
+      region: 'oss-cn-beijing',
+      secure: true,
+      authorizationV4: true,
+      stsToken: 'CAIS',
+      retryMax: 0
+    });
+    expect(ossClientOptions(testConfig({ oss: { endpoint: 'http://localhost:9000' } }).oss)).toMatchObject({
+      sldEnable: true,
+      secure: false
+    });
     expect(ossClientOptions(testConfig().oss)).not.toHaveProperty('stsToken');
   });
 });

@@ -1,0 +1,65 @@
+/**
+ * A sandbox server (hub or oss) in its own process for the sync bench: in production the hub, OSS and the runner
+ * are different machines, so here each gets its own event loop (one process serving both would make streaming and
+ * two-phase look alike: the same single thread would do all the work either way).
+ * argv[2]: 'hub' | 'oss'. Prints its info as one JSON line, then answers JSON commands on stdin, one per line:
+ * {"op":"declare","spec":...} → {"ok":true}; {"op":"commit","repo":..} → {"sha":..}; {"op":"warm","repo":..};
+ * {"op":"writes"} → {"bytes": body bytes of PUT/POST requests so far}. Stops when stdin closes.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { FaultRegistry } from '../sandbox/faults.js';
+import { startHub, type RepoSpec } from '../sandbox/hub/index.js';
+import { startOss } from '../sandbox/oss/index.js';
+
+async function main(): Promise<void> {
+  const faults = new FaultRegistry();
+  faults.recordLimit = 1_000_000;
+  const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
+  let stop: () => Promise<void>;
+  let handle: (cmd: { op: string; spec?: RepoSpec; repo?: string }) => Promise<unknown>;
+  if (process.argv[2] === 'hub') {
+    const hub = await startHub({ faults });
+    stop = () => hub.stop();
+    out({ endpoint: hub.endpoint, token: hub.token });
+    handle = async (c) => {
+      if (c.op === 'declare') hub.declareRepo(c.spec!);
+      if (c.op === 'commit') return { sha: hub.commitOf(c.repo!, 'main') };
+      if (c.op === 'warm')
+        await fetch(`${hub.endpoint}/api/models/${c.repo}/tree/main?recursive=true`).then((r) => r.text());
+      return { ok: true };
+    };
+  } else {
+    const root = await mkdtemp(path.join(tmpdir(), 'sync-bench-oss-'));
+    const oss = await startOss({ faults, root });
+    stop = async () => {
+      await oss.stop();
+      await rm(root, { recursive: true, force: true });
+    };
+    out({
+      endpoint: oss.endpoint,
+      bucket: oss.bucket,
+      region: oss.region,
+      accessKeyId: oss.accessKeyId,
+      accessKeySecret: oss.accessKeySecret
+    });
+    handle = async (c) => {
+      if (c.op === 'writes') {
+        const bytes = faults.requests
+          .filter((r) => r.method === 'PUT' || r.method === 'POST')
+          .reduce((s, r) => s + Number(r.headers['content-length'] ?? 0), 0);
+        return { bytes };
+      }
+      return { ok: true };
+    };
+  }
+  const rl = createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    if (line.trim()) out(await handle(JSON.parse(line)));
+  }
+  await stop();
+}
+
+void main();

@@ -1,0 +1,75 @@
+/**
+ * Request routing onto the resource table, the verb a request means, and bearer-token authentication.
+ */
+import type { IncomingMessage } from 'node:http';
+import { RESOURCES, type ResourceDef } from './resources.js';
+import { ApiError } from './status.js';
+
+export interface User {
+  name: string;
+  readOnly: boolean;
+}
+
+export interface Route {
+  def: ResourceDef;
+  namespace?: string;
+  name?: string;
+  sub?: string;
+}
+
+export const NOT_FOUND = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+
+/** Maps a path onto the resource table, or undefined when it is not a resource path. */
+export function route(path: string): Route | undefined {
+  const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs.length >= 3) [group, version, rest] = ['', segs[1], segs.slice(2)];
+  else if (segs[0] === 'apis' && segs.length >= 4) [group, version, rest] = [segs[1], segs[2], segs.slice(3)];
+  else return undefined;
+  const find = (plural: string) =>
+    RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
+  let namespace: string | undefined;
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize') && !group)
+  ) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const def = find(rest[0]);
+  if (!def || rest.length > 3) throw NOT_FOUND();
+  if (namespace !== undefined && !def.namespaced) throw NOT_FOUND();
+  const name = rest[1];
+  const sub = rest[2];
+  // a namespaced resource is listed across namespaces at /<plural>, but its objects live under a namespace
+  if (def.namespaced && namespace === undefined && name !== undefined) throw NOT_FOUND();
+  if (sub && !def.subresources.includes(sub) && !(def.plural === 'namespaces' && sub === 'finalize')) throw NOT_FOUND();
+  return { def, namespace, name, sub };
+}
+
+export function verbOf(method: string, r: Route, watch: boolean): string {
+  if (r.sub === 'portforward') return 'create';
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return r.name ? 'get' : watch ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return r.name ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+export function authenticate(req: IncomingMessage, users: Map<string, User>): User | undefined {
+  const m = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
+  return m ? users.get(m[1].trim()) : undefined;
+}

@@ -1,0 +1,139 @@
+/**
+ * deploy: write this version's Triton model repository to OSS (config.pbtxt pointing at the converted
+ * checkpoint, and the version folder), serve it with `arena serve triton`, and wait for the rollout through the
+ * API. A version already available with the same spec is left alone. On failure the new version is deleted;
+ * other versions of the serving name keep serving.
+ */
+import type { Config } from '../config/types.js';
+import { ftCheckpointPrefix, ossUri, tritonConfigKey, tritonRepoPrefix } from '../config/layout.js';
+import { PipelineError } from '../errors.js';
+import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
+import { arenaError } from '../arena/exec.js';
+import { serveTritonArgs } from '../arena/args.js';
+import { deleteServingVersion } from '../arena/cleanup.js';
+import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
+import { rolloutComplete } from '../k8s/diagnose.js';
+import { RolloutProblem, servingSelector, servingSpecDiff, waitForRollout, type ServingSpec } from '../k8s/serving.js';
+import { DEPLOYMENT, MANAGED_BY, type KObj, type KubeApi } from '../k8s/types.js';
+import { modelRepositoryObjects, modelRepositoryPodPath } from '../triton/model-config.js';
+
+export function servingSpec(cfg: Config): ServingSpec {
+  return { image: cfg.serve.image, gpus: cfg.serve.gpus, replicas: cfg.serve.replicas, modelRepository: modelRepositoryPodPath(cfg) };
+}
+
+async function findServing(api: KubeApi, cfg: Config): Promise<KObj | undefined> {
+  const { items } = await api.list(DEPLOYMENT, cfg.cluster.namespace, { labelSelector: servingSelector(cfg.serve.name, cfg.serve.version) });
+  return items[0];
+}
+
+/** Writes config.pbtxt and the version folder; returns how many objects changed. */
+async function writeModelRepository(oss: ObjectStoreLike, cfg: Config): Promise<number> {
+  let changed = 0;
+  for (const o of modelRepositoryObjects(cfg)) {
+    const same = o.body === '' ? (await oss.head(o.key)) !== undefined : (await oss.getText(o.key)) === o.body;
+    if (same) continue;
+    await oss.putObject(o.key, Buffer.from(o.body));
+    changed++;
+  }
+  return changed;
+}
+
+async function checkConverted(oss: ObjectStoreLike, cfg: Config): Promise<void> {
+  const ini = `${ftCheckpointPrefix(cfg)}config.ini`;
+  if (!(await oss.head(ini))) {
+    throw new PipelineError('DEPLOY_NOT_CONVERTED', `there is no converted checkpoint at ${ossUri(cfg, ftCheckpointPrefix(cfg))} (no config.ini)`, 'Run the convert stage for this version first.');
+  }
+}
+
+export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
+  return {
+    name: 'deploy',
+    async plan(ctx): Promise<PlanLine> {
+      const cfg = ctx.config;
+      const existing = await findServing(deps.kube(ctx).api, cfg);
+      if (existing && rolloutComplete(existing) && servingSpecDiff(existing, servingSpec(cfg)).length === 0) {
+        return { action: 'skip', reason: `serving ${cfg.serve.name} version ${cfg.serve.version} is available with the same spec` };
+      }
+      return { action: 'run', reason: `would write ${ossUri(cfg, tritonConfigKey(cfg))} and run arena serve triton ${cfg.serve.name} version ${cfg.serve.version} (${cfg.serve.gpus} GPU × ${cfg.serve.replicas})` };
+    },
+    async run(ctx): Promise<StageOutcome> {
+      const cfg = ctx.config;
+      const ns = cfg.cluster.namespace;
+      const { name, version } = cfg.serve;
+      const oss = deps.oss(ctx);
+      const { api } = deps.kube(ctx);
+      await checkConverted(oss, cfg);
+      const changed = await writeModelRepository(oss, cfg);
+      ctx.log.info(`Model repository ${ossUri(cfg, tritonRepoPrefix(cfg))}: ${changed === 0 ? 'unchanged' : `${changed} object(s) written`}`);
+      const outputs = { 'serving-name': name, 'serving-version': version, 'model-repository': ossUri(cfg, tritonRepoPrefix(cfg)) };
+      ctx.state.serving = { namespace: ns, name, version };
+
+      const want = servingSpec(cfg);
+      let existing = await findServing(api, cfg);
+      if (existing) {
+        const diff = servingSpecDiff(existing, want);
+        if (diff.length === 0 && rolloutComplete(existing) && changed === 0) {
+          return { status: 'skipped', summary: `serving ${name} version ${version} is already available with the same spec`, details: { serving: name, version }, outputs };
+        }
+        if (diff.length > 0 || changed > 0) {
+          ctx.log.info(`Serving ${name} version ${version} exists but differs (${[...diff, ...(changed ? ['model repository changed'] : [])].join('; ')}); replacing it`);
+          await deleteServingVersion(deps.arena, ctx.env, ns, name, version);
+          existing = undefined;
+        } else ctx.log.info(`Serving ${name} version ${version} exists and is rolling out; waiting for it`);
+      }
+      const record = { kind: 'serving', namespace: ns, name, version } as const;
+      const started = Date.now();
+      if (!existing) {
+        const args = serveTritonArgs({ name, version, namespace: ns, image: cfg.serve.image, gpus: cfg.serve.gpus, replicas: cfg.serve.replicas, pvc: cfg.cluster.pvcName, mountPath: cfg.cluster.mountPath, modelRepository: want.modelRepository, labels: MANAGED_BY });
+        const res = await deps.arena(args, { env: ctx.env });
+        if (res.exitCode !== 0) throw arenaError(args, res, `serve ${name} version ${version}`);
+        ctx.cleanup.add(record);
+        ctx.log.info(`arena serve triton ${name} version ${version} submitted`);
+      }
+      try {
+        const res = await ctx.log.group(`Triton log (${name} ${version})`, () =>
+          waitForRollout({
+            api,
+            namespace: ns,
+            name,
+            version,
+            timeoutMs: cfg.serve.timeoutSeconds * 1000,
+            signal: ctx.signal,
+            timers: deps.timers,
+            onLogLine: (l) => ctx.log.info(l),
+            onReconnect: (why) => ctx.log.debug(`rollout watch: ${why}`)
+          })
+        );
+        deps.onNoticed?.('rollout', res.deployment, res.noticedAt);
+      } catch (err) {
+        await rollback(deps, ctx, record);
+        if (ctx.signal.aborted) throw new PipelineError('CANCELLED', `cancelled while serving ${name} version ${version}; deleted it`, 'Run again to deploy.', { cause: err });
+        if (err instanceof RolloutProblem) {
+          const d = err.diagnosis;
+          throw new PipelineError(`DEPLOY_${d.code}`, `${d.message}; deleted serving version ${version}`, d.hint, { details: d.details });
+        }
+        throw err;
+      }
+      // The smoke stage decides whether this version stays; without it in this run, it stays now.
+      if (!cfg.stages.includes('smoke')) ctx.cleanup.remove(record);
+      const readyMs = Date.now() - started;
+      ctx.state.serveReadyMs = readyMs;
+      const summary = `serving ${name} version ${version} available in ${(readyMs / 1000).toFixed(1)} s`;
+      ctx.log.info(summary);
+      return { status: 'done', summary, details: { serving: name, version, 'ready-s': Number((readyMs / 1000).toFixed(1)) }, outputs };
+    }
+  };
+}
+
+/** Deletes the serving version this run is deploying (the previous versions keep serving). */
+export async function rollback(deps: ClusterDeps, ctx: StageContext, record: { kind: 'serving'; namespace: string; name: string; version: string }): Promise<void> {
+  try {
+    await deleteServingVersion(deps.arena, ctx.env, record.namespace, record.name, record.version);
+    ctx.log.warning(`Rolled back: deleted serving ${record.name} version ${record.version}`);
+    ctx.cleanup.remove(record);
+  } catch (e) {
+    ctx.log.warning(`Could not delete serving ${record.name} version ${record.version}: ${(e as Error).message}`);
+  }
+}
+
+export const deployStage: Stage = makeDeployStage();

@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeConvertStage } from '../../src/stages/convert.js';
+import { makeStorageStage } from '../../src/stages/storage.js';
+import { convertMarkerKey, ftCheckpointPrefix } from '../../src/config/layout.js';
+import { POD, PYTORCHJOB, SECRET, type KObj } from '../../src/k8s/types.js';
+import { runArena } from '../../src/arena/exec.js';
+import type { PipelineError } from '../../src/errors.js';
+import { startCluster, type Cluster } from './cluster-stages-harness.js';
+
+let cl: Cluster;
+beforeAll(async () => {
+  cl = await startCluster();
+  const cfg = cl.cfg();
+  await makeStorageStage(cl.deps).run(cl.context(cfg).ctx);
+  await cl.seedModel(cfg);
+});
+afterAll(async () => {
+  await cl.stop();
+});
+
+const version = (v: string, over: Parameters<Cluster['cfg']>[0] = {}) =>
+  cl.cfg({ ...over, model: { repo: 'bigscience-sandbox/bloom-tiny', revision: 'main', name: 'bloom-tiny', version: v }, convert: { jobName: `ft-bloom-tiny-${v}`, ...over.convert } });
+
+async function fails(cfg: ReturnType<Cluster['cfg']>, signal?: AbortSignal) {
+  const t = cl.context(cfg, { signal });
+  const err = (await makeConvertStage(cl.deps).run(t.ctx).then(
+    () => undefined,
+    (e: unknown) => e
+  )) as PipelineError | undefined;
+  expect(err).toBeDefined();
+  return { err: err!, ...t };
+}
+
+async function expectNoMarker(cfg: ReturnType<Cluster['cfg']>) {
+  expect(await cl.oss(cfg).head(convertMarkerKey(cfg))).toBeUndefined();
+}
+
+describe('convert stage against the sandbox', () => {
+  it('submits, follows the log, verifies the output, writes the marker; a re-run skips', async () => {
+    const cfg = version('v1');
+    const t = cl.context(cfg);
+    const out = await makeConvertStage(cl.deps).run(t.ctx);
+    expect(out.status).toBe('done');
+    expect(out.summary).toMatch(/^converted PyTorchJob ft-bloom-tiny-v1: \d+ files in \d+ s$/);
+    expect(t.log.lines).toContain('group: Converter log (ft-bloom-tiny-v1)');
+    expect(t.log.lines.some((l) => /Checkpoint conversion \(HF >> FT\) has done/.test(l))).toBe(true);
+    const printed = t.log.lines.filter((l) => /- input_dir/.test(l));
+    expect(printed).toHaveLength(1); // no duplicated lines
+    expect(t.cleanup.records).toEqual([]);
+    const marker = JSON.parse((await cl.oss(cfg).getText(convertMarkerKey(cfg)))!);
+    expect(marker).toMatchObject({ jobName: 'ft-bloom-tiny-v1', parameters: { tensorParallel: 1, dataType: 'fp16' } });
+    expect(marker.files.some((f: { key: string }) => f.key === `${ftCheckpointPrefix(cfg)}config.ini`)).toBe(true);
+
+    const again = await makeConvertStage(cl.deps).run(cl.context(cfg).ctx);
+    expect(again.status).toBe('skipped');
+    expect(await makeConvertStage(cl.deps).plan(cl.context(cfg).ctx)).toMatchObject({ action: 'skip' });
+  });
+
+  it('attaches to a running job of this version (and leaves it out of cleanup)', async () => {
+    const cfg = version('v2');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v2', outcome: 'slow', factor: 20 });
+    // someone else submitted it
+    const { submitPytorchJobArgs } = await import('../../src/arena/args.js');
+    const res = await runArena(submitPytorchJobArgs({ name: cfg.convert.jobName, namespace: cfg.cluster.namespace, image: cfg.convert.image, gpus: 1, workers: 1, pvc: cfg.cluster.pvcName, mountPath: '/mnt', runningTimeoutSeconds: 600, command: 'python /FasterTransformer/examples/pytorch/gpt/utils/huggingface_bloom_convert.py -i /mnt/llm/bloom-tiny/hf/0123456789abcdef0123456789abcdef01234567 -o /mnt/llm/bloom-tiny/ft/v2 -tp 1 -dt fp16 -p 1 -v' }), { env: cl.env });
+    expect(res.exitCode).toBe(0);
+    const t = cl.context(cfg);
+    const p = makeConvertStage(cl.deps).run(t.ctx);
+    const out = await p;
+    expect(t.log.lines.some((l) => /exists \(\w+\); attaching to it/.test(l))).toBe(true);
+    expect(out.summary).toMatch(/attached to and verified/);
+    expect(t.cleanup.records).toEqual([]);
+  });
+
+  it('survives a dropped watch, a 410 mid-watch, a 500 on a read and a reset log stream', async () => {
+    const cfg = version('v3');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v3', outcome: 'slow', factor: 200 });
+    cl.sb.faults.add({ service: 'kube', method: 'GET', path: 'pytorchjobs(\\?|$)(?!.*watch)', times: 1, action: { kind: 'status', status: 500, message: 'etcd hiccup' } });
+    cl.sb.faults.add({ service: 'kube', method: 'GET', path: '/log\\?', times: 1, action: { kind: 'reset', afterBytes: 300 } });
+    const t = cl.context(cfg);
+    const p = makeConvertStage(cl.deps).run(t.ctx);
+    const api = cl.api(cfg);
+    for (let i = 0; i < 500 && !t.log.lines.some((l) => /- input_dir/.test(l)); i++) await new Promise((r) => setTimeout(r, 10));
+    cl.sb.kube!.dropWatches();
+    cl.sb.kube!.compact();
+    cl.sb.kube!.dropWatches();
+    const out = await p;
+    expect(out.status).toBe('done');
+    const lines = t.log.lines.filter((l) => !l.startsWith('debug:'));
+    const dupes = lines.filter((l, i) => l.startsWith('- ') && lines.indexOf(l) !== i);
+    expect(dupes).toEqual([]);
+    expect(t.log.lines.some((l) => /re-listing|reconnecting/.test(l))).toBe(true);
+  });
+
+  it('fails fast on a Failed job with the traceback, and removes nothing it did not submit', async () => {
+    const cfg = version('v4');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v4', outcome: 'fail-at', afterLines: 3, message: 'RuntimeError: CUDA error: out of memory' });
+    const { err, cleanup } = await fails(cfg);
+    expect(err.code).toBe('CONVERT_JOB_FAILED');
+    expect(err.message).toMatch(/PyTorchJob ft-bloom-tiny-v4 failed/);
+    expect(err.details.join('\n')).toMatch(/RuntimeError: CUDA error: out of memory/);
+    expect(cleanup.records).toEqual([]);
+    await expectNoMarker(cfg);
+    // a second run reports the failed job; with resubmit it converts
+    const again = await fails(cfg);
+    expect(again.err.message).toMatch(/already failed/);
+    cl.sb.operator!.clearScenarios();
+    const t4 = cl.context(version('v4', { convert: { resubmitFailed: true } }));
+    const out = await makeConvertStage(cl.deps).run(t4.ctx).catch((e) => {
+      console.log(t4.log.lines.join('\n'));
+      throw e;
+    });
+    expect(out.status).toBe('done');
+  });
+
+  it('reports Restarting and waits through it', async () => {
+    const cfg = version('v11');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v11', outcome: 'restart-then-succeed', message: 'RuntimeError: NCCL timeout' });
+    const t = cl.context(cfg);
+    const out = await makeConvertStage(cl.deps).run(t.ctx).catch((e) => {
+      console.log(t.log.lines.join('\n'));
+      throw e;
+    });
+    expect(out.status).toBe('done');
+    expect(t.log.lines.some((l) => /^warning: PyTorchJob ft-bloom-tiny-v11 is restarting/.test(l))).toBe(true);
+  });
+
+  it('fails fast on Unschedulable with the scheduler message and deletes its job', async () => {
+    const cfg = version('v5', { convert: { gpus: 8 } });
+    const { err, cleanup } = await fails(cfg);
+    expect(err.code).toBe('CONVERT_UNSCHEDULABLE');
+    expect(err.message).toMatch(/cannot be scheduled: 0\/\d nodes are available: .*Insufficient nvidia\.com\/gpu/);
+    expect(await cl.api(cfg).get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeUndefined();
+    expect(cleanup.records).toEqual([]);
+    await expectNoMarker(cfg);
+  });
+
+  it('fails fast on ImagePullBackOff naming the image', async () => {
+    const cfg = version('v6', { convert: { image: 'registry.example/no-such/image:1' } });
+    const { err } = await fails(cfg);
+    expect(err.code).toBe('CONVERT_IMAGE_PULL');
+    expect(err.message).toMatch(/cannot pull image "registry.example\/no-such\/image:1"/);
+    expect(await cl.api(cfg).get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeUndefined();
+  });
+
+  it('fails fast on FailedMount', async () => {
+    const cfg = version('v7');
+    const api = cl.api(cfg);
+    const secret = (await api.get(SECRET, cfg.cluster.namespace, cfg.cluster.secretName)) as KObj;
+    await api.delete(SECRET, cfg.cluster.namespace, cfg.cluster.secretName);
+    try {
+      const { err } = await fails(cfg);
+      expect(err.code).toBe('CONVERT_MOUNT_FAILED');
+      expect(err.message).toMatch(/cannot mount its volume: .*secret/);
+    } finally {
+      await api.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.metadata.name, namespace: secret.metadata.namespace, labels: secret.metadata.labels }, type: 'Opaque', data: secret.data });
+    }
+  });
+
+  it('deletes its job at the timeout', async () => {
+    // our timeout is real time (injected here); the sandbox's activeDeadline runs on the compressed clock
+    const cfg = version('v8', { convert: { timeoutSeconds: 1_000_000 } });
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v8', outcome: 'slow', factor: 1000 });
+    const pending: (() => void)[] = [];
+    const deps = { ...cl.deps, timers: { setTimeout: (fn: () => void) => pending.push(fn), clearTimeout: () => undefined } };
+    const t = cl.context(cfg);
+    const p = makeConvertStage(deps).run(t.ctx).catch((e: unknown) => e as PipelineError);
+    const api = cl.api(cfg);
+    for (let i = 0; i < 300 && (pending.length === 0 || !(await api.get(POD, cfg.cluster.namespace, 'ft-bloom-tiny-v8-master-0'))); i++) await new Promise((r) => setTimeout(r, 20));
+    pending.forEach((f) => f());
+    const err = (await p) as PipelineError;
+    const cleanup = t.cleanup;
+    expect(err.code).toBe('CONVERT_TIMEOUT');
+    expect(err.message).toMatch(/did not finish within 1000000 s .*deleted it/);
+    expect(await cl.api(cfg).get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeUndefined();
+    expect(cleanup.records).toEqual([]);
+    await expectNoMarker(cfg);
+  });
+
+  it('on cancel deletes the job it submitted', async () => {
+    const cfg = version('v9');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v9', outcome: 'slow', factor: 1000 });
+    const ctl = new AbortController();
+    const t = cl.context(cfg, { signal: ctl.signal });
+    const p = makeConvertStage(cl.deps).run(t.ctx).catch((e: unknown) => e as PipelineError);
+    const api = cl.api(cfg);
+    for (let i = 0; i < 200 && t.cleanup.records.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(t.cleanup.records).toEqual([{ kind: 'pytorchjob', namespace: cfg.cluster.namespace, name: cfg.convert.jobName }]);
+    ctl.abort(new Error('SIGTERM'));
+    const err = (await p) as PipelineError;
+    expect(err.code).toBe('CANCELLED');
+    expect(err.message).toMatch(/deleted PyTorchJob ft-bloom-tiny-v9/);
+    expect(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeUndefined();
+    expect(t.cleanup.records).toEqual([]);
+    await expectNoMarker(cfg);
+  });
+
+  it('on cancel leaves a job it only attached to', async () => {
+    const cfg = version('v10');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v10', outcome: 'slow', factor: 1000 });
+    const first = new AbortController();
+    const p1 = makeConvertStage(cl.deps).run(cl.context(cfg, { signal: first.signal }).ctx).catch((e: unknown) => e);
+    const api = cl.api(cfg);
+    for (let i = 0; i < 200 && !(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)); i++) await new Promise((r) => setTimeout(r, 20));
+    const second = new AbortController();
+    const t2 = cl.context(cfg, { signal: second.signal });
+    const p2 = makeConvertStage(cl.deps).run(t2.ctx).catch((e: unknown) => e as PipelineError);
+    for (let i = 0; i < 200 && !t2.log.lines.some((l) => /attaching/.test(l)); i++) await new Promise((r) => setTimeout(r, 20));
+    second.abort(new Error('SIGTERM'));
+    expect(((await p2) as PipelineError).message).toMatch(/not submitted by this run\) was left running/);
+    expect(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeDefined();
+    first.abort(new Error('SIGTERM'));
+    await p1;
+    expect(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeUndefined();
+  });
+});
