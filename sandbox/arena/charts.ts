@@ -1,7 +1,7 @@
 /**
  * Arena's chart directory. Like the real CLI, the stand-in refuses to work without it: it looks in
- * `$ARENA_CHART_DIR`, then `~/charts`, then `/charts`. The charts' values.yaml supply defaults (image, ports,
- * shared memory); Chart.yaml gives the `chart` label.
+ * `$ARENA_CHART_DIR` (the stand-in's addition), then `~/charts`, then `/charts`. Chart.yaml gives the chart name
+ * and version (the `chart` label and the job ConfigMap); values.yaml the triton image default.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,50 +9,49 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ArenaError } from './kube.js';
 
-export type ChartName = 'pytorchjob' | 'tritoninferenceserver';
+/** Chart folders as the real installer ships them (the triton folder holds the `tritoninferenceserver` chart). */
+export type ChartName = 'pytorchjob' | 'triton';
 
-/** The chart files the installer ships (Chart.yaml and values.yaml per chart). */
+/** The chart files the installer ships (Chart.yaml and values.yaml per chart; templates are not rendered). */
 export const CHART_FILES: Record<ChartName, Record<string, string>> = {
   pytorchjob: {
     'Chart.yaml': [
       'apiVersion: v1',
       'appVersion: "1.0"',
-      'description: A Helm chart for Kubeflow PyTorchJob (arena submit pytorchjob)',
+      'description: A Helm chart for PyTorchJob',
       'name: pytorchjob',
-      'version: 0.1.0',
+      'version: 0.5.2',
       ''
     ].join('\n'),
     'values.yaml': [
-      '# Default values for pytorchjob.',
-      'image: registry.cn-zhangjiakou.aliyuncs.com/kube-ai/pytorch-with-tensorboard:1.5.1-cuda10.1-cudnn7-py3.7',
+      '# Default values for pytorchjob (the image comes from --image).',
+      'useHostNetwork: false',
+      'gpuCount: 0 # user define',
+      'shareMemory: 2Gi',
+      'cleanPodPolicy: "None"',
+      'workers: 0',
       'imagePullPolicy: Always',
-      'workers: 1',
-      'gpuCount: 0',
-      'shmSize: 2Gi',
-      'workingDir: /root',
-      'cleanPodPolicy: Running',
       ''
     ].join('\n')
   },
-  tritoninferenceserver: {
+  triton: {
     'Chart.yaml': [
       'apiVersion: v1',
       'appVersion: "1.0"',
-      'description: A Helm chart for NVIDIA Triton Inference Server (arena serve triton)',
+      'description: Triton Inference Server Helm Chart',
       'name: tritoninferenceserver',
-      'version: 0.1.0',
+      'version: 0.10.0',
       ''
     ].join('\n'),
     'values.yaml': [
-      '# Default values for tritoninferenceserver.',
+      '# Default values for triton-inference-server.',
+      'serviceType: ClusterIP',
       'image: nvcr.io/nvidia/tritonserver:20.12-py3',
-      'imagePullPolicy: IfNotPresent',
-      'replicas: 1',
+      'imagePullPolicy: "IfNotPresent"',
       'httpPort: 8000',
       'grpcPort: 8001',
       'metricsPort: 8002',
-      'allowMetrics: false',
-      'shmSize: 2Gi',
+      'allowMetrics: true',
       ''
     ].join('\n')
   }

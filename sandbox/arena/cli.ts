@@ -1,10 +1,12 @@
 /**
  * The Arena stand-in's command tree (a subset of kubeflow/arena's cobra commands). `runArena(argv)` returns the
- * exit code; flag errors print cobra's `Error: …` plus usage, Arena's own errors print logrus' `ERRO[0000] …`.
+ * exit code. As in Arena (SilenceErrors + SilenceUsage, then utils.PrintErrorMessage), every error — flag
+ * errors included — is logged by logrus on stderr and the exit code is 1.
  */
 import { flagUsage, FlagError, parseFlags, type FlagSpec, type FlagValues } from './flags.js';
 import { ArenaError, KubeClient, loadKubeconfig } from './kube.js';
-import { serveDelete, serveGet, serveList, serveTriton, SERVE_TRITON_FLAGS } from './serving.js';
+import { logrusLine } from './log.js';
+import { AmbiguousServing, serveDelete, serveGet, serveList, serveTriton, SERVE_TRITON_FLAGS } from './serving.js';
 import {
   deleteJobs,
   getJob,
@@ -39,6 +41,8 @@ interface Command {
   use: string;
   short: string;
   flags: FlagSpec[];
+  /** Without positional arguments: print the help, then fail with this message. */
+  needsArgs?: string;
   run?: (f: FlagValues, args: string[], ctx: Ctx) => Promise<number>;
   sub?: Record<string, Command>;
   aliases?: string[];
@@ -102,6 +106,7 @@ const COMMANDS: Record<string, Command> = {
         use: 'pytorchjob',
         aliases: ['pytorch'],
         short: 'Submit PyTorchJob as training job.',
+        needsArgs: 'not found command args',
         flags: SUBMIT_PYTORCHJOB_FLAGS,
         run: (f, a, c) => submitPytorchJob(c.kube, c.ns, f, a, c.io)
       }
@@ -156,6 +161,7 @@ const COMMANDS: Record<string, Command> = {
     use: 'delete <name>',
     aliases: ['del'],
     short: 'Delete a training job and its associated instances',
+    needsArgs: 'not set job name,please set it',
     flags: [TYPE_FLAG],
     run: (_f, a, c) => deleteJobs(c.kube(), c.ns(), a, c.io)
   },
@@ -168,7 +174,7 @@ const COMMANDS: Record<string, Command> = {
       triton: {
         use: 'triton',
         aliases: ['trt'],
-        short: 'Submit tritoninferenceserver as serving job.',
+        short: 'Submit nvidia triton server job to deploy and serve machine learning models.',
         flags: SERVE_TRITON_FLAGS,
         run: (f, _a, c) => serveTriton(c.kube, c.ns, f, c.io)
       },
@@ -201,6 +207,7 @@ const COMMANDS: Record<string, Command> = {
         use: 'delete <name>',
         aliases: ['del'],
         short: 'Delete a serving job and its associated instances',
+        needsArgs: 'not set job name,please set it',
         flags: [
           TYPE_FLAG,
           { name: 'version', short: 'v', type: 'string', default: '', usage: 'specify the serving job version' }
@@ -232,8 +239,29 @@ export interface RunIo {
 
 const processIo: RunIo = { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s) };
 
-export async function runArena(argv: string[], rio: RunIo = processIo): Promise<number> {
-  const io: Io = { out: rio.stdout, err: rio.stderr, info: (m) => rio.stdout(`INFO[0000] ${m}\n`) };
+/** cobra's suggestions: commands within Levenshtein distance 2, or starting with what was typed. */
+function suggestions(typed: string, table: Record<string, Command>): string[] {
+  const dist = (a: string, b: string): number => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length][b.length];
+  };
+  return Object.keys(table).filter((n) => dist(typed.toLowerCase(), n) <= 2 || n.startsWith(typed.toLowerCase()));
+}
+
+export async function runArena(
+  argv: string[],
+  rio: RunIo = processIo,
+  tty = process.stderr.isTTY === true
+): Promise<number> {
+  const io: Io = { out: rio.stdout, err: rio.stderr, log: (level, m) => rio.stderr(logrusLine(level, m, tty)) };
+  const fail = (msg: string): number => {
+    io.log('error', msg);
+    return 1;
+  };
   // Walk the command tree over the leading words that name commands (flags may come first).
   const path: string[] = [];
   let table: Record<string, Command> | undefined = COMMANDS;
@@ -256,10 +284,10 @@ export async function runArena(argv: string[], rio: RunIo = processIo): Promise<
         return 0;
       }
       if (!cmd || cmd.sub) {
-        rio.stderr(
-          `Error: unknown command "${a}" for "${['arena', ...path].join(' ')}"\nRun '${['arena', ...path].join(' ')} --help' for usage.\n`
+        const near = suggestions(a, table);
+        return fail(
+          `unknown command ${JSON.stringify(a)} for ${JSON.stringify(['arena', ...path].join(' '))}${near.length ? `\n\nDid you mean this?\n${near.map((n) => `\t${n}\n`).join('')}` : ''}`
         );
-        return 1;
       }
     }
     rest.push(a);
@@ -275,17 +303,25 @@ export async function runArena(argv: string[], rio: RunIo = processIo): Promise<
     parsed = parseFlags(specs, rest);
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
-    rio.stderr(`Error: ${e.message}\n${usage(path, cmd)}\n`);
-    return 1;
+    return fail(e.message);
   }
   if (parsed.help || !cmd?.run) {
     rio.stdout(usage(path, cmd));
     return 0;
   }
+  if (cmd.needsArgs && parsed.args.length === 0) {
+    rio.stdout(usage(path, cmd));
+    return fail(cmd.needsArgs);
+  }
   const f = parsed.flags;
   let target: ReturnType<typeof loadKubeconfig> | undefined;
-  const kubeTarget = (): ReturnType<typeof loadKubeconfig> =>
-    (target ??= loadKubeconfig((f.config as string) || undefined));
+  const kubeTarget = (): ReturnType<typeof loadKubeconfig> => {
+    try {
+      return (target ??= loadKubeconfig((f.config as string) || undefined));
+    } catch (e) {
+      throw e instanceof ArenaError ? new ArenaError(`failed to create arena client: ${e.message}`) : e;
+    }
+  };
   const ctx: Ctx = {
     io,
     kube: () => new KubeClient(kubeTarget()),
@@ -294,10 +330,11 @@ export async function runArena(argv: string[], rio: RunIo = processIo): Promise<
   try {
     return await cmd.run(f, parsed.args, ctx);
   } catch (e) {
-    if (e instanceof ArenaError) {
-      rio.stderr(`ERRO[0000] ${e.message}\n`);
+    if (e instanceof AmbiguousServing) {
+      rio.stdout(e.message);
       return 1;
     }
+    if (e instanceof ArenaError) return fail(e.message);
     throw e;
   }
 }

@@ -40,7 +40,8 @@ export function parseData(values: string[]): DataVolume[] {
     const parts = d.split(':');
     if (parts.length !== 2) throw invalid(`dataset ${d} has incorrect format, should like data_name:/data0`);
     const [pvc, mountPath] = parts;
-    if (pvc.length === 1) throw invalid('volume name is too short, names should be at least two alphanumeric characters');
+    if (pvc.length === 1)
+      throw invalid('volume name is too short, names should be at least two alphanumeric characters');
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(pvc)) {
       throw invalid(
         `${JSON.stringify(pvc)} includes invalid characters for a local volume name, only ${JSON.stringify(RESTRICTED_NAME_CHARS)} are allowed. If you intended to pass a host directory, use absolute path`

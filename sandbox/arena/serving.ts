@@ -7,6 +7,7 @@ import {
   columns,
   COMMON_JOB_FLAGS,
   envList,
+  invalid,
   parseData,
   parsePairs,
   resources,
@@ -21,25 +22,33 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 export const SERVE_TRITON_FLAGS: FlagSpec[] = [
   ...COMMON_JOB_FLAGS,
-  {
-    name: 'version',
-    type: 'string',
-    default: '',
-    usage: 'the version of the serving job (default: the current time, YYYYMMDDhhmm)'
-  },
+  { name: 'version', type: 'string', default: '', usage: 'the serving version' },
   { name: 'replicas', type: 'int', default: 1, usage: 'the replicas number of the serve job.' },
   { name: 'gpumemory', type: 'int', default: 0, usage: 'the limit GPU memory of each replica to run the serve.' },
+  {
+    name: 'share-memory',
+    type: 'string',
+    default: '',
+    usage: 'the request share memory of each replica to run the serve.'
+  },
   { name: 'model-repository', type: 'string', default: '', usage: 'the path of triton model path' },
   { name: 'http-port', type: 'int', default: 8000, usage: 'the port of http serving server' },
   { name: 'grpc-port', type: 'int', default: 8001, usage: 'the port of grpc serving server' },
-  { name: 'metric-port', type: 'int', default: 8002, usage: 'the port of metrics server' },
+  { name: 'metrics-port', type: 'int', default: 8002, usage: 'the port of metrics server' },
+  { name: 'metric-port', type: 'int', usage: 'the port of metrics server (older spelling of --metrics-port)' },
   { name: 'allow-metrics', type: 'bool', default: false, usage: 'open metrics' },
-  { name: 'command', type: 'string', default: '', usage: "the command will inject to container's command." },
+  { name: 'extend-command', type: 'string', default: '', usage: "the command will attach to server's command." },
+  {
+    name: 'load-model',
+    type: 'stringArray',
+    usage: 'giving names of model to load, usage:"--load-model <model-name>"'
+  },
+  { name: 'command', type: 'string', default: '', usage: 'specify the container command' },
   {
     name: 'backend',
     type: 'string',
     default: '',
-    usage: 'the backend of triton (only the default is supported by the stand-in)'
+    usage: 'the backend type of triton server. Valid values: [vllm|trt-llm]'
   }
 ];
 
@@ -50,84 +59,127 @@ export function defaultVersion(d = new Date()): string {
 }
 
 const SELECTOR = (name: string): string => encodeURIComponent(`servingName=${name},servingType=triton-serving`);
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
+
+/** The script the chart passes to `sh -c` (charts/triton/templates/deployment.yaml). */
+export function tritonScript(v: {
+  httpPort: number;
+  grpcPort: number;
+  metricsPort: number;
+  allowMetrics: boolean;
+  modelRepository: string;
+  loadModels: string[];
+  extendCommand: string;
+}): string {
+  let s = `tritonserver --http-port=${v.httpPort} --grpc-port=${v.grpcPort}`;
+  if (v.allowMetrics) s += ` --metrics-port=${v.metricsPort}`;
+  s += ` --allow-metrics=${v.allowMetrics}`;
+  if (v.modelRepository) s += ` --model-repository=${v.modelRepository}`;
+  for (const m of v.loadModels) s += ` --load-model ${m}`;
+  if (v.extendCommand) s += ` ${v.extendCommand}`;
+  return s + '\n';
+}
 
 export async function serveTriton(kube: () => KubeClient, ns: () => string, f: FlagValues, io: Io): Promise<number> {
-  const name = checkName('serving', f.name as string);
+  const name = checkName(f.name as string);
   const version = (f.version as string) || defaultVersion();
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(version))
-    throw new ArenaError(`invalid --version "${version}": it must be lower case alphanumeric characters or '-'`);
-  const repo = f['model-repository'] as string;
-  if (!f.command && !repo) throw new ArenaError('--model-repository must be set');
   const gpus = f.gpus as number;
-  if (gpus < 0) throw new ArenaError('--gpus must be greater than or equal to 0');
-  if ((f.replicas as number) < 0) throw new ArenaError('--replicas must be greater than or equal to 0');
-  if (f.backend && f.backend !== 'triton')
-    throw new ArenaError(`--backend "${f.backend}" is not supported by this arena`);
+  if (gpus < 0) throw invalid('--gpus is invalid');
+  if ((f.gpumemory as number) < 0) throw invalid('--gpumemory is invalid');
+  if (f.cpu && !QUANTITY.test(f.cpu as string)) throw invalid('--cpu is invalid');
+  if (f.memory && !QUANTITY.test(f.memory as string)) throw invalid('--memory is invalid');
+  const shm = f['share-memory'] as string;
+  if (shm && !QUANTITY.test(shm)) throw invalid('--share-memory is invalid');
+  const ports = {
+    http: f['http-port'] as number,
+    grpc: f['grpc-port'] as number,
+    metrics: ((f['metric-port'] as number | undefined) ?? f['metrics-port']) as number
+  };
+  if (ports.http === 0 && ports.grpc === 0) throw invalid('all ports are 0, invalid configuration');
+  const backend = f.backend as string;
+  if (backend) {
+    if (backend !== 'vllm' && backend !== 'trt-llm')
+      throw invalid(`backend ${backend} is Invalid. Triton backend only supports vllm or trt-llm`);
+    if (gpus === 0) throw invalid('--gpus must be specific at least 1 GPU');
+  }
   const data = parseData(f.data as string[]);
   const labels = parsePairs('label', f.label as string[]);
   const annotations = parsePairs('annotation', f.annotation as string[]);
   const selector = parsePairs('selector', f.selector as string[]);
   const env = envList(f);
-  const chart = loadChart('tritoninferenceserver');
-  const image = (f.image as string) || String(chart.values.image);
   const namespace = ns();
   const client = kube();
   const release = `${name}-${version}`;
   const fullname = `${release}-tritoninferenceserver`;
+  const cmName = `${release}-triton-serving`;
 
-  if (await client.get(`${APPS(namespace, 'deployments')}/${fullname}`)) {
-    throw new ArenaError(
-      `the serving job ${name} with version ${version} already exists, please delete it first. use 'arena serve delete ${name} --version ${version}'`
-    );
+  const existing = (await servingDeployments(client, namespace, name)).filter(
+    (d) => d.metadata.labels.servingVersion === version
+  );
+  if (existing.length > 0)
+    throw new ArenaError(`the job ${name} is already exist, please delete it first. use 'arena serve delete ${name}'`);
+  const chart = loadChart('triton');
+  if (await client.get(`${CORE(namespace, 'configmaps')}/${cmName}`)) {
+    throw new ArenaError(`the job configmap ${cmName} is already exist, please delete it first`);
   }
-  const ports = { http: f['http-port'] as number, grpc: f['grpc-port'] as number, metrics: f['metric-port'] as number };
+  const image = (f.image as string) || String(chart.values.image);
   const allowMetrics = f['allow-metrics'] as boolean;
-  const tritonArgs = [
-    'tritonserver',
-    `--model-repository=${repo}`,
-    `--http-port=${ports.http}`,
-    `--grpc-port=${ports.grpc}`,
-    `--allow-metrics=${allowMetrics}`,
-    ...(allowMetrics ? [`--metrics-port=${ports.metrics}`] : [])
-  ];
-  const servingLabels = {
+  const script = tritonScript({
+    httpPort: ports.http,
+    grpcPort: ports.grpc,
+    metricsPort: ports.metrics,
+    allowMetrics,
+    modelRepository: f['model-repository'] as string,
+    loadModels: f['load-model'] as string[],
+    extendCommand: f['extend-command'] as string
+  });
+  const chartLabel = `${chart.name}-${chart.version}`;
+  const app = chart.name;
+  const objectLabels = {
+    heritage: 'Helm',
+    release,
+    chart: chartLabel,
+    app,
     servingName: name,
     servingVersion: version,
     servingType: 'triton-serving',
-    app: 'tritoninferenceserver',
-    release,
-    chart: `${chart.name}-${chart.version}`,
-    heritage: 'Helm'
+    ...labels
   };
   const { volumes: vols, mounts } = volumes(data);
-  const containerPorts = [
-    { name: 'http', containerPort: ports.http, protocol: 'TCP' },
-    { name: 'grpc', containerPort: ports.grpc, protocol: 'TCP' },
-    ...(allowMetrics ? [{ name: 'metrics', containerPort: ports.metrics, protocol: 'TCP' }] : [])
-  ];
+  const fieldEnv = (n: string, path: string): object => ({ name: n, valueFrom: { fieldRef: { fieldPath: path } } });
+  const probe = (path: string): object => ({
+    failureThreshold: 30,
+    initialDelaySeconds: 100,
+    periodSeconds: 5,
+    httpGet: { path, port: 'http' }
+  });
   const deployment: Obj = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
       name: fullname,
       namespace,
-      labels: { ...servingLabels, ...labels },
-      ...(Object.keys(annotations).length ? { annotations } : {})
+      labels: objectLabels,
+      annotations: { 'helm.sh/created': String(Math.floor(Date.now() / 1000)), ...annotations }
     },
     spec: {
       replicas: f.replicas,
-      selector: { matchLabels: { release, app: 'tritoninferenceserver' } },
+      strategy: { type: 'RollingUpdate' },
+      selector: { matchLabels: { release, app } },
       template: {
         metadata: {
+          ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
           labels: {
+            heritage: 'Helm',
+            release,
+            chart: chartLabel,
+            app,
+            serviceName: name,
             servingName: name,
             servingVersion: version,
             servingType: 'triton-serving',
-            app: 'tritoninferenceserver',
-            release,
             ...labels
-          },
-          ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {})
+          }
         },
         spec: {
           ...(Object.keys(selector).length ? { nodeSelector: selector } : {}),
@@ -136,33 +188,29 @@ export async function serveTriton(kube: () => KubeClient, ns: () => string, f: F
             {
               name: 'tritonserver',
               image,
-              imagePullPolicy:
-                (f['image-pull-policy'] as string) || String(chart.values.imagePullPolicy ?? 'IfNotPresent'),
-              ...(f.command ? { command: ['sh', '-c', f.command as string] } : { args: tritonArgs }),
-              ...(env.length ? { env } : {}),
-              ports: containerPorts,
-              readinessProbe: {
-                httpGet: { path: '/v2/health/ready', port: 'http' },
-                initialDelaySeconds: 15,
-                periodSeconds: 10,
-                failureThreshold: 3,
-                timeoutSeconds: 1
-              },
-              livenessProbe: {
-                httpGet: { path: '/v2/health/live', port: 'http' },
-                initialDelaySeconds: 15,
-                periodSeconds: 10,
-                failureThreshold: 3,
-                timeoutSeconds: 1
-              },
-              resources: resources(f, gpus),
-              volumeMounts: [...mounts, { name: 'dshm', mountPath: '/dev/shm' }]
+              imagePullPolicy: (f['image-pull-policy'] as string) || 'IfNotPresent',
+              env: [
+                ...env,
+                fieldEnv('ARENA_NODE_NAME', 'spec.nodeName'),
+                fieldEnv('ARENA_POD_NAMESPACE', 'metadata.namespace'),
+                fieldEnv('ARENA_POD_NAME', 'metadata.name'),
+                fieldEnv('ARENA_POD_IP', 'status.podIP')
+              ],
+              ...(f.command
+                ? { command: [f.shell as string, '-c', f.command as string] }
+                : { command: [f.shell as string, '-c'], args: [script] }),
+              ports: [
+                { containerPort: ports.http, name: 'http', protocol: 'TCP' },
+                { containerPort: ports.grpc, name: 'grpc' },
+                ...(allowMetrics ? [{ containerPort: ports.metrics, name: 'metrics' }] : [])
+              ],
+              livenessProbe: probe('/v2/health/live'),
+              readinessProbe: probe('/v2/health/ready'),
+              resources: { limits: resources(f, gpus).limits ?? {} },
+              volumeMounts: [...(shm ? [{ mountPath: '/dev/shm', name: 'dshm' }] : []), ...mounts]
             }
           ],
-          volumes: [
-            ...vols,
-            { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: String(chart.values.shmSize ?? '2Gi') } }
-          ]
+          volumes: [...(shm ? [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: shm } }] : []), ...vols]
         }
       }
     }
@@ -170,52 +218,60 @@ export async function serveTriton(kube: () => KubeClient, ns: () => string, f: F
   const service: Obj = {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: fullname, namespace, labels: { ...servingLabels, ...labels } },
+    metadata: { name: fullname, namespace, labels: objectLabels },
     spec: {
       type: 'ClusterIP',
-      selector: { release, app: 'tritoninferenceserver' },
-      ports: containerPorts.map((p) => ({
-        name: `${p.name}-serving`,
-        port: p.containerPort,
-        targetPort: p.containerPort,
-        protocol: 'TCP'
-      }))
+      ports: [
+        { name: 'http-serving', port: ports.http, targetPort: ports.http },
+        { name: 'grpc-serving', port: ports.grpc, targetPort: ports.grpc },
+        ...(allowMetrics ? [{ name: 'http-metrics', port: ports.metrics, targetPort: ports.metrics }] : [])
+      ],
+      selector: { release, app }
     }
   };
   const values = {
+    name,
+    namespace,
     servingName: name,
     servingVersion: version,
     image,
     replicas: f.replicas,
     gpuCount: gpus,
-    modelRepository: repo,
+    gpuMemory: f.gpumemory,
+    modelDirs: Object.fromEntries(data.map((d) => [d.pvc, d.mountPath])),
+    modelRepository: f['model-repository'],
     httpPort: ports.http,
     grpcPort: ports.grpc,
     metricsPort: ports.metrics,
     allowMetrics,
-    command: f.command || tritonArgs.join(' ')
+    loadModels: f['load-model'],
+    extendCommand: f['extend-command'],
+    command: f.command,
+    shell: f.shell,
+    shareMemory: shm,
+    labels,
+    annotations,
+    envs: Object.fromEntries(env.map((e) => [e.name, e.value]))
   };
+  // workflow.SubmitJob: the values and the list of created objects, kept in `<name>-<version>-triton-serving`
   await client.create(CORE(namespace, 'configmaps'), {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: {
-      name: `${release}-triton-serving`,
-      namespace,
-      labels: { createdBy: 'arena', servingName: name, servingVersion: version, servingType: 'triton-serving', release }
-    },
+    metadata: { name: cmName, namespace, labels: { createdBy: 'arena' } },
     data: {
+      [chart.name]: chart.version,
       values: toYaml(values),
-      app: [toYaml(service), toYaml(deployment)].join('---\n'),
-      chart: `${chart.name}-${chart.version}`
+      app: `service/${fullname}\ndeployment.apps/${fullname}\n`
     }
   });
   await client.create(CORE(namespace, 'services'), service);
   await client.create(APPS(namespace, 'deployments'), deployment);
-  io.out(
-    `configmap/${release}-triton-serving created\nservice/${fullname} created\ndeployment.apps/${fullname} created\n`
+  io.out(`service/${fullname} created\ndeployment.apps/${fullname} created\n`);
+  io.log('info', `The Job ${name} has been submitted successfully`);
+  io.log(
+    'info',
+    `You can run \`arena serve get ${name} --type triton-serving -n ${namespace}\` to check the job status`
   );
-  io.info(`The Job ${name} has been submitted successfully`);
-  io.info(`You can run \`arena serve get ${name} --type triton-serving -n ${namespace}\` to check the job status`);
   return 0;
 }
 
@@ -229,19 +285,22 @@ async function servingDeployments(client: KubeClient, ns: string, name?: string)
   );
 }
 
+/** Thrown when several serving jobs match: Arena prints this table on stdout (PrintErrorMessage). */
+export class AmbiguousServing extends ArenaError {}
+
 /** The one deployment for name (and version); Arena's errors when none or several match. */
 async function pickServing(client: KubeClient, ns: string, name: string, version: string | undefined): Promise<Obj> {
   const all = await servingDeployments(client, ns, name);
   const matching = version ? all.filter((d) => d.metadata.labels.servingVersion === version) : all;
-  if (matching.length === 0) {
-    throw new ArenaError(
-      `Not found serving job ${name}${version ? ` with version ${version}` : ''}, please check it with \`arena serve list | grep ${name}\``
-    );
-  }
+  if (matching.length === 0)
+    throw new ArenaError(`Not found serving job ${name}, please check it with \`arena serve list | grep ${name}\``);
   if (matching.length > 1) {
-    const versions = matching.map((d) => d.metadata.labels.servingVersion).join(', ');
-    throw new ArenaError(
-      `There is ${matching.length} versions of the serving job ${name} (${versions}), please set --version to pick one`
+    const rows = [
+      ['NAME', 'TYPE', 'VERSION'],
+      ...matching.map((d) => [name, 'triton-serving', String(d.metadata.labels.servingVersion)])
+    ];
+    throw new AmbiguousServing(
+      `There is ${matching.length} jobs have been found:\n\n${columns(rows)}\nplease use '--type' or '--version' to filter.\n`
     );
   }
   return matching[0];
@@ -381,9 +440,17 @@ export async function serveDelete(
   version: string | undefined,
   io: Io
 ): Promise<number> {
-  if (names.length === 0) throw new ArenaError('not set serving job name, please set it: arena serve delete <name>');
   for (const name of names) {
-    const d = await pickServing(client, ns, name, version);
+    let d: Obj;
+    try {
+      d = await pickServing(client, ns, name, version);
+    } catch (e) {
+      if (e instanceof ArenaError && e.message.startsWith('Not found serving job')) {
+        io.log('info', `The serving job '${name}' does not exist,skip to delete it.`);
+        continue;
+      }
+      throw e;
+    }
     const l = d.metadata.labels;
     const fullname = d.metadata.name;
     await client.remove(`${APPS(ns, 'deployments')}/${fullname}`, {
@@ -393,10 +460,7 @@ export async function serveDelete(
     });
     await client.remove(`${CORE(ns, 'services')}/${fullname}`);
     await client.remove(`${CORE(ns, 'configmaps')}/${l.release}-triton-serving`);
-    io.out(
-      `service "${fullname}" deleted\ndeployment.apps "${fullname}" deleted\nconfigmap "${l.release}-triton-serving" deleted\n`
-    );
-    io.info(`The serving job ${name} with version ${l.servingVersion} has been deleted successfully`);
+    io.log('info', `The serving job ${name} with version ${l.servingVersion} has been deleted successfully`);
   }
   return 0;
 }

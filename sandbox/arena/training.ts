@@ -7,6 +7,7 @@ import {
   columns,
   COMMON_JOB_FLAGS,
   envList,
+  invalid,
   parseData,
   parsePairs,
   resources,
@@ -15,6 +16,7 @@ import {
 } from './common.js';
 import { parseGoDuration, type FlagSpec, type FlagValues } from './flags.js';
 import { ArenaError, CORE, PYTORCHJOBS, type KubeClient } from './kube.js';
+import type { Level } from './log.js';
 
 export interface Io {
   /** stdout (kubectl's output, tables, JSON). */
@@ -29,19 +31,51 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 export const SUBMIT_PYTORCHJOB_FLAGS: FlagSpec[] = [
   ...COMMON_JOB_FLAGS,
-  { name: 'workers', type: 'int', default: 1, usage: 'the worker number to run the distributed training (includes the master)' },
+  {
+    name: 'workers',
+    type: 'int',
+    default: 1,
+    usage: 'the worker number to run the distributed training (includes the master)'
+  },
   { name: 'working-dir', type: 'string', default: '/root', usage: 'working directory to extract the code' },
-  { name: 'running-timeout', type: 'duration', default: '0s', usage: "Specifies the duration since startTime during which the job can remain active before it is terminated(e.g. '5s', '1m', '2h22m')." },
-  { name: 'ttl-after-finished', type: 'duration', default: '0s', usage: "Defines the TTL for cleaning up finished PytorchJobs(e.g. '5s', '1m', '2h22m'). Defaults to infinite." },
-  { name: 'clean-task-policy', type: 'string', default: 'Running', usage: 'How to clean tasks after Training is done, support None, Running, All.' },
-  { name: 'share-memory', type: 'string', default: '2Gi', usage: 'the shared memory of each replica to run the job, default 2Gi.' },
+  {
+    name: 'running-timeout',
+    type: 'duration',
+    default: '0s',
+    usage:
+      "Specifies the duration since startTime during which the job can remain active before it is terminated(e.g. '5s', '1m', '2h22m')."
+  },
+  {
+    name: 'ttl-after-finished',
+    type: 'duration',
+    default: '0s',
+    usage: "Defines the TTL for cleaning up finished PytorchJobs(e.g. '5s', '1m', '2h22m'). Defaults to infinite."
+  },
+  {
+    name: 'clean-task-policy',
+    type: 'string',
+    default: 'Running',
+    usage: 'How to clean tasks after Training is done, support None, Running, All.'
+  },
+  {
+    name: 'share-memory',
+    type: 'string',
+    default: '2Gi',
+    usage: 'the shared memory of each replica to run the job, default 2Gi.'
+  },
   { name: 'retry', type: 'int', default: 0, usage: 'retry times' },
   { name: 'sync-mode', type: 'string', default: '', usage: 'syncMode: support rsync, hdfs, git' }
 ];
 
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
 
-export async function submitPytorchJob(kube: () => KubeClient, ns: () => string, f: FlagValues, args: string[], io: Io): Promise<number> {
+export async function submitPytorchJob(
+  kube: () => KubeClient,
+  ns: () => string,
+  f: FlagValues,
+  args: string[],
+  io: Io
+): Promise<number> {
   const name = checkName(f.name as string);
   const command = args.join(' ');
   const image = f.image as string;
@@ -81,7 +115,15 @@ export async function submitPytorchJob(kube: () => KubeClient, ns: () => string,
   const template = (): Obj => ({
     metadata: {
       name,
-      labels: { app: 'pytorchjob', chart: chartLabel, release: name, heritage: 'Helm', createdBy: 'PyTorchJob', 'master-pod-name': `${name}-master-0`, ...labels },
+      labels: {
+        app: 'pytorchjob',
+        chart: chartLabel,
+        release: name,
+        heritage: 'Helm',
+        createdBy: 'PyTorchJob',
+        'master-pod-name': `${name}-master-0`,
+        ...labels
+      },
       ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {})
     },
     spec: {
@@ -108,7 +150,14 @@ export async function submitPytorchJob(kube: () => KubeClient, ns: () => string,
     metadata: {
       name,
       namespace,
-      labels: { app: 'pytorchjob', chart: chartLabel, release: name, heritage: 'Helm', createdBy: 'PyTorchJob', ...labels },
+      labels: {
+        app: 'pytorchjob',
+        chart: chartLabel,
+        release: name,
+        heritage: 'Helm',
+        createdBy: 'PyTorchJob',
+        ...labels
+      },
       ...(Object.keys(annotations).length ? { annotations } : {})
     },
     spec: {
@@ -157,7 +206,11 @@ export async function submitPytorchJob(kube: () => KubeClient, ns: () => string,
   if (uid) {
     // workflow.SubmitJob step 6: the ConfigMap is owned by the job, so deleting the job collects it
     await client.call('PATCH', `${CORE(namespace, 'configmaps')}/${cmName}`, {
-      metadata: { ownerReferences: [{ apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', name, uid, controller: true, blockOwnerDeletion: true }] }
+      metadata: {
+        ownerReferences: [
+          { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', name, uid, controller: true, blockOwnerDeletion: true }
+        ]
+      }
     });
   }
   io.log('info', `The Job ${name} has been submitted successfully`);
@@ -185,6 +238,14 @@ export function podStatus(pod: Obj): string {
   return pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
 }
 
+/** util.GetFormatTime: local `2006-01-02 15:04:05`, or N/A. */
+function goTime(iso: string | undefined): string {
+  if (!iso) return 'N/A';
+  const d = new Date(iso);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
 function duration(job: Obj): string {
   const start = job.status?.startTime ?? job.metadata?.creationTimestamp;
   const end = job.status?.completionTime ? Date.parse(job.status.completionTime) : Date.now();
@@ -207,9 +268,11 @@ async function jobPods(client: KubeClient, ns: string, name: string): Promise<Ob
   return ((list?.items as Obj[]) ?? []).sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
 }
 
+const JOB_NOT_FOUND = "training job not found,please use 'arena list' to make sure job is existed";
+
 async function findJob(client: KubeClient, ns: string, name: string): Promise<Obj> {
   const job = await client.get<Obj>(`${PYTORCHJOBS(ns)}/${name}`);
-  if (!job) throw new ArenaError(`Failed to find the job ${name}, please check it with \`arena list | grep ${name}\``);
+  if (!job) throw new ArenaError(JOB_NOT_FOUND);
   return job;
 }
 
@@ -257,16 +320,16 @@ export async function getJob(client: KubeClient, ns: string, name: string, outpu
   }
   const wide = output === 'wide';
   io.out(
-    [
-      `Name:      ${name}`,
-      `Status:    ${status}`,
-      `Namespace: ${ns}`,
-      `Priority:  N/A`,
-      `Trainer:   PYTORCHJOB`,
-      `Duration:  ${info.duration}`,
-      '',
-      'Instances:'
-    ].join('\n') + '\n'
+    columns([
+      ['Name:', name],
+      ['Status:', status],
+      ['Namespace:', ns],
+      ['Priority:', 'N/A'],
+      ['Trainer:', 'PYTORCHJOB'],
+      ['Duration:', info.duration],
+      ['CreateTime:', goTime(job.metadata.creationTimestamp)],
+      ['EndTime:', goTime(job.status?.completionTime)]
+    ]) + '\nInstances:\n'
   );
   const header = ['NAME', 'STATUS', 'AGE', 'IS_CHIEF', 'GPU(Requested)', 'NODE', ...(wide ? ['IP'] : [])];
   const rows = instances.map((i) => [
@@ -334,22 +397,22 @@ export async function jobLogs(client: KubeClient, ns: string, name: string, f: F
 }
 
 export async function deleteJobs(client: KubeClient, ns: string, names: string[], io: Io): Promise<number> {
-  if (names.length === 0) throw new ArenaError('not set job name, please set it: arena delete <name>');
-  let code = 0;
   for (const name of names) {
-    const gone = await client.remove(`${PYTORCHJOBS(ns)}/${name}`, {
-      kind: 'DeleteOptions',
-      apiVersion: 'v1',
-      propagationPolicy: 'Background'
-    });
-    if (!gone) {
-      io.log('error', `Failed to find the job ${name}, please check it with \`arena list | grep ${name}\``);
-      code = 1;
-      continue;
+    // Arena finds a training job through its `<name>-<type>` ConfigMap; a missing one ends the command (exit 0)
+    const cm = await client.get(`${CORE(ns, 'configmaps')}/${name}-pytorchjob`);
+    const job = await client.get(`${PYTORCHJOBS(ns)}/${name}`);
+    if (!cm && !job) {
+      io.log('info', `The training job '${name}' does not exist,skip to delete it`);
+      return 0;
     }
+    if (job)
+      await client.remove(`${PYTORCHJOBS(ns)}/${name}`, {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: 'Background'
+      });
     await client.remove(`${CORE(ns, 'configmaps')}/${name}-pytorchjob`);
-    io.out(`pytorchjob.kubeflow.org "${name}" deleted\nconfigmap "${name}-pytorchjob" deleted\n`);
     io.log('info', `The training job ${name} has been deleted successfully`);
   }
-  return code;
+  return 0;
 }

@@ -21,7 +21,12 @@ export const NOT_FOUND = () => new ApiError(404, 'NotFound', 'the server could n
 
 /** Maps a path onto the resource table, or undefined when it is not a resource path. */
 export function route(path: string): Route | undefined {
-  const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let segs: string[];
+  try {
+    segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw NOT_FOUND();
+  }
   let group: string;
   let version: string;
   let rest: string[];

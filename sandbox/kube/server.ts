@@ -19,7 +19,7 @@ import { applyStreamFault, dryRunOf, managerOf, parseBody, readBody, validationO
 import { authenticate, NOT_FOUND, route, verbOf, type Route, type User } from './routing.js';
 import type { Runtime } from './runtime.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { ApiError, badRequest, forbidden, notFound, reasonForCode, statusBody } from './status.js';
+import { ApiError, badRequest, forbidden, invalid, notFound, reasonForCode, statusBody } from './status.js';
 import type { Store } from './store.js';
 import { toTable, wantsTable } from './table.js';
 import { checkUnknownFields } from './validate.js';
@@ -236,6 +236,10 @@ export class ApiServer {
   private async update(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
     const { obj, warnings } = this.checkBody(r, await this.body(req), q);
     const sub = r.sub === 'status' ? 'status' : undefined;
+    // custom resources have no unconditional update: PUT must carry the resourceVersion it read
+    if (r.def.group === 'kubeflow.org' && !obj.metadata.resourceVersion) {
+      throw invalid(r.def, r.def.kind, r.name ?? '', [{ field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+    }
     const updated = this.d.store.updateWith(r.def, obj, {
       manager: managerOf(req, q),
       dryRun: dryRunOf(q),

@@ -4,11 +4,12 @@
  * (logs, exit codes, restart policy with CrashLoopBackOff) with readiness probes, writing pod status and
  * events as the real components word them.
  */
-import http from 'node:http';
 import type { KubeObject } from '../kube/contract.js';
 import { PODS, gpuLimit, now, objKey, patchObject } from './common.js';
 import { Killed, runContainerProcess, type Exit } from './programs.js';
+import { FaultPlan } from './fault-plan.js';
 import { podFs } from './oss-fs.js';
+import { runReadinessProbe } from './probe.js';
 import type { OperatorContext } from './context.js';
 import { DURATIONS } from './types.js';
 import { mountProblem, resolvePodPath, volumeSchedulingProblem } from './volumes.js';
@@ -357,81 +358,32 @@ export class PodWorker {
     const proc = new AbortController();
     const onStop = () => proc.abort();
     this.signal.addEventListener('abort', onStop, { once: true });
-    const owner = this.ctx.ownerName(this.pod);
-    const scenario = this.ctx.scenarios.find(owner, ['fail-at', 'oom', 'restart-then-succeed', 'crash-loop']);
-    let injected: Exit | undefined;
-    let lines = 0;
+    const appendLog = (line: string) => this.ctx.pods.appendLog(this.ns, this.name, c.name, line + '\n');
+    const plan = new FaultPlan(
+      this.ctx.scenarios.find(this.ctx.ownerName(this.pod), ['fail-at', 'oom', 'restart-then-succeed', 'crash-loop']),
+      {
+        attempt: this.ctx.jobAttempt(this.pod),
+        clock: this.ctx.clock,
+        factor: this.factor(),
+        appendLog,
+        kill: () => proc.abort()
+      }
+    );
     const env: Record<string, string> = {};
     for (const e of c.env ?? []) if (typeof e.value === 'string') env[e.name] = e.value;
-
-    const fault = (): Exit | undefined => {
-      if (!scenario) return undefined;
-      if (scenario.outcome === 'oom') return { exitCode: 137, reason: 'OOMKilled' };
-      if (scenario.outcome === 'crash-loop') return { exitCode: 1, reason: 'Error' };
-      return { exitCode: 1, reason: 'Error' };
-    };
-    const inject = (why: Exit) => {
-      if (injected || proc.signal.aborted) return;
-      injected = why;
-      if (scenario && scenario.outcome !== 'oom') {
-        const msg = 'message' in scenario && scenario.message ? scenario.message : undefined;
-        const last =
-          scenario.outcome === 'crash-loop'
-            ? 'error: creating server: Internal - failed to load all models'
-            : msg && /^[\w.]+(Error|Exception|Interrupt): /.test(msg)
-              ? msg
-              : `RuntimeError: ${msg ?? `sandbox scenario ${scenario.outcome}: injected failure`}`;
-        const tb =
-          scenario.outcome === 'crash-loop'
-            ? [last]
-            : ['Traceback (most recent call last):', '  File "<string>", line 1, in <module>', last];
-        for (const l of tb) this.ctx.pods.appendLog(this.ns, this.name, c.name, l + '\n');
-      }
-      proc.abort();
-    };
-
     const log = (line: string) => {
       if (proc.signal.aborted) throw new Killed();
-      this.ctx.pods.appendLog(this.ns, this.name, c.name, line + '\n');
-      lines++;
-      if (
-        scenario &&
-        (scenario.outcome === 'fail-at' || scenario.outcome === 'oom') &&
-        scenario.afterLines !== undefined &&
-        lines >= scenario.afterLines
-      ) {
-        inject(fault()!);
-        throw new Killed();
-      }
+      appendLog(line);
+      if (plan.afterLine()) throw new Killed();
     };
-
-    let timer: NodeJS.Timeout | undefined;
-    if (scenario) {
-      const attempt = this.ctx.jobAttempt(this.pod);
-      let after: number | undefined;
-      if (scenario.outcome === 'fail-at' || scenario.outcome === 'oom') {
-        after = scenario.afterSeconds ?? (scenario.afterLines === undefined ? 0 : undefined);
-      } else if (scenario.outcome === 'restart-then-succeed') {
-        after = attempt === 0 ? 0 : undefined;
-      } else if (scenario.outcome === 'crash-loop') {
-        after = scenario.afterSeconds ?? DURATIONS.crashLoopDefault;
-      }
-      if (after === 0) inject(fault()!);
-      else if (after !== undefined) {
-        const f = fault()!;
-        timer = setTimeout(() => inject(f), this.ctx.clock.realMs(after * this.factor()));
-      }
-    }
-
-    let probe: Promise<void> | undefined;
-    let ports: Record<number, number> = {};
-    const pod = this.pod;
     const store = this.ctx.store;
-    const resolve = (p: string) => resolvePodPath(store, store.get(PODS, this.ns, this.name) ?? pod, c, p);
+    const resolve = (p: string) => resolvePodPath(store, store.get(PODS, this.ns, this.name) ?? this.pod, c, p);
+    let ports: Record<number, number> = {};
+    let probe: Promise<void> | undefined;
     let exit: Exit;
     try {
-      const skip = scenario?.outcome === 'crash-loop';
-      const running = skip
+      plan.start();
+      const running = plan.replacesProgram
         ? new Promise<Exit>((_, reject) =>
             proc.signal.addEventListener('abort', () => reject(new Killed()), { once: true })
           )
@@ -452,106 +404,40 @@ export class PodWorker {
               for (const [cp, lp] of Object.entries(p)) this.ctx.pods.registerPort(this.ns, this.name, Number(cp), lp);
             }
           });
-      if (c.readinessProbe) probe = this.probeLoop(c, cs, () => ports, podIP, proc.signal);
-      if (skip) {
-        this.ctx.pods.appendLog(
-          this.ns,
-          this.name,
-          c.name,
-          `I1125 00:00:00.000000 1 server.cc:108] Initializing Triton Inference Server\n`
-        );
+      if (c.readinessProbe) {
+        probe = runReadinessProbe({
+          container: c,
+          ports: () => ports,
+          podIP,
+          clock: this.ctx.clock,
+          factor: this.factor(),
+          signal: proc.signal,
+          setReady: (ready) => {
+            cs.ready = ready;
+            cs.status = { ...cs.status, ready };
+            this.flush();
+          },
+          unhealthy: (message) => this.event('Warning', 'Unhealthy', message)
+        });
       }
       exit = await running;
     } catch (err) {
-      if (injected) exit = injected;
+      if (plan.injected) exit = plan.injected;
       else if (err instanceof Killed || this.signal.aborted) throw new Killed();
       else {
         // a bug or an I/O failure in the simulation: show it like an unhandled exception in the container
-        const msg = (err as Error)?.message ?? String(err);
-        this.ctx.pods.appendLog(this.ns, this.name, c.name, `Traceback (most recent call last):\nOSError: ${msg}\n`);
+        appendLog(`Traceback (most recent call last):\nOSError: ${(err as Error)?.message ?? String(err)}`);
         exit = { exitCode: 1, reason: 'Error' };
       }
     } finally {
-      clearTimeout(timer);
+      plan.stop();
       this.signal.removeEventListener('abort', onStop);
       proc.abort();
       await probe;
     }
-    if (injected) exit = injected;
     if (this.signal.aborted) throw new Killed();
-    return exit;
+    return plan.injected ?? exit;
   }
-
-  private async probeLoop(
-    c: any,
-    cs: ContainerState,
-    ports: () => Record<number, number>,
-    podIP: string,
-    signal: AbortSignal
-  ): Promise<void> {
-    const p = c.readinessProbe;
-    const get = p.httpGet;
-    const period = p.periodSeconds ?? 10;
-    const failureThreshold = p.failureThreshold ?? 3;
-    const successThreshold = p.successThreshold ?? 1;
-    let fails = 0;
-    let oks = 0;
-    await this.ctx.clock.sleep((p.initialDelaySeconds ?? 0) * this.factor(), signal);
-    while (!signal.aborted) {
-      let failure: string | undefined;
-      if (get) {
-        const portSpec = get.port;
-        const containerPort =
-          typeof portSpec === 'number'
-            ? portSpec
-            : ((c.ports ?? []).find((x: any) => x.name === portSpec)?.containerPort ?? Number(portSpec));
-        const local = ports()[containerPort];
-        const path = get.path ?? '/';
-        const url = `http://${podIP}:${containerPort}${path}`;
-        if (!local) failure = `Get "${url}": dial tcp ${podIP}:${containerPort}: connect: connection refused`;
-        else {
-          const status = await httpStatus(local, path);
-          if (status === undefined)
-            failure = `Get "${url}": dial tcp ${podIP}:${containerPort}: connect: connection refused`;
-          else if (status < 200 || status >= 400) failure = `HTTP probe failed with statuscode: ${status}`;
-        }
-      }
-      if (signal.aborted) break;
-      if (failure) {
-        oks = 0;
-        fails++;
-        this.event('Warning', 'Unhealthy', `Readiness probe failed: ${failure}`);
-        if (cs.ready && fails >= failureThreshold) {
-          cs.ready = false;
-          cs.status = { ...cs.status, ready: false };
-          this.flush();
-        }
-      } else {
-        fails = 0;
-        oks++;
-        if (!cs.ready && oks >= successThreshold) {
-          cs.ready = true;
-          cs.status = { ...cs.status, ready: true };
-          this.flush();
-        }
-      }
-      await this.ctx.clock.sleep(period * this.factor(), signal);
-    }
-  }
-}
-
-function httpStatus(port: number, path: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get(
-      { host: '127.0.0.1', port, path, agent: false, timeout: 2000, headers: { connection: 'close' } },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode);
-      }
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
 }
 
 function randomHex(n: number): string {

@@ -7,7 +7,9 @@ import type { Sandbox } from '../../sandbox/index.js';
 import { DEMO_MODEL } from '../../sandbox/index.js';
 
 export async function sandboxInputs(sb: Sandbox, overrides: Record<string, string> = {}): Promise<Record<string, string>> {
-  const { hub, oss, releases, kube } = sb.info;
+  const { hub, oss, kube } = sb.info;
+  const releases = sb.releases;
+  if (!releases) throw new Error('sandboxInputs needs the releases piece');
   const kubeconfig = kube ? await readFile(kube.kubeconfig, 'utf8') : '';
   return {
     stages: 'all',
@@ -24,10 +26,11 @@ export async function sandboxInputs(sb: Sandbox, overrides: Record<string, strin
     'oss-access-key-secret': oss.accessKeySecret,
     kubeconfig,
     namespace: kube?.namespace ?? 'default',
-    'kubectl-version': sb.releases?.kubectlVersion ?? '1.34.5',
-    'kubectl-url': `${releases.endpoint}/release/v{version}/bin/linux/{arch}/kubectl`,
-    'arena-version': sb.releases?.arenaVersion ?? '0.15.2',
-    'arena-url': `${releases.endpoint}/arena-installer-{version}-linux-{arch}.tar.gz`,
+    'kubectl-version': releases.kubectlVersion,
+    'kubectl-url': releases.kubectlUrlTemplate,
+    'arena-version': releases.arenaVersion,
+    'arena-url': releases.arenaUrlTemplate,
+    'arena-sha256': await releases.arenaSha256('amd64'),
     'tensor-parallel': '1',
     'convert-gpus': '1',
     'serve-gpus': '1',

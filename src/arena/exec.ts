@@ -60,7 +60,7 @@ export async function arenaOrThrow(run: ArenaRunner, args: readonly string[], wh
 }
 
 export function arenaError(args: readonly string[], res: ArenaResult, what: string): PipelineError {
-  const lines = (res.stderr.trim() || res.stdout.trim()).split('\n').slice(-20);
+  const lines = (res.stderr.trim() || res.stdout.trim()).split('\n').filter((l) => !/^\s+at /.test(l)).slice(-20);
   return new PipelineError(
     'ARENA_FAILED',
     `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${lines[lines.length - 1] ?? ''}`,

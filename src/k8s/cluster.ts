@@ -10,6 +10,7 @@ import type { StageContext } from '../pipeline/types.js';
 import { ClientNodeKubeApi, loadKubeConfig } from './client.js';
 import type { KubeApi } from './types.js';
 import type { Timers } from './wait.js';
+import { forwardPort } from './portforward.js';
 
 /** The OSS calls the cluster stages make (a subset of src/oss's OssStore). */
 export interface ObjectStoreLike {
@@ -23,6 +24,7 @@ export interface ClusterDeps {
   kube(ctx: Pick<StageContext, 'config' | 'env'>): { api: KubeApi; kc: KubeConfig };
   oss(ctx: Pick<StageContext, 'config' | 'signal'>): ObjectStoreLike;
   arena: ArenaRunner;
+  forwardPort: typeof forwardPort;
   timers?: Timers;
   /** Called when a watched job or rollout ends, with the moment the stage noticed (for the bench). */
   onNoticed?: (what: 'job' | 'rollout', obj: unknown, noticedAtMs: number) => void;
@@ -43,5 +45,6 @@ export const defaultDeps: ClusterDeps = {
   oss(ctx) {
     return OssStore.fromConfig(ctx.config.oss, { attempts: Math.max(1, ctx.config.sync.retries + 1), signal: ctx.signal });
   },
-  arena: runArena
+  arena: runArena,
+  forwardPort
 };

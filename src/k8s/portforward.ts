@@ -14,6 +14,8 @@ export interface LocalForward {
   connections(): number;
   /** Error text the API server or kubelet sent on the error channel, latest last. */
   errors(): string[];
+  /** Ends every open connection (as a dropped stream would); new connections still work. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,9 @@ export async function forwardPort(kc: KubeConfig, namespace: string, pod: string
     port,
     connections: () => count,
     errors: () => [...errors],
+    dropConnections: () => {
+      for (const s of sockets) s.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -5,6 +5,11 @@
 import type { StageName } from '../config/types.js';
 import type { Stage } from '../pipeline/types.js';
 import { setupStage } from './setup.js';
+import { syncStage } from './sync.js';
+import { storageStage } from './storage.js';
+import { convertStage } from './convert.js';
+import { deployStage } from './deploy.js';
+import { smokeStage } from './smoke.js';
 
 export function registerStage(registry: Map<StageName, Stage>, stage: Stage): void {
   if (registry.has(stage.name)) throw new Error(`stage ${stage.name} registered twice`);
@@ -13,7 +18,8 @@ export function registerStage(registry: Map<StageName, Stage>, stage: Stage): vo
 
 export function defaultStages(): Map<StageName, Stage> {
   const registry = new Map<StageName, Stage>();
-  registerStage(registry, setupStage);
-  // The lead wires: sync, storage, convert, deploy, smoke.
+  for (const stage of [setupStage, syncStage, storageStage, convertStage, deployStage, smokeStage]) {
+    registerStage(registry, stage);
+  }
   return registry;
 }

@@ -10,7 +10,7 @@ import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { deleteServingVersion } from '../arena/cleanup.js';
 import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
-import { forwardPort, type LocalForward } from '../k8s/portforward.js';
+import type { LocalForward } from '../k8s/portforward.js';
 import { isPodReady, servingSelector } from '../k8s/serving.js';
 import { DEPLOYMENT, POD, type KubeApi } from '../k8s/types.js';
 import { TritonClient } from '../triton/client.js';
@@ -127,7 +127,7 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
       try {
         const codec = await loadModelTokenizer(deps.oss(ctx), cfg, commitOf(ctx));
         const pod = await readyPod(api, cfg);
-        forward = await forwardPort(kc, cfg.cluster.namespace, pod, HTTP_PORT);
+        forward = await deps.forwardPort(kc, cfg.cluster.namespace, pod, HTTP_PORT);
         ctx.log.info(`Port-forward 127.0.0.1:${forward.port} → ${pod}:${HTTP_PORT}`);
         client = new TritonClient(forward.port, { onReconnect: (why) => ctx.log.warning(`Port-forward connection lost (${why}); reconnected`), timeoutMs: cfg.smoke.timeoutSeconds * 1000 });
         const c = client;

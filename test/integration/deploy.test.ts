@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeConvertStage } from '../../src/stages/convert.js';
+import { makeDeployStage } from '../../src/stages/deploy.js';
+import { makeStorageStage } from '../../src/stages/storage.js';
+import { tritonConfigKey } from '../../src/config/layout.js';
+import { servingSelector } from '../../src/k8s/serving.js';
+import { DEPLOYMENT } from '../../src/k8s/types.js';
+import type { PipelineError } from '../../src/errors.js';
+import { parsePbtxt as sandboxParse } from '../../sandbox/triton/pbtxt.js';
+import { startCluster, type Cluster } from './cluster-stages-harness.js';
+
+let cl: Cluster;
+const v1 = () => cl.cfg();
+const tp2 = () => cl.cfg({ model: { repo: 'bigscience-sandbox/bloom-tiny', revision: 'main', name: 'bloom-tiny', version: 'tp2' }, convert: { tensorParallel: 2, gpus: 2, jobName: 'ft-bloom-tiny-tp2' } });
+
+beforeAll(async () => {
+  cl = await startCluster();
+  await makeStorageStage(cl.deps).run(cl.context(v1()).ctx);
+  await cl.seedModel(v1());
+  await makeConvertStage(cl.deps).run(cl.context(v1()).ctx);
+  await makeConvertStage(cl.deps).run(cl.context(tp2()).ctx);
+});
+afterAll(async () => {
+  await cl.stop();
+});
+
+describe('deploy stage against the sandbox', () => {
+  it('writes the model repository, serves it, waits for the rollout; a re-run skips', async () => {
+    const cfg = v1();
+    const t = cl.context(cfg);
+    const started = Date.now();
+    const out = await makeDeployStage(cl.deps).run(t.ctx);
+    const serveToReadyMs = Date.now() - started;
+    expect(out.status).toBe('done');
+    expect(out.summary).toMatch(/^serving bloom-tiny version v1 available in [\d.]+ s$/);
+    expect(out.outputs).toMatchObject({ 'serving-name': 'bloom-tiny', 'serving-version': 'v1' });
+    expect(t.cleanup.records).toEqual([{ kind: 'serving', namespace: cfg.cluster.namespace, name: 'bloom-tiny', version: 'v1' }]); // smoke decides
+    const pbtxt = (await cl.oss(cfg).getText(tritonConfigKey(cfg)))!;
+    expect(sandboxParse(pbtxt)).toBeDefined(); // an independent parser reads it
+    expect(t.log.lines.some((l) => /Started HTTPService/.test(l))).toBe(true);
+    process.stdout.write(`[measure] arena serve → ready: ${serveToReadyMs} ms (real time, sandbox clock ×500)\n`);
+
+    const again = await makeDeployStage(cl.deps).run(cl.context(cfg).ctx);
+    expect(again.status).toBe('skipped');
+    expect(await makeDeployStage(cl.deps).plan(cl.context(cfg).ctx)).toMatchObject({ action: 'skip' });
+  });
+
+  it('tp mismatch: Triton’s model UNAVAILABLE reason fails the deploy and the new version is deleted', async () => {
+    const cfg = cl.cfg({ ...tp2(), serve: { version: 'tp2-bad', gpus: 1 } } as never);
+    const base = tp2();
+    const bad = { ...base, serve: { ...base.serve, version: 'tp2-bad', gpus: 1 } };
+    void cfg;
+    const t = cl.context(bad);
+    const err = (await makeDeployStage(cl.deps).run(t.ctx).catch((e: unknown) => e)) as PipelineError;
+    expect(err.code).toBe('DEPLOY_MODEL_UNAVAILABLE');
+    expect(err.message).toMatch(/UNAVAILABLE: .*tensor_para_size|UNAVAILABLE: .*gpu/i);
+    expect(err.message).toMatch(/deleted serving version tp2-bad/);
+    const { items } = await cl.api(bad).list(DEPLOYMENT, bad.cluster.namespace, { labelSelector: servingSelector('bloom-tiny', 'tp2-bad') });
+    expect(items).toEqual([]);
+    expect(t.cleanup.records).toEqual([]);
+  });
+
+  it('diagnoses an image that cannot be pulled', async () => {
+    const base = v1();
+    const bad = { ...base, serve: { ...base.serve, version: 'badimg', image: 'registry.example/nope:1' } };
+    const err = (await makeDeployStage(cl.deps).run(cl.context(bad).ctx).catch((e: unknown) => e)) as PipelineError;
+    expect(err.code).toBe('DEPLOY_IMAGE_PULL');
+    expect(err.message).toMatch(/cannot pull image "registry.example\/nope:1"/);
+  });
+
+  it('diagnoses Unschedulable', async () => {
+    const base = v1();
+    const bad = { ...base, serve: { ...base.serve, version: 'toobig', gpus: 16 } };
+    const err = (await makeDeployStage(cl.deps).run(cl.context(bad).ctx).catch((e: unknown) => e)) as PipelineError;
+    expect(err.code).toBe('DEPLOY_UNSCHEDULABLE');
+    expect(err.message).toMatch(/Insufficient nvidia.com\/gpu/);
+  });
+
+  it('diagnoses CrashLoopBackOff with the last log lines', async () => {
+    const base = v1();
+    const bad = { ...base, serve: { ...base.serve, version: 'crashy' } };
+    cl.sb.operator!.setScenario({ match: 'bloom-tiny-crashy', outcome: 'crash-loop', afterSeconds: 1 });
+    const err = (await makeDeployStage(cl.deps).run(cl.context(bad).ctx).catch((e: unknown) => e)) as PipelineError;
+    expect(err.code).toMatch(/^DEPLOY_(CRASH_LOOP|MODEL_UNAVAILABLE)$/);
+    expect(err.details.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeConvertStage } from '../../src/stages/convert.js';
+import { makeDeployStage } from '../../src/stages/deploy.js';
+import { makeSmokeStage } from '../../src/stages/smoke.js';
+import { makeStorageStage } from '../../src/stages/storage.js';
+import { servingSelector } from '../../src/k8s/serving.js';
+import { DEPLOYMENT } from '../../src/k8s/types.js';
+import { forwardPort, type LocalForward } from '../../src/k8s/portforward.js';
+import type { Config } from '../../src/config/types.js';
+import type { PipelineError } from '../../src/errors.js';
+import { startCluster, type Cluster } from './cluster-stages-harness.js';
+
+let cl: Cluster;
+const version = (v: string, smoke: Partial<Config['smoke']> = {}, keepVersions = 2): Config => {
+  const base = cl.cfg();
+  return { ...base, serve: { ...base.serve, version: v }, smoke: { ...base.smoke, ...smoke }, keepVersions };
+};
+
+async function deployAndSmoke(cfg: Config, deps = cl.deps) {
+  const t = cl.context(cfg);
+  await makeDeployStage(deps).run(t.ctx);
+  const out = await makeSmokeStage(deps)
+    .run(t.ctx)
+    .catch((e: unknown) => e as PipelineError);
+  return { out, ...t };
+}
+
+const versions = async (cfg: Config) =>
+  (await cl.api(cfg).list(DEPLOYMENT, cfg.cluster.namespace, { labelSelector: servingSelector('bloom-tiny') })).items.map((d) => d.metadata.labels!.servingVersion).sort();
+
+beforeAll(async () => {
+  cl = await startCluster();
+  const cfg = cl.cfg();
+  await makeStorageStage(cl.deps).run(cl.context(cfg).ctx);
+  await cl.seedModel(cfg);
+  await makeConvertStage(cl.deps).run(cl.context(cfg).ctx);
+});
+afterAll(async () => {
+  await cl.stop();
+});
+
+describe('smoke stage against the sandbox', () => {
+  it('answers the prompts through a port-forward, within budget, with a summary table', async () => {
+    const cfg = version('a1');
+    const { out, cleanup } = await deployAndSmoke(cfg);
+    if (out instanceof Error) throw out;
+    expect(out.status).toBe('done');
+    expect(out.outputs).toMatchObject({ 'serving-name': 'bloom-tiny', 'serving-version': 'a1', completion: expect.stringMatching(/^ a deep learning/) });
+    expect(out.markdown).toMatch(/\| deepspeed is \| {2}a deep learning/);
+    expect(Number(out.outputs!['latency-p95-ms'])).toBeLessThanOrEqual(cfg.smoke.latencyBudgetMs);
+    expect(cleanup.records).toEqual([]);
+    process.stdout.write(`[measure] smoke latencies over ${cfg.smoke.requests} requests: p50 ${out.outputs!['latency-p50-ms']} ms, p95 ${out.outputs!['latency-p95-ms']} ms\n`);
+  });
+
+  it('expectation mismatch: rolls back, the previous version keeps answering', async () => {
+    const cfg = version('a2', { prompts: [{ text: 'deepspeed is', expect: '^ something else' }] });
+    const { out } = await deployAndSmoke(cfg);
+    expect((out as PipelineError).code).toBe('SMOKE_EXPECTATION_FAILED');
+    expect((out as PipelineError).message).toMatch(/does not match .*deleted serving version a2, the previous versions keep serving/);
+    expect(await versions(cfg)).toEqual(['a1']);
+    const prev = await makeSmokeStage(cl.deps).run(cl.context(version('a1')).ctx);
+    expect(prev.status).toBe('done');
+  });
+
+  it('latency over budget: rolls back', async () => {
+    const cfg = version('a3', { latencyBudgetMs: 0.0001 });
+    const { out } = await deployAndSmoke(cfg);
+    expect((out as PipelineError).code).toBe('SMOKE_LATENCY_OVER_BUDGET');
+    expect(await versions(cfg)).toEqual(['a1']);
+  });
+
+  it('a port-forward dropped mid-smoke is reconnected once', async () => {
+    const cfg = version('a4', { requests: 6 });
+    let fwd: LocalForward | undefined;
+    const deps = {
+      ...cl.deps,
+      forwardPort: async (...a: Parameters<typeof forwardPort>) => (fwd = await forwardPort(...a))
+    };
+    const t = cl.context(cfg);
+    await makeDeployStage(deps).run(t.ctx);
+    const origInfo = t.ctx.log.info;
+    let infers = 0;
+    t.ctx.log.info = (m: string) => {
+      origInfo(m);
+      if (/^".*" → /.test(m) && ++infers === 1) {
+        cl.sb.faults.add({ service: 'kube', path: '/portforward', times: 1, action: { kind: 'reset', afterBytes: 0 } });
+        fwd!.dropConnections();
+      }
+    };
+    const out = await makeSmokeStage(deps).run(t.ctx);
+    expect(out.status).toBe('done');
+    expect(out.details?.reconnects).toBe(1);
+    expect(t.log.lines.filter((l) => /Port-forward connection lost/.test(l))).toHaveLength(1);
+  });
+
+  it('retention deletes only older versions of this name beyond keep-versions', async () => {
+    // a1 and a4 exist (a2, a3 were rolled back); a5 with keep 2 retires the oldest (a1)
+    const cfg = version('a5', {}, 2);
+    const { out } = await deployAndSmoke(cfg);
+    if (out instanceof Error) throw out;
+    expect(out.summary).toMatch(/retired a1/);
+    expect(await versions(cfg)).toEqual(['a4', 'a5']);
+  });
+});
