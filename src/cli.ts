@@ -78,7 +78,9 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `\nExit codes: 0 success, 1 a stage failed, 2 bad usage or configuration, 130 cancelled.`
-    );
+    )
+    // Before the commands are added, so they inherit it: usage errors exit 2, help exits 0.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
   program
     .command('run')
     .description('run the pipeline against the cluster and OSS bucket your environment points at')
@@ -119,7 +121,6 @@ export function buildProgram(): Command {
 const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
 if (invokedDirectly || process.env.ARENA_FT_CLI === '1') {
   buildProgram()
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage))
     .parseAsync(process.argv)
     .catch((err) => {
       process.stderr.write(`arena-ft-pipeline: ${describeError(err)}\n`);

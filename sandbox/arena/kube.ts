@@ -91,7 +91,12 @@ export function statusMessage(r: KubeResponse): string {
 export class KubeClient {
   constructor(readonly target: KubeTarget) {}
 
-  private request(method: string, p: string, body?: unknown): Promise<http.IncomingMessage> {
+  private request(
+    method: string,
+    p: string,
+    body?: unknown,
+    contentType = 'application/json'
+  ): Promise<http.IncomingMessage> {
     const url = new URL(this.target.server + p);
     const mod = url.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = {
@@ -101,7 +106,7 @@ export class KubeClient {
     if (this.target.token && url.protocol === 'https:') headers.authorization = `Bearer ${this.target.token}`;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) {
-      headers['content-type'] = 'application/json';
+      headers['content-type'] = contentType;
       headers['content-length'] = String(payload.length);
     }
     return new Promise((resolve, reject) => {
@@ -125,8 +130,8 @@ export class KubeClient {
     });
   }
 
-  async call(method: string, p: string, body?: unknown): Promise<KubeResponse> {
-    const res = await this.request(method, p, body);
+  async call(method: string, p: string, body?: unknown, contentType?: string): Promise<KubeResponse> {
+    const res = await this.request(method, p, body, contentType);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

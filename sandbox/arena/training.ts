@@ -205,13 +205,18 @@ export async function submitPytorchJob(
   const uid = (created.metadata as Obj | undefined)?.uid;
   if (uid) {
     // workflow.SubmitJob step 6: the ConfigMap is owned by the job, so deleting the job collects it
-    await client.call('PATCH', `${CORE(namespace, 'configmaps')}/${cmName}`, {
-      metadata: {
-        ownerReferences: [
-          { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', name, uid, controller: true, blockOwnerDeletion: true }
-        ]
-      }
-    });
+    await client.call(
+      'PATCH',
+      `${CORE(namespace, 'configmaps')}/${cmName}`,
+      {
+        metadata: {
+          ownerReferences: [
+            { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', name, uid, controller: true, blockOwnerDeletion: true }
+          ]
+        }
+      },
+      'application/merge-patch+json'
+    );
   }
   io.log('info', `The Job ${name} has been submitted successfully`);
   io.log('info', `You can run \`arena get ${name} --type pytorchjob -n ${namespace}\` to check the job status`);

@@ -125,7 +125,15 @@ export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
   const server = https.createServer({ cert: certs.cert, key: certs.key });
   server.on('request', (req, res) => void api.handle(req, res));
   server.on('upgrade', (req, socket, head) => void api.upgrade(req, socket, head));
-  server.on('clientError', (_e, socket) => socket.destroy());
+  server.on('clientError', (_e, socket) => {
+    // Like Go's server, answer a request still in flight on this socket first (e.g. a DELETE whose body was
+    // sent without Content-Length, so the body parses as a malformed next request), then refuse the garbage.
+    const refuse = () =>
+      socket.writable ? socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n') : socket.destroy();
+    const inFlight = (socket as unknown as { _httpMessage?: import('node:http').ServerResponse })._httpMessage;
+    if (inFlight && !inFlight.writableFinished) inFlight.once('finish', refuse).once('close', refuse);
+    else refuse();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

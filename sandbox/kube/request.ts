@@ -30,12 +30,30 @@ export function parseBody(buf: Buffer, contentType: string): unknown {
     throw badRequest(
       'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf'
     );
+  let body: unknown;
   try {
-    if (/yaml/.test(contentType)) return parseYaml(text);
-    return JSON.parse(text);
+    body = /yaml/.test(contentType) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
     throw badRequest(`error decoding request body: ${(e as Error).message}`);
   }
+  if (depth(body) > MAX_DEPTH) throw badRequest(`error decoding request body: exceeded max depth of ${MAX_DEPTH}`);
+  return body;
+}
+
+const MAX_DEPTH = 100;
+
+/** Nesting depth, counted without recursion (a hostile body must not blow the stack). */
+function depth(v: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    max = Math.max(max, d);
+    if (max > MAX_DEPTH) return max;
+    for (const c of Object.values(x)) stack.push([c, d + 1]);
+  }
+  return max;
 }
 
 export function managerOf(req: IncomingMessage, q: URLSearchParams): string {

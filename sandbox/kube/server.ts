@@ -130,6 +130,9 @@ export class ApiServer {
     const byLabel = parseLabelSelector(q.get('labelSelector') ?? undefined);
     const byField = parseFieldSelector(r.def, q.get('fieldSelector') ?? undefined);
     const table = wantsTable(req.headers.accept);
+    const rv = q.get('resourceVersion');
+    if (rv && !/^\d+$/.test(rv))
+      throw badRequest(`resourceVersion: Invalid value: "${rv}": strconv.ParseUint: parsing "${rv}": invalid syntax`);
     if (watch) {
       this.d.watches.serve(req, res, {
         def: r.def,
@@ -204,6 +207,14 @@ export class ApiServer {
       );
     }
     obj.apiVersion = apiVersionOf(r.def);
+    if (
+      obj.metadata !== undefined &&
+      (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata))
+    ) {
+      throw badRequest(
+        `${r.def.kind} in version "${r.def.version}" cannot be handled as a ${r.def.kind}: json: cannot unmarshal ${typeof obj.metadata} into Go struct field ${r.def.kind}.metadata of type v1.ObjectMeta`
+      );
+    }
     obj.metadata = (obj.metadata ?? {}) as KubeObject['metadata'];
     if (r.def.namespaced) {
       if (obj.metadata.namespace && obj.metadata.namespace !== r.namespace) {
@@ -238,7 +249,9 @@ export class ApiServer {
     const sub = r.sub === 'status' ? 'status' : undefined;
     // custom resources have no unconditional update: PUT must carry the resourceVersion it read
     if (r.def.group === 'kubeflow.org' && !obj.metadata.resourceVersion) {
-      throw invalid(r.def, r.def.kind, r.name ?? '', [{ field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+      throw invalid(r.def, r.def.kind, r.name ?? '', [
+        { field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }
+      ]);
     }
     const updated = this.d.store.updateWith(r.def, obj, {
       manager: managerOf(req, q),

@@ -272,7 +272,8 @@ export class Store implements ObjectStore {
   ): { object: KubeObject; created: boolean } {
     const def = resolve(res);
     const manager = opts.manager!;
-    const cfg = clone(config);
+    // in an apply configuration, null means "not specified"
+    const cfg = stripNulls(clone(config)) as KubeObject;
     cfg.metadata = { ...cfg.metadata, name };
     if (def.namespaced) cfg.metadata.namespace = namespace;
     if (def.plural === 'secrets' && cfg.stringData) {
@@ -413,4 +414,12 @@ function reasonSource(kind: string, reason: string): string {
     Node: 'kubelet'
   };
   return byKind[kind] ?? 'sandbox-controller';
+}
+
+function stripNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripNulls);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = stripNulls(x);
+  return out;
 }

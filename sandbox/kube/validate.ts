@@ -66,11 +66,43 @@ export function checkUnknownFields(def: ResourceDef, obj: KubeObject, mode: Fiel
   return mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
 }
 
+/** Go's decoder would refuse these shapes before validation runs: 400, worded like its unmarshal errors. */
+function checkTypes(def: ResourceDef, obj: KubeObject): void {
+  const fail = (field: string, want: string, got: unknown) => {
+    const kind = Array.isArray(got) ? 'array' : got === null ? 'null' : typeof got === 'object' ? 'object' : typeof got;
+    return badRequest(
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${kind} into Go struct field ${field} of type ${want}`
+    );
+  };
+  const isMap = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isMap(obj?.metadata)) throw fail(`${def.kind}.metadata`, 'v1.ObjectMeta', obj?.metadata);
+  const meta = obj.metadata as Record<string, unknown>;
+  for (const k of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid']) {
+    if (meta[k] !== undefined && typeof meta[k] !== 'string') throw fail(`ObjectMeta.metadata.${k}`, 'string', meta[k]);
+  }
+  const stringMap = (v: unknown, field: string) => {
+    if (v === undefined || v === null) return;
+    if (!isMap(v)) throw fail(field, 'map[string]string', v);
+    for (const x of Object.values(v as object)) if (typeof x !== 'string') throw fail(field, 'string', x);
+  };
+  stringMap(meta.labels, 'ObjectMeta.metadata.labels');
+  stringMap(meta.annotations, 'ObjectMeta.metadata.annotations');
+  if (def.plural === 'configmaps') {
+    stringMap(obj.data, 'ConfigMap.data');
+    stringMap(obj.binaryData, 'ConfigMap.binaryData');
+  }
+  if (def.plural === 'secrets') {
+    stringMap(obj.data, 'Secret.data');
+    stringMap(obj.stringData, 'Secret.stringData');
+  }
+  for (const k of ['spec', 'status'])
+    if (obj[k] !== undefined && obj[k] !== null && !isMap(obj[k]))
+      throw fail(`${def.kind}.${k}`, `v1.${def.kind}${k === 'spec' ? 'Spec' : 'Status'}`, obj[k]);
+}
+
 /** Fills generateName, checks apiVersion/kind, name and label syntax. Throws 422 Invalid like the real validators. */
 export function validateObject(def: ResourceDef, obj: KubeObject): void {
-  if (!obj || typeof obj !== 'object' || !obj.metadata || typeof obj.metadata !== 'object') {
-    throw badRequest(`Object 'metadata' is missing or invalid`);
-  }
+  checkTypes(def, obj);
   const meta = obj.metadata;
   if (!meta.name && typeof meta.generateName === 'string' && meta.generateName) {
     meta.name = meta.generateName + randomBytes(4).toString('hex').slice(0, 5);

@@ -9,6 +9,8 @@ export interface Diagnosis {
   readonly message: string;
   readonly hint: string;
   readonly details: readonly string[];
+  /** The pod it is about, when it is about one. */
+  readonly pod?: string;
 }
 
 interface Condition {
@@ -70,6 +72,11 @@ const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageNam
 
 /** The first thing that keeps this pod from running to completion, or undefined when nothing is wrong yet. */
 export function diagnosePod(pod: KObj, events: readonly KObj[] = []): Diagnosis | undefined {
+  const d = podProblem(pod, events);
+  return d && { ...d, pod: pod.metadata.name };
+}
+
+function podProblem(pod: KObj, events: readonly KObj[]): Diagnosis | undefined {
   const name = `pod ${pod.metadata.name}`;
   const mine = eventsFor({ ...pod, kind: pod.kind ?? 'Pod' }, events);
   const sched = condition(pod, 'PodScheduled');

@@ -2,9 +2,10 @@
  * Watching a PyTorchJob to its end through the API: the job's conditions, its pods (for the reason a pod cannot
  * run) and the namespace's events (scheduler and mount messages), with the master's log followed live.
  */
-import { Writable } from 'node:stream';
 import { diagnosePod, jobFailure, jobPhase, type Diagnosis, type JobPhase } from './diagnose.js';
-import { followLog, type LogFollower } from './logs.js';
+import { followLog, readTail, type LogFollower } from './logs.js';
+
+export { readTail };
 import { EVENT, POD, PYTORCHJOB, type KObj, type KubeApi } from './types.js';
 import { waitFor, type Timers } from './wait.js';
 
@@ -112,27 +113,10 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
   } catch (err) {
     const tail = await finishLogs();
     if (err instanceof JobProblem) {
-      const logTail = tail.length > 0 ? tail : await readTail(o.api, o.namespace, master, 20);
+      const logTail = tail.length > 0 ? tail : await readTail(o.api, o.namespace, master, 20, MASTER_CONTAINER);
       throw new JobProblem({ ...err.diagnosis, details: [...err.diagnosis.details, ...logTail.slice(-20)] });
     }
     throw err;
   }
 }
 
-/** The last lines of a container's log (empty when there is none yet). */
-export async function readTail(api: KubeApi, namespace: string, pod: string, lines: number, container = MASTER_CONTAINER): Promise<string[]> {
-  let text = '';
-  try {
-    const sink = new Writable({
-      write(c: Buffer, _e, cb) {
-        text += c.toString('utf8');
-        cb();
-      }
-    });
-    const s = await api.log(namespace, pod, container, { tailLines: lines }, sink);
-    await s.done;
-  } catch {
-    return [];
-  }
-  return text.split('\n').filter((l) => l !== '');
-}

@@ -154,3 +154,21 @@ export function followLog(api: KubeApi, namespace: string, pod: string, containe
     done
   };
 }
+
+/** The last lines of a container's log (empty when there is none yet). */
+export async function readTail(api: KubeApi, namespace: string, pod: string, lines: number, container: string): Promise<string[]> {
+  let text = '';
+  try {
+    const sink = new Writable({
+      write(c: Buffer, _e, cb) {
+        text += c.toString('utf8');
+        cb();
+      }
+    });
+    const s = await api.log(namespace, pod, container, { tailLines: lines }, sink);
+    await s.done;
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) => l !== '');
+}

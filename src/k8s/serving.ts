@@ -4,7 +4,7 @@
  * logs that the model failed to load (the model UNAVAILABLE reason), with the last log lines.
  */
 import { diagnosePod, rolloutComplete, rolloutStuck, type Diagnosis } from './diagnose.js';
-import { followLog, type LogFollower } from './logs.js';
+import { followLog, readTail, type LogFollower } from './logs.js';
 import { DEPLOYMENT, EVENT, POD, type KObj, type KubeApi } from './types.js';
 import { waitFor, type Timers } from './wait.js';
 
@@ -136,7 +136,9 @@ export async function waitForRollout(o: RolloutOptions): Promise<{ deployment: K
     return { deployment, noticedAt };
   } catch (err) {
     await stopAll();
-    const lines = tails();
+    let lines = tails();
+    const pd = err instanceof RolloutProblem ? err.diagnosis.pod : undefined;
+    if (lines.length === 0 && pd) lines = await readTail(o.api, o.namespace, pd, 40, TRITON_CONTAINER);
     const problem = err instanceof RolloutProblem ? err : logFailure.signal.aborted && err === logFailure.signal.reason ? (err as RolloutProblem) : undefined;
     if (!problem) throw err;
     const d = problem.diagnosis;

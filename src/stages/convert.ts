@@ -14,7 +14,7 @@ import { converterCommand } from '../arena/converter.js';
 import { submitPytorchJobArgs } from '../arena/args.js';
 import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import { jobPhase } from '../k8s/diagnose.js';
-import { JobProblem, JobTimeout, readTail, masterPodName, watchJob } from '../k8s/job.js';
+import { JobProblem, JobTimeout, MASTER_CONTAINER, readTail, masterPodName, watchJob } from '../k8s/job.js';
 import { MANAGED_BY, PYTORCHJOB, type KObj, type KubeApi } from '../k8s/types.js';
 import { waitFor } from '../k8s/wait.js';
 
@@ -161,7 +161,7 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
       const record = { kind: 'pytorchjob', namespace: ns, name } as const;
 
       if (existing && jobPhase(existing) === 'Failed') {
-        const tail = await readTail(api, ns, masterPodName(name), 20);
+        const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
         const c = (existing.status?.conditions as { type: string; reason?: string; message?: string }[] | undefined)?.find((x) => x.type === 'Failed');
         if (!cfg.convert.resubmitFailed) {
           throw new PipelineError('CONVERT_JOB_FAILED', `PyTorchJob ${ns}/${name} of this version already failed${c?.reason ? ` (${c.reason})` : ''}${c?.message ? `: ${c.message}` : ''}`, 'Fix the cause (log below), then run again with convert-resubmit-failed: true to delete and resubmit it.', { details: tail });
@@ -221,7 +221,7 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
         if (err instanceof JobTimeout) {
           await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
           ctx.cleanup.remove(record);
-          const tail = await readTail(api, ns, masterPodName(name), 20);
+          const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
           throw new PipelineError('CONVERT_TIMEOUT', `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (it was ${err.lastPhase}); deleted it`, 'Raise convert-timeout, or look at the log below for where it stalled.', { details: tail });
         }
         if (err instanceof JobProblem) {

@@ -6,7 +6,7 @@ import { tritonConfigKey } from '../../src/config/layout.js';
 import { servingSelector } from '../../src/k8s/serving.js';
 import { DEPLOYMENT } from '../../src/k8s/types.js';
 import type { PipelineError } from '../../src/errors.js';
-import { parsePbtxt as sandboxParse } from '../../sandbox/triton/pbtxt.js';
+import { MODEL_CONFIG, parsePbtxt as sandboxParse } from '../../sandbox/triton/pbtxt.js';
 import { startCluster, type Cluster } from './cluster-stages-harness.js';
 
 let cl: Cluster;
@@ -36,7 +36,7 @@ describe('deploy stage against the sandbox', () => {
     expect(out.outputs).toMatchObject({ 'serving-name': 'bloom-tiny', 'serving-version': 'v1' });
     expect(t.cleanup.records).toEqual([{ kind: 'serving', namespace: cfg.cluster.namespace, name: 'bloom-tiny', version: 'v1' }]); // smoke decides
     const pbtxt = (await cl.oss(cfg).getText(tritonConfigKey(cfg)))!;
-    expect(sandboxParse(pbtxt)).toBeDefined(); // an independent parser reads it
+    expect(sandboxParse(pbtxt, MODEL_CONFIG)).toMatchObject({ name: 'fastertransformer' }); // an independent, schema-checked parser reads it
     expect(t.log.lines.some((l) => /Started HTTPService/.test(l))).toBe(true);
     process.stdout.write(`[measure] arena serve → ready: ${serveToReadyMs} ms (real time, sandbox clock ×500)\n`);
 
@@ -46,10 +46,8 @@ describe('deploy stage against the sandbox', () => {
   });
 
   it('tp mismatch: Triton’s model UNAVAILABLE reason fails the deploy and the new version is deleted', async () => {
-    const cfg = cl.cfg({ ...tp2(), serve: { version: 'tp2-bad', gpus: 1 } } as never);
     const base = tp2();
     const bad = { ...base, serve: { ...base.serve, version: 'tp2-bad', gpus: 1 } };
-    void cfg;
     const t = cl.context(bad);
     const err = (await makeDeployStage(cl.deps).run(t.ctx).catch((e: unknown) => e)) as PipelineError;
     expect(err.code).toBe('DEPLOY_MODEL_UNAVAILABLE');

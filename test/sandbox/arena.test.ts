@@ -64,6 +64,14 @@ function arena(
   });
 }
 
+/** logrus lines (`time="…" level=info msg="…"`, its non-terminal format) as [level, message]. */
+function logged(stderr: string): [string, string][] {
+  return [...stderr.matchAll(/^time="[^"]+" level=(\w+) msg=("(?:[^"\\]|\\.)*"|\S*)$/gm)].map((m) => [
+    m[1],
+    m[2].startsWith('"') ? (JSON.parse(m[2]) as string) : m[2]
+  ]);
+}
+
 const CONVERT =
   'python /FasterTransformer/examples/pytorch/gpt/utils/huggingface_bloom_convert.py -i /mnt/model/bloom -o /mnt/model/bloom-ft -tp 2 -dt fp16';
 
@@ -77,8 +85,8 @@ describe('the installer tarball', () => {
         'bin/arena',
         'charts/pytorchjob/Chart.yaml',
         'charts/pytorchjob/values.yaml',
-        'charts/tritoninferenceserver/Chart.yaml',
-        'charts/tritoninferenceserver/values.yaml',
+        'charts/triton/Chart.yaml',
+        'charts/triton/values.yaml',
         'install.sh'
       ].map((e) => r + e)
     );
@@ -109,7 +117,7 @@ describe('the installer tarball', () => {
     );
     expect(out.code).toBe(0);
     expect((await stat(path.join(prefix, 'bin', 'arena'))).isFile()).toBe(true);
-    expect((await stat(path.join(charts, 'tritoninferenceserver', 'Chart.yaml'))).isFile()).toBe(true);
+    expect((await stat(path.join(charts, 'triton', 'Chart.yaml'))).isFile()).toBe(true);
     expect(out.stdout).not.toContain('cluster components');
   });
 });
@@ -131,10 +139,12 @@ describe('arena submit pytorchjob', () => {
       'HF_HOME=/tmp',
       CONVERT
     ]);
-    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('pytorchjob.kubeflow.org/convert-bloom created');
-    expect(r.stdout).toMatch(/^INFO\[0000\] The Job convert-bloom has been submitted successfully$/m);
+    expect(r.stdout).toBe('pytorchjob.kubeflow.org/convert-bloom created\n');
+    expect(logged(r.stderr)).toEqual([
+      ['info', 'The Job convert-bloom has been submitted successfully'],
+      ['info', `You can run \`arena get convert-bloom --type pytorchjob -n ${ns}\` to check the job status`]
+    ]);
     const job = kube.store.get(PYTORCHJOBS, ns, 'convert-bloom')!;
     expect(job.metadata.labels).toMatchObject({
       app: 'pytorchjob',
@@ -159,7 +169,12 @@ describe('arena submit pytorchjob', () => {
       name: 'bloom-pvc',
       persistentVolumeClaim: { claimName: 'bloom-pvc' }
     });
-    expect(kube.store.get(CMS, ns, 'convert-bloom-pytorchjob')).toBeDefined();
+    const cm = kube.store.get(CMS, ns, 'convert-bloom-pytorchjob')!;
+    expect(cm.metadata.labels).toEqual({ createdBy: 'arena' });
+    expect(cm.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'PyTorchJob', name: 'convert-bloom', uid: job.metadata.uid })
+    ]);
+    expect((cm as Json).data).toMatchObject({ pytorchjob: '0.5.2', app: 'pytorchjob.kubeflow.org/convert-bloom\n' });
   });
 
   it('adds Worker replicas for --workers > 1 and honours -n and --config', async () => {
@@ -173,6 +188,7 @@ describe('arena submit pytorchjob', () => {
         kube.kubeconfigPath,
         '--name',
         'dist',
+        '--image=sandbox/busybox',
         '--workers=3',
         'echo hi'
       ],
@@ -183,36 +199,58 @@ describe('arena submit pytorchjob', () => {
     expect(job.spec.pytorchReplicaSpecs.Worker).toMatchObject({ replicas: 2 });
   });
 
-  it.each<[string[], RegExp]>([
-    [['echo hi'], /^ERRO\[0000\] --name must be set$/m],
-    [['--name=Bad_Name', 'echo'], /invalid job name "Bad_Name": a DNS-1035 label/],
+  const V = 'failed to validate command args: ';
+  it.each<[string[], string]>([
+    [['--image=x', 'echo hi'], V + '--name must be set'],
+    [['--name=x', 'echo hi'], V + '--image must be set '],
     [
-      ['--name=x', '--data=bloom-pvc', 'echo'],
-      /^ERRO\[0000\] invalid --data "bloom-pvc": it should be <PVC name>:<mount path in the container>/m
+      ['--image=x', '--name=Bad_Name', 'echo'],
+      V +
+        "the job name must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
     ],
-    [['--name=x', '--data=bloom-pvc:mnt', 'echo'], /the mount path "mnt" must be an absolute path/],
-    [['--name=x'], /the command is required/],
+    [
+      ['--image=x', `--name=${'a'.repeat(50)}`, 'echo'],
+      V + `the len 50 of name ${'a'.repeat(50)} is too long, it should be less than 49`
+    ],
+    [
+      ['--image=x', '--name=x', '--data=bloom-pvc', 'echo'],
+      V + 'dataset bloom-pvc has incorrect format, should like data_name:/data0'
+    ],
+    [['--image=x', '--name=x', '--data=bloom-pvc:mnt', 'echo'], V + "invalid dataDir: 'mnt' must be absolute"],
+    [['--image=x', '--name=x', '--data=bloom-pvc:/', 'echo'], V + "invalid specification: dataDir can't be '/'"],
+    [
+      ['--image=x', '--name=x', '--data=p:/mnt', 'echo'],
+      V + 'volume name is too short, names should be at least two alphanumeric characters'
+    ],
+    [
+      ['--image=x', '--name=x', '--data=pv:/a', '--data=pv:/b', 'echo'],
+      V + 'your PVC name: pv is repeated, please check it'
+    ],
+    [['--image=x', '--name=x', '--clean-task-policy=Sometimes', 'echo'], V + 'unsupported cleanTaskPolicy Sometimes'],
     [
       ['--name=x', '--running-timeout=3600', 'echo'],
-      /^Error: invalid argument "3600" for "--running-timeout" flag: time: missing unit in duration "3600"$/m
+      'invalid argument "3600" for "--running-timeout" flag: time: missing unit in duration "3600"'
     ],
-    [['--name=x', '--gpus=two', 'echo'], /^Error: invalid argument "two" for "--gpus" flag: strconv\.ParseInt/m],
-    [['--name=x', '--frobnicate', 'echo'], /^Error: unknown flag: --frobnicate$/m],
-    [['--name=x', '--clean-task-policy=Sometimes', 'echo'], /--clean-task-policy only supports None, Running and All/],
     [
-      ['--name=convert-bloom', 'echo'],
-      /^ERRO\[0000\] the job convert-bloom already exists, please delete it first\. use 'arena delete convert-bloom'$/m
+      ['--name=x', '--gpus=two', 'echo'],
+      'invalid argument "two" for "--gpus" flag: strconv.ParseInt: parsing "two": invalid syntax'
+    ],
+    [['--name=x', '--frobnicate', 'echo'], 'unknown flag: --frobnicate'],
+    [['--name=x', '--image=x'], 'not found command args'],
+    [
+      ['--image=x', '--name=convert-bloom', 'echo'],
+      "the job convert-bloom is already exist, please delete it first. use 'arena delete convert-bloom'"
     ]
   ])('rejects %j with exit code 1', async (args, msg) => {
     const r = await arena(['submit', 'pytorchjob', ...args]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(msg);
+    expect(logged(r.stderr)).toEqual([['error', msg]]);
   });
 
   it('needs its charts, and says where it looked', async () => {
-    const r = await arena(['submit', 'pytorchjob', '--name=x', 'echo'], { ARENA_CHART_DIR: '' });
+    const r = await arena(['submit', 'pytorchjob', '--name=x', '--image=x', 'echo'], { ARENA_CHART_DIR: '' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
+    expect(logged(r.stderr)[0][1]).toMatch(
       `failed to find the chart "pytorchjob": looked in $ARENA_CHART_DIR (not set), ${path.join(dir, 'charts')}, /charts`
     );
   });
@@ -220,7 +258,9 @@ describe('arena submit pytorchjob', () => {
   it('rejects unknown commands like cobra', async () => {
     const r = await arena(['submitt']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`Error: unknown command "submitt" for "arena"\nRun 'arena --help' for usage.\n`);
+    expect(logged(r.stderr)).toEqual([
+      ['error', 'unknown command "submitt" for "arena"\n\nDid you mean this?\n\tsubmit\n']
+    ]);
   });
 });
 
@@ -311,9 +351,9 @@ describe('arena get / list / logs / delete', () => {
   it('fails for a job that does not exist', async () => {
     const r = await arena(['get', 'nope']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /^ERRO\[0000\] Failed to find the job nope, please check it with `arena list \| grep nope`$/m
-    );
+    expect(logged(r.stderr)).toEqual([
+      ['error', "training job not found,please use 'arena list' to make sure job is existed"]
+    ]);
   });
 
   it('prints the chief instance log, with --tail and -i', async () => {
@@ -362,12 +402,19 @@ describe('arena get / list / logs / delete', () => {
   it('deletes the job and its ConfigMap; a second delete fails', async () => {
     const r = await arena(['delete', 'convert-bloom']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^INFO\[0000\] The training job convert-bloom has been deleted successfully$/m);
+    expect(logged(r.stderr)).toEqual([['info', 'The training job convert-bloom has been deleted successfully']]);
     expect(kube.store.get(PYTORCHJOBS, ns, 'convert-bloom')).toBeUndefined();
     expect(kube.store.get(CMS, ns, 'convert-bloom-pytorchjob')).toBeUndefined();
+    // as Arena: a job that is not there is skipped, and the command still succeeds
     const again = await arena(['delete', 'convert-bloom']);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain('Failed to find the job convert-bloom');
+    expect(again.code).toBe(0);
+    expect(logged(again.stderr)).toEqual([
+      ['info', "The training job 'convert-bloom' does not exist,skip to delete it"]
+    ]);
+    const none = await arena(['delete']);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/^Usage:\n {2}arena delete <name> \[flags\]/);
+    expect(logged(none.stderr)).toEqual([['error', 'not set job name,please set it']]);
   });
 });
 
@@ -384,9 +431,11 @@ describe('arena serve triton', () => {
 
   it('creates the ConfigMap, Service and Deployment of the tritoninferenceserver chart', async () => {
     const r = await arena(['serve', 'triton', ...flags, '--version=v1']);
-    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('deployment.apps/bloom-triton-v1-tritoninferenceserver created');
+    expect(r.stdout).toBe(
+      'service/bloom-triton-v1-tritoninferenceserver created\ndeployment.apps/bloom-triton-v1-tritoninferenceserver created\n'
+    );
+    expect(logged(r.stderr)[0]).toEqual(['info', 'The Job bloom-triton has been submitted successfully']);
     const full = 'bloom-triton-v1-tritoninferenceserver';
     expect(kube.store.get(CMS, ns, 'bloom-triton-v1-triton-serving')).toBeDefined();
     const svc = kube.store.get(SVCS, ns, full)!;
@@ -404,21 +453,23 @@ describe('arena serve triton', () => {
     expect(d.spec.replicas).toBe(1);
     const c = d.spec.template.spec.containers[0];
     expect(c.name).toBe('tritonserver');
+    expect(c.command).toEqual(['sh', '-c']);
     expect(c.args).toEqual([
-      'tritonserver',
-      '--model-repository=/mnt/triton/bloom-v1',
-      '--http-port=8000',
-      '--grpc-port=8001',
-      '--allow-metrics=true',
-      '--metrics-port=8002'
+      'tritonserver --http-port=8000 --grpc-port=8001 --metrics-port=8002 --allow-metrics=true --model-repository=/mnt/triton/bloom-v1\n'
     ]);
     expect(c.ports).toEqual([
       { name: 'http', containerPort: 8000, protocol: 'TCP' },
-      { name: 'grpc', containerPort: 8001, protocol: 'TCP' },
-      { name: 'metrics', containerPort: 8002, protocol: 'TCP' }
+      { name: 'grpc', containerPort: 8001 },
+      { name: 'metrics', containerPort: 8002 }
     ]);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/v2/health/live', port: 'http' });
+    expect(svc.spec.ports.map((p: Json) => p.name)).toEqual(['http-serving', 'grpc-serving', 'http-metrics']);
+    expect(svc.spec.selector).toEqual({ release: 'bloom-triton-v1', app: 'tritoninferenceserver' });
+    expect((kube.store.get(CMS, ns, 'bloom-triton-v1-triton-serving') as Json).data).toMatchObject({
+      tritoninferenceserver: '0.10.0',
+      app: `service/${full}\ndeployment.apps/${full}\n`
+    });
     expect(c.resources.limits['nvidia.com/gpu']).toBe('2');
     expect(c.volumeMounts).toContainEqual({ name: 'bloom-pvc', mountPath: '/mnt' });
   });
@@ -434,17 +485,28 @@ describe('arena serve triton', () => {
     expect(versions[0]).toMatch(/^\d{12}$/);
     const again = await arena(['serve', 'triton', ...flags, '--version=v1']);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/^ERRO\[0000\] the serving job bloom-triton with version v1 already exists/m);
+    expect(logged(again.stderr)).toEqual([
+      ['error', "the job bloom-triton is already exist, please delete it first. use 'arena serve delete bloom-triton'"]
+    ]);
   });
 
   it('validates its flags', async () => {
-    expect((await arena(['serve', 'triton', '--model-repository=/mnt/x'])).stderr).toMatch(
-      /^ERRO\[0000\] --name must be set$/m
-    );
-    expect((await arena(['serve', 'triton', '--name=a'])).stderr).toMatch(/--model-repository must be set/);
-    const bad = await arena(['serve', 'triton', '--name=a', '--model-repository=/m', '--data=:/mnt']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/invalid --data ":\/mnt"/);
+    const V = 'failed to validate command args: ';
+    const cases: [string[], string][] = [
+      [['--model-repository=/mnt/x'], V + '--name must be set'],
+      [['--name=ab', '--data=bloom-pvc'], V + 'dataset bloom-pvc has incorrect format, should like data_name:/data0'],
+      [['--name=ab', '--backend=onnx'], V + 'backend onnx is Invalid. Triton backend only supports vllm or trt-llm'],
+      [['--name=ab', '--http-port=0', '--grpc-port=0'], V + 'all ports are 0, invalid configuration'],
+      [
+        ['--name=ab', '--replicas=x'],
+        'invalid argument "x" for "--replicas" flag: strconv.ParseInt: parsing "x": invalid syntax'
+      ]
+    ];
+    for (const [args, msg] of cases) {
+      const r = await arena(['serve', 'triton', ...args]);
+      expect(r.code).toBe(1);
+      expect(logged(r.stderr)).toEqual([['error', msg]]);
+    }
   });
 
   it('lists, gets (by version) and deletes serving jobs', async () => {
@@ -453,7 +515,8 @@ describe('arena serve triton', () => {
     expect(list.stdout).toMatch(/^bloom-triton +Triton +v1 +1 +0 +\S+ +HTTP:8000,GRPC:8001,METRICS:8002 +2$/m);
     const ambiguous = await arena(['serve', 'get', 'bloom-triton']);
     expect(ambiguous.code).toBe(1);
-    expect(ambiguous.stderr).toMatch(/There is 2 versions of the serving job bloom-triton/);
+    expect(ambiguous.stdout).toMatch(/^There is 2 jobs have been found:\n\nNAME +TYPE +VERSION\n/);
+    expect(ambiguous.stdout).toMatch(/please use '--type' or '--version' to filter\.\n$/);
     const got = JSON.parse((await arena(['serve', 'get', 'bloom-triton', '--version', 'v1', '-o', 'json'])).stdout);
     expect(got).toMatchObject({
       name: 'bloom-triton',
@@ -465,13 +528,21 @@ describe('arena serve triton', () => {
     });
     const del = await arena(['serve', 'delete', 'bloom-triton', '--version=v1']);
     expect(del.code).toBe(0);
-    expect(del.stdout).toMatch(/The serving job bloom-triton with version v1 has been deleted successfully/);
+    expect(logged(del.stderr)).toEqual([
+      ['info', 'The serving job bloom-triton with version v1 has been deleted successfully']
+    ]);
     expect(kube.store.get(DEPLOYS, ns, 'bloom-triton-v1-tritoninferenceserver')).toBeUndefined();
     expect(kube.store.get(SVCS, ns, 'bloom-triton-v1-tritoninferenceserver')).toBeUndefined();
     expect(kube.store.get(CMS, ns, 'bloom-triton-v1-triton-serving')).toBeUndefined();
     expect((await arena(['serve', 'get', 'bloom-triton'])).code).toBe(0);
-    const missing = await arena(['serve', 'delete', 'bloom-triton', '--version=v1']);
+    const missing = await arena(['serve', 'get', 'bloom-triton', '--version=v1']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/Not found serving job bloom-triton with version v1/);
+    expect(logged(missing.stderr)).toEqual([
+      ['error', 'Not found serving job bloom-triton, please check it with `arena serve list | grep bloom-triton`']
+    ]);
+    // as Arena: deleting what is not there is not an error
+    const gone = await arena(['serve', 'delete', 'bloom-triton', '--version=v1']);
+    expect(gone.code).toBe(0);
+    expect(logged(gone.stderr)).toEqual([['info', "The serving job 'bloom-triton' does not exist,skip to delete it."]]);
   });
 });

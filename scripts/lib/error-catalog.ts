@@ -1,0 +1,95 @@
+/**
+ * The troubleshooting catalog: every PipelineError the product can raise, read from src/ with the TypeScript
+ * compiler (code, message, hint as written at the throw site). `npm run build` writes it into the README between
+ * markers; test/unit/troubleshooting.test.ts checks that every code in src/ is in the README.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+
+export interface CatalogEntry {
+  readonly code: string;
+  readonly message: string;
+  readonly hint: string;
+  readonly where: string;
+}
+
+function filesBelow(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? filesBelow(p) : e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** The source text of a string-ish argument, with `${…}` holes shown as `…`. */
+function textOf(node: ts.Expression | undefined, sf: ts.SourceFile): string {
+  if (!node) return '';
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (ts.isTemplateExpression(node)) {
+    return node.head.text + node.templateSpans.map((s) => '…' + s.literal.text).join('');
+  }
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    return textOf(node.left, sf) + textOf(node.right, sf);
+  }
+  return '…';
+}
+
+/** A code argument: a literal `CODE`, or a template like `DEPLOY_${x}` shown as `DEPLOY_*`. */
+function codeOf(node: ts.Expression | undefined): string | undefined {
+  if (!node) return undefined;
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (ts.isTemplateExpression(node) && /^[A-Z][A-Z0-9_]*_$/.test(node.head.text)) return `${node.head.text}*`;
+  return undefined;
+}
+
+export function errorCatalog(root: string): CatalogEntry[] {
+  const entries = new Map<string, CatalogEntry>();
+  for (const file of filesBelow(path.join(root, 'src'))) {
+    const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node) => {
+      if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'PipelineError') {
+        const [codeArg, messageArg, hintArg] = node.arguments ?? [];
+        const code = codeOf(codeArg);
+        if (code && !entries.has(code)) {
+          entries.set(code, {
+            code,
+            message: textOf(messageArg, sf),
+            hint: textOf(hintArg, sf),
+            where: path.relative(root, file)
+          });
+        }
+      }
+      // Codes chosen in tables or helpers: object literals `{ code: 'X', ... hint: '...' }`.
+      if (ts.isObjectLiteralExpression(node)) {
+        const prop = (name: string) =>
+          node.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText(sf) === name);
+        const code = prop('code');
+        const hint = prop('hint');
+        if (code && hint && ts.isStringLiteral(code.initializer) && /^[A-Z][A-Z0-9_]+$/.test(code.initializer.text)) {
+          const c = code.initializer.text;
+          if (!entries.has(c)) {
+            entries.set(c, {
+              code: c,
+              message: textOf(prop('message')?.initializer, sf),
+              hint: textOf(hint.initializer, sf),
+              where: path.relative(root, file)
+            });
+          }
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return [...entries.values()].sort((a, b) => a.code.localeCompare(b.code));
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim() || '—';
+
+export function catalogMarkdown(entries: readonly CatalogEntry[]): string {
+  return [
+    '| error | what happened | what to do |',
+    '| --- | --- | --- |',
+    ...entries.map((e) => `| \`${e.code}\` | ${cell(e.message)} | ${cell(e.hint)} |`)
+  ].join('\n');
+}

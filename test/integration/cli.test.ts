@@ -1,0 +1,95 @@
+/**
+ * The CLI outside GitHub Actions: help, exit codes, and a real run and a plan against the sandbox with
+ * credentials from the environment.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import { sandboxInputs } from '../../scripts/lib/sandbox-inputs.js';
+import { envName } from '../../src/cli/env-inputs.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'src/cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+describe('arena-ft-pipeline CLI', () => {
+  it('--help lists the commands and the exit codes', async () => {
+    const res = await cli(['--help']);
+    expect(res.code).toBe(0);
+    expect(res.out).toMatch(/run \[options\]/);
+    expect(res.out).toMatch(/sandbox/);
+    expect(res.out).toMatch(/Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration, 130 cancelled/);
+    const run = await cli(['run', '--help']);
+    expect(run.out).toMatch(/--config <model.yaml>/);
+    expect(run.out).toMatch(/ARENA_FT_OSS_BUCKET/);
+  });
+
+  it('exits 2 with the input named on a bad value, before any network call', async () => {
+    const res = await cli(['run', '--set', 'model=../../etc', '--stages', 'sync']);
+    expect(res.code).toBe(2);
+    expect(res.out).toMatch(/Input "model"/);
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    expect((await cli(['run', '--no-such-option'])).code).toBe(2);
+  });
+
+  describe('against the sandbox', () => {
+    let sb: Sandbox;
+    let env: Record<string, string>;
+    let work: string;
+    beforeAll(async () => {
+      sb = await startSandbox({ speed: 500 });
+      work = await mkdtemp(path.join(tmpdir(), 'cli-'));
+      const inputs = await sandboxInputs(sb);
+      env = { RUNNER_TEMP: work, RUNNER_TOOL_CACHE: path.join(work, 'tc') };
+      for (const [k, v] of Object.entries(inputs)) {
+        if (k === 'oss-access-key-secret') env.OSS_ACCESS_KEY_SECRET = v;
+        else if (k === 'hf-token') env.HF_TOKEN = v;
+        else env[envName(k)] = v;
+      }
+    });
+    afterAll(async () => {
+      await sb.stop();
+      await rm(work, { recursive: true, force: true });
+    });
+
+    it('plans without changing anything', async () => {
+      const res = await cli(['run', '--plan', '--stages', 'sync,storage,convert,deploy,smoke'], env);
+      expect(res.code).toBe(0);
+      expect(res.out).toMatch(/sync\s+done.*would run/);
+      expect(sb.oss!.listKeys('')).toEqual([]);
+      expect(res.out).not.toContain(env.OSS_ACCESS_KEY_SECRET);
+      expect(res.out).not.toContain(env.HF_TOKEN);
+    });
+
+    it('runs the sync stage and exits 0; a re-run skips it', async () => {
+      const first = await cli(['run', '--stages', 'sync'], env);
+      expect(first.code).toBe(0);
+      expect(sb.oss!.listKeys('').some((k) => k.endsWith('.sync-manifest.json'))).toBe(true);
+      const second = await cli(['run', '--stages', 'sync'], env);
+      expect(second.code).toBe(0);
+      expect(second.out).toMatch(/sync\s+skipped/);
+    });
+
+    it('exits 1 when a stage fails, with what to do', async () => {
+      const res = await cli(['run', '--stages', 'sync', '--set', 'model=org/does-not-exist'], env);
+      expect(res.code).toBe(1);
+      expect(res.out).toMatch(/what to do: /);
+    });
+  });
+});
