@@ -1,5 +1,5 @@
-// `npm run build`: (1) action.yml's inputs/outputs and the README's tables from the tables in src/ (so the three
-// never drift), (2) dist/main/index.js and dist/post/index.js bundled by ncc (ESM, Node 24).
+// `npm run build`: (1) action.yml's inputs/outputs, the README's input/output tables and its troubleshooting
+// table (scripts/lib/error-catalog.ts) from src/ (so they never drift), (2) dist/main/index.js and dist/post/index.js bundled by ncc (ESM, Node 24).
 // TypeScript is transpiled by esbuild first (type checking is `npm run typecheck`): ncc's own TS path resolves
 // packages with `require` conditions, which the ESM-only @actions/* packages do not export.
 import { mkdir, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promises';
@@ -34,9 +34,22 @@ async function transpile() {
     bundle: false,
     logLevel: 'warning'
   });
+  await esbuild({
+    entryPoints: [path.join(root, 'scripts', 'lib', 'error-catalog.ts')],
+    outdir: path.join(jsDir, 'scripts', 'lib'),
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    bundle: false,
+    logLevel: 'warning'
+  });
 }
 
+/** Written as prettier would (so `prettier --check .` agrees with the generated files). */
 async function writeIfChanged(file, text) {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  text = await prettier.format(text, { ...options, filepath: file });
   const old = await readFile(file, 'utf8').catch(() => '');
   if (old !== text) await writeFile(file, text);
   return old !== text;
@@ -73,7 +86,8 @@ const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** README tables from action.yml's parsed inputs/outputs. */
 export function readmeTables(action) {
   const inputs = Object.entries(action.inputs).map(
-    ([name, i]) => `| \`${name}\` | ${cell(i.description)} | ${i.default !== undefined ? `\`${cell(i.default)}\`` : ''} |`
+    ([name, i]) =>
+      `| \`${name}\` | ${cell(i.description)} | ${i.default !== undefined ? `\`${cell(i.default)}\`` : ''} |`
   );
   const outputs = Object.entries(action.outputs).map(([name, o]) => `| \`${name}\` | ${cell(o.description)} |`);
   return [
@@ -107,7 +121,17 @@ async function docs() {
   const b = readme.indexOf(END);
   if (a < 0 || b < a) throw new Error(`README.md needs the markers ${BEGIN} … ${END}`);
   const next = readme.slice(0, a + BEGIN.length) + '\n\n' + tables + '\n\n' + readme.slice(b);
-  if (await writeIfChanged(readmePath, next)) console.log('wrote README.md tables');
+  const { errorCatalog, catalogMarkdown } = await import(
+    pathToFileURL(path.join(root, 'scripts/lib/error-catalog.ts')).href
+  );
+  const T_BEGIN = '<!-- troubleshooting:start -->';
+  const T_END = '<!-- troubleshooting:end -->';
+  const c = next.indexOf(T_BEGIN);
+  const d = next.indexOf(T_END);
+  if (c < 0 || d < c) throw new Error(`README.md needs the markers ${T_BEGIN} … ${T_END}`);
+  const withErrors =
+    next.slice(0, c + T_BEGIN.length) + '\n' + catalogMarkdown(errorCatalog(root)) + '\n' + next.slice(d);
+  if (await writeIfChanged(readmePath, withErrors)) console.log('wrote README.md tables');
 }
 
 async function bundle(entry, outDir) {

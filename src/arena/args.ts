@@ -21,7 +21,11 @@ export function checkDns1123Label(what: string, value: string): string {
 
 function positive(what: string, n: number, min = 1): string {
   if (!Number.isInteger(n) || n < min) {
-    throw new PipelineError('INVALID_VALUE', `${what} must be an integer ≥ ${min}, got ${n}`, `Set ${what} to ${min} or more.`);
+    throw new PipelineError(
+      'INVALID_VALUE',
+      `${what} must be an integer ≥ ${min}, got ${n}`,
+      `Set ${what} to ${min} or more.`
+    );
   }
   return String(n);
 }
@@ -30,7 +34,11 @@ function positive(what: string, n: number, min = 1): string {
 export function dataFlag(pvc: string, mountPath: string): string {
   checkDns1123Label('PVC name', pvc);
   if (!mountPath.startsWith('/') || mountPath.includes(':')) {
-    throw new PipelineError('INVALID_VALUE', `mount path "${mountPath}" must be absolute and contain no ":"`, 'Set mount-path to an absolute path such as /mnt.');
+    throw new PipelineError(
+      'INVALID_VALUE',
+      `mount path "${mountPath}" must be absolute and contain no ":"`,
+      'Set mount-path to an absolute path such as /mnt.'
+    );
   }
   return `${pvc}:${mountPath}`;
 }

@@ -2,12 +2,18 @@
  * Undoing what this run started in the cluster: a PyTorchJob it submitted, a serving version it created.
  * The stages call these on failure and cancel; the post step calls the registered handlers for records left.
  */
-import { registerCleanupHandler, type CleanupHandler } from '../pipeline/cleanup.js';
+import type { CleanupHandler } from '../pipeline/cleanup.js';
 import { arenaOrThrow, runArena, type ArenaRunner } from './exec.js';
 import { deleteJobArgs, serveDeleteArgs } from './args.js';
 
 /** `arena serve delete <name> --version <v>`; a version that is already gone counts as deleted. */
-export async function deleteServingVersion(run: ArenaRunner, env: NodeJS.ProcessEnv, namespace: string, name: string, version: string): Promise<boolean> {
+export async function deleteServingVersion(
+  run: ArenaRunner,
+  env: NodeJS.ProcessEnv,
+  namespace: string,
+  name: string,
+  version: string
+): Promise<boolean> {
   const args = serveDeleteArgs(name, version, namespace);
   const res = await run(args, { env });
   if (res.exitCode === 0) return true;
@@ -17,7 +23,12 @@ export async function deleteServingVersion(run: ArenaRunner, env: NodeJS.Process
 }
 
 /** `arena delete <job>` (job + release record); a job already gone counts as deleted. */
-export async function deleteTrainingJob(run: ArenaRunner, env: NodeJS.ProcessEnv, namespace: string, name: string): Promise<boolean> {
+export async function deleteTrainingJob(
+  run: ArenaRunner,
+  env: NodeJS.ProcessEnv,
+  namespace: string,
+  name: string
+): Promise<boolean> {
   const args = deleteJobArgs(name, namespace);
   const res = await run(args, { env });
   if (res.exitCode === 0) return true;
@@ -35,9 +46,3 @@ export const cleanupServing: CleanupHandler<'serving'> = async (record, ctx) => 
 export const cleanupPytorchJob: CleanupHandler<'pytorchjob'> = async (record, ctx) => {
   await deleteTrainingJob(runArena, ctx.env, record.namespace, record.name);
 };
-
-/** Registers both handlers with the pipeline's cleanup registry (the post step calls this once). */
-export function registerClusterCleanup(): void {
-  registerCleanupHandler('serving', cleanupServing);
-  registerCleanupHandler('pytorchjob', cleanupPytorchJob);
-}

@@ -35,7 +35,9 @@ async function findArena(env: Record<string, string>): Promise<string> {
 export const runArena: ArenaRunner = async (args, opts = {}) => {
   let stdout = '';
   let stderr = '';
-  const env = Object.fromEntries(Object.entries(opts.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const env = Object.fromEntries(
+    Object.entries(opts.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined)
+  );
   try {
     const exitCode = await exec.exec(await findArena(env), [...args], {
       env,
@@ -48,19 +50,32 @@ export const runArena: ArenaRunner = async (args, opts = {}) => {
     });
     return { exitCode, stdout, stderr };
   } catch (err) {
-    throw new PipelineError('ARENA_NOT_FOUND', `could not run arena: ${(err as Error).message}`, 'Run the setup stage first so that arena is on the PATH.', { cause: err });
+    throw new PipelineError(
+      'ARENA_NOT_FOUND',
+      `could not run arena: ${(err as Error).message}`,
+      'Run the setup stage first so that arena is on the PATH.',
+      { cause: err }
+    );
   }
 };
 
 /** Runs arena and throws a PipelineError with its output when it exits non-zero. */
-export async function arenaOrThrow(run: ArenaRunner, args: readonly string[], what: string, env?: NodeJS.ProcessEnv): Promise<ArenaResult> {
+export async function arenaOrThrow(
+  run: ArenaRunner,
+  args: readonly string[],
+  what: string,
+  env?: NodeJS.ProcessEnv
+): Promise<ArenaResult> {
   const res = await run(args, { env });
   if (res.exitCode !== 0) throw arenaError(args, res, what);
   return res;
 }
 
 export function arenaError(args: readonly string[], res: ArenaResult, what: string): PipelineError {
-  const lines = (res.stderr.trim() || res.stdout.trim()).split('\n').filter((l) => !/^\s+at /.test(l)).slice(-20);
+  const lines = (res.stderr.trim() || res.stdout.trim())
+    .split('\n')
+    .filter((l) => !/^\s+at /.test(l))
+    .slice(-20);
   return new PipelineError(
     'ARENA_FAILED',
     `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${lines[lines.length - 1] ?? ''}`,

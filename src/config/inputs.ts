@@ -28,7 +28,8 @@ const DURATION = str('^(\\d+|(\\d+h)?(\\d+m)?(\\d+s)?)$', 16);
 /** http(s) URL without spaces or quotes (checked further by the URL parser). */
 const URL_RE = '^https?://[^\\s"\'`<>\\\\]+$';
 /** Image reference: [registry[:port]/]path[:tag][@digest]. */
-const IMAGE_RE = '^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$';
+const IMAGE_RE =
+  '^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$';
 const SHA256_OR_EMPTY = str('^([a-fA-F0-9]{64})?$', 64);
 const VERSION_RE = '^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$';
 /** Globs for repo paths: no spaces at the ends, no `..` segments, no leading `-` or `/`. */
@@ -58,7 +59,8 @@ export const INPUTS: readonly InputDef[] = [
   // model
   {
     name: 'model',
-    description: 'HuggingFace model repository id, `org/name` (e.g. `bigscience/bloom-7b1`). May come from `model-spec`.',
+    description:
+      'HuggingFace model repository id, `org/name` (e.g. `bigscience/bloom-7b1`). May come from `model-spec`.',
     default: '',
     form: 'a HuggingFace repo id "org/name" (letters, digits, ".", "_", "-"; at most 96 characters)',
     schema: str('^([A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*)?$', 96),
@@ -105,7 +107,8 @@ export const INPUTS: readonly InputDef[] = [
   },
   {
     name: 'hf-include',
-    description: 'Globs of repository files to sync (comma or newline separated). Default: every file.',
+    description:
+      'Globs of repository files to sync (comma or newline separated). Default: configs, tokenizer files and one weight format with its index.',
     default: '',
     form: 'globs of repo paths, comma or newline separated',
     schema: GLOBS
@@ -191,14 +194,14 @@ export const INPUTS: readonly InputDef[] = [
   // sync
   {
     name: 'sync-part-size',
-    description: 'Multipart upload part size in MiB.',
-    default: '64',
+    description: 'Multipart upload part size in MiB (memory ≈ sync-parts-in-flight × this).',
+    default: '16',
     form: 'an integer number of MiB from 1 to 5120',
     schema: int(1, 5120)
   },
   {
     name: 'sync-parts-in-flight',
-    description: 'Parts of one file uploaded at once.',
+    description: 'Part uploads in flight across all files (memory ≈ this × part size).',
     default: '4',
     form: 'an integer from 1 to 32',
     schema: int(1, 32)
@@ -231,8 +234,8 @@ export const INPUTS: readonly InputDef[] = [
     name: 'kube-context',
     description: 'Kubeconfig context to use. Default: the kubeconfig’s current-context.',
     default: '',
-    form: 'a context name from the kubeconfig (printable characters, not starting with "-")',
-    schema: str('^([A-Za-z0-9_.@:/][ -~]*)?$', 253)
+    form: 'a context name from the kubeconfig (letters, digits, "_", ".", "@", ":", "/", "-"; not starting with "-" or ".")',
+    schema: str('^([A-Za-z0-9_][A-Za-z0-9_.@:/-]*)?$', 253)
   },
   {
     name: 'namespace',
@@ -296,7 +299,8 @@ export const INPUTS: readonly InputDef[] = [
     name: 'arena-url',
     description:
       'Arena installer URL template (`{version}`, `{arch}`) or a mirror base URL holding `arena-installer-<version>-linux-<arch>.tar.gz` (e.g. the Alibaba OSS mirror).',
-    default: 'https://github.com/kubeflow/arena/releases/download/v{version}/arena-installer-{version}-linux-{arch}.tar.gz',
+    default:
+      'https://github.com/kubeflow/arena/releases/download/v{version}/arena-installer-{version}-linux-{arch}.tar.gz',
     form: 'an http(s) URL, optionally with {version} and {arch}',
     schema: str(URL_RE, 512)
   },
@@ -314,7 +318,7 @@ export const INPUTS: readonly InputDef[] = [
     description: 'FasterTransformer converter image.',
     default: 'ai-studio-registry.cn-beijing.cr.aliyuncs.com/kube-ai/fastertransformer:torch-0.0.1',
     form: 'a container image reference (registry/path:tag or @sha256:digest)',
-    schema: str(IMAGE_RE, 512)
+    schema: str(IMAGE_RE, 255)
   },
   {
     name: 'convert-gpus',
@@ -369,10 +373,9 @@ export const INPUTS: readonly InputDef[] = [
   {
     name: 'serve-image',
     description: 'Triton image with the FasterTransformer backend.',
-    default:
-      'ai-studio-registry.cn-beijing.cr.aliyuncs.com/kube-ai/triton_with_ft:22.03-main-2edb257e-transformers',
+    default: 'ai-studio-registry.cn-beijing.cr.aliyuncs.com/kube-ai/triton_with_ft:22.03-main-2edb257e-transformers',
     form: 'a container image reference (registry/path:tag or @sha256:digest)',
-    schema: str(IMAGE_RE, 512)
+    schema: str(IMAGE_RE, 255)
   },
   {
     name: 'serve-gpus',
@@ -468,7 +471,8 @@ export const INPUTS: readonly InputDef[] = [
   },
   {
     name: 'keep-versions',
-    description: 'Serving versions of this model kept after a successful smoke test (the newest); older ones are deleted. 0 keeps all.',
+    description:
+      'Serving versions of this model kept after a successful smoke test (the newest); older ones are deleted. 0 keeps all.',
     default: '2',
     form: 'an integer from 0 to 100',
     schema: int(0, 100)

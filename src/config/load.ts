@@ -40,9 +40,10 @@ interface Source {
 class Problems {
   readonly list: string[] = [];
   add(def: InputDef, src: Source | undefined, what: string): void {
-    const at = src?.where ? ` (from ${src.where})` : '';
-    const value = src === undefined ? '' : def.secret ? ` (value hidden)${at}` : ` is ${showValue(def, src.value)}${at}`;
-    this.list.push(`Input "${def.name}"${value}: ${what}; expected ${def.form}.`);
+    const at = src?.where ? `, from ${src.where}` : '';
+    const shown = src === undefined || src.value === '' ? '' : def.secret ? 'value hidden' : showValue(def, src.value);
+    const value = shown || at ? ` (${shown || 'empty'}${at})` : '';
+    this.list.push(`Input "${def.name}"${value} ${what}; expected ${def.form}.`);
   }
   throwIfAny(): void {
     if (this.list.length === 0) return;
@@ -80,7 +81,7 @@ export function parseStages(s: string): StageName[] | string {
   if (words.length === 0 || (words.length === 1 && words[0] === 'all')) return [...STAGE_NAMES];
   if (words.length === 1 && words[0] === 'none') return [];
   for (const w of words) {
-    if (!(STAGE_NAMES as readonly string[]).includes(w)) return `"${w}" is not a stage`;
+    if (!(STAGE_NAMES as readonly string[]).includes(w)) return `names "${w}", which is not a stage`;
   }
   if (new Set(words).size !== words.length) return 'names a stage twice';
   return STAGE_NAMES.filter((n) => words.includes(n));
@@ -97,8 +98,8 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/; // eslint-disable-line no-
 
 function checkGlobs(list: string[]): string | undefined {
   for (const g of list) {
-    if (g.startsWith('-') || g.startsWith('/')) return `"${g.slice(0, 40)}" starts with "${g[0]}"`;
-    if (g.split('/').includes('..')) return `"${g.slice(0, 40)}" has a ".." segment`;
+    if (g.startsWith('-') || g.startsWith('/')) return `has "${g.slice(0, 40)}", which starts with "${g[0]}"`;
+    if (g.split('/').includes('..')) return `has "${g.slice(0, 40)}", which has a ".." segment`;
     if (CONTROL.test(g)) return 'has a control character';
   }
   return undefined;
@@ -173,7 +174,8 @@ export function loadConfig(opts: LoadOptions): Config {
   for (const def of INPUTS) {
     const v = val(def.name);
     if (def.schema.type === 'integer') typed[def.name] = /^-?\d{1,12}$/.test(v) ? Number(v) : v;
-    else if (def.schema.type === 'boolean') typed[def.name] = /^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v;
+    else if (def.schema.type === 'boolean')
+      typed[def.name] = /^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v;
     else typed[def.name] = v;
   }
   const bad = new Set<string>();
@@ -183,8 +185,7 @@ export function loadConfig(opts: LoadOptions): Config {
     bad.add(name);
     const def = inputDef(name);
     const v = val(name);
-    const what =
-      v === '' ? 'is empty' : e.keyword === 'maxLength' ? `is ${v.length} characters long` : 'is not valid';
+    const what = v === '' ? 'is empty' : e.keyword === 'maxLength' ? `is ${v.length} characters long` : 'is not valid';
     problems.add(def, src.get(name), what);
   }
   const num = (name: string) => typed[name] as number;
@@ -203,15 +204,21 @@ export function loadConfig(opts: LoadOptions): Config {
   for (const def of INPUTS) {
     if (def.requiredBy && val(def.name) === '') {
       const needing = selected.filter((s) => def.requiredBy!.includes(s));
-      if (needing.length > 0) check(def.name, `is required by the ${needing.join(', ')} stage${needing.length > 1 ? 's' : ''}`);
+      if (needing.length > 0)
+        check(def.name, `is required by the ${needing.join(', ')} stage${needing.length > 1 ? 's' : ''}`);
     }
   }
 
   for (const name of ['revision', 'oss-prefix', 'model']) {
-    if (val(name).split('/').some((seg) => seg === '..' || seg === '.')) check(name, 'has a "." or ".." segment');
+    if (
+      val(name)
+        .split('/')
+        .some((seg) => seg === '..' || seg === '.')
+    )
+      check(name, 'has a "." or ".." segment');
   }
   if (val('model').includes('--') || val('model').includes('..')) check('model', 'contains "--" or ".."');
-  if (/\.lock$|\/$|\/\//.test(val('revision'))) check('revision', 'is not a valid git ref');
+  if (/\.lock$|\/$|\/\/|\.\./.test(val('revision'))) check('revision', 'is not a valid git ref');
   for (const name of ['hf-endpoint', 'oss-endpoint', 'kubectl-url', 'arena-url']) {
     if (val(name) !== '' && !bad.has(name)) check(name, checkUrl(val(name)));
   }
@@ -241,7 +248,7 @@ export function loadConfig(opts: LoadOptions): Config {
       try {
         if (p.expect) new RegExp(p.expect);
       } catch {
-        err = `"${p.expect!.slice(0, 40)}" is not a valid regular expression`;
+        err = `expect "${p.expect!.slice(0, 40)}" is not a valid regular expression`;
       }
       if (err) {
         problems.list.push(`Input "model-spec": ${spec.file} line ${spec.prompts.line}: smoke.prompts: ${err}.`);
@@ -287,7 +294,16 @@ export function loadConfig(opts: LoadOptions): Config {
     (repo
       ? toDnsLabel(
           `${toDnsLabel(/^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision, 12, 'r')}-${shortHash(
-            JSON.stringify([repo, revision, tp, pp, val('data-type'), val('convert-image'), val('triton-model-name'), num('max-batch-size')])
+            JSON.stringify([
+              repo,
+              revision,
+              tp,
+              pp,
+              val('data-type'),
+              val('convert-image'),
+              val('triton-model-name'),
+              num('max-batch-size')
+            ])
           )}`,
           20
         )
@@ -390,4 +406,3 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
-

@@ -10,7 +10,24 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Config } from '../config/types.js';
 import { PipelineError } from '../errors.js';
 import { retry } from '../util/retry.js';
-import { DEPLOYMENT, isTransient, EVENT, FIELD_MANAGER, KubeApiError, POD, PV, PVC, PYTORCHJOB, SECRET, type KObj, type KubeApi, type LogRequest, type ResourceType, type Selector, type WatchEventType } from './types.js';
+import {
+  DEPLOYMENT,
+  isTransient,
+  EVENT,
+  FIELD_MANAGER,
+  KubeApiError,
+  POD,
+  PV,
+  PVC,
+  PYTORCHJOB,
+  SECRET,
+  type KObj,
+  type KubeApi,
+  type LogRequest,
+  type ResourceType,
+  type Selector,
+  type WatchEventType
+} from './types.js';
 
 /** KubeConfig from the config's kubeconfig content, else from the exported KUBECONFIG; then the context. */
 export function loadKubeConfig(cfg: Config, env: NodeJS.ProcessEnv = process.env): KubeConfig {
@@ -21,10 +38,19 @@ export function loadKubeConfig(cfg: Config, env: NodeJS.ProcessEnv = process.env
     else kc.loadFromDefault();
     if (cfg.cluster.context) kc.setCurrentContext(cfg.cluster.context);
   } catch (err) {
-    throw new PipelineError('KUBECONFIG_INVALID', `cannot load the kubeconfig: ${(err as Error).message}`, 'Pass a valid kubeconfig (raw or base64) in the kubeconfig input, or export KUBECONFIG.', { cause: err });
+    throw new PipelineError(
+      'KUBECONFIG_INVALID',
+      `cannot load the kubeconfig: ${(err as Error).message}`,
+      'Pass a valid kubeconfig (raw or base64) in the kubeconfig input, or export KUBECONFIG.',
+      { cause: err }
+    );
   }
   if (!kc.getCurrentCluster()) {
-    throw new PipelineError('KUBECONFIG_INVALID', `the kubeconfig has no cluster for context "${kc.getCurrentContext()}"`, 'Check the context input against the contexts in the kubeconfig.');
+    throw new PipelineError(
+      'KUBECONFIG_INVALID',
+      `the kubeconfig has no cluster for context "${kc.getCurrentContext()}"`,
+      'Check the kube-context input against the contexts in the kubeconfig.'
+    );
   }
   return kc;
 }
@@ -64,7 +90,12 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   /** One request, retried (same body) when the connection fails or the server answers 429/5xx: every call here is idempotent. */
-  private async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawResponse> {
+  private async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json'
+  ): Promise<RawResponse> {
     return retry(
       async () => {
         const res = await this.requestOnce(method, path, body, contentType);
@@ -73,21 +104,35 @@ export class ClientNodeKubeApi implements KubeApi {
       },
       { attempts: 5, baseDelayMs: 200, maxDelayMs: 3000, retryable: isTransient }
     ).catch((err: unknown) => {
-      if (err instanceof KubeApiError && err.status >= 500) return { status: err.status, body: JSON.stringify({ reason: err.reason, message: err.message }) };
+      if (err instanceof KubeApiError && err.status >= 500)
+        return { status: err.status, body: JSON.stringify({ reason: err.reason, message: err.message }) };
       throw err;
     });
   }
 
-  private async requestOnce(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawResponse> {
+  private async requestOnce(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json'
+  ): Promise<RawResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = await this.open(method, path, payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) });
+    const req = await this.open(
+      method,
+      path,
+      payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) }
+    );
     return new Promise<RawResponse>((resolve, reject) => {
-      req.on('error', (err) => reject(new KubeApiError(0, 'ConnectionError', `${method} ${path}: ${err.message}`, { cause: err })));
+      req.on('error', (err) =>
+        reject(new KubeApiError(0, 'ConnectionError', `${method} ${path}: ${err.message}`, { cause: err }))
+      );
       req.setTimeout(30_000, () => req.destroy(new Error('timed out after 30 s')));
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new KubeApiError(0, 'ConnectionError', `${method} ${path}: ${err.message}`, { cause: err })));
+        res.on('error', (err) =>
+          reject(new KubeApiError(0, 'ConnectionError', `${method} ${path}: ${err.message}`, { cause: err }))
+        );
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       });
       req.end(payload);
@@ -132,7 +177,17 @@ export class ClientNodeKubeApi implements KubeApi {
       (phase, obj) => onEvent(phase as WatchEventType, obj as KObj),
       (err: unknown) => {
         const code = (err as { statusCode?: number } | null)?.statusCode;
-        onDone(err ? (code ? new KubeApiError(code, code === 410 ? 'Gone' : 'Error', `watch ${type.plural}: ${(err as Error).message}`) : err) : undefined);
+        onDone(
+          err
+            ? code
+              ? new KubeApiError(
+                  code,
+                  code === 410 ? 'Gone' : 'Error',
+                  `watch ${type.plural}: ${(err as Error).message}`
+                )
+              : err
+            : undefined
+        );
       }
     );
     return { abort: () => ctl.abort() };
@@ -142,12 +197,19 @@ export class ClientNodeKubeApi implements KubeApi {
     const type = typeOf(obj);
     const path =
       resourcePath(type, obj.metadata.namespace, obj.metadata.name) +
-      query({ fieldManager: FIELD_MANAGER, force: opts.force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined });
+      query({
+        fieldManager: FIELD_MANAGER,
+        force: opts.force ? true : undefined,
+        dryRun: opts.dryRun ? 'All' : undefined
+      });
     return this.json('PATCH', path, obj, 'application/apply-patch+yaml');
   }
 
   async delete(type: ResourceType, namespace: string | undefined, name: string): Promise<boolean> {
-    const res = await this.request('DELETE', resourcePath(type, namespace, name) + query({ propagationPolicy: 'Background' }));
+    const res = await this.request(
+      'DELETE',
+      resourcePath(type, namespace, name) + query({ propagationPolicy: 'Background' })
+    );
     if (res.status === 404) return false;
     if (res.status >= 200 && res.status < 300) return true;
     throw statusError(res, `DELETE ${type.plural}/${name}`);
@@ -161,19 +223,25 @@ export class ClientNodeKubeApi implements KubeApi {
     const req = await this.open('GET', path, { Accept: '*/*' });
     let abort = (): void => void req.destroy();
     const done = new Promise<void>((resolve, reject) => {
-      req.on('error', (err) => reject(new KubeApiError(0, 'ConnectionError', `log ${pod}: ${err.message}`, { cause: err })));
+      req.on('error', (err) =>
+        reject(new KubeApiError(0, 'ConnectionError', `log ${pod}: ${err.message}`, { cause: err }))
+      );
       req.on('response', (res) => {
         if ((res.statusCode ?? 0) >= 300) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => reject(statusError({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }, `log ${pod}`)));
+          res.on('end', () =>
+            reject(statusError({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }, `log ${pod}`))
+          );
           return;
         }
         abort = () => void res.destroy();
         res.on('data', (c: Buffer) => out.write(c));
         res.on('end', () => resolve());
         res.on('aborted', () => reject(new KubeApiError(0, 'ConnectionError', `log ${pod}: stream reset`)));
-        res.on('error', (err) => reject(new KubeApiError(0, 'ConnectionError', `log ${pod}: ${err.message}`, { cause: err })));
+        res.on('error', (err) =>
+          reject(new KubeApiError(0, 'ConnectionError', `log ${pod}: ${err.message}`, { cause: err }))
+        );
       });
       req.end();
     });
@@ -197,5 +265,9 @@ function statusError(res: RawResponse, what: string): KubeApiError {
   } catch {
     st = { message: res.body.slice(0, 200) };
   }
-  return new KubeApiError(res.status, st.reason ?? 'Unknown', `${what}: ${res.status} ${st.reason ?? ''} ${st.message ?? ''}`.trim());
+  return new KubeApiError(
+    res.status,
+    st.reason ?? 'Unknown',
+    `${what}: ${res.status} ${st.reason ?? ''} ${st.message ?? ''}`.trim()
+  );
 }

@@ -43,7 +43,10 @@ export const defaultDeps: ClusterDeps = {
     return k;
   },
   oss(ctx) {
-    return OssStore.fromConfig(ctx.config.oss, { attempts: Math.max(1, ctx.config.sync.retries + 1), signal: ctx.signal });
+    return OssStore.fromConfig(ctx.config.oss, {
+      attempts: Math.max(1, ctx.config.sync.retries + 1),
+      signal: ctx.signal
+    });
   },
   arena: runArena,
   forwardPort

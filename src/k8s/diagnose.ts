@@ -26,7 +26,11 @@ interface ContainerStatus {
   image?: string;
   restartCount?: number;
   ready?: boolean;
-  state?: { waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; exitCode?: number; message?: string }; running?: object };
+  state?: {
+    waiting?: { reason?: string; message?: string };
+    terminated?: { reason?: string; exitCode?: number; message?: string };
+    running?: object;
+  };
   lastState?: { terminated?: { reason?: string; exitCode?: number; message?: string } };
 }
 
@@ -60,11 +64,17 @@ function eventTime(e: KObj): string {
 }
 
 function containerStatuses(pod: KObj): ContainerStatus[] {
-  return [...((pod.status?.initContainerStatuses as ContainerStatus[]) ?? []), ...((pod.status?.containerStatuses as ContainerStatus[]) ?? [])];
+  return [
+    ...((pod.status?.initContainerStatuses as ContainerStatus[]) ?? []),
+    ...((pod.status?.containerStatuses as ContainerStatus[]) ?? [])
+  ];
 }
 
 function specImage(pod: KObj, container: string): string | undefined {
-  const all = [...((pod.spec?.initContainers as { name: string; image: string }[]) ?? []), ...((pod.spec?.containers as { name: string; image: string }[]) ?? [])];
+  const all = [
+    ...((pod.spec?.initContainers as { name: string; image: string }[]) ?? []),
+    ...((pod.spec?.containers as { name: string; image: string }[]) ?? [])
+  ];
   return all.find((c) => c.name === container)?.image;
 }
 
@@ -137,7 +147,12 @@ function podProblem(pod: KObj, events: readonly KObj[]): Diagnosis | undefined {
       };
     }
     if (waiting?.reason === 'CreateContainerConfigError' || waiting?.reason === 'CreateContainerError') {
-      return { code: 'CONTAINER_CONFIG', message: `${name} container ${cs.name} cannot start: ${waiting.message ?? waiting.reason}`, hint: 'Check the Secrets and ConfigMaps the pod references.', details: [] };
+      return {
+        code: 'CONTAINER_CONFIG',
+        message: `${name} container ${cs.name} cannot start: ${waiting.message ?? waiting.reason}`,
+        hint: 'Check the Secrets and ConfigMaps the pod references.',
+        details: []
+      };
     }
   }
   return undefined;
@@ -165,7 +180,7 @@ export function jobFailure(job: KObj): Diagnosis {
   return {
     code: 'JOB_FAILED',
     message: `PyTorchJob ${job.metadata.name} failed${c?.reason ? ` (${c.reason})` : ''}${c?.message ? `: ${c.message}` : ''}`,
-    hint: 'Read the converter’s last log lines below; fix the cause and run again (convert-resubmit-failed deletes the failed job).',
+    hint: 'Read the converter’s last log lines below; fix the cause and run again with resubmit-failed: true (it deletes the failed job and submits anew).',
     details: []
   };
 }

@@ -64,7 +64,9 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
         const pod = await o.api.get(POD, o.namespace, master);
         if (!pod) return true;
         if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return true;
-        const cs = ((pod.status?.containerStatuses as { name: string; state?: { terminated?: object } }[]) ?? []).find((c) => c.name === MASTER_CONTAINER);
+        const cs = ((pod.status?.containerStatuses as { name: string; state?: { terminated?: object } }[]) ?? []).find(
+          (c) => c.name === MASTER_CONTAINER
+        );
         return !!cs?.state?.terminated;
       }
     });
@@ -81,7 +83,11 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
       api: o.api,
       sources: {
         job: { type: PYTORCHJOB, namespace: o.namespace, selector: { fieldSelector: `metadata.name=${o.name}` } },
-        pods: { type: POD, namespace: o.namespace, selector: { labelSelector: `training.kubeflow.org/job-name=${o.name}` } },
+        pods: {
+          type: POD,
+          namespace: o.namespace,
+          selector: { labelSelector: `training.kubeflow.org/job-name=${o.name}` }
+        },
         events: { type: EVENT, namespace: o.namespace }
       },
       check: ({ job, pods, events }) => {
@@ -90,12 +96,37 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
         if (j && phase !== lastPhase) {
           lastPhase = phase;
           o.onPhase?.(phase, j);
+          if (phase === 'Restarting' && follower) {
+            // the master pod is replaced: follow the new one from its start
+            void follower.stop();
+            follower = undefined;
+          }
         }
-        if (!j) return { fail: new JobProblem({ code: 'JOB_DELETED', message: `PyTorchJob ${o.name} is gone (deleted by someone else?)`, hint: 'Run again to submit it anew.', details: [] }) };
+        if (!j)
+          return {
+            fail: new JobProblem({
+              code: 'JOB_DELETED',
+              message: `PyTorchJob ${o.name} is gone (deleted by someone else?)`,
+              hint: 'Run again to submit it anew.',
+              details: []
+            })
+          };
         if (phase === 'Succeeded') return { done: j };
-        if (phase === 'Failed') return { fail: new JobProblem(jobFailure(j)) };
         const mine = ownPods(j, pods);
-        if (mine.some((p) => p.metadata.name === master && (p.status?.phase === 'Running' || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed'))) startFollower();
+        if (phase === 'Failed') {
+          // a pod's own reason (OOMKilled, ...) says more than "1 Master replica(s) failed"
+          const job = jobFailure(j);
+          const pod = mine.map((p) => diagnosePod(p, events)).find((d) => d !== undefined);
+          return { fail: new JobProblem(pod ? { ...pod, message: `${job.message}: ${pod.message}` } : job) };
+        }
+        if (
+          mine.some(
+            (p) =>
+              p.metadata.name === master &&
+              (p.status?.phase === 'Running' || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')
+          )
+        )
+          startFollower();
         for (const pod of mine) {
           const d = diagnosePod(pod, events);
           if (d) return { fail: new JobProblem(d) };
@@ -119,4 +150,3 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
     throw err;
   }
 }
-

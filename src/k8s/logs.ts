@@ -86,7 +86,13 @@ export class LineDeduper {
   }
 }
 
-export function followLog(api: KubeApi, namespace: string, pod: string, container: string, opts: LogFollowerOptions): LogFollower {
+export function followLog(
+  api: KubeApi,
+  namespace: string,
+  pod: string,
+  container: string,
+  opts: LogFollowerOptions
+): LogFollower {
   const keep = opts.keep ?? 50;
   const sleep = opts.sleep ?? abortableSleep;
   const lines: string[] = [];
@@ -156,7 +162,13 @@ export function followLog(api: KubeApi, namespace: string, pod: string, containe
 }
 
 /** The last lines of a container's log (empty when there is none yet). */
-export async function readTail(api: KubeApi, namespace: string, pod: string, lines: number, container: string): Promise<string[]> {
+export async function readTail(
+  api: KubeApi,
+  namespace: string,
+  pod: string,
+  lines: number,
+  container: string
+): Promise<string[]> {
   let text = '';
   try {
     const sink = new Writable({

@@ -19,7 +19,12 @@ export interface LocalForward {
   close(): Promise<void>;
 }
 
-export async function forwardPort(kc: KubeConfig, namespace: string, pod: string, targetPort: number): Promise<LocalForward> {
+export async function forwardPort(
+  kc: KubeConfig,
+  namespace: string,
+  pod: string,
+  targetPort: number
+): Promise<LocalForward> {
   const pf = new PortForward(kc);
   const sockets = new Set<net.Socket>();
   const errors: string[] = [];

@@ -22,7 +22,9 @@ export interface ServingSpec {
 
 /** How a serving Deployment differs from the wanted spec (empty: same). */
 export function servingSpecDiff(dep: KObj, want: ServingSpec): string[] {
-  const c = ((dep.spec?.template?.spec?.containers as KObj[] | undefined) ?? []).find((x) => x.name === TRITON_CONTAINER) as
+  const c = ((dep.spec?.template?.spec?.containers as KObj[] | undefined) ?? []).find(
+    (x) => x.name === TRITON_CONTAINER
+  ) as
     | { image?: string; args?: string[]; command?: string[]; resources?: { limits?: Record<string, string | number> } }
     | undefined;
   if (!c) return ['it has no tritonserver container'];
@@ -33,12 +35,19 @@ export function servingSpecDiff(dep: KObj, want: ServingSpec): string[] {
   const replicas = Number(dep.spec?.replicas ?? 1);
   if (replicas !== want.replicas) out.push(`replicas ${replicas} → ${want.replicas}`);
   const cmd = [...(c.command ?? []), ...(c.args ?? [])].join(' ');
-  if (!cmd.includes(`--model-repository=${want.modelRepository}`)) out.push(`model repository → ${want.modelRepository}`);
+  if (!cmd.includes(`--model-repository=${want.modelRepository}`))
+    out.push(`model repository → ${want.modelRepository}`);
   return out;
 }
 
 export function isPodReady(pod: KObj): boolean {
-  return !pod.metadata.deletionTimestamp && pod.status?.phase === 'Running' && ((pod.status?.conditions as { type: string; status: string }[]) ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return (
+    !pod.metadata.deletionTimestamp &&
+    pod.status?.phase === 'Running' &&
+    ((pod.status?.conditions as { type: string; status: string }[]) ?? []).some(
+      (c) => c.type === 'Ready' && c.status === 'True'
+    )
+  );
 }
 
 /** Triton's reason for a model that did not load, from its log lines. */
@@ -87,7 +96,14 @@ export async function waitForRollout(o: RolloutOptions): Promise<{ deployment: K
         o.onLogLine?.(`[${pod}] ${line}`);
         const reason = modelUnavailableReason([line]);
         if (reason && !logFailure.signal.aborted) {
-          logFailure.abort(new RolloutProblem({ code: 'MODEL_UNAVAILABLE', message: `Triton in pod ${pod} could not load the ${reason.replace(/^model /, 'model ')}`, hint: unavailableHint(reason), details: [] }));
+          logFailure.abort(
+            new RolloutProblem({
+              code: 'MODEL_UNAVAILABLE',
+              message: `Triton in pod ${pod} could not load the ${reason.replace(/^model /, 'model ')}`,
+              hint: unavailableHint(reason),
+              details: []
+            })
+          );
         }
       },
       onReconnect: (why) => o.onReconnect?.(why)
@@ -119,7 +135,9 @@ export async function waitForRollout(o: RolloutOptions): Promise<{ deployment: K
       },
       timeoutMs: o.timeoutMs,
       onTimeout: ({ pods }) => {
-        const notReady = pods.filter((p) => !isPodReady(p)).map((p) => `${p.metadata.name} (${p.status?.phase ?? 'Pending'})`);
+        const notReady = pods
+          .filter((p) => !isPodReady(p))
+          .map((p) => `${p.metadata.name} (${p.status?.phase ?? 'Pending'})`);
         return new RolloutProblem({
           code: 'ROLLOUT_TIMEOUT',
           message: `serving ${o.name} version ${o.version} was not available within ${Math.round(o.timeoutMs / 1000)} s${notReady.length ? `; not ready: ${notReady.join(', ')}` : ''}`,
@@ -139,12 +157,22 @@ export async function waitForRollout(o: RolloutOptions): Promise<{ deployment: K
     let lines = tails();
     const pd = err instanceof RolloutProblem ? err.diagnosis.pod : undefined;
     if (lines.length === 0 && pd) lines = await readTail(o.api, o.namespace, pd, 40, TRITON_CONTAINER);
-    const problem = err instanceof RolloutProblem ? err : logFailure.signal.aborted && err === logFailure.signal.reason ? (err as RolloutProblem) : undefined;
+    const problem =
+      err instanceof RolloutProblem
+        ? err
+        : logFailure.signal.aborted && err === logFailure.signal.reason
+          ? (err as RolloutProblem)
+          : undefined;
     if (!problem) throw err;
     const d = problem.diagnosis;
     const reason = modelUnavailableReason(lines);
     if (d.code === 'CRASH_LOOP' && reason) {
-      throw new RolloutProblem({ code: 'MODEL_UNAVAILABLE', message: `${d.message}: ${reason}`, hint: unavailableHint(reason), details: lines.slice(-20) });
+      throw new RolloutProblem({
+        code: 'MODEL_UNAVAILABLE',
+        message: `${d.message}: ${reason}`,
+        hint: unavailableHint(reason),
+        details: lines.slice(-20)
+      });
     }
     throw new RolloutProblem({ ...d, details: [...d.details, ...lines.slice(-20)] });
   }

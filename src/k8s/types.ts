@@ -34,12 +34,32 @@ export interface ResourceType {
 }
 
 export const SECRET: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
-export const PV: ResourceType = { apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false };
-export const PVC: ResourceType = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true };
+export const PV: ResourceType = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolume',
+  plural: 'persistentvolumes',
+  namespaced: false
+};
+export const PVC: ResourceType = {
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  plural: 'persistentvolumeclaims',
+  namespaced: true
+};
 export const POD: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 export const EVENT: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
-export const DEPLOYMENT: ResourceType = { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true };
-export const PYTORCHJOB: ResourceType = { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', plural: 'pytorchjobs', namespaced: true };
+export const DEPLOYMENT: ResourceType = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  plural: 'deployments',
+  namespaced: true
+};
+export const PYTORCHJOB: ResourceType = {
+  apiVersion: 'kubeflow.org/v1',
+  kind: 'PyTorchJob',
+  plural: 'pytorchjobs',
+  namespaced: true
+};
 
 export interface Selector {
   readonly labelSelector?: string;
@@ -62,7 +82,11 @@ export interface LogRequest {
 /** What the product asks of the API server. Errors are `KubeApiError`. */
 export interface KubeApi {
   get(type: ResourceType, namespace: string | undefined, name: string): Promise<KObj | undefined>;
-  list(type: ResourceType, namespace: string | undefined, sel?: Selector): Promise<{ items: KObj[]; resourceVersion: string }>;
+  list(
+    type: ResourceType,
+    namespace: string | undefined,
+    sel?: Selector
+  ): Promise<{ items: KObj[]; resourceVersion: string }>;
   /**
    * Streams changes after `resourceVersion`. `onEvent` gets every line (ERROR events carry a Status);
    * `onDone` is called once when the stream ends (err undefined: closed by the server).
@@ -79,7 +103,13 @@ export interface KubeApi {
   /** Deletes; false when it was not there. */
   delete(type: ResourceType, namespace: string | undefined, name: string): Promise<boolean>;
   /** Streams a container's log into `out` until it ends (`done` settles then) or `abort` is called. */
-  log(namespace: string, pod: string, container: string, req: LogRequest, out: Writable): Promise<{ abort(): void; done: Promise<void> }>;
+  log(
+    namespace: string,
+    pod: string,
+    container: string,
+    req: LogRequest,
+    out: Writable
+  ): Promise<{ abort(): void; done: Promise<void> }>;
 }
 
 /** An API failure with the HTTP status (0 when the request never got an answer) and the Status reason. */

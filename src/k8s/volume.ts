@@ -67,16 +67,26 @@ export function ossPvc(cfg: Config): KObj {
 const normPath = (p: unknown) => `/${String(p ?? '').replace(/^\/+|\/+$/g, '')}`;
 
 /** Why an existing PV cannot be ours (it mounts something else), or undefined. */
-export function pvConflict(existing: KObj, desired: KObj, claim?: { name: string; namespace: string }): string | undefined {
+export function pvConflict(
+  existing: KObj,
+  desired: KObj,
+  claim?: { name: string; namespace: string }
+): string | undefined {
   const got = existing.spec?.csi;
   const want = desired.spec.csi;
-  if (!got) return `it is not a CSI volume (${Object.keys(existing.spec ?? {}).filter((k) => typeof existing.spec[k] === 'object').join(', ') || 'no source'})`;
+  if (!got)
+    return `it is not a CSI volume (${
+      Object.keys(existing.spec ?? {})
+        .filter((k) => typeof existing.spec[k] === 'object')
+        .join(', ') || 'no source'
+    })`;
   if (got.driver !== want.driver) return `it uses the CSI driver "${got.driver}", not ${want.driver}`;
   const ga = got.volumeAttributes ?? {};
   const wa = want.volumeAttributes;
   if (ga.bucket !== wa.bucket) return `it mounts bucket "${ga.bucket}", not "${wa.bucket}"`;
   if (normPath(ga.path) !== normPath(wa.path)) return `it mounts path "${ga.path}" of the bucket, not "${wa.path}"`;
-  if (String(ga.url ?? '').replace(/^https?:\/\//, '') !== wa.url) return `it mounts through endpoint "${ga.url}", not "${wa.url}"`;
+  if (String(ga.url ?? '').replace(/^https?:\/\//, '') !== wa.url)
+    return `it mounts through endpoint "${ga.url}", not "${wa.url}"`;
   const bound = existing.spec?.claimRef as { name?: string; namespace?: string } | undefined;
   if (claim && bound?.name && (bound.name !== claim.name || bound.namespace !== claim.namespace)) {
     return `it is bound to the claim ${bound.namespace}/${bound.name}, not ${claim.namespace}/${claim.name}`;
@@ -89,17 +99,22 @@ export function pvcConflict(existing: KObj, desired: KObj, pvName: string): stri
   const volumeName = existing.spec?.volumeName as string | undefined;
   if (volumeName && volumeName !== pvName) return `it is bound to the volume "${volumeName}", not "${pvName}"`;
   const sc = existing.spec?.storageClassName as string | undefined;
-  if (sc !== undefined && sc !== null && sc !== '') return `it asks for storage class "${sc}" (a dynamic volume), not the static OSS volume`;
+  if (sc !== undefined && sc !== null && sc !== '')
+    return `it asks for storage class "${sc}" (a dynamic volume), not the static OSS volume`;
   const sel = existing.spec?.selector?.matchLabels?.['alicloud-pvname'] as string | undefined;
   const wantSel = desired.spec.selector.matchLabels['alicloud-pvname'] as string;
-  if (!volumeName && sel !== wantSel) return `it selects ${sel ? `the volume "${sel}"` : 'no volume by label'}, not "${wantSel}"`;
+  if (!volumeName && sel !== wantSel)
+    return `it selects ${sel ? `the volume "${sel}"` : 'no volume by label'}, not "${wantSel}"`;
   return undefined;
 }
 
 /** True when every field of `want` has the same value in `got` (extra fields in `got` are ignored). */
 export function contains(got: unknown, want: unknown): boolean {
   if (want === null || typeof want !== 'object') return got === want;
-  if (Array.isArray(want)) return Array.isArray(got) && got.length === want.length && want.every((w, i) => contains(got[i], w));
+  if (Array.isArray(want))
+    return Array.isArray(got) && got.length === want.length && want.every((w, i) => contains(got[i], w));
   if (got === null || typeof got !== 'object') return false;
-  return Object.entries(want as Record<string, unknown>).every(([k, v]) => contains((got as Record<string, unknown>)[k], v));
+  return Object.entries(want as Record<string, unknown>).every(([k, v]) =>
+    contains((got as Record<string, unknown>)[k], v)
+  );
 }

@@ -5,7 +5,16 @@
  * Every stage that waits for the cluster (PVC bound, job finished, rollout available) goes through here.
  */
 import { backoffDelay, retry, abortableSleep } from '../util/retry.js';
-import { KubeApiError, isGone, isTransient, type KObj, type KubeApi, type ResourceType, type Selector, type WatchHandle } from './types.js';
+import {
+  KubeApiError,
+  isGone,
+  isTransient,
+  type KObj,
+  type KubeApi,
+  type ResourceType,
+  type Selector,
+  type WatchHandle
+} from './types.js';
 
 export interface WaitSource {
   readonly type: ResourceType;
@@ -50,7 +59,10 @@ export class WaitTimeoutError extends Error {
   }
 }
 
-const realTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout)
+};
 
 export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T> {
   const timers = opts.timers ?? realTimers;
@@ -65,7 +77,8 @@ export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T
 
   return new Promise<T>((resolve, reject) => {
     let settled = false;
-    const snapshot = (): Snapshot<K> => Object.fromEntries(keys.map((k) => [k, [...objects.get(k)!.values()]])) as unknown as Snapshot<K>;
+    const snapshot = (): Snapshot<K> =>
+      Object.fromEntries(keys.map((k) => [k, [...objects.get(k)!.values()]])) as unknown as Snapshot<K>;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
@@ -88,7 +101,9 @@ export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T
     };
     const onAbort = () => finish(() => reject(opts.signal?.reason ?? new Error('aborted')));
     const timer = timers.setTimeout(() => {
-      const err = opts.onTimeout ? opts.onTimeout(snapshot()) : new WaitTimeoutError(`still waiting after ${Math.round(opts.timeoutMs / 1000)} s`);
+      const err = opts.onTimeout
+        ? opts.onTimeout(snapshot())
+        : new WaitTimeoutError(`still waiting after ${Math.round(opts.timeoutMs / 1000)} s`);
       finish(() => reject(err));
     }, opts.timeoutMs);
     if (opts.signal?.aborted) return onAbort();
@@ -121,7 +136,9 @@ export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T
         let events = 0;
         const ended = await new Promise<'closed' | 'gone' | unknown>((done) => {
           let handle: WatchHandle | undefined;
+          let stopped = false;
           const stop = (why: unknown) => {
+            stopped = true;
             handle?.abort();
             if (handle) handles.delete(handle);
             inner.signal.removeEventListener('abort', onInnerAbort);
@@ -138,7 +155,11 @@ export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T
                 if (settled) return;
                 if (type === 'ERROR') {
                   const st = obj as unknown as { code?: number; reason?: string; message?: string };
-                  return stop(st.code === 410 || st.reason === 'Expired' || st.reason === 'Gone' ? 'gone' : new KubeApiError(st.code ?? 500, st.reason ?? 'Unknown', st.message ?? 'watch error'));
+                  return stop(
+                    st.code === 410 || st.reason === 'Expired' || st.reason === 'Gone'
+                      ? 'gone'
+                      : new KubeApiError(st.code ?? 500, st.reason ?? 'Unknown', st.message ?? 'watch error')
+                  );
                 }
                 events++;
                 if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
@@ -153,8 +174,9 @@ export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T
             .then(
               (h) => {
                 handle = h;
-                handles.add(h);
-                if (inner.signal.aborted) h.abort();
+                // the stream may have ended (or been told to) before its handle arrived
+                if (stopped || inner.signal.aborted) h.abort();
+                else handles.add(h);
               },
               (err) => stop(err)
             );
@@ -170,7 +192,8 @@ export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T
           quickCloses = events > 0 ? 0 : quickCloses + 1;
           failures = 0;
           opts.onReconnect?.(key, 'watch closed, reconnecting');
-          if (quickCloses > 0) await sleep(backoffDelay(quickCloses, 100, 5000, random), inner.signal).catch(() => undefined);
+          if (quickCloses > 0)
+            await sleep(backoffDelay(quickCloses, 100, 5000, random), inner.signal).catch(() => undefined);
           continue;
         }
         if (!isTransient(ended)) throw ended;

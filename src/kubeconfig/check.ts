@@ -2,7 +2,13 @@
  * The connectivity check: the API server's version through @kubernetes/client-node, with the common failures
  * explained (401: the credential is wrong or expired; 403: it lacks permission; TLS; timeout; unreachable).
  */
-import { KubeConfig, VersionApi, type RequestContext, type ResponseContext, type VersionInfo } from '@kubernetes/client-node';
+import {
+  KubeConfig,
+  VersionApi,
+  type RequestContext,
+  type ResponseContext,
+  type VersionInfo
+} from '@kubernetes/client-node';
 import { PipelineError } from '../errors.js';
 
 export interface ClusterVersion {
@@ -35,7 +41,22 @@ function errorCode(e: unknown): string | undefined {
   return code;
 }
 
-export function explainConnectivityError(e: unknown, server: string, context: string, timedOut: boolean): PipelineError {
+function innermostMessage(e: unknown): string | undefined {
+  let cur: unknown = e;
+  let msg: string | undefined;
+  for (let i = 0; i < 6 && cur instanceof Error; i++) {
+    msg = cur.message;
+    cur = cur.cause;
+  }
+  return msg;
+}
+
+export function explainConnectivityError(
+  e: unknown,
+  server: string,
+  context: string,
+  timedOut: boolean
+): PipelineError {
   const status = (e as { code?: unknown }).code;
   const where = `the API server ${server} (context "${context}")`;
   if (status === 401) {
@@ -63,6 +84,7 @@ export function explainConnectivityError(e: unknown, server: string, context: st
     );
   }
   const code = errorCode(e);
+  const reason = code ?? innermostMessage(e);
   if (code && TLS_CODES.has(code)) {
     return new PipelineError(
       'KUBE_TLS',
@@ -81,7 +103,7 @@ export function explainConnectivityError(e: unknown, server: string, context: st
   }
   return new PipelineError(
     'KUBE_UNREACHABLE',
-    `Cannot reach ${where}${code ? ` (${code})` : ''}`,
+    `Cannot reach ${where}${reason ? ` (${reason})` : ''}`,
     'Check the server address in the kubeconfig and that the API server accepts connections from the runner.',
     { cause: e }
   );
@@ -104,7 +126,7 @@ export async function checkConnectivity(opts: {
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   try {
     const api = kc.makeApiClient(VersionApi);
-    const info: VersionInfo = await api.getCode({
+    const call = api.getCode({
       middleware: [
         {
           pre: async (ctx: RequestContext) => {
@@ -116,6 +138,15 @@ export async function checkConnectivity(opts: {
       ],
       middlewareMergeStrategy: 'append'
     });
+    call.catch(() => undefined); // settled after the race below is lost: not an unhandled rejection
+    // The race guarantees the time limit even where the client does not pass the signal down.
+    const info: VersionInfo = await Promise.race([
+      call,
+      new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      })
+    ]);
     return { server, version: info.gitVersion, platform: info.platform };
   } catch (e) {
     if (opts.signal?.aborted) throw e;

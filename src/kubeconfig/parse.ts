@@ -24,7 +24,10 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const FORM =
   'a kubeconfig (YAML or base64 of it) with clusters, contexts and users, whose chosen context names an existing cluster and user';
 
-function fail(message: string, hint = `Pass ${FORM}; e.g. the output of "aliyun cs DescribeClusterUserKubeconfig" or the file ACK's console shows.`): never {
+function fail(
+  message: string,
+  hint = `Pass ${FORM}; e.g. the output of "aliyun cs DescribeClusterUserKubeconfig" or the file ACK's console shows.`
+): never {
   throw new PipelineError('KUBECONFIG_INVALID', `Input "kubeconfig": ${message}`, hint);
 }
 
@@ -78,7 +81,8 @@ export function parseKubeconfig(input: string, contextInput?: string): Kubeconfi
     fail(`is not valid YAML${line ? ` (line ${line})` : ''}`);
   }
   if (!isObj(doc)) fail('is not a YAML mapping');
-  if (doc.kind !== undefined && doc.kind !== 'Config') fail(`has kind "${String(doc.kind).slice(0, 40)}", expected "Config"`);
+  if (doc.kind !== undefined && doc.kind !== 'Config')
+    fail(`has kind "${String(doc.kind).slice(0, 40)}", expected "Config"`);
   const clusters = named(doc.clusters, 'cluster', 'clusters');
   const contexts = named(doc.contexts, 'context', 'contexts');
   const users = named(doc.users, 'user', 'users');
@@ -111,6 +115,7 @@ export function parseKubeconfig(input: string, contextInput?: string): Kubeconfi
   } catch {
     fail(`cluster "${clusterName}" has no valid server URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`cluster "${clusterName}" server must be an https URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    fail(`cluster "${clusterName}" server must be an https URL`);
   return { yaml, context, cluster: clusterName, user: userName, server, secrets: [...secrets] };
 }

@@ -5,6 +5,8 @@
 import type { Config } from '../config/types.js';
 import type { CleanupRecord } from '../pipeline/types.js';
 import { describeError } from '../errors.js';
+import { loadConfig } from '../config/load.js';
+import { registerCleanupHandler } from '../pipeline/cleanup.js';
 import { OssStore } from './client.js';
 
 type UploadRecord = Extract<CleanupRecord, { kind: 'multipart-upload' }>;
@@ -36,4 +38,23 @@ export async function abortUploads(
     }
   }
   return { aborted, failed };
+}
+
+/** The OSS settings of the action's own inputs (`INPUT_*` variables, as in the main step). */
+export function ossConfigFromInputs(env: NodeJS.ProcessEnv): Config['oss'] {
+  const getInput = (name: string) => env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`];
+  return loadConfig({ getInput, env, workspace: env.GITHUB_WORKSPACE }).oss;
+}
+
+/**
+ * Registers the post step's handler for 'multipart-upload' records: abort the upload a cancelled run left.
+ * `ossConfig` gives the OSS settings in the post step (default: the action inputs).
+ */
+export function registerUploadCleanup(
+  ossConfig: (env: NodeJS.ProcessEnv) => Config['oss'] = ossConfigFromInputs
+): void {
+  registerCleanupHandler('multipart-upload', async (record, ctx) => {
+    const { failed } = await abortUploads(ossConfig(ctx.env), [record]);
+    if (failed.length > 0) throw new Error(failed[0].error);
+  });
 }

@@ -73,9 +73,7 @@ interface RawClient {
     parts: { number: number; etag: string }[]
   ): Promise<{ res: RawRes }>;
   abortMultipartUpload(name: string, uploadId: string): Promise<unknown>;
-  listUploads(
-    query: object
-  ): Promise<{
+  listUploads(query: object): Promise<{
     uploads: { name: string; uploadId: string; initiated?: string }[];
     isTruncated: boolean;
     nextKeyMarker?: string;

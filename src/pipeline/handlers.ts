@@ -1,13 +1,27 @@
 /**
- * The cleanup handlers the post step knows. Each adapter registers its own with `registerCleanupHandler(kind, fn)`
- * in a module that has no other side effects; that module is imported here so the post bundle carries it.
+ * The cleanup handlers the post step uses, one per record kind. Adapters export theirs; each is imported only when
+ * a record of its kind is left (the post bundle stays small, and a clean run loads none of them).
  */
 import { rm } from 'node:fs/promises';
+import type { Config } from '../config/types.js';
 import { registerCleanupHandler } from './cleanup.js';
 
-registerCleanupHandler('file', async (record) => {
-  await rm(record.path, { force: true, recursive: true });
-});
-
-// Adapters' handler modules ('multipart-upload', 'pytorchjob', 'serving') are imported here as they land, e.g.:
-// import '../oss/cleanup.js';
+export function registerPostHandlers(config: Config | undefined): void {
+  registerCleanupHandler('file', async (record) => {
+    await rm(record.path, { force: true, recursive: true });
+  });
+  // 'pytorchjob' → `arena delete`, 'serving' → `arena serve delete` (src/arena/cleanup.ts), with ctx.env's
+  // KUBECONFIG and the PATH the setup stage exported.
+  registerCleanupHandler('pytorchjob', async (record, ctx) =>
+    (await import('../arena/cleanup.js')).cleanupPytorchJob(record, ctx)
+  );
+  registerCleanupHandler('serving', async (record, ctx) =>
+    (await import('../arena/cleanup.js')).cleanupServing(record, ctx)
+  );
+  registerCleanupHandler('multipart-upload', async (record) => {
+    if (!config) throw new Error('no valid OSS configuration to abort the upload with');
+    const { abortUploads } = await import('../oss/cleanup.js');
+    const { failed } = await abortUploads(config.oss, [record]);
+    if (failed.length > 0) throw new Error(failed[0].error);
+  });
+}

@@ -39,7 +39,10 @@ export async function writeReport(config: Config, report: RunReport, sink: Repor
 
 /** A failure before any stage ran (bad inputs): an annotation and a short summary. */
 export async function writeEarlyFailure(e: PipelineError, sink: ReportSink = actionsSink): Promise<void> {
-  sink.annotate(`${e.message}\nWhat to do: ${e.hint}`, `inputs: ${e.code}`);
+  const lines = e.details.length > 1 ? e.details : [e.message];
+  sink.annotate(`${lines.join('\n')}\nWhat to do: ${e.hint}`, `inputs: ${e.code}`);
   const details = e.details.length > 1 ? '\n\n' + e.details.map((d) => `- ${d}`).join('\n') : '';
-  await sink.writeSummary(`## arena-ft-pipeline\n\n❌ \`${e.code}\`: ${e.message}${details}\n\n**What to do:** ${e.hint}\n`);
+  await sink.writeSummary(
+    `## arena-ft-pipeline\n\n❌ \`${e.code}\`: ${e.message}${details}\n\n**What to do:** ${e.hint}\n`
+  );
 }

@@ -20,13 +20,38 @@ export const OUTPUTS: readonly OutputDef[] = [
   { name: 'job-name', description: 'Name of the conversion PyTorchJob.' },
   { name: 'serving-name', description: 'Arena serving name.' },
   { name: 'serving-version', description: 'Arena serving version.' },
-  { name: 'smoke-result', description: '`passed`, `failed` or `not-run`; set by the smoke stage.' },
-  { name: 'kubeconfig-path', description: 'The kubeconfig file the setup stage wrote (also exported as `KUBECONFIG`).' },
+  {
+    name: 'smoke-result',
+    description: 'Result of the smoke stage: `passed`, `failed`, `skipped` or `not-run` (empty when not selected).'
+  },
+  { name: 'completion', description: 'The first smoke prompt’s completion.' },
+  { name: 'latency-p50-ms', description: 'Median smoke request latency (ms).' },
+  { name: 'latency-p95-ms', description: '95th percentile smoke request latency (ms).' },
+  { name: 'pvc', description: 'The PersistentVolumeClaim mounting the bucket.' },
+  {
+    name: 'convert-job',
+    description: 'The conversion PyTorchJob that produced the checkpoint (this run’s or an earlier one).'
+  },
+  { name: 'checkpoint-uri', description: '`oss://` URI of the converted checkpoint folder (`<tp>-gpu`).' },
+  {
+    name: 'model-repository',
+    description: '`oss://` URI of the Triton model repository the serving version uses (set by the deploy stage).'
+  },
+  {
+    name: 'kubeconfig-path',
+    description: 'The kubeconfig file the setup stage wrote (also exported as `KUBECONFIG`).'
+  },
   {
     name: 'stage-results',
     description: 'JSON list of `{stage, status, summary, durationMs, error?}` for every selected stage.'
   }
 ];
+
+function smokeResult(report: RunReport): string {
+  const r = report.results.find((x) => x.stage === 'smoke');
+  if (!r) return '';
+  return r.status === 'done' ? (report.plan ? 'planned' : 'passed') : r.status;
+}
 
 /** Outputs derived from the config, overlaid with what the stages set. Empty values are left out. */
 export function computeOutputs(config: Config, report: RunReport): Record<string, string> {
@@ -41,7 +66,7 @@ export function computeOutputs(config: Config, report: RunReport): Record<string
     'job-name': config.convert.jobName,
     'serving-name': config.serve.name,
     'serving-version': config.serve.version,
-    'smoke-result': config.stages.includes('smoke') ? 'not-run' : '',
+    'smoke-result': smokeResult(report),
     'stage-results': JSON.stringify(
       report.results.map((r) => ({
         stage: r.stage,

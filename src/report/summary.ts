@@ -62,7 +62,14 @@ export function renderSummary(config: Config, report: RunReport): string {
   }
   if (report.failure) {
     const e = report.failure.error;
-    lines.push('', `### ❌ ${report.failure.stage} failed: \`${e.code}\``, '', cell(e.message), '', `**What to do:** ${cell(e.hint)}`);
+    lines.push(
+      '',
+      `### ❌ ${report.failure.stage} failed: \`${e.code}\``,
+      '',
+      cell(e.message),
+      '',
+      `**What to do:** ${cell(e.hint)}`
+    );
     if (e.details.length > 0) lines.push('', '```text', ...e.details.map((d) => d.replace(/```/g, "'''")), '```');
   }
   for (const md of report.markdown) lines.push('', md);

@@ -30,17 +30,27 @@ export interface ConvertMarker {
 
 /** The HF commit whose files are converted: from the sync stage of this run, or a revision that is a sha. */
 function commitOf(ctx: StageContext): string {
-  const c = ctx.state.commit ?? (/^[0-9a-f]{40}$/.test(ctx.config.model.revision) ? ctx.config.model.revision : undefined);
+  const c =
+    ctx.state.commit ?? (/^[0-9a-f]{40}$/.test(ctx.config.model.revision) ? ctx.config.model.revision : undefined);
   if (!c) {
-    throw new PipelineError('CONVERT_COMMIT_UNKNOWN', 'the HF commit to convert is unknown (the sync stage did not run in this job)', 'Run the sync stage before convert in the same run, or pass the revision as a full commit sha.');
+    throw new PipelineError(
+      'CONVERT_COMMIT_UNKNOWN',
+      'the HF commit to convert is unknown (the sync stage did not run in this job)',
+      'Run the sync stage before convert in the same run, or pass the revision as a full commit sha.'
+    );
   }
   return c;
 }
 
 /** Why the marker does not (or no longer) describe a usable conversion, or undefined when it does. */
-export function markerProblem(cfg: Config, marker: ConvertMarker | undefined, listing: readonly { key: string; size: number }[]): string | undefined {
+export function markerProblem(
+  cfg: Config,
+  marker: ConvertMarker | undefined,
+  listing: readonly { key: string; size: number }[]
+): string | undefined {
   if (!marker) return 'no marker';
-  if (marker.parameters?.tensorParallel !== cfg.convert.tensorParallel) return `the marker is for tp ${marker.parameters?.tensorParallel}`;
+  if (marker.parameters?.tensorParallel !== cfg.convert.tensorParallel)
+    return `the marker is for tp ${marker.parameters?.tensorParallel}`;
   const have = new Map(listing.map((f) => [f.key, f.size]));
   const missing = (marker.files ?? []).filter((f) => have.get(f.key) !== f.size);
   if (!marker.files?.length) return 'the marker lists no files';
@@ -65,12 +75,26 @@ export async function verifyOutput(oss: ObjectStoreLike, cfg: Config): Promise<{
   const ini = keys.find((k) => k.key === `${prefix}config.ini`);
   const tensors = keys.filter((k) => k.key.endsWith('.bin'));
   const where = ossUri(cfg, prefix);
-  if (!ini) throw new PipelineError('CONVERT_OUTPUT_MISSING', `the converter wrote no config.ini in ${where}`, 'Read the converter log; check -o and that the PVC mounts the bucket path you expect.');
-  if (tensors.length === 0) throw new PipelineError('CONVERT_OUTPUT_MISSING', `the converter wrote no tensor files (*.bin) in ${where}`, 'Read the converter log; the conversion stopped before saving weights.');
+  if (!ini)
+    throw new PipelineError(
+      'CONVERT_OUTPUT_MISSING',
+      `the converter wrote no config.ini in ${where}`,
+      'Read the converter log; check -o and that the PVC mounts the bucket path you expect.'
+    );
+  if (tensors.length === 0)
+    throw new PipelineError(
+      'CONVERT_OUTPUT_MISSING',
+      `the converter wrote no tensor files (*.bin) in ${where}`,
+      'Read the converter log; the conversion stopped before saving weights.'
+    );
   const text = (await oss.getText(ini.key)) ?? '';
   const tp = /^\s*tensor_para_size\s*=\s*(\d+)/m.exec(text)?.[1];
   if (tp !== undefined && Number(tp) !== cfg.convert.tensorParallel) {
-    throw new PipelineError('CONVERT_OUTPUT_MISMATCH', `${where}config.ini says tensor_para_size=${tp}, expected ${cfg.convert.tensorParallel}`, 'Delete the output folder and convert again with the tensor-parallel input.');
+    throw new PipelineError(
+      'CONVERT_OUTPUT_MISMATCH',
+      `${where}config.ini says tensor_para_size=${tp}, expected ${cfg.convert.tensorParallel}`,
+      'Delete the output folder and convert again with the tensor-parallel input.'
+    );
   }
   return keys;
 }
@@ -85,7 +109,13 @@ async function deleteJob(deps: ClusterDeps, api: KubeApi, cfg: Config, ctx: Stag
 async function waitGone(api: KubeApi, cfg: Config, ctx: StageContext, deps: ClusterDeps): Promise<void> {
   await waitFor<'job', true>({
     api,
-    sources: { job: { type: PYTORCHJOB, namespace: cfg.cluster.namespace, selector: { fieldSelector: `metadata.name=${cfg.convert.jobName}` } } },
+    sources: {
+      job: {
+        type: PYTORCHJOB,
+        namespace: cfg.cluster.namespace,
+        selector: { fieldSelector: `metadata.name=${cfg.convert.jobName}` }
+      }
+    },
     check: ({ job }) => (job.some((j) => j.metadata.name === cfg.convert.jobName) ? undefined : { done: true }),
     timeoutMs: 120_000,
     signal: ctx.signal,
@@ -118,7 +148,9 @@ function converterArgs(cfg: Config, commit: string): string[] {
 function jobSeconds(job: KObj, fallbackMs: number): number {
   const s = Date.parse(String(job.status?.startTime ?? ''));
   const e = Date.parse(String(job.status?.completionTime ?? ''));
-  return Number.isFinite(s) && Number.isFinite(e) && e >= s ? Math.round((e - s) / 1000) : Math.round(fallbackMs / 1000);
+  return Number.isFinite(s) && Number.isFinite(e) && e >= s
+    ? Math.round((e - s) / 1000)
+    : Math.round(fallbackMs / 1000);
 }
 
 export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
@@ -132,8 +164,15 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
         return { action: 'skip', reason: `already converted (${ossUri(cfg, convertMarkerKey(cfg))})` };
       }
       const job = await deps.kube(ctx).api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName);
-      if (job) return { action: 'run', reason: `PyTorchJob ${cfg.convert.jobName} exists (${jobPhase(job)}): would attach, verify or resubmit` };
-      return { action: 'run', reason: `would submit PyTorchJob ${cfg.convert.jobName} (tp ${cfg.convert.tensorParallel}, ${cfg.convert.dataType}, image ${cfg.convert.image})` };
+      if (job)
+        return {
+          action: 'run',
+          reason: `PyTorchJob ${cfg.convert.jobName} exists (${jobPhase(job)}): would attach, verify or resubmit`
+        };
+      return {
+        action: 'run',
+        reason: `would submit PyTorchJob ${cfg.convert.jobName} (tp ${cfg.convert.tensorParallel}, ${cfg.convert.dataType}, image ${cfg.convert.image})`
+      };
     },
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;
@@ -162,9 +201,16 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
 
       if (existing && jobPhase(existing) === 'Failed') {
         const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
-        const c = (existing.status?.conditions as { type: string; reason?: string; message?: string }[] | undefined)?.find((x) => x.type === 'Failed');
+        const c = (
+          existing.status?.conditions as { type: string; reason?: string; message?: string }[] | undefined
+        )?.find((x) => x.type === 'Failed');
         if (!cfg.convert.resubmitFailed) {
-          throw new PipelineError('CONVERT_JOB_FAILED', `PyTorchJob ${ns}/${name} of this version already failed${c?.reason ? ` (${c.reason})` : ''}${c?.message ? `: ${c.message}` : ''}`, 'Fix the cause (log below), then run again with convert-resubmit-failed: true to delete and resubmit it.', { details: tail });
+          throw new PipelineError(
+            'CONVERT_JOB_FAILED',
+            `PyTorchJob ${ns}/${name} of this version already failed${c?.reason ? ` (${c.reason})` : ''}${c?.message ? `: ${c.message}` : ''}`,
+            'Fix the cause (log below), then run again with resubmit-failed: true to delete and resubmit it.',
+            { details: tail }
+          );
         }
         ctx.log.warning(`PyTorchJob ${name} failed earlier (${c?.reason ?? 'Failed'}); deleting and resubmitting it.`);
         await deleteJob(deps, api, cfg, ctx, 'resubmitting a failed job');
@@ -173,8 +219,9 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
       }
       if (!existing) {
         const args = converterArgs(cfg, commit);
+        ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
         const res = await deps.arena(args, { env: ctx.env });
-        if (res.exitCode !== 0 && /already exists/i.test(res.stderr + res.stdout)) {
+        if (res.exitCode !== 0 && /already exist/i.test(res.stderr + res.stdout) /* real Arena: "the job X is already exist" */) {
           ctx.log.info(`PyTorchJob ${name} was submitted meanwhile by someone else; attaching to it.`);
         } else {
           if (res.exitCode !== 0) throw arenaError(args, res, 'submit the conversion');
@@ -187,7 +234,6 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
       }
 
       let job: KObj;
-      let logTail: string[];
       try {
         const res = await ctx.log.group(`Converter log (${name})`, () =>
           watchJob({
@@ -199,7 +245,9 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
             timers: deps.timers,
             onPhase: (phase, j) => {
               if (phase === 'Restarting') {
-                const c = (j.status?.conditions as { type: string; message?: string }[]).find((x) => x.type === 'Restarting');
+                const c = (j.status?.conditions as { type: string; message?: string }[]).find(
+                  (x) => x.type === 'Restarting'
+                );
                 ctx.log.warning(`PyTorchJob ${name} is restarting: ${c?.message ?? ''}`);
               } else ctx.log.info(`PyTorchJob ${name}: ${phase}`);
             },
@@ -209,25 +257,42 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
         );
         deps.onNoticed?.('job', res.job, res.noticedAt);
         job = res.job;
-        logTail = res.logTail;
       } catch (err) {
         if (ctx.signal.aborted) {
           if (submitted) {
-            await deleteJob(deps, api, cfg, ctx, 'the run was cancelled').catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
+            await deleteJob(deps, api, cfg, ctx, 'the run was cancelled').catch((e) =>
+              ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
+            );
             ctx.cleanup.remove(record);
           }
-          throw new PipelineError('CANCELLED', `cancelled while converting${submitted ? `; deleted PyTorchJob ${name}` : `; PyTorchJob ${name} (not submitted by this run) was left running`}`, 'Run again to convert.', { cause: err });
+          throw new PipelineError(
+            'CANCELLED',
+            `cancelled while converting${submitted ? `; deleted PyTorchJob ${name}` : `; PyTorchJob ${name} (not submitted by this run) was left running`}`,
+            'Run again to convert.',
+            { cause: err }
+          );
         }
         if (err instanceof JobTimeout) {
-          await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
+          await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) =>
+            ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
+          );
           ctx.cleanup.remove(record);
           const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
-          throw new PipelineError('CONVERT_TIMEOUT', `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (it was ${err.lastPhase}); deleted it`, 'Raise convert-timeout, or look at the log below for where it stalled.', { details: tail });
+          throw new PipelineError(
+            'CONVERT_TIMEOUT',
+            `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (it was ${err.lastPhase}); deleted it`,
+            'Raise convert-timeout, or look at the log below for where it stalled.',
+            { details: tail }
+          );
         }
         if (err instanceof JobProblem) {
           const d = err.diagnosis;
-          if (submitted && d.code !== 'JOB_FAILED') {
-            await deleteJob(deps, api, cfg, ctx, d.code).catch((e) => ctx.log.warning(`Could not delete the job: ${(e as Error).message}`));
+          // a job that cannot run (unschedulable, image, mount) is deleted; a Failed one stays to be inspected
+          const now = await api.get(PYTORCHJOB, ns, name).catch(() => undefined);
+          if (submitted && now && jobPhase(now) !== 'Failed') {
+            await deleteJob(deps, api, cfg, ctx, d.code).catch((e) =>
+              ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
+            );
           }
           ctx.cleanup.remove(record);
           throw new PipelineError(`CONVERT_${d.code}`, d.message, d.hint, { details: d.details });
@@ -235,14 +300,19 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
         throw err;
       }
       ctx.cleanup.remove(record);
-      void logTail;
 
       const files = await verifyOutput(oss, cfg);
       const durationSeconds = jobSeconds(job, Date.now() - started);
       const newMarker: ConvertMarker = {
         version: cfg.model.version,
         jobName: name,
-        parameters: { tensorParallel: cfg.convert.tensorParallel, dataType: cfg.convert.dataType, processes: cfg.convert.processes, image: cfg.convert.image, input: hfPrefix(cfg, commit) },
+        parameters: {
+          tensorParallel: cfg.convert.tensorParallel,
+          dataType: cfg.convert.dataType,
+          processes: cfg.convert.processes,
+          image: cfg.convert.image,
+          input: hfPrefix(cfg, commit)
+        },
         durationSeconds,
         fileCount: files.length,
         files,

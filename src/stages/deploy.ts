@@ -18,11 +18,18 @@ import { DEPLOYMENT, MANAGED_BY, type KObj, type KubeApi } from '../k8s/types.js
 import { modelRepositoryObjects, modelRepositoryPodPath } from '../triton/model-config.js';
 
 export function servingSpec(cfg: Config): ServingSpec {
-  return { image: cfg.serve.image, gpus: cfg.serve.gpus, replicas: cfg.serve.replicas, modelRepository: modelRepositoryPodPath(cfg) };
+  return {
+    image: cfg.serve.image,
+    gpus: cfg.serve.gpus,
+    replicas: cfg.serve.replicas,
+    modelRepository: modelRepositoryPodPath(cfg)
+  };
 }
 
 async function findServing(api: KubeApi, cfg: Config): Promise<KObj | undefined> {
-  const { items } = await api.list(DEPLOYMENT, cfg.cluster.namespace, { labelSelector: servingSelector(cfg.serve.name, cfg.serve.version) });
+  const { items } = await api.list(DEPLOYMENT, cfg.cluster.namespace, {
+    labelSelector: servingSelector(cfg.serve.name, cfg.serve.version)
+  });
   return items[0];
 }
 
@@ -41,7 +48,11 @@ async function writeModelRepository(oss: ObjectStoreLike, cfg: Config): Promise<
 async function checkConverted(oss: ObjectStoreLike, cfg: Config): Promise<void> {
   const ini = `${ftCheckpointPrefix(cfg)}config.ini`;
   if (!(await oss.head(ini))) {
-    throw new PipelineError('DEPLOY_NOT_CONVERTED', `there is no converted checkpoint at ${ossUri(cfg, ftCheckpointPrefix(cfg))} (no config.ini)`, 'Run the convert stage for this version first.');
+    throw new PipelineError(
+      'DEPLOY_NOT_CONVERTED',
+      `there is no converted checkpoint at ${ossUri(cfg, ftCheckpointPrefix(cfg))} (no config.ini)`,
+      'Run the convert stage for this version first.'
+    );
   }
 }
 
@@ -52,9 +63,15 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
       const cfg = ctx.config;
       const existing = await findServing(deps.kube(ctx).api, cfg);
       if (existing && rolloutComplete(existing) && servingSpecDiff(existing, servingSpec(cfg)).length === 0) {
-        return { action: 'skip', reason: `serving ${cfg.serve.name} version ${cfg.serve.version} is available with the same spec` };
+        return {
+          action: 'skip',
+          reason: `serving ${cfg.serve.name} version ${cfg.serve.version} is available with the same spec`
+        };
       }
-      return { action: 'run', reason: `would write ${ossUri(cfg, tritonConfigKey(cfg))} and run arena serve triton ${cfg.serve.name} version ${cfg.serve.version} (${cfg.serve.gpus} GPU × ${cfg.serve.replicas})` };
+      return {
+        action: 'run',
+        reason: `would write ${ossUri(cfg, tritonConfigKey(cfg))} and run arena serve triton ${cfg.serve.name} version ${cfg.serve.version} (${cfg.serve.gpus} GPU × ${cfg.serve.replicas})`
+      };
     },
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;
@@ -64,8 +81,14 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
       const { api } = deps.kube(ctx);
       await checkConverted(oss, cfg);
       const changed = await writeModelRepository(oss, cfg);
-      ctx.log.info(`Model repository ${ossUri(cfg, tritonRepoPrefix(cfg))}: ${changed === 0 ? 'unchanged' : `${changed} object(s) written`}`);
-      const outputs = { 'serving-name': name, 'serving-version': version, 'model-repository': ossUri(cfg, tritonRepoPrefix(cfg)) };
+      ctx.log.info(
+        `Model repository ${ossUri(cfg, tritonRepoPrefix(cfg))}: ${changed === 0 ? 'unchanged' : `${changed} object(s) written`}`
+      );
+      const outputs = {
+        'serving-name': name,
+        'serving-version': version,
+        'model-repository': ossUri(cfg, tritonRepoPrefix(cfg))
+      };
       ctx.state.serving = { namespace: ns, name, version };
 
       const want = servingSpec(cfg);
@@ -73,10 +96,17 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
       if (existing) {
         const diff = servingSpecDiff(existing, want);
         if (diff.length === 0 && rolloutComplete(existing) && changed === 0) {
-          return { status: 'skipped', summary: `serving ${name} version ${version} is already available with the same spec`, details: { serving: name, version }, outputs };
+          return {
+            status: 'skipped',
+            summary: `serving ${name} version ${version} is already available with the same spec`,
+            details: { serving: name, version },
+            outputs
+          };
         }
         if (diff.length > 0 || changed > 0) {
-          ctx.log.info(`Serving ${name} version ${version} exists but differs (${[...diff, ...(changed ? ['model repository changed'] : [])].join('; ')}); replacing it`);
+          ctx.log.info(
+            `Serving ${name} version ${version} exists but differs (${[...diff, ...(changed ? ['model repository changed'] : [])].join('; ')}); replacing it`
+          );
           await deleteServingVersion(deps.arena, ctx.env, ns, name, version);
           existing = undefined;
         } else ctx.log.info(`Serving ${name} version ${version} exists and is rolling out; waiting for it`);
@@ -84,7 +114,19 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
       const record = { kind: 'serving', namespace: ns, name, version } as const;
       const started = Date.now();
       if (!existing) {
-        const args = serveTritonArgs({ name, version, namespace: ns, image: cfg.serve.image, gpus: cfg.serve.gpus, replicas: cfg.serve.replicas, pvc: cfg.cluster.pvcName, mountPath: cfg.cluster.mountPath, modelRepository: want.modelRepository, labels: MANAGED_BY });
+        const args = serveTritonArgs({
+          name,
+          version,
+          namespace: ns,
+          image: cfg.serve.image,
+          gpus: cfg.serve.gpus,
+          replicas: cfg.serve.replicas,
+          pvc: cfg.cluster.pvcName,
+          mountPath: cfg.cluster.mountPath,
+          modelRepository: want.modelRepository,
+          labels: MANAGED_BY
+        });
+        ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
         const res = await deps.arena(args, { env: ctx.env });
         if (res.exitCode !== 0) throw arenaError(args, res, `serve ${name} version ${version}`);
         ctx.cleanup.add(record);
@@ -107,10 +149,18 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
         deps.onNoticed?.('rollout', res.deployment, res.noticedAt);
       } catch (err) {
         await rollback(deps, ctx, record);
-        if (ctx.signal.aborted) throw new PipelineError('CANCELLED', `cancelled while serving ${name} version ${version}; deleted it`, 'Run again to deploy.', { cause: err });
+        if (ctx.signal.aborted)
+          throw new PipelineError(
+            'CANCELLED',
+            `cancelled while serving ${name} version ${version}; deleted it`,
+            'Run again to deploy.',
+            { cause: err }
+          );
         if (err instanceof RolloutProblem) {
           const d = err.diagnosis;
-          throw new PipelineError(`DEPLOY_${d.code}`, `${d.message}; deleted serving version ${version}`, d.hint, { details: d.details });
+          throw new PipelineError(`DEPLOY_${d.code}`, `${d.message}; deleted serving version ${version}`, d.hint, {
+            details: d.details
+          });
         }
         throw err;
       }
@@ -120,13 +170,22 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
       ctx.state.serveReadyMs = readyMs;
       const summary = `serving ${name} version ${version} available in ${(readyMs / 1000).toFixed(1)} s`;
       ctx.log.info(summary);
-      return { status: 'done', summary, details: { serving: name, version, 'ready-s': Number((readyMs / 1000).toFixed(1)) }, outputs };
+      return {
+        status: 'done',
+        summary,
+        details: { serving: name, version, 'ready-s': Number((readyMs / 1000).toFixed(1)) },
+        outputs
+      };
     }
   };
 }
 
 /** Deletes the serving version this run is deploying (the previous versions keep serving). */
-export async function rollback(deps: ClusterDeps, ctx: StageContext, record: { kind: 'serving'; namespace: string; name: string; version: string }): Promise<void> {
+export async function rollback(
+  deps: ClusterDeps,
+  ctx: StageContext,
+  record: { kind: 'serving'; namespace: string; name: string; version: string }
+): Promise<void> {
   try {
     await deleteServingVersion(deps.arena, ctx.env, record.namespace, record.name, record.version);
     ctx.log.warning(`Rolled back: deleted serving ${record.name} version ${record.version}`);

@@ -78,7 +78,11 @@ async function linkArenaCharts(ctx: StageContext, arena: Installed, host: SetupH
   }
 }
 
-async function setUpCluster(ctx: StageContext, deps: SetupDeps, host: SetupHost): Promise<{ text: string; version?: ClusterVersion }> {
+async function setUpCluster(
+  ctx: StageContext,
+  deps: SetupDeps,
+  host: SetupHost
+): Promise<{ text: string; version?: ClusterVersion }> {
   const { kubeconfig, context } = ctx.config.cluster;
   let kubeconfigPath: string | undefined;
   if (kubeconfig) {
@@ -122,7 +126,8 @@ export function createSetupStage(deps: SetupDeps = {}): Stage {
     async run(ctx): Promise<StageOutcome> {
       const tools = await installTools(ctx, deps, host);
       const cluster = await setUpCluster(ctx, deps, host);
-      const how = (i: Installed) => (i.fromCache ? 'cached' : i.verified ? 'downloaded, sha256 verified' : 'downloaded, NOT verified');
+      const how = (i: Installed) =>
+        i.fromCache ? 'cached' : i.verified ? 'downloaded, sha256 verified' : 'downloaded, NOT verified';
       const { kubectl, arena } = ctx.config.tools;
       return {
         status: 'done',
@@ -142,7 +147,11 @@ export function createSetupStage(deps: SetupDeps = {}): Stage {
       const parts = [
         `kubectl ${kubectl.version} ${cachedK ? 'from the tool cache' : 'download'}`,
         `arena ${arena.version} ${cachedA ? 'from the tool cache' : 'download'}`,
-        ctx.config.cluster.kubeconfig ? 'write the kubeconfig and check the cluster' : ctx.env.KUBECONFIG ? 'check the cluster (exported KUBECONFIG)' : 'no cluster check'
+        ctx.config.cluster.kubeconfig
+          ? 'write the kubeconfig and check the cluster'
+          : ctx.env.KUBECONFIG
+            ? 'check the cluster (exported KUBECONFIG)'
+            : 'no cluster check'
       ];
       return { action: 'run', reason: parts.join(', ') };
     }

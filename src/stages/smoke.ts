@@ -14,7 +14,16 @@ import type { LocalForward } from '../k8s/portforward.js';
 import { isPodReady, servingSelector } from '../k8s/serving.js';
 import { DEPLOYMENT, POD, type KubeApi } from '../k8s/types.js';
 import { TritonClient } from '../triton/client.js';
-import { checkExpectation, generatedIds, INFER_OUTPUTS, inferInputs, loadTokenizer, metadataMismatches, percentile, type TextCodec } from '../triton/generate.js';
+import {
+  checkExpectation,
+  generatedIds,
+  INFER_OUTPUTS,
+  inferInputs,
+  loadTokenizer,
+  metadataMismatches,
+  percentile,
+  type TextCodec
+} from '../triton/generate.js';
 import { rollback } from './deploy.js';
 
 const HTTP_PORT = 8000;
@@ -26,50 +35,92 @@ export interface SmokeSample {
 }
 
 async function readyPod(api: KubeApi, cfg: Config): Promise<string> {
-  const { items } = await api.list(POD, cfg.cluster.namespace, { labelSelector: servingSelector(cfg.serve.name, cfg.serve.version) });
+  const { items } = await api.list(POD, cfg.cluster.namespace, {
+    labelSelector: servingSelector(cfg.serve.name, cfg.serve.version)
+  });
   const pod = items.find(isPodReady);
   if (!pod) {
-    throw new PipelineError('SMOKE_NO_READY_POD', `serving ${cfg.serve.name} version ${cfg.serve.version} has no ready pod`, 'Run the deploy stage first; check the Deployment’s pods.');
+    throw new PipelineError(
+      'SMOKE_NO_READY_POD',
+      `serving ${cfg.serve.name} version ${cfg.serve.version} has no ready pod`,
+      'Run the deploy stage first; check the Deployment’s pods.'
+    );
   }
   return pod.metadata.name;
 }
 
 function commitOf(ctx: StageContext): string {
-  const c = ctx.state.commit ?? (/^[0-9a-f]{40}$/.test(ctx.config.model.revision) ? ctx.config.model.revision : undefined);
-  if (!c) throw new PipelineError('SMOKE_COMMIT_UNKNOWN', 'the HF commit (for the tokenizer) is unknown', 'Run the sync stage in the same run, or pass the revision as a full commit sha.');
+  const c =
+    ctx.state.commit ?? (/^[0-9a-f]{40}$/.test(ctx.config.model.revision) ? ctx.config.model.revision : undefined);
+  if (!c)
+    throw new PipelineError(
+      'SMOKE_COMMIT_UNKNOWN',
+      'the HF commit (for the tokenizer) is unknown',
+      'Run the sync stage in the same run, or pass the revision as a full commit sha.'
+    );
   return c;
 }
 
 export async function loadModelTokenizer(oss: ObjectStoreLike, cfg: Config, commit: string): Promise<TextCodec> {
   const prefix = hfPrefix(cfg, commit);
   const json = await oss.getText(`${prefix}tokenizer.json`);
-  if (json === undefined) throw new PipelineError('SMOKE_NO_TOKENIZER', `the synced model has no tokenizer.json at ${prefix}`, 'Include tokenizer.json in the synced files (hf-include).');
+  if (json === undefined)
+    throw new PipelineError(
+      'SMOKE_NO_TOKENIZER',
+      `the synced model has no tokenizer.json at ${prefix}`,
+      'Include tokenizer.json in the synced files (hf-include).'
+    );
   const conf = await oss.getText(`${prefix}tokenizer_config.json`);
   return loadTokenizer(JSON.parse(json), conf ? JSON.parse(conf) : {});
-}
-
-function fail(code: string, message: string, hint: string, details: string[] = []): never {
-  throw new PipelineError(code, message, hint, { details });
 }
 
 /** Markdown table of the samples (prompt, completion, latency). */
 export function smokeTable(samples: readonly SmokeSample[]): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').slice(0, 200);
-  return ['| prompt | completion | latency |', '| --- | --- | ---: |', ...samples.map((s) => `| ${cell(s.prompt)} | ${cell(s.completion)} | ${Math.round(s.latencyMs)} ms |`)].join('\n');
+  return [
+    '| prompt | completion | latency |',
+    '| --- | --- | ---: |',
+    ...samples.map((s) => `| ${cell(s.prompt)} | ${cell(s.completion)} | ${Math.round(s.latencyMs)} ms |`)
+  ].join('\n');
 }
 
-async function runSmoke(ctx: StageContext, deps: ClusterDeps, client: TritonClient, codec: TextCodec): Promise<{ samples: SmokeSample[]; latencies: number[] }> {
+async function runSmoke(
+  ctx: StageContext,
+  client: TritonClient,
+  codec: TextCodec
+): Promise<{ samples: SmokeSample[]; latencies: number[] }> {
   const cfg = ctx.config;
   const model = cfg.serve.modelName;
-  if (!(await client.serverReady())) fail('SMOKE_SERVER_NOT_READY', 'Triton answers /v2/health/ready with not ready', 'Read the Triton log of the deploy stage.');
-  if (!(await client.modelReady(model))) fail('SMOKE_MODEL_NOT_READY', `model ${model} is not ready`, 'Read the Triton log of the deploy stage for the model’s UNAVAILABLE reason.');
+  if (!(await client.serverReady()))
+    throw new PipelineError(
+      'SMOKE_SERVER_NOT_READY',
+      'Triton answers /v2/health/ready with not ready',
+      'Read the Triton log of the deploy stage.'
+    );
+  if (!(await client.modelReady(model)))
+    throw new PipelineError(
+      'SMOKE_MODEL_NOT_READY',
+      `model ${model} is not ready`,
+      'Read the Triton log of the deploy stage for the model’s UNAVAILABLE reason.'
+    );
   const mismatches = metadataMismatches(await client.metadata(model), model);
-  if (mismatches.length) fail('SMOKE_METADATA_MISMATCH', `model ${model}'s metadata differs from config.pbtxt: ${mismatches.join('; ')}`, 'Check the config.pbtxt in the model repository.', mismatches);
+  if (mismatches.length)
+    throw new PipelineError(
+      'SMOKE_METADATA_MISMATCH',
+      `model ${model}'s metadata differs from config.pbtxt: ${mismatches.join('; ')}`,
+      'Check the config.pbtxt in the model repository.',
+      { details: mismatches }
+    );
   const samples: SmokeSample[] = [];
   const latencies: number[] = [];
   const generate = async (prompt: string) => {
     const ids = codec.encode(prompt);
-    if (ids.length === 0) fail('SMOKE_EMPTY_PROMPT', `the prompt "${prompt}" tokenizes to nothing`, 'Use a non-empty prompt.');
+    if (ids.length === 0)
+      throw new PipelineError(
+        'SMOKE_EMPTY_PROMPT',
+        `the prompt "${prompt}" tokenizes to nothing`,
+        'Use a non-empty prompt.'
+      );
     const t0 = performance.now();
     const res = await client.infer(model, inferInputs(ids, cfg.smoke.outputLength), INFER_OUTPUTS);
     const latencyMs = performance.now() - t0;
@@ -85,7 +136,13 @@ async function runSmoke(ctx: StageContext, deps: ClusterDeps, client: TritonClie
       samples.push({ prompt: p.text, completion, latencyMs });
       ctx.log.info(`"${p.text}" → "${completion}" (${Math.round(latencyMs)} ms)`);
       const why = checkExpectation(p, completion);
-      if (why) fail('SMOKE_EXPECTATION_FAILED', `the completion of "${p.text}" ${why}: "${completion}"`, 'The model answers wrongly: check the conversion (tensor-parallel, data type) and the tokenizer; or fix the expectation.', [smokeTable(samples)]);
+      if (why)
+        throw new PipelineError(
+          'SMOKE_EXPECTATION_FAILED',
+          `the completion of "${p.text}" ${why}: "${completion}"`,
+          'The model answers wrongly: check the conversion (tensor-parallel, data type) and the tokenizer; or fix the expectation.',
+          { details: [smokeTable(samples)] }
+        );
     }
   }
   return { samples, latencies };
@@ -94,10 +151,17 @@ async function runSmoke(ctx: StageContext, deps: ClusterDeps, client: TritonClie
 /** Deletes the oldest versions of this serving name beyond keep-versions (never the current one). */
 export async function retireOldVersions(api: KubeApi, deps: ClusterDeps, ctx: StageContext): Promise<string[]> {
   const cfg = ctx.config;
-  const { items } = await api.list(DEPLOYMENT, cfg.cluster.namespace, { labelSelector: servingSelector(cfg.serve.name) });
+  const { items } = await api.list(DEPLOYMENT, cfg.cluster.namespace, {
+    labelSelector: servingSelector(cfg.serve.name)
+  });
   const others = items
-    .filter((d) => d.metadata.labels?.servingName === cfg.serve.name && d.metadata.labels?.servingVersion !== cfg.serve.version)
-    .sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')));
+    .filter(
+      (d) =>
+        d.metadata.labels?.servingName === cfg.serve.name && d.metadata.labels?.servingVersion !== cfg.serve.version
+    )
+    .sort((a, b) =>
+      String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? ''))
+    );
   const keepOthers = Math.max(0, cfg.keepVersions - 1);
   const retired: string[] = [];
   for (const d of others.slice(keepOthers)) {
@@ -114,12 +178,20 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
     name: 'smoke',
     async plan(ctx): Promise<PlanLine> {
       const cfg = ctx.config;
-      return { action: 'run', reason: `would send ${Math.max(cfg.smoke.requests, cfg.smoke.prompts.length)} request(s) to ${cfg.serve.name} version ${cfg.serve.version} (budget p95 ≤ ${cfg.smoke.latencyBudgetMs} ms)` };
+      return {
+        action: 'run',
+        reason: `would send ${Math.max(cfg.smoke.requests, cfg.smoke.prompts.length)} request(s) to ${cfg.serve.name} version ${cfg.serve.version} (budget p95 ≤ ${cfg.smoke.latencyBudgetMs} ms)`
+      };
     },
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;
       const { api, kc } = deps.kube(ctx);
-      const record = { kind: 'serving', namespace: cfg.cluster.namespace, name: cfg.serve.name, version: cfg.serve.version } as const;
+      const record = {
+        kind: 'serving',
+        namespace: cfg.cluster.namespace,
+        name: cfg.serve.name,
+        version: cfg.serve.version
+      } as const;
       let forward: LocalForward | undefined;
       let client: TritonClient | undefined;
       const timeout = AbortSignal.timeout(cfg.smoke.timeoutSeconds * 1000);
@@ -129,25 +201,62 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
         const pod = await readyPod(api, cfg);
         forward = await deps.forwardPort(kc, cfg.cluster.namespace, pod, HTTP_PORT);
         ctx.log.info(`Port-forward 127.0.0.1:${forward.port} → ${pod}:${HTTP_PORT}`);
-        client = new TritonClient(forward.port, { onReconnect: (why) => ctx.log.warning(`Port-forward connection lost (${why}); reconnected`), timeoutMs: cfg.smoke.timeoutSeconds * 1000 });
+        client = new TritonClient(forward.port, {
+          onReconnect: (why) => ctx.log.warning(`Port-forward connection lost (${why}); reconnected`),
+          timeoutMs: cfg.smoke.timeoutSeconds * 1000
+        });
         const c = client;
         result = await Promise.race([
-          runSmoke(ctx, deps, c, codec),
-          new Promise<never>((_r, reject) => timeout.addEventListener('abort', () => reject(new PipelineError('SMOKE_TIMEOUT', `the smoke test took longer than ${cfg.smoke.timeoutSeconds} s`, 'Raise smoke-timeout or lower smoke-requests.')), { once: true }))
+          runSmoke(ctx, c, codec),
+          new Promise<never>((_r, reject) =>
+            timeout.addEventListener(
+              'abort',
+              () =>
+                reject(
+                  new PipelineError(
+                    'SMOKE_TIMEOUT',
+                    `the smoke test took longer than ${cfg.smoke.timeoutSeconds} s`,
+                    'Raise smoke-timeout or lower smoke-requests.'
+                  )
+                ),
+              { once: true }
+            )
+          )
         ]);
         const p50 = percentile(result.latencies, 50);
         const p95 = percentile(result.latencies, 95);
         ctx.state.smokeLatencies = result.latencies;
         if (p95 > cfg.smoke.latencyBudgetMs) {
-          fail('SMOKE_LATENCY_OVER_BUDGET', `p95 latency ${Math.round(p95)} ms (p50 ${Math.round(p50)} ms over ${result.latencies.length} requests) is over the budget of ${cfg.smoke.latencyBudgetMs} ms`, 'Use more GPUs or a smaller output length, or raise latency-budget-ms.', [smokeTable(result.samples)]);
+          throw new PipelineError(
+            'SMOKE_LATENCY_OVER_BUDGET',
+            `p95 latency ${Math.round(p95)} ms (p50 ${Math.round(p50)} ms over ${result.latencies.length} requests) is over the budget of ${cfg.smoke.latencyBudgetMs} ms`,
+            'Use more GPUs or a smaller output length, or raise smoke-latency-budget.',
+            { details: [smokeTable(result.samples)] }
+          );
         }
       } catch (err) {
         await rollback(deps, ctx, record);
-        if (ctx.signal.aborted) throw new PipelineError('CANCELLED', `cancelled during the smoke test; deleted serving version ${cfg.serve.version}`, 'Run again.', { cause: err });
+        if (ctx.signal.aborted)
+          throw new PipelineError(
+            'CANCELLED',
+            `cancelled during the smoke test; deleted serving version ${cfg.serve.version}`,
+            'Run again.',
+            { cause: err }
+          );
         if (err instanceof PipelineError) {
-          throw new PipelineError(err.code, `${err.message}; deleted serving version ${cfg.serve.version}, the previous versions keep serving`, err.hint, { cause: err, details: err.details });
+          throw new PipelineError(
+            err.code,
+            `${err.message}; deleted serving version ${cfg.serve.version}, the previous versions keep serving`,
+            err.hint,
+            { cause: err, details: err.details }
+          );
         }
-        throw new PipelineError('SMOKE_FAILED', `smoke test failed: ${(err as Error).message}; deleted serving version ${cfg.serve.version}`, 'Read the log above.', { cause: err });
+        throw new PipelineError(
+          'SMOKE_FAILED',
+          `smoke test failed: ${(err as Error).message}; deleted serving version ${cfg.serve.version}`,
+          'Read the log above.',
+          { cause: err }
+        );
       } finally {
         client?.close();
         await forward?.close();
@@ -160,7 +269,14 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
       return {
         status: 'done',
         summary,
-        details: { serving: cfg.serve.name, version: cfg.serve.version, 'p50-ms': p50, 'p95-ms': p95, requests: result.latencies.length, reconnects: client?.reconnects ?? 0 },
+        details: {
+          serving: cfg.serve.name,
+          version: cfg.serve.version,
+          'p50-ms': p50,
+          'p95-ms': p95,
+          requests: result.latencies.length,
+          reconnects: client?.reconnects ?? 0
+        },
         outputs: {
           'serving-name': cfg.serve.name,
           'serving-version': cfg.serve.version,

@@ -21,7 +21,12 @@ function checkPaths(cfg: Config, commit: string | undefined): void {
     try {
       podPath(cfg, key.replace(/\/$/, ''));
     } catch (err) {
-      throw new PipelineError('STORAGE_PATH_OUTSIDE_PV', (err as Error).message, 'Set pv-path to a prefix of oss-prefix (or "/"), so the volume reaches the synced files.', { cause: err });
+      throw new PipelineError(
+        'STORAGE_PATH_OUTSIDE_PV',
+        (err as Error).message,
+        'Set pv-path to a prefix of oss-prefix (or "/"), so the volume reaches the synced files.',
+        { cause: err }
+      );
     }
   }
 }
@@ -34,15 +39,27 @@ interface Desired {
 async function current(api: KubeApi, cfg: Config): Promise<Desired[]> {
   const ns = cfg.cluster.namespace;
   const want = [ossSecret(cfg), ossPv(cfg), ossPvc(cfg)];
-  const [secret, pv, pvc] = await Promise.all([api.get(SECRET, ns, cfg.cluster.secretName), api.get(PV, undefined, cfg.cluster.pvName), api.get(PVC, ns, cfg.cluster.pvcName)]);
+  const [secret, pv, pvc] = await Promise.all([
+    api.get(SECRET, ns, cfg.cluster.secretName),
+    api.get(PV, undefined, cfg.cluster.pvName),
+    api.get(PVC, ns, cfg.cluster.pvcName)
+  ]);
   const claim = { name: cfg.cluster.pvcName, namespace: ns };
   const pvWhy = pv && pvConflict(pv, want[1], claim);
   if (pvWhy) {
-    throw new PipelineError('STORAGE_CONFLICT', `PersistentVolume ${cfg.cluster.pvName} already exists and ${pvWhy}`, 'Pick another pv-name, or delete that volume if it is no longer used; the action never overwrites it.');
+    throw new PipelineError(
+      'STORAGE_CONFLICT',
+      `PersistentVolume ${cfg.cluster.pvName} already exists and ${pvWhy}`,
+      'Pick another pvc-name (the PV is named `<namespace>-<pvc-name>`), or delete that volume if it is no longer used; the action never overwrites it.'
+    );
   }
   const pvcWhy = pvc && pvcConflict(pvc, want[2], cfg.cluster.pvName);
   if (pvcWhy) {
-    throw new PipelineError('STORAGE_CONFLICT', `PersistentVolumeClaim ${ns}/${cfg.cluster.pvcName} already exists and ${pvcWhy}`, 'Pick another pvc-name, or delete that claim if it is no longer used; the action never overwrites it.');
+    throw new PipelineError(
+      'STORAGE_CONFLICT',
+      `PersistentVolumeClaim ${ns}/${cfg.cluster.pvcName} already exists and ${pvcWhy}`,
+      'Pick another pvc-name, or delete that claim if it is no longer used; the action never overwrites it.'
+    );
   }
   return [
     { obj: want[0], existing: secret },
@@ -62,23 +79,40 @@ function waitBound(api: KubeApi, cfg: Config, ctx: StageContext, deps: ClusterDe
       const claim = pvc.find((p) => p.metadata.name === cfg.cluster.pvcName);
       if (claim && claim.status?.phase === 'Bound') {
         if (claim.spec?.volumeName && claim.spec.volumeName !== cfg.cluster.pvName) {
-          return { fail: new PipelineError('STORAGE_CONFLICT', `PVC ${ns}/${cfg.cluster.pvcName} is bound to volume ${claim.spec.volumeName}, not ${cfg.cluster.pvName}`, 'Delete the claim and run again.') };
+          return {
+            fail: new PipelineError(
+              'STORAGE_CONFLICT',
+              `PVC ${ns}/${cfg.cluster.pvcName} is bound to volume ${claim.spec.volumeName}, not ${cfg.cluster.pvName}`,
+              'Delete the claim and run again.'
+            )
+          };
         }
         return { done: claim };
       }
       if (claim?.status?.phase === 'Lost') {
-        return { fail: new PipelineError('PVC_LOST', `PVC ${ns}/${cfg.cluster.pvcName} lost its volume`, `Check that PersistentVolume ${cfg.cluster.pvName} still exists.`) };
+        return {
+          fail: new PipelineError(
+            'PVC_LOST',
+            `PVC ${ns}/${cfg.cluster.pvcName} lost its volume`,
+            `Check that PersistentVolume ${cfg.cluster.pvName} still exists.`
+          )
+        };
       }
       return undefined;
     },
     timeoutMs: BIND_TIMEOUT_MS,
     onTimeout: () =>
-      new PipelineError('PVC_NOT_BOUND', `PVC ${ns}/${cfg.cluster.pvcName} is not Bound after ${BIND_TIMEOUT_MS / 1000} s`, `Check that PV ${cfg.cluster.pvName} is Available and that the OSS CSI plugin is installed in the cluster.`),
+      new PipelineError(
+        'PVC_NOT_BOUND',
+        `PVC ${ns}/${cfg.cluster.pvcName} is not Bound after ${BIND_TIMEOUT_MS / 1000} s`,
+        `Check that PV ${cfg.cluster.pvName} is Available and that the OSS CSI plugin is installed in the cluster.`
+      ),
     signal: ctx.signal,
     timers: deps.timers,
     onReconnect: (_s, why) => ctx.log.debug(`PVC watch: ${why}`)
   }).catch((err) => {
-    if (err instanceof WaitTimeoutError) throw new PipelineError('PVC_NOT_BOUND', err.message, 'Check the PV and the CSI plugin.');
+    if (err instanceof WaitTimeoutError)
+      throw new PipelineError('PVC_NOT_BOUND', err.message, 'Check the PV and the CSI plugin.');
     throw err;
   });
 }
@@ -106,7 +140,12 @@ export function makeStorageStage(deps: ClusterDeps = defaultDeps): Stage {
         try {
           await api.apply(d.obj);
         } catch (err) {
-          throw new PipelineError('STORAGE_APPLY_FAILED', `could not apply ${describe(d.obj)}: ${(err as Error).message}`, 'Check that the kubeconfig’s user may create Secrets, PersistentVolumes and PersistentVolumeClaims.', { cause: err });
+          throw new PipelineError(
+            'STORAGE_APPLY_FAILED',
+            `could not apply ${describe(d.obj)}: ${(err as Error).message}`,
+            'Check that the kubeconfig’s user may create Secrets, PersistentVolumes and PersistentVolumeClaims.',
+            { cause: err }
+          );
         }
         applied.push(describe(d.obj));
         ctx.log.info(`Applied ${describe(d.obj)}`);
@@ -114,12 +153,20 @@ export function makeStorageStage(deps: ClusterDeps = defaultDeps): Stage {
       const started = Date.now();
       const pvc = await waitBound(api, cfg, ctx, deps);
       const waitedMs = Date.now() - started;
-      const summary = applied.length === 0 ? `Secret, PV and PVC unchanged; PVC ${cfg.cluster.pvcName} Bound` : `applied ${applied.join(', ')}; PVC Bound in ${(waitedMs / 1000).toFixed(1)} s`;
+      const summary =
+        applied.length === 0
+          ? `Secret, PV and PVC unchanged; PVC ${cfg.cluster.pvcName} Bound`
+          : `applied ${applied.join(', ')}; PVC Bound in ${(waitedMs / 1000).toFixed(1)} s`;
       ctx.log.info(summary);
       return {
         status: applied.length === 0 ? 'skipped' : 'done',
         summary,
-        details: { pv: cfg.cluster.pvName, pvc: cfg.cluster.pvcName, volume: String(pvc.spec?.volumeName ?? cfg.cluster.pvName), applied: applied.length },
+        details: {
+          pv: cfg.cluster.pvName,
+          pvc: cfg.cluster.pvcName,
+          volume: String(pvc.spec?.volumeName ?? cfg.cluster.pvName),
+          applied: applied.length
+        },
         outputs: { pvc: cfg.cluster.pvcName }
       };
     }

@@ -242,6 +242,62 @@ function fileFailed(file: HubFile, err: unknown): unknown {
   return err;
 }
 
+/** Every selected file into OSS, `filesInParallel` at a time; the first failure stops the others. */
+async function transferAll(r: Run, stop: AbortController, commit: string, selected: HubFile[]): Promise<FileResult[]> {
+  const { cfg, ctx, store } = r;
+  const prefix = hfPrefix(cfg, commit);
+  const unfinished = new Map((await store.listUploads(prefix)).map((u) => [u.key, u.uploadId]));
+  const earlier = await earlierManifests(r, commit);
+  const uploader = new Uploader(store, new PartPool(cfg.sync.partSizeBytes, cfg.sync.partsInFlight), {
+    attempts: Math.max(1, cfg.sync.retries),
+    isRetryableSourceError: isRetryableHubError,
+    signal: stop.signal,
+    sleep: r.deps.sleep,
+    random: r.deps.random,
+    onRetry: (what, err, attempt, delay) =>
+      ctx.log.info(`  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1}): ${describeError(err)}`)
+  });
+  const limit = pLimit(cfg.sync.filesInParallel);
+  let firstError: { err: unknown } | undefined;
+  const results = await Promise.all(
+    selected.map((f) =>
+      limit(async () => {
+        if (stop.signal.aborted) return undefined;
+        try {
+          return await syncFile(r, uploader, f, commit, prefix, unfinished.get(prefix + f.path), earlier);
+        } catch (err) {
+          firstError ??= { err };
+          stop.abort(err);
+          return undefined;
+        }
+      })
+    )
+  );
+  if (ctx.signal.aborted) throw cancelled(ctx.signal.reason);
+  if (firstError) throw firstError.err;
+  return results as FileResult[];
+}
+
+function doneOutcome(done: FileResult[], ms: number, outputs: Record<string, string>, commit: string): StageOutcome {
+  const count = (a: FileResult['action']) => done.filter((d) => d.action === a).length;
+  const sentBytes = done.reduce((s, d) => s + d.sentBytes, 0);
+  const copied = count('copied') > 0 ? `, ${count('copied')} copied in OSS from an earlier commit` : '';
+  return {
+    status: 'done',
+    summary: `${count('sent')} files sent (${formatBytes(sentBytes)}), ${count('kept')} already there${copied}, to ${outputs['oss-hf-uri']} in ${formatDuration(ms)} (${formatRate(sentBytes, ms)})`,
+    details: {
+      commit,
+      files: done.length,
+      'files synced': count('sent'),
+      'files skipped': count('kept'),
+      'files copied': count('copied'),
+      bytes: sentBytes,
+      'throughput MB/s': Math.round((sentBytes / 1e6 / Math.max(ms, 1)) * 1000 * 10) / 10
+    },
+    outputs
+  };
+}
+
 async function run(ctx: StageContext, deps: SyncDeps): Promise<StageOutcome> {
   const cfg = ctx.config;
   const stop = new AbortController();
@@ -249,15 +305,16 @@ async function run(ctx: StageContext, deps: SyncDeps): Promise<StageOutcome> {
   ctx.signal.addEventListener('abort', onCancel, { once: true });
   if (ctx.signal.aborted) onCancel();
   const { hub, store } = clients(ctx, deps, stop.signal);
+  const now = deps.now ?? Date.now;
   const r: Run = {
     ctx,
     cfg,
     hub,
     store,
     signal: stop.signal,
-    deps: { ...deps, now: deps.now ?? Date.now, progressIntervalMs: deps.progressIntervalMs ?? 5000 }
+    deps: { ...deps, now, progressIntervalMs: deps.progressIntervalMs ?? 5000 }
   };
-  const started = r.deps.now();
+  const started = now();
   try {
     const { commit, selected } = await discover(r);
     const prefix = hfPrefix(cfg, commit);
@@ -273,66 +330,15 @@ async function run(ctx: StageContext, deps: SyncDeps): Promise<StageOutcome> {
     }
     // Gated or private: fail before the first byte goes anywhere.
     await hub.checkDownloadAccess(cfg.model.repo, commit, selected[0].path);
-
-    const unfinished = new Map<string, string>();
-    for (const u of await store.listUploads(prefix)) unfinished.set(u.key, u.uploadId);
-    const earlier = await earlierManifests(r, commit);
-    const pool = new PartPool(cfg.sync.partSizeBytes, cfg.sync.partsInFlight);
-    const uploader = new Uploader(store, pool, {
-      attempts: Math.max(1, cfg.sync.retries),
-      isRetryableSourceError: isRetryableHubError,
-      signal: stop.signal,
-      sleep: deps.sleep,
-      random: deps.random,
-      onRetry: (what, err, attempt, delay) =>
-        ctx.log.info(`  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1}): ${describeError(err)}`)
-    });
-    const limit = pLimit(cfg.sync.filesInParallel);
-    let firstError: unknown;
-    const results = await Promise.all(
-      selected.map((f) =>
-        limit(async () => {
-          if (stop.signal.aborted) return undefined;
-          try {
-            return await syncFile(r, uploader, f, commit, prefix, unfinished.get(prefix + f.path), earlier);
-          } catch (err) {
-            firstError ??= err;
-            stop.abort(err);
-            return undefined;
-          }
-        })
-      )
-    );
-    if (ctx.signal.aborted) throw cancelled(ctx.signal.reason);
-    if (firstError !== undefined) throw firstError;
-    const done = results as FileResult[];
-
-    const m = buildManifest(cfg.model.repo, cfg.model.revision, commit, done, new Date(r.deps.now()));
+    const done = await transferAll(r, stop, commit, selected);
+    const m = buildManifest(cfg.model.repo, cfg.model.revision, commit, done, new Date(now()));
     await store.putObject(
       syncManifestKey(cfg, commit),
       Buffer.from(JSON.stringify(m, null, 2) + '\n'),
       { 'hf-commit': commit },
       'application/json'
     );
-
-    const ms = r.deps.now() - started;
-    const sent = done.filter((d) => d.action === 'sent');
-    const sentBytes = sent.reduce((s, d) => s + d.sentBytes, 0);
-    const keptN = done.length - sent.length;
-    return {
-      status: 'done',
-      summary: `${sent.length} files sent (${formatBytes(sentBytes)}), ${keptN} already there, to ${outputs['oss-hf-uri']} in ${formatDuration(ms)} (${formatRate(sentBytes, ms)})`,
-      details: {
-        commit,
-        files: done.length,
-        'files synced': sent.length,
-        'files skipped': done.filter((d) => d.action === 'kept').length,
-        'files copied': done.filter((d) => d.action === 'copied').length,
-        bytes: sentBytes,
-        'throughput MB/s': Math.round((sentBytes / 1e6 / Math.max(ms, 1)) * 1000 * 10) / 10
-      },
-      outputs
-    };
+    return doneOutcome(done, now() - started, outputs, commit);
   } catch (err) {
     if (ctx.signal.aborted && !(err instanceof PipelineError && err.code === 'SYNC_CANCELLED'))
       throw cancelled(ctx.signal.reason);

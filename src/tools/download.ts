@@ -39,7 +39,10 @@ export const isRetryable = (e: unknown): boolean =>
 
 async function get(url: string, opts: DownloadOptions): Promise<Response> {
   const signals = [AbortSignal.timeout(opts.timeoutMs ?? 600_000), ...(opts.signal ? [opts.signal] : [])];
-  const res = await fetch(url, { redirect: opts.followRedirects ? 'follow' : 'manual', signal: AbortSignal.any(signals) });
+  const res = await fetch(url, {
+    redirect: opts.followRedirects ? 'follow' : 'manual',
+    signal: AbortSignal.any(signals)
+  });
   if (res.status >= 300 && res.status < 400) {
     await res.body?.cancel();
     throw new HttpStatusError(res.status, url);
@@ -64,7 +67,11 @@ function retryOptions(opts: DownloadOptions): RetryOptions {
 }
 
 /** Streams `url` into a new file under `dir`; returns its path and sha256 (hex). */
-export async function downloadFile(url: string, dir: string, opts: DownloadOptions): Promise<{ file: string; sha256: string; bytes: number }> {
+export async function downloadFile(
+  url: string,
+  dir: string,
+  opts: DownloadOptions
+): Promise<{ file: string; sha256: string; bytes: number }> {
   const file = path.join(dir, randomUUID());
   return retry(async () => {
     const res = await get(url, opts);
@@ -78,7 +85,11 @@ export async function downloadFile(url: string, dir: string, opts: DownloadOptio
       }
     });
     try {
-      await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream), tap, createWriteStream(file, { mode: 0o755 }));
+      await pipeline(
+        Readable.fromWeb(res.body as unknown as WebReadableStream),
+        tap,
+        createWriteStream(file, { mode: 0o755 })
+      );
     } catch (e) {
       await rm(file, { force: true });
       throw e;

@@ -104,7 +104,9 @@ export async function installTool(src: ToolSource, deps: InstallDeps): Promise<I
     ...deps.download,
     followRedirects: !src.mirror,
     onRetry: (err, attempt) =>
-      deps.log.warning(`${src.tool}: attempt ${attempt} failed (${err instanceof Error ? err.message : String(err)}); retrying`)
+      deps.log.warning(
+        `${src.tool}: attempt ${attempt} failed (${err instanceof Error ? err.message : String(err)}); retrying`
+      )
   };
   let expected = src.sha256?.toLowerCase();
   if (!expected) {
@@ -136,7 +138,9 @@ export async function installTool(src: ToolSource, deps: InstallDeps): Promise<I
     const dir = await src.unpack(got.file, workDir);
     const cachedDir = await tc.cacheDir(dir, src.tool, src.version, src.arch);
     deps.addPath(path.join(cachedDir, src.binDir));
-    deps.log.info(`${src.tool} ${src.version} installed in ${cachedDir} (${got.bytes} bytes${expected ? ', sha256 verified' : ''})`);
+    deps.log.info(
+      `${src.tool} ${src.version} installed in ${cachedDir} (${got.bytes} bytes${expected ? ', sha256 verified' : ''})`
+    );
     return {
       dir: cachedDir,
       binary: path.join(cachedDir, src.binDir, src.binary),

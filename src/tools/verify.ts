@@ -6,7 +6,9 @@ export async function toolVersionOutput(binary: string, args: string[], env?: No
   const res = await getExecOutput(binary, args, {
     silent: true,
     ignoreReturnCode: true,
-    ...(env ? { env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string> } : {})
+    ...(env
+      ? { env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string> }
+      : {})
   }).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: e instanceof Error ? e.message : String(e) }));
   if (res.exitCode !== 0) {
     throw new PipelineError(
@@ -20,7 +22,7 @@ export async function toolVersionOutput(binary: string, args: string[], env?: No
 
 export async function verifyKubectl(binary: string, version: string): Promise<void> {
   const out = await toolVersionOutput(binary, ['version', '--client', '-o', 'json']);
-  let got = '';
+  let got: string;
   try {
     got = (JSON.parse(out) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? '';
   } catch {

@@ -1,6 +1,7 @@
 /**
- * KServe v2 HTTP client for Triton, over a local port (the port-forward). A request that loses its connection
- * (a dropped forwarded stream) is sent once more on a fresh connection.
+ * KServe v2 HTTP client for Triton, over a local port (the port-forward). Connections are kept alive, so the
+ * latencies measure inference, not opening forwarded streams; a request whose connection (stream) dropped is
+ * sent once more on a fresh one.
  */
 import * as http from 'node:http';
 
@@ -68,7 +69,9 @@ export class TritonClient {
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
         }
       );
-      req.setTimeout(this.opts.timeoutMs ?? 60_000, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.setTimeout(this.opts.timeoutMs ?? 60_000, () =>
+        req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' }))
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -113,6 +116,9 @@ export class TritonClient {
   }
 
   infer(model: string, inputs: readonly V2Tensor[], outputs: readonly string[]): Promise<{ outputs: V2Tensor[] }> {
-    return this.json('POST', `/v2/models/${encodeURIComponent(model)}/infer`, { inputs, outputs: outputs.map((name) => ({ name })) });
+    return this.json('POST', `/v2/models/${encodeURIComponent(model)}/infer`, {
+      inputs,
+      outputs: outputs.map((name) => ({ name }))
+    });
   }
 }

@@ -66,7 +66,11 @@ export function metadataMismatches(meta: ModelMetadata, modelName: string): stri
     }
   };
   check('input', meta.inputs, MODEL_INPUTS);
-  check('output', meta.outputs, MODEL_OUTPUTS.filter((o) => o.name === 'output_ids' || o.name === 'sequence_length'));
+  check(
+    'output',
+    meta.outputs,
+    MODEL_OUTPUTS.filter((o) => o.name === 'output_ids' || o.name === 'sequence_length')
+  );
   return out;
 }
 

@@ -43,7 +43,10 @@ function tensor(t: TensorSpec): PbMessage {
   return m;
 }
 
-const param = (key: string, value: string | number): PbMessage => ({ key: [key], value: [{ string_value: [String(value)] }] });
+const param = (key: string, value: string | number): PbMessage => ({
+  key: [key],
+  value: [{ string_value: [String(value)] }]
+});
 
 /** The in-pod checkpoint folder `model_checkpoint_path` names (with the trailing slash FT expects). */
 export function checkpointPodPath(cfg: Config): string {

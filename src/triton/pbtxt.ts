@@ -31,7 +31,12 @@ export function writePbtxt(msg: PbMessage, indent = ''): string {
       continue;
     }
     if (LIST_SCALARS.has(field) && messages.length === 0) {
-      out.push(`${indent}${field}: [ ${values.map((v) => scalar(v as string | number | boolean | PbEnum)).join(', ')} ]\n`.replace('[  ]', '[ ]'));
+      out.push(
+        `${indent}${field}: [ ${values.map((v) => scalar(v as string | number | boolean | PbEnum)).join(', ')} ]\n`.replace(
+          '[  ]',
+          '[ ]'
+        )
+      );
       continue;
     }
     for (const v of values) {
@@ -67,7 +72,8 @@ export function parsePbtxt(text: string): PbMessage {
   const value = (): PbValue => {
     const t = next();
     if (t === '{' || t === '<') return message(t === '{' ? '}' : '>');
-    if (t.startsWith('"') || t.startsWith("'")) return JSON.parse(t.startsWith("'") ? `"${t.slice(1, -1).replace(/"/g, '\\"')}"` : t) as string;
+    if (t.startsWith('"') || t.startsWith("'"))
+      return JSON.parse(t.startsWith("'") ? `"${t.slice(1, -1).replace(/"/g, '\\"')}"` : t) as string;
     if (/^-?(\d|\.\d)/.test(t)) return Number(t);
     if (/^(true|True)$/.test(t)) return true;
     if (/^(false|False)$/.test(t)) return false;

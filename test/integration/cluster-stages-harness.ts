@@ -16,7 +16,8 @@ import { testConfig, testContext } from '../helpers/config.js';
 
 export const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 export const CONVERTER_IMAGE = 'ai-studio-registry.cn-beijing.cr.aliyuncs.com/kube-ai/fastertransformer:torch-0.0.1';
-export const TRITON_IMAGE = 'ai-studio-registry.cn-beijing.cr.aliyuncs.com/kube-ai/triton_with_ft:22.03-main-2edb257e-transformers';
+export const TRITON_IMAGE =
+  'ai-studio-registry.cn-beijing.cr.aliyuncs.com/kube-ai/triton_with_ft:22.03-main-2edb257e-transformers';
 
 export interface Cluster {
   sb: Sandbox;
@@ -31,7 +32,12 @@ export interface Cluster {
 }
 
 export async function startCluster(opts: { speed?: number } = {}): Promise<Cluster> {
-  const sb = await startSandbox({ pieces: ['oss', 'kube'], installArena: true, speed: opts.speed ?? 500, seedDemo: false });
+  const sb = await startSandbox({
+    pieces: ['oss', 'kube'],
+    installArena: true,
+    speed: opts.speed ?? 500,
+    seedDemo: false
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KUBECONFIG: sb.info.kube!.kubeconfig,
@@ -42,12 +48,43 @@ export async function startCluster(opts: { speed?: number } = {}): Promise<Clust
   const cfg = (over: Parameters<typeof testConfig>[0] = {}) =>
     testConfig({
       ...over,
-      model: { repo: 'bigscience-sandbox/bloom-tiny', revision: COMMIT, name: 'bloom-tiny', version: 'v1', ...over.model },
+      model: {
+        repo: 'bigscience-sandbox/bloom-tiny',
+        revision: COMMIT,
+        name: 'bloom-tiny',
+        version: 'v1',
+        ...over.model
+      },
       oss: { ...sb.info.oss!, prefix: 'llm', clusterEndpoint: 'oss-cn-hangzhou-internal.aliyuncs.com', ...over.oss },
       cluster: { kubeconfig, namespace: sb.info.kube!.namespace, pvPath: '/', mountPath: '/mnt', ...over.cluster },
-      convert: { image: CONVERTER_IMAGE, gpus: 1, workers: 1, tensorParallel: 1, dataType: 'fp16', processes: 1, timeoutSeconds: 1_000_000, jobName: 'ft-bloom-tiny-v1', ...over.convert },
-      serve: { image: TRITON_IMAGE, gpus: 1, replicas: 1, name: 'bloom-tiny', version: 'v1', timeoutSeconds: 600, ...over.serve },
-      smoke: { prompts: [{ text: 'deepspeed is', expect: '^ a deep learning' }, { text: 'hello' }], outputLength: 8, requests: 10, latencyBudgetMs: 30_000, timeoutSeconds: 120, ...over.smoke }
+      convert: {
+        image: CONVERTER_IMAGE,
+        gpus: 1,
+        workers: 1,
+        tensorParallel: 1,
+        dataType: 'fp16',
+        processes: 1,
+        timeoutSeconds: 1_000_000,
+        jobName: 'ft-bloom-tiny-v1',
+        ...over.convert
+      },
+      serve: {
+        image: TRITON_IMAGE,
+        gpus: 1,
+        replicas: 1,
+        name: 'bloom-tiny',
+        version: 'v1',
+        timeoutSeconds: 600,
+        ...over.serve
+      },
+      smoke: {
+        prompts: [{ text: 'deepspeed is', expect: '^ a deep learning' }, { text: 'hello' }],
+        outputLength: 8,
+        requests: 10,
+        latencyBudgetMs: 30_000,
+        timeoutSeconds: 120,
+        ...over.smoke
+      }
     });
   const oss = (c: Config) => OssStore.fromConfig(c.oss, { attempts: 3 });
   return {

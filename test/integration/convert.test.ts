@@ -4,8 +4,11 @@ import { makeStorageStage } from '../../src/stages/storage.js';
 import { convertMarkerKey, ftCheckpointPrefix } from '../../src/config/layout.js';
 import { POD, PYTORCHJOB, SECRET, type KObj } from '../../src/k8s/types.js';
 import { runArena } from '../../src/arena/exec.js';
+import { submitPytorchJobArgs } from '../../src/arena/args.js';
+import { converterCommand } from '../../src/arena/converter.js';
+import { cleanupPytorchJob } from '../../src/arena/cleanup.js';
 import type { PipelineError } from '../../src/errors.js';
-import { startCluster, type Cluster } from './cluster-stages-harness.js';
+import { COMMIT, startCluster, type Cluster } from './cluster-stages-harness.js';
 
 let cl: Cluster;
 beforeAll(async () => {
@@ -19,16 +22,45 @@ afterAll(async () => {
 });
 
 const version = (v: string, over: Parameters<Cluster['cfg']>[0] = {}) =>
-  cl.cfg({ ...over, model: { repo: 'bigscience-sandbox/bloom-tiny', revision: 'main', name: 'bloom-tiny', version: v }, convert: { jobName: `ft-bloom-tiny-${v}`, ...over.convert } });
+  cl.cfg({
+    ...over,
+    model: { repo: 'bigscience-sandbox/bloom-tiny', revision: 'main', name: 'bloom-tiny', version: v },
+    convert: { jobName: `ft-bloom-tiny-${v}`, ...over.convert }
+  });
 
 async function fails(cfg: ReturnType<Cluster['cfg']>, signal?: AbortSignal) {
   const t = cl.context(cfg, { signal });
-  const err = (await makeConvertStage(cl.deps).run(t.ctx).then(
-    () => undefined,
-    (e: unknown) => e
-  )) as PipelineError | undefined;
+  const err = (await makeConvertStage(cl.deps)
+    .run(t.ctx)
+    .then(
+      () => undefined,
+      (e: unknown) => e
+    )) as PipelineError | undefined;
   expect(err).toBeDefined();
   return { err: err!, ...t };
+}
+
+/** Submits this version's conversion the way another run (or a person) would, with extra arena flags. */
+async function submitElsewhere(cfg: ReturnType<Cluster['cfg']>, extra: string[] = []) {
+  const args = submitPytorchJobArgs({
+    name: cfg.convert.jobName,
+    namespace: cfg.cluster.namespace,
+    image: cfg.convert.image,
+    gpus: 1,
+    workers: 1,
+    pvc: cfg.cluster.pvcName,
+    mountPath: '/mnt',
+    runningTimeoutSeconds: cfg.convert.timeoutSeconds,
+    command: converterCommand({
+      inputDir: `/mnt/llm/bloom-tiny/hf/${COMMIT}`,
+      outputDir: `/mnt/llm/bloom-tiny/ft/${cfg.model.version}`,
+      tensorParallel: 1,
+      dataType: 'fp16',
+      processes: 1
+    })
+  });
+  const res = await runArena([...args.slice(0, -1), ...extra, args[args.length - 1]], { env: cl.env });
+  expect(res.exitCode).toBe(0);
 }
 
 async function expectNoMarker(cfg: ReturnType<Cluster['cfg']>) {
@@ -60,9 +92,7 @@ describe('convert stage against the sandbox', () => {
     const cfg = version('v2');
     cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v2', outcome: 'slow', factor: 20 });
     // someone else submitted it
-    const { submitPytorchJobArgs } = await import('../../src/arena/args.js');
-    const res = await runArena(submitPytorchJobArgs({ name: cfg.convert.jobName, namespace: cfg.cluster.namespace, image: cfg.convert.image, gpus: 1, workers: 1, pvc: cfg.cluster.pvcName, mountPath: '/mnt', runningTimeoutSeconds: 600, command: 'python /FasterTransformer/examples/pytorch/gpt/utils/huggingface_bloom_convert.py -i /mnt/llm/bloom-tiny/hf/0123456789abcdef0123456789abcdef01234567 -o /mnt/llm/bloom-tiny/ft/v2 -tp 1 -dt fp16 -p 1 -v' }), { env: cl.env });
-    expect(res.exitCode).toBe(0);
+    await submitElsewhere(cfg);
     const t = cl.context(cfg);
     const p = makeConvertStage(cl.deps).run(t.ctx);
     const out = await p;
@@ -74,26 +104,50 @@ describe('convert stage against the sandbox', () => {
   it('survives a dropped watch, a 410 mid-watch, a 500 on a read and a reset log stream', async () => {
     const cfg = version('v3');
     cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v3', outcome: 'slow', factor: 200 });
-    cl.sb.faults.add({ service: 'kube', method: 'GET', path: 'pytorchjobs(\\?|$)(?!.*watch)', times: 1, action: { kind: 'status', status: 500, message: 'etcd hiccup' } });
-    cl.sb.faults.add({ service: 'kube', method: 'GET', path: '/log\\?', times: 1, action: { kind: 'reset', afterBytes: 300 } });
+    cl.sb.faults.add({
+      service: 'kube',
+      method: 'GET',
+      path: 'pytorchjobs(\\?|$)(?!.*watch)',
+      times: 1,
+      action: { kind: 'status', status: 500, message: 'etcd hiccup' }
+    });
+    cl.sb.faults.add({
+      service: 'kube',
+      method: 'GET',
+      path: '/log\\?',
+      times: 1,
+      action: { kind: 'reset', afterBytes: 300 }
+    });
     const t = cl.context(cfg);
     const p = makeConvertStage(cl.deps).run(t.ctx);
-    const api = cl.api(cfg);
-    for (let i = 0; i < 500 && !t.log.lines.some((l) => /- input_dir/.test(l)); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && !t.log.lines.some((l) => /- input_dir/.test(l)); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    // drop every watch, move the store on while nobody watches, then compact: reconnecting from the last seen
+    // resourceVersion must get 410 Gone and re-list
     cl.sb.kube!.dropWatches();
+    cl.sb.kube!.store.create(
+      { group: '', version: 'v1', plural: 'configmaps' },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bump-rv', namespace: 'default' } }
+    );
     cl.sb.kube!.compact();
-    cl.sb.kube!.dropWatches();
     const out = await p;
     expect(out.status).toBe('done');
     const lines = t.log.lines.filter((l) => !l.startsWith('debug:'));
     const dupes = lines.filter((l, i) => l.startsWith('- ') && lines.indexOf(l) !== i);
     expect(dupes).toEqual([]);
-    expect(t.log.lines.some((l) => /re-listing|reconnecting/.test(l))).toBe(true);
+    expect(t.log.lines.some((l) => /re-listing/.test(l))).toBe(true);
+    expect(t.log.lines.some((l) => /reconnecting/.test(l))).toBe(true);
+    expect(cl.sb.faults.pending()).toEqual([]); // the 500 and the log reset both happened
   });
 
   it('fails fast on a Failed job with the traceback, and removes nothing it did not submit', async () => {
     const cfg = version('v4');
-    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v4', outcome: 'fail-at', afterLines: 3, message: 'RuntimeError: CUDA error: out of memory' });
+    cl.sb.operator!.setScenario({
+      match: 'ft-bloom-tiny-v4',
+      outcome: 'fail-at',
+      afterLines: 3,
+      message: 'RuntimeError: CUDA error: out of memory'
+    });
     const { err, cleanup } = await fails(cfg);
     expect(err.code).toBe('CONVERT_JOB_FAILED');
     expect(err.message).toMatch(/PyTorchJob ft-bloom-tiny-v4 failed/);
@@ -105,23 +159,48 @@ describe('convert stage against the sandbox', () => {
     expect(again.err.message).toMatch(/already failed/);
     cl.sb.operator!.clearScenarios();
     const t4 = cl.context(version('v4', { convert: { resubmitFailed: true } }));
-    const out = await makeConvertStage(cl.deps).run(t4.ctx).catch((e) => {
-      console.log(t4.log.lines.join('\n'));
-      throw e;
-    });
+    const out = await makeConvertStage(cl.deps).run(t4.ctx);
     expect(out.status).toBe('done');
   });
 
   it('reports Restarting and waits through it', async () => {
     const cfg = version('v11');
-    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v11', outcome: 'restart-then-succeed', message: 'RuntimeError: NCCL timeout' });
-    const t = cl.context(cfg);
-    const out = await makeConvertStage(cl.deps).run(t.ctx).catch((e) => {
-      console.log(t.log.lines.join('\n'));
-      throw e;
+    cl.sb.operator!.setScenario({
+      match: 'ft-bloom-tiny-v11',
+      outcome: 'restart-then-succeed',
+      message: 'RuntimeError: NCCL timeout'
     });
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v11', outcome: 'slow', factor: 20 });
+    // the action submits with no retries (a failed conversion fails fast); a job submitted with --retry is attached
+    await submitElsewhere(cfg, ['--retry=2']);
+    const t = cl.context(cfg);
+    const out = await makeConvertStage(cl.deps).run(t.ctx);
     expect(out.status).toBe('done');
     expect(t.log.lines.some((l) => /^warning: PyTorchJob ft-bloom-tiny-v11 is restarting/.test(l))).toBe(true);
+  });
+
+  it('fails fast on OOMKilled', async () => {
+    const cfg = version('v12');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v12', outcome: 'oom', afterLines: 2 });
+    const { err, cleanup } = await fails(cfg);
+    expect(err.code).toBe('CONVERT_OOM_KILLED');
+    expect([err.message, ...err.details].join('\n')).toMatch(/OOMKilled|memory/i);
+    expect(cleanup.records).toEqual([]);
+    await expectNoMarker(cfg);
+  });
+
+  it('the post step’s handler deletes a job a cancelled run left behind', async () => {
+    const cfg = version('v13');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v13', outcome: 'slow', factor: 1000 });
+    await submitElsewhere(cfg);
+    const api = cl.api(cfg);
+    expect(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeDefined();
+    const { log } = cl.context(cfg);
+    await cleanupPytorchJob(
+      { kind: 'pytorchjob', namespace: cfg.cluster.namespace, name: cfg.convert.jobName },
+      { log, env: cl.env, signal: new AbortController().signal }
+    );
+    expect(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeUndefined();
   });
 
   it('fails fast on Unschedulable with the scheduler message and deletes its job', async () => {
@@ -152,7 +231,13 @@ describe('convert stage against the sandbox', () => {
       expect(err.code).toBe('CONVERT_MOUNT_FAILED');
       expect(err.message).toMatch(/cannot mount its volume: .*secret/);
     } finally {
-      await api.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.metadata.name, namespace: secret.metadata.namespace, labels: secret.metadata.labels }, type: 'Opaque', data: secret.data });
+      await api.apply({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: secret.metadata.name, namespace: secret.metadata.namespace, labels: secret.metadata.labels },
+        type: 'Opaque',
+        data: secret.data
+      });
     }
   });
 
@@ -161,11 +246,21 @@ describe('convert stage against the sandbox', () => {
     const cfg = version('v8', { convert: { timeoutSeconds: 1_000_000 } });
     cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v8', outcome: 'slow', factor: 1000 });
     const pending: (() => void)[] = [];
-    const deps = { ...cl.deps, timers: { setTimeout: (fn: () => void) => pending.push(fn), clearTimeout: () => undefined } };
+    const deps = {
+      ...cl.deps,
+      timers: { setTimeout: (fn: () => void) => pending.push(fn), clearTimeout: () => undefined }
+    };
     const t = cl.context(cfg);
-    const p = makeConvertStage(deps).run(t.ctx).catch((e: unknown) => e as PipelineError);
+    const p = makeConvertStage(deps)
+      .run(t.ctx)
+      .catch((e: unknown) => e as PipelineError);
     const api = cl.api(cfg);
-    for (let i = 0; i < 300 && (pending.length === 0 || !(await api.get(POD, cfg.cluster.namespace, 'ft-bloom-tiny-v8-master-0'))); i++) await new Promise((r) => setTimeout(r, 20));
+    for (
+      let i = 0;
+      i < 300 && (pending.length === 0 || !(await api.get(POD, cfg.cluster.namespace, 'ft-bloom-tiny-v8-master-0')));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 20));
     pending.forEach((f) => f());
     const err = (await p) as PipelineError;
     const cleanup = t.cleanup;
@@ -181,10 +276,14 @@ describe('convert stage against the sandbox', () => {
     cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v9', outcome: 'slow', factor: 1000 });
     const ctl = new AbortController();
     const t = cl.context(cfg, { signal: ctl.signal });
-    const p = makeConvertStage(cl.deps).run(t.ctx).catch((e: unknown) => e as PipelineError);
+    const p = makeConvertStage(cl.deps)
+      .run(t.ctx)
+      .catch((e: unknown) => e as PipelineError);
     const api = cl.api(cfg);
     for (let i = 0; i < 200 && t.cleanup.records.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(t.cleanup.records).toEqual([{ kind: 'pytorchjob', namespace: cfg.cluster.namespace, name: cfg.convert.jobName }]);
+    expect(t.cleanup.records).toEqual([
+      { kind: 'pytorchjob', namespace: cfg.cluster.namespace, name: cfg.convert.jobName }
+    ]);
     ctl.abort(new Error('SIGTERM'));
     const err = (await p) as PipelineError;
     expect(err.code).toBe('CANCELLED');
@@ -198,13 +297,19 @@ describe('convert stage against the sandbox', () => {
     const cfg = version('v10');
     cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v10', outcome: 'slow', factor: 1000 });
     const first = new AbortController();
-    const p1 = makeConvertStage(cl.deps).run(cl.context(cfg, { signal: first.signal }).ctx).catch((e: unknown) => e);
+    const p1 = makeConvertStage(cl.deps)
+      .run(cl.context(cfg, { signal: first.signal }).ctx)
+      .catch((e: unknown) => e);
     const api = cl.api(cfg);
-    for (let i = 0; i < 200 && !(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && !(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)); i++)
+      await new Promise((r) => setTimeout(r, 20));
     const second = new AbortController();
     const t2 = cl.context(cfg, { signal: second.signal });
-    const p2 = makeConvertStage(cl.deps).run(t2.ctx).catch((e: unknown) => e as PipelineError);
-    for (let i = 0; i < 200 && !t2.log.lines.some((l) => /attaching/.test(l)); i++) await new Promise((r) => setTimeout(r, 20));
+    const p2 = makeConvertStage(cl.deps)
+      .run(t2.ctx)
+      .catch((e: unknown) => e as PipelineError);
+    for (let i = 0; i < 200 && !t2.log.lines.some((l) => /attaching/.test(l)); i++)
+      await new Promise((r) => setTimeout(r, 20));
     second.abort(new Error('SIGTERM'));
     expect(((await p2) as PipelineError).message).toMatch(/not submitted by this run\) was left running/);
     expect(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeDefined();

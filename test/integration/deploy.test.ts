@@ -11,10 +11,14 @@ import { startCluster, type Cluster } from './cluster-stages-harness.js';
 
 let cl: Cluster;
 const v1 = () => cl.cfg();
-const tp2 = () => cl.cfg({ model: { repo: 'bigscience-sandbox/bloom-tiny', revision: 'main', name: 'bloom-tiny', version: 'tp2' }, convert: { tensorParallel: 2, gpus: 2, jobName: 'ft-bloom-tiny-tp2' } });
+const tp2 = () =>
+  cl.cfg({
+    model: { repo: 'bigscience-sandbox/bloom-tiny', revision: 'main', name: 'bloom-tiny', version: 'tp2' },
+    convert: { tensorParallel: 2, gpus: 2, jobName: 'ft-bloom-tiny-tp2' }
+  });
 
 beforeAll(async () => {
-  cl = await startCluster();
+  cl = await startCluster({ speed: 100 });
   await makeStorageStage(cl.deps).run(cl.context(v1()).ctx);
   await cl.seedModel(v1());
   await makeConvertStage(cl.deps).run(cl.context(v1()).ctx);
@@ -34,11 +38,16 @@ describe('deploy stage against the sandbox', () => {
     expect(out.status).toBe('done');
     expect(out.summary).toMatch(/^serving bloom-tiny version v1 available in [\d.]+ s$/);
     expect(out.outputs).toMatchObject({ 'serving-name': 'bloom-tiny', 'serving-version': 'v1' });
-    expect(t.cleanup.records).toEqual([{ kind: 'serving', namespace: cfg.cluster.namespace, name: 'bloom-tiny', version: 'v1' }]); // smoke decides
+    expect(t.cleanup.records).toEqual([
+      { kind: 'serving', namespace: cfg.cluster.namespace, name: 'bloom-tiny', version: 'v1' }
+    ]); // smoke decides
     const pbtxt = (await cl.oss(cfg).getText(tritonConfigKey(cfg)))!;
     expect(sandboxParse(pbtxt, MODEL_CONFIG)).toMatchObject({ name: 'fastertransformer' }); // an independent, schema-checked parser reads it
     expect(t.log.lines.some((l) => /Started HTTPService/.test(l))).toBe(true);
-    process.stdout.write(`[measure] arena serve → ready: ${serveToReadyMs} ms (real time, sandbox clock ×500)\n`);
+    const speed = cl.sb.clock.speed;
+    process.stdout.write(
+      `[measure] arena serve → ready: ${serveToReadyMs} ms real ≈ ${Math.round((serveToReadyMs * speed) / 1000)} s on the sandbox clock (×${speed})\n`
+    );
 
     const again = await makeDeployStage(cl.deps).run(cl.context(cfg).ctx);
     expect(again.status).toBe('skipped');
@@ -49,11 +58,15 @@ describe('deploy stage against the sandbox', () => {
     const base = tp2();
     const bad = { ...base, serve: { ...base.serve, version: 'tp2-bad', gpus: 1 } };
     const t = cl.context(bad);
-    const err = (await makeDeployStage(cl.deps).run(t.ctx).catch((e: unknown) => e)) as PipelineError;
+    const err = (await makeDeployStage(cl.deps)
+      .run(t.ctx)
+      .catch((e: unknown) => e)) as PipelineError;
     expect(err.code).toBe('DEPLOY_MODEL_UNAVAILABLE');
     expect(err.message).toMatch(/UNAVAILABLE: .*tensor_para_size|UNAVAILABLE: .*gpu/i);
     expect(err.message).toMatch(/deleted serving version tp2-bad/);
-    const { items } = await cl.api(bad).list(DEPLOYMENT, bad.cluster.namespace, { labelSelector: servingSelector('bloom-tiny', 'tp2-bad') });
+    const { items } = await cl
+      .api(bad)
+      .list(DEPLOYMENT, bad.cluster.namespace, { labelSelector: servingSelector('bloom-tiny', 'tp2-bad') });
     expect(items).toEqual([]);
     expect(t.cleanup.records).toEqual([]);
   });
@@ -61,7 +74,9 @@ describe('deploy stage against the sandbox', () => {
   it('diagnoses an image that cannot be pulled', async () => {
     const base = v1();
     const bad = { ...base, serve: { ...base.serve, version: 'badimg', image: 'registry.example/nope:1' } };
-    const err = (await makeDeployStage(cl.deps).run(cl.context(bad).ctx).catch((e: unknown) => e)) as PipelineError;
+    const err = (await makeDeployStage(cl.deps)
+      .run(cl.context(bad).ctx)
+      .catch((e: unknown) => e)) as PipelineError;
     expect(err.code).toBe('DEPLOY_IMAGE_PULL');
     expect(err.message).toMatch(/cannot pull image "registry.example\/nope:1"/);
   });
@@ -69,7 +84,9 @@ describe('deploy stage against the sandbox', () => {
   it('diagnoses Unschedulable', async () => {
     const base = v1();
     const bad = { ...base, serve: { ...base.serve, version: 'toobig', gpus: 16 } };
-    const err = (await makeDeployStage(cl.deps).run(cl.context(bad).ctx).catch((e: unknown) => e)) as PipelineError;
+    const err = (await makeDeployStage(cl.deps)
+      .run(cl.context(bad).ctx)
+      .catch((e: unknown) => e)) as PipelineError;
     expect(err.code).toBe('DEPLOY_UNSCHEDULABLE');
     expect(err.message).toMatch(/Insufficient nvidia.com\/gpu/);
   });
@@ -78,8 +95,30 @@ describe('deploy stage against the sandbox', () => {
     const base = v1();
     const bad = { ...base, serve: { ...base.serve, version: 'crashy' } };
     cl.sb.operator!.setScenario({ match: 'bloom-tiny-crashy', outcome: 'crash-loop', afterSeconds: 1 });
-    const err = (await makeDeployStage(cl.deps).run(cl.context(bad).ctx).catch((e: unknown) => e)) as PipelineError;
+    const err = (await makeDeployStage(cl.deps)
+      .run(cl.context(bad).ctx)
+      .catch((e: unknown) => e)) as PipelineError;
     expect(err.code).toMatch(/^DEPLOY_(CRASH_LOOP|MODEL_UNAVAILABLE)$/);
     expect(err.details.length).toBeGreaterThan(0);
+  });
+
+  it('on cancel deletes the version it was serving', async () => {
+    const base = v1();
+    const cfg = { ...base, serve: { ...base.serve, version: 'cancelled' } };
+    cl.sb.operator!.setScenario({ match: 'bloom-tiny-cancelled', outcome: 'slow', factor: 1000 });
+    const ctl = new AbortController();
+    const t = cl.context(cfg, { signal: ctl.signal });
+    const p = makeDeployStage(cl.deps)
+      .run(t.ctx)
+      .catch((e: unknown) => e as PipelineError);
+    for (let i = 0; i < 300 && t.cleanup.records.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    ctl.abort(new Error('SIGTERM'));
+    const err = (await p) as PipelineError;
+    expect(err.code).toBe('CANCELLED');
+    const { items } = await cl
+      .api(cfg)
+      .list(DEPLOYMENT, cfg.cluster.namespace, { labelSelector: servingSelector('bloom-tiny', 'cancelled') });
+    expect(items).toEqual([]);
+    expect(t.cleanup.records).toEqual([]);
   });
 });

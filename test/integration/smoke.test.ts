@@ -5,8 +5,8 @@ import { makeSmokeStage } from '../../src/stages/smoke.js';
 import { makeStorageStage } from '../../src/stages/storage.js';
 import { servingSelector } from '../../src/k8s/serving.js';
 import { DEPLOYMENT } from '../../src/k8s/types.js';
-import { forwardPort, type LocalForward } from '../../src/k8s/portforward.js';
 import type { Config } from '../../src/config/types.js';
+import { forwardPort, type LocalForward } from '../../src/k8s/portforward.js';
 import type { PipelineError } from '../../src/errors.js';
 import { startCluster, type Cluster } from './cluster-stages-harness.js';
 
@@ -26,10 +26,12 @@ async function deployAndSmoke(cfg: Config, deps = cl.deps) {
 }
 
 const versions = async (cfg: Config) =>
-  (await cl.api(cfg).list(DEPLOYMENT, cfg.cluster.namespace, { labelSelector: servingSelector('bloom-tiny') })).items.map((d) => d.metadata.labels!.servingVersion).sort();
+  (await cl.api(cfg).list(DEPLOYMENT, cfg.cluster.namespace, { labelSelector: servingSelector('bloom-tiny') })).items
+    .map((d) => d.metadata.labels!.servingVersion)
+    .sort();
 
 beforeAll(async () => {
-  cl = await startCluster();
+  cl = await startCluster({ speed: 100 });
   const cfg = cl.cfg();
   await makeStorageStage(cl.deps).run(cl.context(cfg).ctx);
   await cl.seedModel(cfg);
@@ -45,18 +47,26 @@ describe('smoke stage against the sandbox', () => {
     const { out, cleanup } = await deployAndSmoke(cfg);
     if (out instanceof Error) throw out;
     expect(out.status).toBe('done');
-    expect(out.outputs).toMatchObject({ 'serving-name': 'bloom-tiny', 'serving-version': 'a1', completion: expect.stringMatching(/^ a deep learning/) });
+    expect(out.outputs).toMatchObject({
+      'serving-name': 'bloom-tiny',
+      'serving-version': 'a1',
+      completion: expect.stringMatching(/^ a deep learning/)
+    });
     expect(out.markdown).toMatch(/\| deepspeed is \| {2}a deep learning/);
     expect(Number(out.outputs!['latency-p95-ms'])).toBeLessThanOrEqual(cfg.smoke.latencyBudgetMs);
     expect(cleanup.records).toEqual([]);
-    process.stdout.write(`[measure] smoke latencies over ${cfg.smoke.requests} requests: p50 ${out.outputs!['latency-p50-ms']} ms, p95 ${out.outputs!['latency-p95-ms']} ms\n`);
+    process.stdout.write(
+      `[measure] smoke latencies over ${cfg.smoke.requests} requests: p50 ${out.outputs!['latency-p50-ms']} ms, p95 ${out.outputs!['latency-p95-ms']} ms\n`
+    );
   });
 
   it('expectation mismatch: rolls back, the previous version keeps answering', async () => {
     const cfg = version('a2', { prompts: [{ text: 'deepspeed is', expect: '^ something else' }] });
     const { out } = await deployAndSmoke(cfg);
     expect((out as PipelineError).code).toBe('SMOKE_EXPECTATION_FAILED');
-    expect((out as PipelineError).message).toMatch(/does not match .*deleted serving version a2, the previous versions keep serving/);
+    expect((out as PipelineError).message).toMatch(
+      /does not match .*deleted serving version a2, the previous versions keep serving/
+    );
     expect(await versions(cfg)).toEqual(['a1']);
     const prev = await makeSmokeStage(cl.deps).run(cl.context(version('a1')).ctx);
     expect(prev.status).toBe('done');
@@ -83,7 +93,6 @@ describe('smoke stage against the sandbox', () => {
     t.ctx.log.info = (m: string) => {
       origInfo(m);
       if (/^".*" → /.test(m) && ++infers === 1) {
-        cl.sb.faults.add({ service: 'kube', path: '/portforward', times: 1, action: { kind: 'reset', afterBytes: 0 } });
         fwd!.dropConnections();
       }
     };

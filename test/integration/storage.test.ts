@@ -18,20 +18,30 @@ describe('storage stage against the sandbox', () => {
     const stage = makeStorageStage(cl.deps);
     const first = await stage.run(cl.context(cfg).ctx);
     expect(first.status).toBe('done');
-    expect(first.summary).toMatch(/applied Secret .*PersistentVolume model-pv.*PersistentVolumeClaim .*model-pvc; PVC Bound/);
+    expect(first.summary).toMatch(
+      /applied Secret .*PersistentVolume model-pv.*PersistentVolumeClaim .*model-pvc; PVC Bound/
+    );
     const api = cl.api(cfg);
     const pv = await api.get(PV, undefined, 'model-pv');
-    expect(pv?.metadata.labels).toMatchObject({ 'alicloud-pvname': 'model-pv', 'app.kubernetes.io/managed-by': 'arena-ft-pipeline' });
+    expect(pv?.metadata.labels).toMatchObject({
+      'alicloud-pvname': 'model-pv',
+      'app.kubernetes.io/managed-by': 'arena-ft-pipeline'
+    });
     expect((pv?.metadata.managedFields as { manager: string }[]).map((m) => m.manager)).toContain('arena-ft-pipeline');
     expect((await api.get(PVC, cfg.cluster.namespace, 'model-pvc'))?.status?.phase).toBe('Bound');
-    expect(((await api.get(SECRET, cfg.cluster.namespace, 'oss-secret'))?.data as Record<string, string>).akId).toBe(Buffer.from(cfg.oss.accessKeyId).toString('base64'));
+    expect(((await api.get(SECRET, cfg.cluster.namespace, 'oss-secret'))?.data as Record<string, string>).akId).toBe(
+      Buffer.from(cfg.oss.accessKeyId).toString('base64')
+    );
 
     const rv = pv?.metadata.resourceVersion;
     const second = await stage.run(cl.context(cfg).ctx);
     expect(second.status).toBe('skipped');
     expect(second.summary).toMatch(/unchanged/);
     expect((await api.get(PV, undefined, 'model-pv'))?.metadata.resourceVersion).toBe(rv);
-    expect(await stage.plan(cl.context(cfg).ctx)).toEqual({ action: 'skip', reason: 'Secret, PV and PVC exist unchanged' });
+    expect(await stage.plan(cl.context(cfg).ctx)).toEqual({
+      action: 'skip',
+      reason: 'Secret, PV and PVC exist unchanged'
+    });
   });
 
   it('refuses a PV of the same name that mounts another bucket, and leaves it alone', async () => {
@@ -41,18 +51,32 @@ describe('storage stage against the sandbox', () => {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       metadata: { name: 'other-pv' },
-      spec: { capacity: { storage: '5Gi' }, accessModes: ['ReadWriteMany'], csi: { driver: 'ossplugin.csi.alibabacloud.com', volumeHandle: 'other-pv', volumeAttributes: { bucket: 'someone-else', url: 'x', path: '/' } } }
+      spec: {
+        capacity: { storage: '5Gi' },
+        accessModes: ['ReadWriteMany'],
+        csi: {
+          driver: 'ossplugin.csi.alibabacloud.com',
+          volumeHandle: 'other-pv',
+          volumeAttributes: { bucket: 'someone-else', url: 'x', path: '/' }
+        }
+      }
     });
-    const err = await makeStorageStage(cl.deps).run(cl.context(cfg).ctx).catch((e: unknown) => e);
+    const err = await makeStorageStage(cl.deps)
+      .run(cl.context(cfg).ctx)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PipelineError);
     expect((err as PipelineError).code).toBe('STORAGE_CONFLICT');
-    expect((err as PipelineError).message).toBe('PersistentVolume other-pv already exists and it mounts bucket "someone-else", not "' + cfg.oss.bucket + '"');
+    expect((err as PipelineError).message).toBe(
+      'PersistentVolume other-pv already exists and it mounts bucket "someone-else", not "' + cfg.oss.bucket + '"'
+    );
     expect((await api.get(PV, undefined, 'other-pv'))?.spec.csi.volumeAttributes.bucket).toBe('someone-else');
     expect(await api.get(PVC, cfg.cluster.namespace, 'other-pvc')).toBeUndefined();
   });
 
   it('refuses a synced prefix outside the PV path before touching the cluster', async () => {
     const cfg = cl.cfg({ cluster: { pvPath: '/elsewhere' } });
-    await expect(makeStorageStage(cl.deps).run(cl.context(cfg).ctx)).rejects.toMatchObject({ code: 'STORAGE_PATH_OUTSIDE_PV' });
+    await expect(makeStorageStage(cl.deps).run(cl.context(cfg).ctx)).rejects.toMatchObject({
+      code: 'STORAGE_PATH_OUTSIDE_PV'
+    });
   });
 });

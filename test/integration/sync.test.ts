@@ -435,3 +435,29 @@ test('periodic progress lines for a large file (time injected): bytes, %, MB/s, 
   expect(lines.length).toBeGreaterThan(0);
   expect(lines[0]).toMatch(/^ {2}model\.safetensors: [\d.]+ (KiB|MiB) \/ 6\.0 MiB \(\d+%\), [\d.]+ MB\/s, ETA \S+/);
 });
+
+test('the post step handler aborts a multipart upload left by a cancelled job, with the OSS inputs', async () => {
+  const { OssStore } = await import('../../src/oss/client.js');
+  const { registerUploadCleanup } = await import('../../src/oss/cleanup.js');
+  const { runCleanup } = await import('../../src/pipeline/cleanup.js');
+  const store = OssStore.fromConfig(cfg().oss, { attempts: 1 });
+  const uploadId = await store.initUpload('llm/left.bin', {});
+  registerUploadCleanup();
+  const env = {
+    INPUT_MODEL: 'org/tiny',
+    INPUT_STAGES: 'sync',
+    'INPUT_OSS-ENDPOINT': oss.endpoint,
+    'INPUT_OSS-REGION': oss.region,
+    'INPUT_OSS-BUCKET': oss.bucket,
+    'INPUT_OSS-ACCESS-KEY-ID': oss.accessKeyId,
+    'INPUT_OSS-ACCESS-KEY-SECRET': oss.accessKeySecret
+  };
+  const { log } = testContext(cfg());
+  const out = await runCleanup([{ kind: 'multipart-upload', bucket: 'models', key: 'llm/left.bin', uploadId }], {
+    log,
+    env,
+    signal: new AbortController().signal
+  });
+  expect(out.map((o) => [o.status, o.message])).toEqual([['done', undefined]]);
+  expect(oss.listUploads()).toEqual([]);
+});

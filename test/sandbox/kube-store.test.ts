@@ -265,6 +265,69 @@ describe('watch streams over HTTPS', () => {
     ).toBe(true);
   });
 
+  /** One request on its own connection; Node sends a DELETE body without Content-Length (unframed), as is. */
+  function call(
+    method: string,
+    p: string,
+    body?: string
+  ): Promise<{ status: number; json: { code?: number; reason?: string } }> {
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        new URL(p, kube.endpoint),
+        {
+          method,
+          agent: false,
+          ca: Buffer.from(kube.caData, 'base64'),
+          headers: { Authorization: `Bearer ${kube.token}`, 'Content-Type': 'application/json' }
+        },
+        (res) => {
+          let t = '';
+          res.on('data', (d) => (t += d));
+          res.on('end', () => {
+            try {
+              resolve({ status: res.statusCode!, json: JSON.parse(t || '{}') });
+            } catch (e) {
+              reject(e);
+            }
+          });
+        }
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it.each([
+    ['POST', '/api/v1/namespaces/team/configmaps', '{"metadata":"x"}', 400],
+    ['POST', '/api/v1/namespaces/team/configmaps', '{"metadata":{"name":5}}', 400],
+    ['POST', '/api/v1/namespaces/team/configmaps', '{"metadata":{"name":"a"},"data":{"k":{"x":1}}}', 400],
+    [
+      'POST',
+      '/api/v1/namespaces/team/configmaps',
+      '{"metadata":{"name":"deep"},"data":' + '{"a":'.repeat(3000) + '1' + '}'.repeat(3000) + '}',
+      400
+    ],
+    ['POST', '/api/v1/namespaces/team/secrets', '{"metadata":{"name":"s"},"data":{"a":"not base64!"}}', 400],
+    ['GET', '/api/v1/namespaces/team/configmaps?watch=true&resourceVersion=abc', undefined, 400],
+    ['GET', '/api/v1/namespaces/team/pods/%E0%A4%A', undefined, 404],
+    ['DELETE', '/api/v1/namespaces/team/configmaps/nope', '{"propagationPolicy":"Background"}', 404]
+  ])('answers hostile input with a Status: %s %s', async (method, p, body, code) => {
+    const r = await call(method, p, body);
+    expect(r.status).toBe(code);
+    expect(r.json.code).toBe(code);
+  });
+
+  it('flips a body byte on an injected corrupt fault', async () => {
+    faults.add({
+      service: 'kube',
+      method: 'GET',
+      path: '/api/v1/namespaces/team$',
+      action: { kind: 'corrupt', atByte: 0 }
+    });
+    await expect(call('GET', '/api/v1/namespaces/team')).rejects.toThrow(SyntaxError);
+    expect((await call('GET', '/api/v1/namespaces/team')).status).toBe(200);
+  });
+
   it('cuts a watch mid-stream on an injected reset fault', async () => {
     faults.add({ service: 'kube', path: 'configmaps\\?watch', action: { kind: 'reset', afterBytes: 10 } });
     const evs = await watch('/api/v1/namespaces/team/configmaps?watch=true', () => false);

@@ -1,3 +1,4 @@
+import { parseTritonArgs } from '../../sandbox/triton/index.js';
 import { MODEL_CONFIG, parsePbtxt, PbtxtError, type MessageSchema } from '../../sandbox/triton/pbtxt.js';
 
 const FT_CONFIG = `# The author's Bloom config, trimmed
@@ -112,5 +113,39 @@ describe('protobuf text format parser', () => {
     }
     expect(err).toBeInstanceOf(PbtxtError);
     expect((err as Error).message).toBe(msg);
+  });
+});
+
+describe('tritonserver command line', () => {
+  it.each<[string[], Record<string, unknown>]>([
+    [
+      ['--model-repository=/mnt/r', '--http-port=8000', '--grpc-port=8001', '--allow-metrics=true'],
+      { modelRepository: '/mnt/r', allowMetrics: true, exitOnError: true }
+    ],
+    [
+      ['tritonserver', '--model-store', '/m', '--http-port', '9000', '--exit-on-error=false'],
+      { modelRepository: '/m', httpPort: 9000, exitOnError: false }
+    ],
+    [
+      [
+        'sh',
+        '-c',
+        'tritonserver --http-port=8000 --grpc-port=8001 --metrics-port=8002 --allow-metrics=true --model-repository=/mnt/x\n'
+      ],
+      { modelRepository: '/mnt/x', metricsPort: 8002 }
+    ],
+    [['--model-repository=/mnt/my models', '--http-port=8000'], { modelRepository: '/mnt/my models' }],
+    [['tritonserver --model-repository=/r --http-port=1'], { modelRepository: '/r', httpPort: 1 }]
+  ])('parses %j', (argv, want) => {
+    expect(parseTritonArgs(argv)).toMatchObject(want);
+  });
+
+  it.each<[string[], string]>([
+    [['--model-repository=/m', '--frobnicate=1'], "tritonserver: unrecognized option '--frobnicate'"],
+    [['--model-repository'], "tritonserver: option '--model-repository' requires an argument"],
+    [['--allow-metrics=maybe'], 'invalid value for --allow-metrics: maybe'],
+    [['--http-port=70000'], 'invalid value for --http-port: 70000']
+  ])('rejects %j', (argv, msg) => {
+    expect(() => parseTritonArgs(argv)).toThrow(msg);
   });
 });

@@ -46,8 +46,20 @@ const HOSTILE: [string, string][] = [
 ];
 
 // Inputs whose value ends up in a Kubernetes name, an OSS key, a URL or an argument.
-const NAMED_INPUTS = ['namespace', 'pvc-name', 'version', 'serving-name', 'oss-bucket', 'model', 'convert-image', 'serve-image', 'mount-path', 'kube-context'];
-const REQUIRED_OR_NONEMPTY = new Set(['namespace', 'pvc-name', 'oss-bucket', 'model', 'convert-image', 'serve-image', 'mount-path']);
+const NAMED_INPUTS = [
+  'namespace',
+  'pvc-name',
+  'version',
+  'serving-name',
+  'oss-bucket',
+  'model',
+  'convert-image',
+  'serve-image',
+  'mount-path',
+  'kube-context'
+];
+// Empty means "not given" (the default applies) except for inputs without a default that a stage needs.
+const REQUIRED_OR_NONEMPTY = new Set(['oss-bucket', 'model']);
 
 describe('config: hostile values', () => {
   for (const input of NAMED_INPUTS) {
@@ -60,7 +72,8 @@ describe('config: hostile values', () => {
         const line = e.details.find((d) => d.includes(`Input "${input}"`));
         expect(line).toBeDefined();
         expect(line).toMatch(/expected /);
-        if (value !== '') expect(line).toContain(JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value).slice(0, 20));
+        if (value !== '')
+          expect(line).toContain(JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value).slice(0, 20));
       });
     }
   }
@@ -74,7 +87,7 @@ describe('config: hostile values', () => {
   it.each([
     ['stages', 'setup;sync', /not valid/],
     ['stages', 'setup,deploy,setup', /twice/],
-    ['stages', 'build', /"build" is not a stage/],
+    ['stages', 'build', /names "build", which is not a stage/],
     ['sync-part-size', '0x10', /not valid/],
     ['sync-part-size', '1e3', /not valid/],
     ['sync-part-size', '99999', /not valid/],
@@ -119,7 +132,16 @@ describe('config: derivation', () => {
     const c = load({ stages: 'all', kubeconfig: '' }, {}, { KUBECONFIG: '/k' });
     expect(c.stages).toEqual(['setup', 'sync', 'storage', 'convert', 'deploy', 'smoke']);
     expect(c.model.name).toBe('bloom-560m');
-    for (const n of [c.model.version, c.serve.name, c.serve.version, c.convert.jobName, c.cluster.pvName, c.cluster.pvcName, c.cluster.secretName, c.cluster.namespace]) {
+    for (const n of [
+      c.model.version,
+      c.serve.name,
+      c.serve.version,
+      c.convert.jobName,
+      c.cluster.pvName,
+      c.cluster.pvcName,
+      c.cluster.secretName,
+      c.cluster.namespace
+    ]) {
       expect(isDnsLabel(n)).toBe(true);
     }
     expect(c.serve.name.length + 1 + c.serve.version.length).toBeLessThanOrEqual(41);
@@ -140,7 +162,7 @@ describe('config: derivation', () => {
   });
 
   it('derives DNS labels from hostile model names', () => {
-    const long = load({ model: `org/${'A_b.'.repeat(24)}` });
+    const long = load({ model: `org/${'A_b.'.repeat(22)}x` });
     expect(isDnsLabel(long.model.name)).toBe(true);
     expect(long.model.name.length).toBeLessThanOrEqual(30);
     const digits = load({ model: 'org/7b-model' });
@@ -194,8 +216,10 @@ describe('config: model spec', () => {
   });
 
   it('cites the spec line for a value the input schema rejects', () => {
-    const e = err(() => load({ 'model-spec': 's.yaml', model: '' }, { 's.yaml': 'model: a/b\nconvert:\n  tensor-parallel: 3\n' }));
-    expect(e.details[0]).toMatch(/Input "tensor-parallel" is "3" \(from s.yaml line 3\)/);
+    const e = err(() =>
+      load({ 'model-spec': 's.yaml', model: '' }, { 's.yaml': 'model: a/b\nconvert:\n  tensor-parallel: 3\n' })
+    );
+    expect(e.details[0]).toMatch(/Input "tensor-parallel" \("3", from s.yaml line 3\) is not valid/);
   });
 
   it.each(['../x.yaml', '/etc/x.yaml', '-x.yaml'])('refuses a spec path %j outside the workspace', (p) => {

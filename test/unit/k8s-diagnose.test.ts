@@ -25,16 +25,71 @@ describe('diagnosePod', () => {
   it.each([
     [
       'Unschedulable with the scheduler message',
-      pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'cond msg' }] }),
+      pod({
+        phase: 'Pending',
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'cond msg' }]
+      }),
       [event('FailedScheduling', '0/3 nodes are available: 3 Insufficient nvidia.com/gpu.')],
       'UNSCHEDULABLE',
       /cannot be scheduled: 0\/3 nodes are available: 3 Insufficient nvidia.com\/gpu/
     ],
-    ['ErrImagePull naming the image', pod({ phase: 'Pending', containerStatuses: [{ name: 'pytorch', state: { waiting: { reason: 'ErrImagePull', message: 'not found' } } }] }), [], 'IMAGE_PULL', /cannot pull image "reg\/ft:1" \(ErrImagePull\)/],
-    ['ImagePullBackOff', pod({ phase: 'Pending', containerStatuses: [{ name: 'pytorch', state: { waiting: { reason: 'ImagePullBackOff' } } }] }), [], 'IMAGE_PULL', /ImagePullBackOff/],
-    ['FailedMount from events', pod({ phase: 'Pending', containerStatuses: [{ name: 'pytorch', state: { waiting: { reason: 'ContainerCreating' } } }] }), [event('FailedMount', 'MountVolume.SetUp failed: bucket not found')], 'MOUNT_FAILED', /bucket not found/],
-    ['OOMKilled', pod({ phase: 'Failed', containerStatuses: [{ name: 'pytorch', state: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }] }), [], 'OOM_KILLED', /OOMKilled/],
-    ['CrashLoopBackOff', pod({ phase: 'Running', containerStatuses: [{ name: 'pytorch', restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1 } } }] }), [], 'CRASH_LOOP', /3 restarts, last exit code 1/]
+    [
+      'ErrImagePull naming the image',
+      pod({
+        phase: 'Pending',
+        containerStatuses: [{ name: 'pytorch', state: { waiting: { reason: 'ErrImagePull', message: 'not found' } } }]
+      }),
+      [],
+      'IMAGE_PULL',
+      /cannot pull image "reg\/ft:1" \(ErrImagePull\)/
+    ],
+    [
+      'ImagePullBackOff',
+      pod({
+        phase: 'Pending',
+        containerStatuses: [{ name: 'pytorch', state: { waiting: { reason: 'ImagePullBackOff' } } }]
+      }),
+      [],
+      'IMAGE_PULL',
+      /ImagePullBackOff/
+    ],
+    [
+      'FailedMount from events',
+      pod({
+        phase: 'Pending',
+        containerStatuses: [{ name: 'pytorch', state: { waiting: { reason: 'ContainerCreating' } } }]
+      }),
+      [event('FailedMount', 'MountVolume.SetUp failed: bucket not found')],
+      'MOUNT_FAILED',
+      /bucket not found/
+    ],
+    [
+      'OOMKilled',
+      pod({
+        phase: 'Failed',
+        containerStatuses: [{ name: 'pytorch', state: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }]
+      }),
+      [],
+      'OOM_KILLED',
+      /OOMKilled/
+    ],
+    [
+      'CrashLoopBackOff',
+      pod({
+        phase: 'Running',
+        containerStatuses: [
+          {
+            name: 'pytorch',
+            restartCount: 3,
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+            lastState: { terminated: { exitCode: 1 } }
+          }
+        ]
+      }),
+      [],
+      'CRASH_LOOP',
+      /3 restarts, last exit code 1/
+    ]
   ])('%s', (_t, p, events, code, msg) => {
     const d = diagnosePod(p, events);
     expect(d?.code).toBe(code);
@@ -42,43 +97,115 @@ describe('diagnosePod', () => {
   });
 
   it('ignores events of an earlier pod with the same name', () => {
-    const p = pod({ phase: 'Pending', containerStatuses: [{ name: 'pytorch', state: { waiting: { reason: 'ContainerCreating' } } }] });
+    const p = pod({
+      phase: 'Pending',
+      containerStatuses: [{ name: 'pytorch', state: { waiting: { reason: 'ContainerCreating' } } }]
+    });
     expect(diagnosePod(p, [event('FailedMount', 'old', 'u0')])).toBeUndefined();
   });
   it('finds nothing wrong with a running pod', () => {
-    expect(diagnosePod(pod({ phase: 'Running', containerStatuses: [{ name: 'pytorch', state: { running: {} } }] }), [])).toBeUndefined();
+    expect(
+      diagnosePod(pod({ phase: 'Running', containerStatuses: [{ name: 'pytorch', state: { running: {} } }] }), [])
+    ).toBeUndefined();
   });
 });
 
 describe('job and rollout state', () => {
-  const job = (conds: [string, string][]): KObj => ({ metadata: { name: 'j' }, status: { conditions: conds.map(([type, status]) => ({ type, status, reason: `${type}Reason`, message: `${type} msg` })) } });
+  const job = (conds: [string, string][]): KObj => ({
+    metadata: { name: 'j' },
+    status: {
+      conditions: conds.map(([type, status]) => ({ type, status, reason: `${type}Reason`, message: `${type} msg` }))
+    }
+  });
   it.each([
     [[], 'Pending'],
     [[['Created', 'True']], 'Created'],
-    [[['Created', 'True'], ['Running', 'True']], 'Running'],
-    [[['Running', 'False'], ['Restarting', 'True']], 'Restarting'],
-    [[['Running', 'False'], ['Succeeded', 'True']], 'Succeeded'],
-    [[['Running', 'False'], ['Failed', 'True']], 'Failed']
+    [
+      [
+        ['Created', 'True'],
+        ['Running', 'True']
+      ],
+      'Running'
+    ],
+    [
+      [
+        ['Running', 'False'],
+        ['Restarting', 'True']
+      ],
+      'Restarting'
+    ],
+    [
+      [
+        ['Running', 'False'],
+        ['Succeeded', 'True']
+      ],
+      'Succeeded'
+    ],
+    [
+      [
+        ['Running', 'False'],
+        ['Failed', 'True']
+      ],
+      'Failed'
+    ]
   ] as [[string, string][], string][])('%j → %s', (c, phase) => expect(jobPhase(job(c))).toBe(phase));
-  it('describes the Failed condition', () => expect(jobFailure(job([['Failed', 'True']])).message).toBe('PyTorchJob j failed (FailedReason): Failed msg'));
+  it('describes the Failed condition', () =>
+    expect(jobFailure(job([['Failed', 'True']])).message).toBe('PyTorchJob j failed (FailedReason): Failed msg'));
 
-  const dep = (status: object, generation = 2): KObj => ({ metadata: { name: 'd', generation }, spec: { replicas: 1 }, status });
+  const dep = (status: object, generation = 2): KObj => ({
+    metadata: { name: 'd', generation },
+    spec: { replicas: 1 },
+    status
+  });
   it('rollout complete only when observed, updated, available', () => {
-    const ok = { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] };
+    const ok = {
+      observedGeneration: 2,
+      replicas: 1,
+      updatedReplicas: 1,
+      availableReplicas: 1,
+      conditions: [{ type: 'Available', status: 'True' }]
+    };
     expect(rolloutComplete(dep(ok))).toBe(true);
     expect(rolloutComplete(dep({ ...ok, observedGeneration: 1 }))).toBe(false);
     expect(rolloutComplete(dep({ ...ok, availableReplicas: 0 }))).toBe(false);
-    expect(rolloutStuck(dep({ conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'x' }] }))?.code).toBe('ROLLOUT_STUCK');
+    expect(
+      rolloutStuck(
+        dep({
+          conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'x' }]
+        })
+      )?.code
+    ).toBe('ROLLOUT_STUCK');
   });
   it('reads the model UNAVAILABLE reason from Triton’s log', () => {
-    expect(modelUnavailableReason(["E1125 model_lifecycle.cc:596] failed to load 'fastertransformer' version 1: Internal: tensor_para_size 2 != gpus 1"])).toBe(
-      'model fastertransformer is UNAVAILABLE: Internal: tensor_para_size 2 != gpus 1'
+    expect(
+      modelUnavailableReason([
+        "E1125 model_lifecycle.cc:596] failed to load 'fastertransformer' version 1: Internal: tensor_para_size 2 != gpus 1"
+      ])
+    ).toBe('model fastertransformer is UNAVAILABLE: Internal: tensor_para_size 2 != gpus 1');
+    expect(modelUnavailableReason(['| fastertransformer | 1       | UNAVAILABLE: bad thing |'])).toBe(
+      'model fastertransformer is UNAVAILABLE: bad thing'
     );
-    expect(modelUnavailableReason(['| fastertransformer | 1       | UNAVAILABLE: bad thing |'])).toBe('model fastertransformer is UNAVAILABLE: bad thing');
     expect(modelUnavailableReason(['all good'])).toBeUndefined();
   });
   it('compares a serving Deployment with the wanted spec', () => {
-    const d: KObj = { metadata: { name: 'x' }, spec: { replicas: 1, template: { spec: { containers: [{ name: 'tritonserver', image: 'i', args: ['tritonserver', '--model-repository=/mnt/r'], resources: { limits: { 'nvidia.com/gpu': 2 } } }] } } } };
+    const d: KObj = {
+      metadata: { name: 'x' },
+      spec: {
+        replicas: 1,
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'tritonserver',
+                image: 'i',
+                args: ['tritonserver', '--model-repository=/mnt/r'],
+                resources: { limits: { 'nvidia.com/gpu': 2 } }
+              }
+            ]
+          }
+        }
+      }
+    };
     expect(servingSpecDiff(d, { image: 'i', gpus: 2, replicas: 1, modelRepository: '/mnt/r' })).toEqual([]);
     expect(servingSpecDiff(d, { image: 'j', gpus: 1, replicas: 2, modelRepository: '/mnt/s' })).toHaveLength(4);
   });
@@ -87,11 +214,24 @@ describe('job and rollout state', () => {
 describe('OSS volume objects', () => {
   const cfg = testConfig({ cluster: { pvPath: '/llm' } });
   it('builds Secret, PV and PVC as ACK’s CSI plugin wants them', () => {
-    expect(ossSecret(cfg).data).toEqual({ akId: Buffer.from('LTAI5tTestKey').toString('base64'), akSecret: Buffer.from('test-secret').toString('base64') });
+    expect(ossSecret(cfg).data).toEqual({
+      akId: Buffer.from('LTAI5tTestKey').toString('base64'),
+      akSecret: Buffer.from('test-secret').toString('base64')
+    });
     const pv = ossPv(cfg);
-    expect(pv.metadata.labels).toMatchObject({ 'alicloud-pvname': 'model-pv', 'app.kubernetes.io/managed-by': 'arena-ft-pipeline' });
-    expect(pv.spec.csi).toMatchObject({ driver: 'ossplugin.csi.alibabacloud.com', volumeHandle: 'model-pv', volumeAttributes: { bucket: 'models', url: 'oss-cn-hangzhou-internal.aliyuncs.com', path: '/llm' } });
-    expect(ossPvc(cfg).spec).toMatchObject({ storageClassName: '', selector: { matchLabels: { 'alicloud-pvname': 'model-pv' } } });
+    expect(pv.metadata.labels).toMatchObject({
+      'alicloud-pvname': 'model-pv',
+      'app.kubernetes.io/managed-by': 'arena-ft-pipeline'
+    });
+    expect(pv.spec.csi).toMatchObject({
+      driver: 'ossplugin.csi.alibabacloud.com',
+      volumeHandle: 'model-pv',
+      volumeAttributes: { bucket: 'models', url: 'oss-cn-hangzhou-internal.aliyuncs.com', path: '/llm' }
+    });
+    expect(ossPvc(cfg).spec).toMatchObject({
+      storageClassName: '',
+      selector: { matchLabels: { 'alicloud-pvname': 'model-pv' } }
+    });
   });
   it.each([
     [{ bucket: 'other' }, /bucket "other"/],
@@ -104,12 +244,22 @@ describe('OSS volume objects', () => {
   });
   it('refuses a PV bound to another claim, accepts its own', () => {
     const existing = { ...ossPv(cfg), spec: { ...ossPv(cfg).spec, claimRef: { name: 'x', namespace: 'default' } } };
-    expect(pvConflict(existing, ossPv(cfg), { name: 'model-pvc', namespace: 'default' })).toMatch(/bound to the claim default\/x/);
+    expect(pvConflict(existing, ossPv(cfg), { name: 'model-pvc', namespace: 'default' })).toMatch(
+      /bound to the claim default\/x/
+    );
     expect(pvConflict(ossPv(cfg), ossPv(cfg), { name: 'model-pvc', namespace: 'default' })).toBeUndefined();
   });
   it('refuses a PVC bound elsewhere or dynamic', () => {
-    expect(pvcConflict({ ...ossPvc(cfg), spec: { ...ossPvc(cfg).spec, volumeName: 'other' } }, ossPvc(cfg), 'model-pv')).toMatch(/volume "other"/);
-    expect(pvcConflict({ ...ossPvc(cfg), spec: { ...ossPvc(cfg).spec, storageClassName: 'alicloud-disk' } }, ossPvc(cfg), 'model-pv')).toMatch(/storage class/);
+    expect(
+      pvcConflict({ ...ossPvc(cfg), spec: { ...ossPvc(cfg).spec, volumeName: 'other' } }, ossPvc(cfg), 'model-pv')
+    ).toMatch(/volume "other"/);
+    expect(
+      pvcConflict(
+        { ...ossPvc(cfg), spec: { ...ossPvc(cfg).spec, storageClassName: 'alicloud-disk' } },
+        ossPvc(cfg),
+        'model-pv'
+      )
+    ).toMatch(/storage class/);
     expect(pvcConflict(ossPvc(cfg), ossPvc(cfg), 'model-pv')).toBeUndefined();
   });
   it('contains() ignores server-added fields', () => {

@@ -1,6 +1,15 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { KubeApiError, POD, PVC, type KObj, type KubeApi, type LogRequest, type ResourceType, type WatchEventType } from '../../src/k8s/types.js';
+import {
+  KubeApiError,
+  POD,
+  PVC,
+  type KObj,
+  type KubeApi,
+  type LogRequest,
+  type ResourceType,
+  type WatchEventType
+} from '../../src/k8s/types.js';
 import { waitFor, WaitTimeoutError, type Timers } from '../../src/k8s/wait.js';
 import { followLog, LineDeduper, splitTimestamp } from '../../src/k8s/logs.js';
 
@@ -44,15 +53,30 @@ class FakeKube implements KubeApi {
       this.listErrors--;
       throw new KubeApiError(500, 'InternalError', 'boom');
     }
-    return { items: [...this.objects.entries()].filter(([k]) => k.startsWith(`${type.kind}/`)).map(([, o]) => o), resourceVersion: String(this.rv) };
+    return {
+      items: [...this.objects.entries()].filter(([k]) => k.startsWith(`${type.kind}/`)).map(([, o]) => o),
+      resourceVersion: String(this.rv)
+    };
   }
-  async watch(type: ResourceType, _ns: string | undefined, opts: { resourceVersion: string }, onEvent: (t: WatchEventType, o: KObj) => void, onDone: (e?: unknown) => void) {
+  async watch(
+    type: ResourceType,
+    _ns: string | undefined,
+    opts: { resourceVersion: string },
+    onEvent: (t: WatchEventType, o: KObj) => void,
+    onDone: (e?: unknown) => void
+  ) {
     this.watches++;
     const from = Number(opts.resourceVersion);
     const w = { kind: type.kind, fn: onEvent, done: onDone };
     queueMicrotask(() => {
       if (from < this.compactedBelow - 1) {
-        onEvent('ERROR', { metadata: { name: '' }, kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } as unknown as KObj);
+        onEvent('ERROR', {
+          metadata: { name: '' },
+          kind: 'Status',
+          code: 410,
+          reason: 'Expired',
+          message: 'too old'
+        } as unknown as KObj);
         return;
       }
       for (const h of this.history) if (h.rv > from && h.kind === type.kind) onEvent(h.type, h.obj);
@@ -74,9 +98,19 @@ class FakeKube implements KubeApi {
   }
 }
 
-const pvc = (phase: string): KObj => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c' }, status: { phase } });
+const pvc = (phase: string): KObj => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name: 'c' },
+  status: { phase }
+});
 const noSleep = async () => undefined;
-const bound = (snap: { c: readonly KObj[] }) => (snap.c[0]?.status?.phase === 'Bound' ? { done: snap.c[0] } : snap.c[0]?.status?.phase === 'Lost' ? { fail: new Error('lost') } : undefined);
+const bound = (snap: { c: readonly KObj[] }) =>
+  snap.c[0]?.status?.phase === 'Bound'
+    ? { done: snap.c[0] }
+    : snap.c[0]?.status?.phase === 'Lost'
+      ? { fail: new Error('lost') }
+      : undefined;
 
 function manualTimers(): Timers & { fire(): void } {
   const pending = new Map<number, () => void>();
@@ -122,7 +156,14 @@ describe('waitFor', () => {
     const api = new FakeKube();
     api.put(PVC, pvc('Pending'));
     const reconnects: string[] = [];
-    const p = waitFor({ api, sources: { c: { type: PVC } }, check: bound, timeoutMs: 1000, sleep: noSleep, onReconnect: (_s, why) => reconnects.push(why) });
+    const p = waitFor({
+      api,
+      sources: { c: { type: PVC } },
+      check: bound,
+      timeoutMs: 1000,
+      sleep: noSleep,
+      onReconnect: (_s, why) => reconnects.push(why)
+    });
     await tick();
     api.drop();
     api.put(PVC, pvc('Bound')); // happens while no watch is open
@@ -148,7 +189,9 @@ describe('waitFor', () => {
     const api = new FakeKube();
     api.put(PVC, pvc('Bound'));
     api.listErrors = 2;
-    await expect(waitFor({ api, sources: { c: { type: PVC } }, check: bound, timeoutMs: 1000, sleep: noSleep })).resolves.toBeDefined();
+    await expect(
+      waitFor({ api, sources: { c: { type: PVC } }, check: bound, timeoutMs: 1000, sleep: noSleep })
+    ).resolves.toBeDefined();
     expect(api.lists).toBe(3);
   });
 
@@ -156,7 +199,15 @@ describe('waitFor', () => {
     const api = new FakeKube();
     api.put(PVC, pvc('Pending'));
     const timers = manualTimers();
-    const p = waitFor({ api, sources: { c: { type: PVC } }, check: bound, timeoutMs: 5000, timers, sleep: noSleep, onTimeout: (s) => new Error(`still ${s.c[0].status.phase}`) });
+    const p = waitFor({
+      api,
+      sources: { c: { type: PVC } },
+      check: bound,
+      timeoutMs: 5000,
+      timers,
+      sleep: noSleep,
+      onTimeout: (s) => new Error(`still ${s.c[0].status.phase}`)
+    });
     await tick();
     timers.fire();
     await expect(p).rejects.toThrow('still Pending');
@@ -170,7 +221,14 @@ describe('waitFor', () => {
     const api = new FakeKube();
     api.put(PVC, pvc('Pending'));
     const ctl = new AbortController();
-    const p = waitFor({ api, sources: { c: { type: PVC } }, check: bound, timeoutMs: 1000, signal: ctl.signal, sleep: noSleep });
+    const p = waitFor({
+      api,
+      sources: { c: { type: PVC } },
+      check: bound,
+      timeoutMs: 1000,
+      signal: ctl.signal,
+      sleep: noSleep
+    });
     await tick();
     ctl.abort(new Error('cancelled'));
     await expect(p).rejects.toThrow('cancelled');
@@ -196,18 +254,31 @@ describe('waitFor', () => {
 
 describe('log follower', () => {
   it('splits timestamps', () => {
-    expect(splitTimestamp('2026-11-25T15:00:00.123456789Z hello world')).toEqual({ ts: '2026-11-25T15:00:00.123456789Z', key: '2026-11-25T15:00:00.123456789', text: 'hello world' });
+    expect(splitTimestamp('2026-11-25T15:00:00.123456789Z hello world')).toEqual({
+      ts: '2026-11-25T15:00:00.123456789Z',
+      key: '2026-11-25T15:00:00.123456789',
+      text: 'hello world'
+    });
     expect(splitTimestamp('no stamp')).toEqual({ text: 'no stamp' });
   });
 
   it('dedupes lines across reconnects by time and by count at the same instant', () => {
     const d = new LineDeduper();
     d.nextRequest();
-    const a = ['2026-01-01T00:00:01.000000000Z a', '2026-01-01T00:00:02.000000000Z b', '2026-01-01T00:00:02.000000000Z c'];
+    const a = [
+      '2026-01-01T00:00:01.000000000Z a',
+      '2026-01-01T00:00:02.000000000Z b',
+      '2026-01-01T00:00:02.000000000Z c'
+    ];
     expect(a.map((l) => d.accept(l))).toEqual(['a', 'b', 'c']);
     expect(d.nextRequest()).toEqual({ sinceTime: '2026-01-01T00:00:02.000000000Z' });
     // the server resends from the second (both lines of that instant), then a new one
-    const b = ['2026-01-01T00:00:01.500000000Z a2', '2026-01-01T00:00:02.000000000Z b', '2026-01-01T00:00:02.000000000Z c', '2026-01-01T00:00:03.000000000Z d'];
+    const b = [
+      '2026-01-01T00:00:01.500000000Z a2',
+      '2026-01-01T00:00:02.000000000Z b',
+      '2026-01-01T00:00:02.000000000Z c',
+      '2026-01-01T00:00:03.000000000Z d'
+    ];
     expect(b.map((l) => d.accept(l))).toEqual([undefined, undefined, undefined, 'd']);
   });
 
@@ -240,6 +311,10 @@ describe('log follower', () => {
     await f.done;
     expect(seen).toEqual(['one', 'two', 'three']);
     expect(f.tail()).toEqual(['two', 'three']);
-    expect(api.logCalls[1]).toMatchObject({ follow: true, timestamps: true, sinceTime: '2026-01-01T00:00:02.000000000Z' });
+    expect(api.logCalls[1]).toMatchObject({
+      follow: true,
+      timestamps: true,
+      sinceTime: '2026-01-01T00:00:02.000000000Z'
+    });
   });
 });

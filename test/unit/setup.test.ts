@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tc from '@actions/tool-cache';
@@ -24,6 +24,7 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'setup-test-'));
   faults = new FaultRegistry();
   releases = await startReleases({ faults, dir: path.join(root, 'releases') });
+  await mkdir(path.join(root, 'kube'));
   kube = await startKube({ faults, clock: new ScenarioClock(1000), dir: path.join(root, 'kube') });
 });
 
@@ -50,7 +51,9 @@ async function freshEnv(extra: Record<string, string> = {}): Promise<NodeJS.Proc
     PATH: process.env.PATH,
     ...extra
   };
-  await import('node:fs/promises').then((fs) => Promise.all([fs.mkdir(env.RUNNER_TEMP, { recursive: true }), fs.mkdir(env.RUNNER_TOOL_CACHE, { recursive: true })]));
+  await import('node:fs/promises').then((fs) =>
+    Promise.all([fs.mkdir(env.RUNNER_TEMP, { recursive: true }), fs.mkdir(env.RUNNER_TOOL_CACHE, { recursive: true })])
+  );
   return env;
 }
 
@@ -64,7 +67,10 @@ function configFor(inputs: Record<string, string>): Config {
   return loadConfig({ getInput: (n) => all[n] });
 }
 
-async function runSetup(inputs: Record<string, string>, env: NodeJS.ProcessEnv): Promise<Run & { result: Awaited<ReturnType<ReturnType<typeof createSetupStage>['run']>> }> {
+async function runSetup(
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv
+): Promise<Run & { result: Awaited<ReturnType<ReturnType<typeof createSetupStage>['run']>> }> {
   // @actions/tool-cache reads these from process.env when called.
   process.env.RUNNER_TOOL_CACHE = env.RUNNER_TOOL_CACHE;
   process.env.RUNNER_TEMP = env.RUNNER_TEMP;

@@ -1,7 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { buildModelConfig, checkpointPodPath, modelRepositoryObjects, modelRepositoryPodPath } from '../../src/triton/model-config.js';
+import {
+  buildModelConfig,
+  checkpointPodPath,
+  modelRepositoryObjects,
+  modelRepositoryPodPath
+} from '../../src/triton/model-config.js';
 import { parsePbtxt, PbEnum, type PbMessage } from '../../src/triton/pbtxt.js';
 import { testConfig } from '../helpers/config.js';
 
@@ -57,7 +62,10 @@ describe('config.pbtxt', () => {
     const cfg = testConfig({ convert: { tensorParallel: 2 }, cluster: { pvPath: '/llm', mountPath: '/mnt' } });
     expect(checkpointPodPath(cfg)).toBe('/mnt/bloom-560m/ft/v1/2-gpu/');
     expect(modelRepositoryPodPath(cfg)).toBe('/mnt/triton/bloom-560m-v1');
-    expect(modelRepositoryObjects(cfg).map((o) => o.key)).toEqual(['llm/triton/bloom-560m-v1/fastertransformer/1/', 'llm/triton/bloom-560m-v1/fastertransformer/config.pbtxt']);
+    expect(modelRepositoryObjects(cfg).map((o) => o.key)).toEqual([
+      'llm/triton/bloom-560m-v1/fastertransformer/1/',
+      'llm/triton/bloom-560m-v1/fastertransformer/config.pbtxt'
+    ]);
   });
 });
 
@@ -79,5 +87,7 @@ instance_group [ { count: 1 kind: KIND_GPU } ]
     expect(m.parameters).toHaveLength(2);
     expect(((m.instance_group as PbMessage[])[0].kind[0] as PbEnum).name).toBe('KIND_GPU');
   });
-  it.each(['name: ', 'input [ { name: "a" }', '{ x: 1 }', 'a: "unterminated'])('rejects %p', (t) => expect(() => parsePbtxt(t)).toThrow(/config.pbtxt/));
+  it.each(['name: ', 'input [ { name: "a" }', '{ x: 1 }', 'a: "unterminated'])('rejects %p', (t) =>
+    expect(() => parsePbtxt(t)).toThrow(/config.pbtxt/)
+  );
 });

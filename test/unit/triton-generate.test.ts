@@ -1,12 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkExpectation, generatedIds, inferInputs, loadTokenizer, metadataMismatches, percentile } from '../../src/triton/generate.js';
+import {
+  checkExpectation,
+  generatedIds,
+  inferInputs,
+  loadTokenizer,
+  metadataMismatches,
+  percentile
+} from '../../src/triton/generate.js';
 import { smokeTable } from '../../src/stages/smoke.js';
 import { tokenizerConfigJson, tokenizerJson } from '../../sandbox/models/tokenizer.js';
 
 describe('generation helpers', () => {
   it('builds greedy KServe v2 inputs', () => {
     const inputs = inferInputs([5, 6, 7], 16);
-    expect(inputs.find((i) => i.name === 'input_ids')).toEqual({ name: 'input_ids', datatype: 'UINT32', shape: [1, 3], data: [5, 6, 7] });
+    expect(inputs.find((i) => i.name === 'input_ids')).toEqual({
+      name: 'input_ids',
+      datatype: 'UINT32',
+      shape: [1, 3],
+      data: [5, 6, 7]
+    });
     expect(inputs.find((i) => i.name === 'input_lengths')?.data).toEqual([3]);
     expect(inputs.find((i) => i.name === 'request_output_len')?.data).toEqual([16]);
     expect(inputs.find((i) => i.name === 'runtime_top_k')?.data).toEqual([1]);
@@ -48,7 +60,11 @@ describe('generation helpers', () => {
     };
     expect(metadataMismatches(ok, 'fastertransformer')).toEqual([]);
     const bad = { ...ok, inputs: [{ name: 'input_ids', datatype: 'INT32', shape: [-1] }] };
-    expect(metadataMismatches(bad, 'fastertransformer')).toEqual(['input input_ids is INT32, expected UINT32', 'input input_lengths is missing', 'input request_output_len is missing']);
+    expect(metadataMismatches(bad, 'fastertransformer')).toEqual([
+      'input input_ids is INT32, expected UINT32',
+      'input input_lengths is missing',
+      'input request_output_len is missing'
+    ]);
   });
 
   it.each([
@@ -66,6 +82,8 @@ describe('generation helpers', () => {
   });
 
   it('renders the summary table, escaping pipes', () => {
-    expect(smokeTable([{ prompt: 'a|b', completion: 'c\nd', latencyMs: 12.4 }])).toBe('| prompt | completion | latency |\n| --- | --- | ---: |\n| a\\|b | c d | 12 ms |');
+    expect(smokeTable([{ prompt: 'a|b', completion: 'c\nd', latencyMs: 12.4 }])).toBe(
+      '| prompt | completion | latency |\n| --- | --- | ---: |\n| a\\|b | c d | 12 ms |'
+    );
   });
 });
