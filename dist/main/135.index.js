@@ -107,27 +107,25 @@ function nonEmpty(what, v) {
 /* harmony export */   iX: () => (/* binding */ deleteServingVersion),
 /* harmony export */   jy: () => (/* binding */ deleteTrainingJob)
 /* harmony export */ });
-/* unused harmony exports cleanupPytorchJob, cleanupServing, registerClusterCleanup */
-/* harmony import */ var _pipeline_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(35725);
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(15649);
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(60425);
-
+/* unused harmony exports cleanupPytorchJob, cleanupServing */
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(15649);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(60425);
 
 
 async function deleteServingVersion(run, env, namespace, name, version) {
-  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_2__/* .serveDeleteArgs */ .GT)(name, version, namespace);
+  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .serveDeleteArgs */ .GT)(name, version, namespace);
   const res = await run(args, { env });
   if (res.exitCode === 0) return true;
   if (/not found|no serving job|not exist/i.test(res.stderr + res.stdout)) return false;
-  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .arenaOrThrow */ .FT)(async () => res, args, `delete serving ${name} version ${version}`);
+  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_0__/* .arenaOrThrow */ .FT)(async () => res, args, `delete serving ${name} version ${version}`);
   return false;
 }
 async function deleteTrainingJob(run, env, namespace, name) {
-  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_2__/* .deleteJobArgs */ .Oo)(name, namespace);
+  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .deleteJobArgs */ .Oo)(name, namespace);
   const res = await run(args, { env });
   if (res.exitCode === 0) return true;
   if (/not found|not exist|failed to find/i.test(res.stderr + res.stdout)) return false;
-  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .arenaOrThrow */ .FT)(async () => res, args, `delete job ${name}`);
+  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_0__/* .arenaOrThrow */ .FT)(async () => res, args, `delete job ${name}`);
   return false;
 }
 const cleanupServing = async (record, ctx) => {
@@ -136,10 +134,6 @@ const cleanupServing = async (record, ctx) => {
 const cleanupPytorchJob = async (record, ctx) => {
   await deleteTrainingJob(runArena, ctx.env, record.namespace, record.name);
 };
-function registerClusterCleanup() {
-  registerCleanupHandler("serving", cleanupServing);
-  registerCleanupHandler("pytorchjob", cleanupPytorchJob);
-}
 
 
 
@@ -281,7 +275,7 @@ function jobFailure(job) {
   return {
     code: "JOB_FAILED",
     message: `PyTorchJob ${job.metadata.name} failed${c?.reason ? ` (${c.reason})` : ""}${c?.message ? `: ${c.message}` : ""}`,
-    hint: "Read the converter\u2019s last log lines below; fix the cause and run again (convert-resubmit-failed deletes the failed job).",
+    hint: "Read the converter\u2019s last log lines below; fix the cause and run again with resubmit-failed: true (it deletes the failed job and submits anew).",
     details: []
   };
 }
@@ -749,6 +743,7 @@ function makeDeployStage(deps = _k8s_cluster_js__WEBPACK_IMPORTED_MODULE_4__/* .
           modelRepository: want.modelRepository,
           labels: _k8s_types_js__WEBPACK_IMPORTED_MODULE_7__/* .MANAGED_BY */ .Kf
         });
+        ctx.log.info(`arena ${args.map((a) => /\s/.test(a) ? JSON.stringify(a) : a).join(" ")}`);
         const res = await deps.arena(args, { env: ctx.env });
         if (res.exitCode !== 0) throw (0,_arena_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .arenaError */ .Gh)(args, res, `serve ${name} version ${version}`);
         ctx.cleanup.add(record);
@@ -1052,9 +1047,6 @@ async function loadModelTokenizer(oss, cfg, commit) {
   const conf = await oss.getText(`${prefix}tokenizer_config.json`);
   return loadTokenizer(JSON.parse(json), conf ? JSON.parse(conf) : {});
 }
-function fail(code, message, hint, details = []) {
-  throw new errors/* PipelineError */.zC(code, message, hint, { details });
-}
 function smokeTable(samples) {
   const cell = (s) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").slice(0, 200);
   return [
@@ -1063,35 +1055,39 @@ function smokeTable(samples) {
     ...samples.map((s) => `| ${cell(s.prompt)} | ${cell(s.completion)} | ${Math.round(s.latencyMs)} ms |`)
   ].join("\n");
 }
-async function runSmoke(ctx, deps, client, codec) {
+async function runSmoke(ctx, client, codec) {
   const cfg = ctx.config;
   const model = cfg.serve.modelName;
   if (!await client.serverReady())
-    fail(
+    throw new errors/* PipelineError */.zC(
       "SMOKE_SERVER_NOT_READY",
       "Triton answers /v2/health/ready with not ready",
       "Read the Triton log of the deploy stage."
     );
   if (!await client.modelReady(model))
-    fail(
+    throw new errors/* PipelineError */.zC(
       "SMOKE_MODEL_NOT_READY",
       `model ${model} is not ready`,
       "Read the Triton log of the deploy stage for the model\u2019s UNAVAILABLE reason."
     );
   const mismatches = metadataMismatches(await client.metadata(model), model);
   if (mismatches.length)
-    fail(
+    throw new errors/* PipelineError */.zC(
       "SMOKE_METADATA_MISMATCH",
       `model ${model}'s metadata differs from config.pbtxt: ${mismatches.join("; ")}`,
       "Check the config.pbtxt in the model repository.",
-      mismatches
+      { details: mismatches }
     );
   const samples = [];
   const latencies = [];
   const generate = async (prompt) => {
     const ids = codec.encode(prompt);
     if (ids.length === 0)
-      fail("SMOKE_EMPTY_PROMPT", `the prompt "${prompt}" tokenizes to nothing`, "Use a non-empty prompt.");
+      throw new errors/* PipelineError */.zC(
+        "SMOKE_EMPTY_PROMPT",
+        `the prompt "${prompt}" tokenizes to nothing`,
+        "Use a non-empty prompt."
+      );
     const t0 = performance.now();
     const res = await client.infer(model, inferInputs(ids, cfg.smoke.outputLength), INFER_OUTPUTS);
     const latencyMs = performance.now() - t0;
@@ -1108,11 +1104,11 @@ async function runSmoke(ctx, deps, client, codec) {
       ctx.log.info(`"${p.text}" \u2192 "${completion}" (${Math.round(latencyMs)} ms)`);
       const why = checkExpectation(p, completion);
       if (why)
-        fail(
+        throw new errors/* PipelineError */.zC(
           "SMOKE_EXPECTATION_FAILED",
           `the completion of "${p.text}" ${why}: "${completion}"`,
           "The model answers wrongly: check the conversion (tensor-parallel, data type) and the tokenizer; or fix the expectation.",
-          [smokeTable(samples)]
+          { details: [smokeTable(samples)] }
         );
     }
   }
@@ -1172,7 +1168,7 @@ function makeSmokeStage(deps = cluster/* defaultDeps */.m) {
         });
         const c = client;
         result = await Promise.race([
-          runSmoke(ctx, deps, c, codec),
+          runSmoke(ctx, c, codec),
           new Promise(
             (_r, reject) => timeout.addEventListener(
               "abort",
@@ -1191,11 +1187,11 @@ function makeSmokeStage(deps = cluster/* defaultDeps */.m) {
         const p952 = percentile(result.latencies, 95);
         ctx.state.smokeLatencies = result.latencies;
         if (p952 > cfg.smoke.latencyBudgetMs) {
-          fail(
+          throw new errors/* PipelineError */.zC(
             "SMOKE_LATENCY_OVER_BUDGET",
             `p95 latency ${Math.round(p952)} ms (p50 ${Math.round(p502)} ms over ${result.latencies.length} requests) is over the budget of ${cfg.smoke.latencyBudgetMs} ms`,
-            "Use more GPUs or a smaller output length, or raise latency-budget-ms.",
-            [smokeTable(result.samples)]
+            "Use more GPUs or a smaller output length, or raise smoke-latency-budget.",
+            { details: [smokeTable(result.samples)] }
           );
         }
       } catch (err) {

@@ -157,7 +157,7 @@ async function current(api, cfg) {
     throw new errors/* PipelineError */.zC(
       "STORAGE_CONFLICT",
       `PersistentVolume ${cfg.cluster.pvName} already exists and ${pvWhy}`,
-      "Pick another pv-name, or delete that volume if it is no longer used; the action never overwrites it."
+      "Pick another pvc-name (the PV is named `<namespace>-<pvc-name>`), or delete that volume if it is no longer used; the action never overwrites it."
     );
   }
   const pvcWhy = pvc && pvcConflict(pvc, want[2], cfg.cluster.pvName);

@@ -126,7 +126,7 @@ function loadKubeConfig(cfg, env = process.env) {
     throw new errors/* PipelineError */.zC(
       "KUBECONFIG_INVALID",
       `the kubeconfig has no cluster for context "${kc.getCurrentContext()}"`,
-      "Check the context input against the contexts in the kubeconfig."
+      "Check the kube-context input against the contexts in the kubeconfig."
     );
   }
   return kc;
@@ -556,7 +556,9 @@ function waitFor(opts) {
         let events = 0;
         const ended = await new Promise((done) => {
           let handle;
+          let stopped = false;
           const stop = (why) => {
+            stopped = true;
             handle?.abort();
             if (handle) handles.delete(handle);
             inner.signal.removeEventListener("abort", onInnerAbort);
@@ -588,8 +590,8 @@ function waitFor(opts) {
           ).then(
             (h) => {
               handle = h;
-              handles.add(h);
-              if (inner.signal.aborted) h.abort();
+              if (stopped || inner.signal.aborted) h.abort();
+              else handles.add(h);
             },
             (err) => stop(err)
           );

@@ -107,27 +107,25 @@ function nonEmpty(what, v) {
 /* harmony export */   iX: () => (/* binding */ deleteServingVersion),
 /* harmony export */   jy: () => (/* binding */ deleteTrainingJob)
 /* harmony export */ });
-/* unused harmony exports cleanupPytorchJob, cleanupServing, registerClusterCleanup */
-/* harmony import */ var _pipeline_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(35725);
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(15649);
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(60425);
-
+/* unused harmony exports cleanupPytorchJob, cleanupServing */
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(15649);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(60425);
 
 
 async function deleteServingVersion(run, env, namespace, name, version) {
-  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_2__/* .serveDeleteArgs */ .GT)(name, version, namespace);
+  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .serveDeleteArgs */ .GT)(name, version, namespace);
   const res = await run(args, { env });
   if (res.exitCode === 0) return true;
   if (/not found|no serving job|not exist/i.test(res.stderr + res.stdout)) return false;
-  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .arenaOrThrow */ .FT)(async () => res, args, `delete serving ${name} version ${version}`);
+  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_0__/* .arenaOrThrow */ .FT)(async () => res, args, `delete serving ${name} version ${version}`);
   return false;
 }
 async function deleteTrainingJob(run, env, namespace, name) {
-  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_2__/* .deleteJobArgs */ .Oo)(name, namespace);
+  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .deleteJobArgs */ .Oo)(name, namespace);
   const res = await run(args, { env });
   if (res.exitCode === 0) return true;
   if (/not found|not exist|failed to find/i.test(res.stderr + res.stdout)) return false;
-  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .arenaOrThrow */ .FT)(async () => res, args, `delete job ${name}`);
+  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_0__/* .arenaOrThrow */ .FT)(async () => res, args, `delete job ${name}`);
   return false;
 }
 const cleanupServing = async (record, ctx) => {
@@ -136,10 +134,6 @@ const cleanupServing = async (record, ctx) => {
 const cleanupPytorchJob = async (record, ctx) => {
   await deleteTrainingJob(runArena, ctx.env, record.namespace, record.name);
 };
-function registerClusterCleanup() {
-  registerCleanupHandler("serving", cleanupServing);
-  registerCleanupHandler("pytorchjob", cleanupPytorchJob);
-}
 
 
 
@@ -281,7 +275,7 @@ function jobFailure(job) {
   return {
     code: "JOB_FAILED",
     message: `PyTorchJob ${job.metadata.name} failed${c?.reason ? ` (${c.reason})` : ""}${c?.message ? `: ${c.message}` : ""}`,
-    hint: "Read the converter\u2019s last log lines below; fix the cause and run again (convert-resubmit-failed deletes the failed job).",
+    hint: "Read the converter\u2019s last log lines below; fix the cause and run again with resubmit-failed: true (it deletes the failed job and submits anew).",
     details: []
   };
 }
@@ -749,6 +743,7 @@ function makeDeployStage(deps = _k8s_cluster_js__WEBPACK_IMPORTED_MODULE_4__/* .
           modelRepository: want.modelRepository,
           labels: _k8s_types_js__WEBPACK_IMPORTED_MODULE_7__/* .MANAGED_BY */ .Kf
         });
+        ctx.log.info(`arena ${args.map((a) => /\s/.test(a) ? JSON.stringify(a) : a).join(" ")}`);
         const res = await deps.arena(args, { env: ctx.env });
         if (res.exitCode !== 0) throw (0,_arena_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .arenaError */ .Gh)(args, res, `serve ${name} version ${version}`);
         ctx.cleanup.add(record);

@@ -107,27 +107,25 @@ function nonEmpty(what, v) {
 /* harmony export */   iX: () => (/* binding */ deleteServingVersion),
 /* harmony export */   jy: () => (/* binding */ deleteTrainingJob)
 /* harmony export */ });
-/* unused harmony exports cleanupPytorchJob, cleanupServing, registerClusterCleanup */
-/* harmony import */ var _pipeline_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(35725);
-/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(15649);
-/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(60425);
-
+/* unused harmony exports cleanupPytorchJob, cleanupServing */
+/* harmony import */ var _exec_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(15649);
+/* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(60425);
 
 
 async function deleteServingVersion(run, env, namespace, name, version) {
-  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_2__/* .serveDeleteArgs */ .GT)(name, version, namespace);
+  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .serveDeleteArgs */ .GT)(name, version, namespace);
   const res = await run(args, { env });
   if (res.exitCode === 0) return true;
   if (/not found|no serving job|not exist/i.test(res.stderr + res.stdout)) return false;
-  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .arenaOrThrow */ .FT)(async () => res, args, `delete serving ${name} version ${version}`);
+  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_0__/* .arenaOrThrow */ .FT)(async () => res, args, `delete serving ${name} version ${version}`);
   return false;
 }
 async function deleteTrainingJob(run, env, namespace, name) {
-  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_2__/* .deleteJobArgs */ .Oo)(name, namespace);
+  const args = (0,_args_js__WEBPACK_IMPORTED_MODULE_1__/* .deleteJobArgs */ .Oo)(name, namespace);
   const res = await run(args, { env });
   if (res.exitCode === 0) return true;
   if (/not found|not exist|failed to find/i.test(res.stderr + res.stdout)) return false;
-  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_1__/* .arenaOrThrow */ .FT)(async () => res, args, `delete job ${name}`);
+  await (0,_exec_js__WEBPACK_IMPORTED_MODULE_0__/* .arenaOrThrow */ .FT)(async () => res, args, `delete job ${name}`);
   return false;
 }
 const cleanupServing = async (record, ctx) => {
@@ -136,10 +134,6 @@ const cleanupServing = async (record, ctx) => {
 const cleanupPytorchJob = async (record, ctx) => {
   await deleteTrainingJob(runArena, ctx.env, record.namespace, record.name);
 };
-function registerClusterCleanup() {
-  registerCleanupHandler("serving", cleanupServing);
-  registerCleanupHandler("pytorchjob", cleanupPytorchJob);
-}
 
 
 
@@ -281,7 +275,7 @@ function jobFailure(job) {
   return {
     code: "JOB_FAILED",
     message: `PyTorchJob ${job.metadata.name} failed${c?.reason ? ` (${c.reason})` : ""}${c?.message ? `: ${c.message}` : ""}`,
-    hint: "Read the converter\u2019s last log lines below; fix the cause and run again (convert-resubmit-failed deletes the failed job).",
+    hint: "Read the converter\u2019s last log lines below; fix the cause and run again with resubmit-failed: true (it deletes the failed job and submits anew).",
     details: []
   };
 }
@@ -813,7 +807,7 @@ function makeConvertStage(deps = cluster/* defaultDeps */.m) {
           throw new errors/* PipelineError */.zC(
             "CONVERT_JOB_FAILED",
             `PyTorchJob ${ns}/${name} of this version already failed${c?.reason ? ` (${c.reason})` : ""}${c?.message ? `: ${c.message}` : ""}`,
-            "Fix the cause (log below), then run again with convert-resubmit-failed: true to delete and resubmit it.",
+            "Fix the cause (log below), then run again with resubmit-failed: true to delete and resubmit it.",
             { details: tail }
           );
         }
@@ -824,8 +818,9 @@ function makeConvertStage(deps = cluster/* defaultDeps */.m) {
       }
       if (!existing) {
         const args = converterArgs(cfg, commit);
+        ctx.log.info(`arena ${args.map((a) => /\s/.test(a) ? JSON.stringify(a) : a).join(" ")}`);
         const res = await deps.arena(args, { env: ctx.env });
-        if (res.exitCode !== 0 && /already exists/i.test(res.stderr + res.stdout)) {
+        if (res.exitCode !== 0 && /already exist/i.test(res.stderr + res.stdout)) {
           ctx.log.info(`PyTorchJob ${name} was submitted meanwhile by someone else; attaching to it.`);
         } else {
           if (res.exitCode !== 0) throw (0,exec/* arenaError */.Gh)(args, res, "submit the conversion");
@@ -837,7 +832,6 @@ function makeConvertStage(deps = cluster/* defaultDeps */.m) {
         ctx.log.info(`PyTorchJob ${ns}/${name} exists (${(0,diagnose/* jobPhase */.zq)(existing)}); attaching to it`);
       }
       let job;
-      let logTail;
       try {
         const res = await ctx.log.group(
           `Converter log (${name})`,
@@ -862,7 +856,6 @@ function makeConvertStage(deps = cluster/* defaultDeps */.m) {
         );
         deps.onNoticed?.("job", res.job, res.noticedAt);
         job = res.job;
-        logTail = res.logTail;
       } catch (err) {
         if (ctx.signal.aborted) {
           if (submitted) {
@@ -893,7 +886,8 @@ function makeConvertStage(deps = cluster/* defaultDeps */.m) {
         }
         if (err instanceof JobProblem) {
           const d = err.diagnosis;
-          if (submitted && d.code !== "JOB_FAILED") {
+          const now = await api.get(types/* PYTORCHJOB */.fG, ns, name).catch(() => void 0);
+          if (submitted && now && (0,diagnose/* jobPhase */.zq)(now) !== "Failed") {
             await deleteJob(deps, api, cfg, ctx, d.code).catch(
               (e) => ctx.log.warning(`Could not delete the job: ${e.message}`)
             );
@@ -904,7 +898,6 @@ function makeConvertStage(deps = cluster/* defaultDeps */.m) {
         throw err;
       }
       ctx.cleanup.remove(record);
-      void logTail;
       const files = await verifyOutput(oss, cfg);
       const durationSeconds = jobSeconds(job, Date.now() - started);
       const newMarker = {

@@ -13,12 +13,9 @@ __webpack_require__.d(__webpack_exports__, {
   cleanupPytorchJob: () => (/* binding */ cleanupPytorchJob),
   cleanupServing: () => (/* binding */ cleanupServing),
   deleteServingVersion: () => (/* binding */ deleteServingVersion),
-  deleteTrainingJob: () => (/* binding */ deleteTrainingJob),
-  registerClusterCleanup: () => (/* binding */ registerClusterCleanup)
+  deleteTrainingJob: () => (/* binding */ deleteTrainingJob)
 });
 
-// EXTERNAL MODULE: ./.tmp/ncc-src/src/pipeline/cleanup.js
-var cleanup = __webpack_require__(35725);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:path"
@@ -174,7 +171,6 @@ function nonEmpty(what, v) {
 ;// CONCATENATED MODULE: ./.tmp/ncc-src/src/arena/cleanup.js
 
 
-
 async function deleteServingVersion(run, env, namespace, name, version) {
   const args = serveDeleteArgs(name, version, namespace);
   const res = await run(args, { env });
@@ -197,10 +193,6 @@ const cleanupServing = async (record, ctx) => {
 const cleanupPytorchJob = async (record, ctx) => {
   await deleteTrainingJob(runArena, ctx.env, record.namespace, record.name);
 };
-function registerClusterCleanup() {
-  (0,cleanup/* registerCleanupHandler */.c1)("serving", cleanupServing);
-  (0,cleanup/* registerCleanupHandler */.c1)("pytorchjob", cleanupPytorchJob);
-}
 
 
 

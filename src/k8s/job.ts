@@ -144,9 +144,30 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
   } catch (err) {
     const tail = await finishLogs();
     if (err instanceof JobProblem) {
+      const diagnosis = err.diagnosis.code === 'JOB_FAILED' ? await podReason(o, err.diagnosis) : err.diagnosis;
       const logTail = tail.length > 0 ? tail : await readTail(o.api, o.namespace, master, 20, MASTER_CONTAINER);
-      throw new JobProblem({ ...err.diagnosis, details: [...err.diagnosis.details, ...logTail.slice(-20)] });
+      throw new JobProblem({ ...diagnosis, details: [...diagnosis.details, ...logTail.slice(-20)] });
     }
     throw err;
+  }
+}
+
+/**
+ * The job's Failed condition and its pods' statuses arrive on separate watches, so the job may be seen Failed
+ * before the pod that says why (OOMKilled, ...). Read the pods and events once more and prefer their reason.
+ */
+async function podReason(o: JobWatchOptions, jobDiagnosis: Diagnosis): Promise<Diagnosis> {
+  try {
+    const [job, pods, events] = await Promise.all([
+      o.api.get(PYTORCHJOB, o.namespace, o.name),
+      o.api.list(POD, o.namespace, { labelSelector: `training.kubeflow.org/job-name=${o.name}` }),
+      o.api.list(EVENT, o.namespace, {})
+    ]);
+    const pod = ownPods(job, pods.items)
+      .map((p) => diagnosePod(p, events.items))
+      .find((d) => d !== undefined);
+    return pod ? { ...pod, message: `${jobDiagnosis.message}: ${pod.message}` } : jobDiagnosis;
+  } catch {
+    return jobDiagnosis;
   }
 }

@@ -5,6 +5,7 @@
  * Every stage that waits for the cluster (PVC bound, job finished, rollout available) goes through here.
  */
 import { backoffDelay, retry, abortableSleep } from '../util/retry.js';
+import { PipelineError } from '../errors.js';
 import {
   KubeApiError,
   isGone,
@@ -205,8 +206,24 @@ export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T
     };
     for (const key of keys) {
       runSource(key).catch((err) => {
-        if (!inner.signal.aborted) finish(() => reject(err));
+        if (!inner.signal.aborted) finish(() => reject(apiGaveUp(err, String(key), opts.sources[key])));
       });
     }
   });
+}
+
+/**
+ * After the retries, a failing API server is the user's problem to look at, not a bug of ours: say which
+ * watch failed and what the server answered.
+ */
+function apiGaveUp(err: unknown, key: string, src: { type: { plural: string }; namespace?: string }): unknown {
+  if (err instanceof PipelineError || !(err instanceof KubeApiError || isTransient(err))) return err;
+  const where = `${src.type.plural}${src.namespace ? ` in namespace ${src.namespace}` : ''}`;
+  const what = err instanceof KubeApiError ? `HTTP ${err.status} ${err.reason}: ${err.message}` : (err as Error).message;
+  return new PipelineError(
+    'K8S_API_FAILED',
+    `the Kubernetes API kept failing while watching ${where} (${key}): ${what}`,
+    'Check that the cluster’s API server is healthy and reachable from the runner, then run again: finished work is skipped and a running job is attached to.',
+    { cause: err }
+  );
 }

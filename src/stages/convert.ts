@@ -199,6 +199,22 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
       let submitted = false;
       const record = { kind: 'pytorchjob', namespace: ns, name } as const;
 
+      const differs = existing ? jobDiffers(existing, converterArgs(cfg, commit), cfg) : undefined;
+      if (existing && differs) {
+        const phase = jobPhase(existing);
+        if (phase !== 'Succeeded' && phase !== 'Failed') {
+          throw new PipelineError(
+            'CONVERT_JOB_CONFLICT',
+            `PyTorchJob ${ns}/${name} is ${phase} with other parameters (${differs})`,
+            'Wait for it to finish or delete it (arena delete), or give this conversion its own version input.'
+          );
+        }
+        ctx.log.warning(`PyTorchJob ${name} (${phase}) was built with other parameters (${differs}); replacing it.`);
+        await deleteJob(deps, api, cfg, ctx, 'parameters changed');
+        await waitGone(api, cfg, ctx, deps);
+        existing = undefined;
+      }
+
       if (existing && jobPhase(existing) === 'Failed') {
         const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
         const c = (
@@ -285,6 +301,21 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
             { details: tail }
           );
         }
+        if (err instanceof JobProblem && /\(DeadlineExceeded\)/.test(err.diagnosis.message)) {
+          // arena's --running-timeout (the job's activeDeadlineSeconds) fired before the stage's own timer
+          if (submitted) {
+            await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) =>
+              ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
+            );
+          }
+          ctx.cleanup.remove(record);
+          throw new PipelineError(
+            'CONVERT_TIMEOUT',
+            `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (the job's deadline passed)${submitted ? '; deleted it' : ''}`,
+            'Raise convert-timeout, or look at the log below for where it stalled.',
+            { details: err.diagnosis.details }
+          );
+        }
         if (err instanceof JobProblem) {
           const d = err.diagnosis;
           // a job that cannot run (unschedulable, image, mount) is deleted; a Failed one stays to be inspected
@@ -332,3 +363,15 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
 }
 
 export const convertStage: Stage = makeConvertStage();
+
+/**
+ * Why an existing job of this version's name is not the one this config would submit (another image or
+ * converter command, e.g. a changed tensor-parallel size under a pinned version), or undefined.
+ */
+function jobDiffers(job: KObj, args: readonly string[], cfg: Config): string | undefined {
+  const command = args[args.length - 1];
+  const spec = JSON.stringify(job.spec ?? {});
+  if (!spec.includes(JSON.stringify(cfg.convert.image))) return `image is not ${cfg.convert.image}`;
+  if (!spec.includes(JSON.stringify(command).slice(1, -1))) return 'the converter command differs';
+  return undefined;
+}
