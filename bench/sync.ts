@@ -20,7 +20,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const PART = 8 * MiB;
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 3;
 const REPEATS = Number(process.env.SYNC_BENCH_REPEATS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

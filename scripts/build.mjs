@@ -5,12 +5,13 @@
 import { mkdir, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build as esbuild } from 'esbuild';
+import { build as esbuild, transform } from 'esbuild';
 import ncc from '@vercel/ncc';
 import { stringify } from 'yaml';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const jsDir = path.join(root, '.tmp', 'ncc-src');
+// build/ is ignored by git, eslint and tsc.
+const jsDir = path.join(root, 'build', 'ncc-src');
 const only = process.argv.includes('--docs-only');
 
 async function walk(dir) {
@@ -148,7 +149,18 @@ async function bundle(entry, outDir) {
   for (const [name, asset] of Object.entries(assets ?? {})) {
     const file = path.join(outDir, name);
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, asset.source);
+    // ncc minifies the entry only; its lazily loaded chunks (one per stage's adapters) are minified here.
+    const source = name.endsWith('.js')
+      ? (
+          await transform(asset.source.toString(), {
+            minify: true,
+            format: 'esm',
+            target: 'node24',
+            legalComments: 'none'
+          })
+        ).code
+      : asset.source;
+    await writeFile(file, source);
     if (asset.permissions) await chmod(file, asset.permissions);
   }
   console.log(`bundled ${entry} → ${path.relative(root, outDir)}`);

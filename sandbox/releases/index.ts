@@ -153,6 +153,7 @@ export async function startReleases(opts: { faults: FaultRegistry; dir: string }
   }
 
   const sockets = new Set<import('node:net').Socket>();
+  const timers = new Set<() => void>();
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
@@ -164,7 +165,20 @@ export async function startReleases(opts: { faults: FaultRegistry; dir: string }
       res.end(method === 'HEAD' ? undefined : body);
     };
     const handle = async () => {
-      if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+      if (fault?.kind === 'delay') {
+        // Ends early when the client goes away or the server stops (no timer outlives the server).
+        await new Promise<void>((r) => {
+          const t = setTimeout(done, fault.ms);
+          function done() {
+            clearTimeout(t);
+            timers.delete(done);
+            r();
+          }
+          timers.add(done);
+          res.on('close', done);
+        });
+        if (res.destroyed) return;
+      }
       if (fault?.kind === 'status') {
         if (fault.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(fault.retryAfterSeconds));
         return send(fault.status, `${fault.message ?? fault.code ?? 'injected fault'}\n`);
@@ -221,6 +235,7 @@ export async function startReleases(opts: { faults: FaultRegistry; dir: string }
     arenaSha256: async (arch) => (await arena(arch)).sha256,
     stop: () =>
       new Promise<void>((r) => {
+        for (const done of [...timers]) done();
         for (const s of sockets) s.destroy();
         server.close(() => r());
       })

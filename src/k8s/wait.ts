@@ -219,7 +219,8 @@ export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T
 function apiGaveUp(err: unknown, key: string, src: { type: { plural: string }; namespace?: string }): unknown {
   if (err instanceof PipelineError || !(err instanceof KubeApiError || isTransient(err))) return err;
   const where = `${src.type.plural}${src.namespace ? ` in namespace ${src.namespace}` : ''}`;
-  const what = err instanceof KubeApiError ? `HTTP ${err.status} ${err.reason}: ${err.message}` : (err as Error).message;
+  const what =
+    err instanceof KubeApiError ? `HTTP ${err.status} ${err.reason}: ${err.message}` : (err as Error).message;
   return new PipelineError(
     'K8S_API_FAILED',
     `the Kubernetes API kept failing while watching ${where} (${key}): ${what}`,

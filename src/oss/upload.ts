@@ -306,7 +306,8 @@ export class Uploader {
       spec.verify(d);
       this.opts.signal?.throwIfAborted();
       const parts = Array.from({ length: nParts }, (_, i) => done.get(i + 1)!);
-      const reported = (await this.store.complete(spec.key, id, parts)) ?? (await this.store.head(spec.key))?.crc64;
+      const reported =
+        (await this.completeOnce(spec.key, id, parts, spec.size, d.crc64)) ?? (await this.store.head(spec.key))?.crc64;
       ev.uploadEnded?.(id);
       if (reported !== undefined && reported !== d.crc64) {
         await this.store.delete(spec.key).catch(() => undefined);
@@ -323,6 +324,28 @@ export class Uploader {
           // Left in the cleanup registry: the post step aborts it.
         }
       }
+      throw err;
+    }
+  }
+
+  /**
+   * Complete, tolerating a lost answer: when the connection broke after OSS had completed the upload, the retry
+   * gets NoSuchUpload. The object is then checked instead: there, whole and with our CRC-64, it is ours.
+   */
+  private async completeOnce(
+    key: string,
+    uploadId: string,
+    parts: readonly UploadedPart[],
+    size: number,
+    crc64: string
+  ): Promise<string | undefined> {
+    try {
+      return await this.store.complete(key, uploadId, parts);
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      if (cause?.code !== 'NoSuchUpload') throw err;
+      const head = await this.store.head(key);
+      if (head && head.size === size && head.crc64 === crc64) return head.crc64;
       throw err;
     }
   }

@@ -237,7 +237,10 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
         const args = converterArgs(cfg, commit);
         ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
         const res = await deps.arena(args, { env: ctx.env });
-        if (res.exitCode !== 0 && /already exist/i.test(res.stderr + res.stdout) /* real Arena: "the job X is already exist" */) {
+        if (
+          res.exitCode !== 0 &&
+          /already exist/i.test(res.stderr + res.stdout) /* real Arena: "the job X is already exist" */
+        ) {
           ctx.log.info(`PyTorchJob ${name} was submitted meanwhile by someone else; attaching to it.`);
         } else {
           if (res.exitCode !== 0) throw arenaError(args, res, 'submit the conversion');

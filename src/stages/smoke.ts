@@ -251,6 +251,16 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
             { cause: err, details: err.details }
           );
         }
+        const forwardErrors = forward?.errors() ?? [];
+        if (forwardErrors.length > 0 || isConnectionError(err)) {
+          // Nothing reached Triton: the tunnel through the API server is what failed.
+          throw new PipelineError(
+            'SMOKE_PORT_FORWARD_FAILED',
+            `the port-forward to the serving pod (port ${HTTP_PORT}) failed: ${forwardErrors.at(-1) ?? (err as Error).message}; deleted serving version ${cfg.serve.version}`,
+            'Check that the kubeconfig user may create pods/portforward and that the API server is reachable from the runner, then run again.',
+            { cause: err, details: forwardErrors.slice(-5) }
+          );
+        }
         throw new PipelineError(
           'SMOKE_FAILED',
           `smoke test failed: ${(err as Error).message}; deleted serving version ${cfg.serve.version}`,
@@ -291,3 +301,13 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
 }
 
 export const smokeStage: Stage = makeSmokeStage();
+
+/** A socket-level failure (the forwarded stream broke), as opposed to an answer from Triton. */
+function isConnectionError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const msg = err instanceof Error ? err.message : '';
+  return (
+    ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET'].includes(code) ||
+    /socket hang up|ECONNRESET|other side closed/i.test(msg)
+  );
+}

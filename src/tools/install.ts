@@ -111,6 +111,7 @@ export async function installTool(src: ToolSource, deps: InstallDeps): Promise<I
   let expected = src.sha256?.toLowerCase();
   if (!expected) {
     const text = await downloadText(`${src.url}.sha256`, dl).catch((e: unknown) => {
+      if (dl.signal?.aborted) throw e; // cancelled: the runner reports CANCELLED
       throw downloadError(src, `${src.url}.sha256`, e);
     });
     expected = text === undefined ? undefined : parseChecksumFile(text);
@@ -126,6 +127,7 @@ export async function installTool(src: ToolSource, deps: InstallDeps): Promise<I
   try {
     deps.log.info(`Downloading ${src.tool} ${src.version} (${src.arch}) from ${src.url}`);
     const got = await downloadFile(src.url, workDir, dl).catch((e: unknown) => {
+      if (dl.signal?.aborted) throw e;
       throw downloadError(src, src.url, e);
     });
     if (expected && got.sha256 !== expected) {

@@ -3,7 +3,7 @@
  * runner's environment (INPUT_* with action.yml's defaults, file commands, RUNNER_TEMP, RUNNER_TOOL_CACHE),
  * against the release server and the sandbox Kubernetes API.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -198,6 +198,50 @@ describe('the bundled action', () => {
         for (const [where, text] of Object.entries(texts)) expect([where, text.includes(f)]).toEqual([where, false]);
       }
     }
+  });
+
+  it('cancels on SIGINT: the stage ends CANCELLED, the run is marked unfinished, the post step runs', async () => {
+    faults.add({ service: 'releases', path: '/kubectl\\.sha256$', action: { kind: 'delay', ms: 3000 } });
+    const kubeconfig = await readFile(kube.kubeconfigPath, 'utf8');
+    const job = await newJob({
+      stages: 'setup',
+      kubeconfig,
+      'kubectl-url': releases.kubectlUrlTemplate,
+      'arena-url': releases.arenaUrlTemplate
+    });
+    const seen = faults.recorded('releases').length;
+    const child = spawn(NODE, [path.join(root, 'dist/main/index.js')], { env: job.env, cwd: job.env.GITHUB_WORKSPACE });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    // One SIGINT, as the runner sends, once the stage is busy downloading.
+    const poll = setInterval(() => {
+      if (
+        faults
+          .recorded('releases')
+          .slice(seen)
+          .some((r) => r.url.endsWith('kubectl.sha256'))
+      ) {
+        clearInterval(poll);
+        child.kill('SIGINT');
+      }
+    }, 20);
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    clearInterval(poll);
+    expect(code).toBe(1);
+    expect(stdout).toContain('Received SIGINT: cancelling');
+    const outputs = parseFileCommands(await readFile(job.files.output, 'utf8'));
+    expect(JSON.parse(outputs['stage-results'])[0]).toMatchObject({
+      stage: 'setup',
+      status: 'failed',
+      error: { code: 'CANCELLED' }
+    });
+    const state = parseFileCommands(await readFile(job.files.state, 'utf8'));
+    expect(JSON.parse(state['arena-ft-pipeline'])).toMatchObject({ finished: false });
+    const post = await runNode('dist/post/index.js', {
+      ...job.env,
+      ...Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]))
+    });
+    expect(post.code).toBe(0);
   });
 
   it('stops on bad inputs before any request, with one annotation naming the input', async () => {
