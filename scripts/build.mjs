@@ -171,4 +171,5 @@ await docs();
 if (!only) {
   await bundle('main.js', path.join(root, 'dist', 'main'));
   await bundle('post.js', path.join(root, 'dist', 'post'));
+  await bundle('cli.js', path.join(root, 'dist', 'cli'));
 }

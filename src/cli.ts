@@ -7,6 +7,7 @@
  * 130 cancelled (SIGINT/SIGTERM).
  */
 import { spawn } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
@@ -109,7 +110,14 @@ export function buildProgram(): Command {
     .command('sandbox')
     .description('start the local sandbox (from a source checkout): prints one JSON line, serves until Ctrl-C')
     .action(() => {
-      const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+      // dist/cli/index.js (the bin) or src/cli.ts: the checkout is the nearest folder with sandbox/cli.ts
+      const here = path.dirname(fileURLToPath(import.meta.url));
+      const root = [path.resolve(here, '../..'), path.resolve(here, '..')].find((d) => existsSync(path.join(d, 'sandbox/cli.ts')));
+      if (!root) {
+        process.stderr.write('arena-ft-pipeline sandbox: the sandbox ships with the source checkout only (npm run sandbox there)\n');
+        process.exitCode = EXIT.usage;
+        return;
+      }
       const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'sandbox/cli.ts')], {
         stdio: 'inherit'
       });
@@ -118,7 +126,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+const invokedDirectly = !!process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(path.resolve(process.argv[1]));
 if (invokedDirectly || process.env.ARENA_FT_CLI === '1') {
   buildProgram()
     .parseAsync(process.argv)

@@ -9,7 +9,8 @@ import { MemoryCleanupRegistry } from './pipeline/cleanup.js';
 import { runPipeline } from './pipeline/runner.js';
 import type { RunState } from './pipeline/types.js';
 import { savePostState, type PostState, type StateStore } from './pipeline/state.js';
-import { writeEarlyFailure, writeReport } from './report/index.js';
+import { actionsSink, writeEarlyFailure, writeReport } from './report/index.js';
+import { runModelsPlan } from './models/action.js';
 import { ActionsLogger } from './report/logger.js';
 import { defaultStages } from './stages/index.js';
 
@@ -44,6 +45,28 @@ async function main(): Promise<void> {
     for (const d of err.details) core.info(d);
     await writeEarlyFailure(err);
     process.exitCode = 1;
+    return;
+  }
+
+  const modelsFile = core.getInput('models-file');
+  if (modelsFile) {
+    // The models workflow's plan job: decide which model versions to build, run no stage.
+    try {
+      await runModelsPlan(
+        {
+          file: modelsFile,
+          select: core.getInput('models-select'),
+          baseRef: core.getInput('models-base-ref'),
+          versionSuffix: core.getInput('models-version-suffix'),
+          workspace: process.env.GITHUB_WORKSPACE ?? process.cwd()
+        },
+        actionsSink
+      );
+    } catch (e) {
+      const err = isPipelineError(e) ? e : new PipelineError('MODELS_FILE_INVALID', String(e), 'Check the models file.');
+      await writeEarlyFailure(err);
+      process.exitCode = 1;
+    }
     return;
   }
 

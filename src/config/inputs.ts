@@ -84,10 +84,10 @@ export const INPUTS: readonly InputDef[] = [
   {
     name: 'model-spec',
     description:
-      'Path (in the workspace) to a model spec YAML with model, hf, convert, serve and smoke settings. Inputs set to a non-default value win over the spec.',
+      'Path (in the workspace) to a model spec YAML with model, hf, convert, serve and smoke settings, or the spec itself as inline JSON (`{...}`, as the models workflow passes it). Inputs set to a non-default value win over the spec.',
     default: '',
-    form: 'a relative path to a .yaml or .yml file inside the workspace',
-    schema: str('^([A-Za-z0-9_.][A-Za-z0-9_./-]*\\.ya?ml)?$', 256)
+    form: 'a relative path to a .yaml or .yml file inside the workspace, or a JSON object',
+    schema: { anyOf: [str('^([A-Za-z0-9_.][A-Za-z0-9_./-]*\\.ya?ml)?$', 256), str('^\\s*\\{[\\s\\S]*\\}\\s*$', 65536)] }
   },
   // HF
   {
@@ -369,6 +369,14 @@ export const INPUTS: readonly InputDef[] = [
     form: 'true or false',
     schema: bool
   },
+  {
+    name: 'convert-retries',
+    description:
+      'Times the training operator restarts a failed conversion pod before the job fails (Arena `--retry`). 0 fails at the first error, which suits deterministic failures; raise it for flaky nodes.',
+    default: '0',
+    form: 'an integer from 0 to 10',
+    schema: int(0, 10)
+  },
   // serve
   {
     name: 'serve-image',
@@ -468,6 +476,36 @@ export const INPUTS: readonly InputDef[] = [
     default: '10m',
     form: 'a duration like 300, 90s, 10m (1 minute to 48 hours)',
     schema: DURATION
+  },
+  // models file (the models workflow's plan job)
+  {
+    name: 'models-file',
+    description:
+      'Plan a models file instead of running the pipeline: a YAML file in the workspace with `models:`, a list of model specs. Outputs `models-matrix` (JSON) and `models-count`.',
+    default: '',
+    form: 'a relative path to a .yaml or .yml file inside the workspace',
+    schema: str('^([A-Za-z0-9_.][A-Za-z0-9_./-]*\\.ya?ml)?$', 256)
+  },
+  {
+    name: 'models-select',
+    description: 'With `models-file`: `changed` (against `models-base-ref`), `all`, or one model id.',
+    default: 'changed',
+    form: '"changed", "all" or a HuggingFace repo id "org/name"',
+    schema: str('^[A-Za-z0-9._/-]*$', 200)
+  },
+  {
+    name: 'models-base-ref',
+    description: 'With `models-file`: the commit to compare against (a pull request\'s base sha). Empty: every entry is new.',
+    default: '',
+    form: 'a git commit sha or ref name',
+    schema: str('^([A-Za-z0-9][A-Za-z0-9._/-]*)?$', 200)
+  },
+  {
+    name: 'models-version-suffix',
+    description: 'With `models-file`: appended to every planned version (e.g. `-pr42`, `-v1.4.0`), folded into a DNS-1123 label.',
+    default: '',
+    form: 'letters, digits, ".", "_" and "-"',
+    schema: str('^[A-Za-z0-9._-]*$', 40)
   },
   {
     name: 'keep-versions',

@@ -156,7 +156,11 @@ export function loadConfig(opts: LoadOptions): Config {
   const given = (name: string): string => (opts.getInput(name) ?? '').trim();
 
   const specFile = given('model-spec');
-  const spec = specFile && !/[^A-Za-z0-9_./-]/.test(specFile) ? readSpec(specFile, opts) : undefined;
+  const spec = specFile.startsWith('{')
+    ? parseModelSpec(specFile, 'model-spec (inline JSON)')
+    : specFile && !/[^A-Za-z0-9_./-]/.test(specFile)
+      ? readSpec(specFile, opts)
+      : undefined;
 
   // Resolve each input: a value differing from the default wins, then the spec, then the default.
   const src = new Map<string, Source>();
@@ -374,6 +378,7 @@ export function loadConfig(opts: LoadOptions): Config {
       processes: num('convert-processes'),
       timeoutSeconds: parseDuration(val('convert-timeout')),
       resubmitFailed: flag('resubmit-failed'),
+      retries: num('convert-retries'),
       jobName: modelName ? joinLabels(['ft', modelName, version], 48) : ''
     },
     serve: {

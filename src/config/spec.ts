@@ -22,6 +22,7 @@ export const SPEC_FIELDS: Readonly<Record<string, string>> = {
   'convert.processes': 'convert-processes',
   'convert.timeout': 'convert-timeout',
   'convert.resubmit-failed': 'resubmit-failed',
+  'convert.retries': 'convert-retries',
   'serve.image': 'serve-image',
   'serve.gpus': 'serve-gpus',
   'serve.replicas': 'serve-replicas',

@@ -100,6 +100,8 @@ export interface Config {
     readonly timeoutSeconds: number;
     /** Delete and resubmit an existing failed job of this version. */
     readonly resubmitFailed: boolean;
+    /** Pod restarts the operator makes before the job fails (Arena `--retry`, the job's backoffLimit). */
+    readonly retries: number;
     /** DNS-1123 name of the PyTorchJob. */
     readonly jobName: string;
   };

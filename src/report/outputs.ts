@@ -44,7 +44,13 @@ export const OUTPUTS: readonly OutputDef[] = [
   {
     name: 'stage-results',
     description: 'JSON list of `{stage, status, summary, durationMs, error?}` for every selected stage.'
-  }
+  },
+  {
+    name: 'models-matrix',
+    description:
+      'With `models-file`: JSON list of the model versions to build, `{model, version, revision, spec, reason}` each (a matrix for the pipeline workflow).'
+  },
+  { name: 'models-count', description: 'With `models-file`: how many model versions `models-matrix` holds.' }
 ];
 
 function smokeResult(report: RunReport): string {

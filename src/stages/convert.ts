@@ -140,6 +140,7 @@ function converterArgs(cfg: Config, commit: string): string[] {
     pvc: cfg.cluster.pvcName,
     mountPath: cfg.cluster.mountPath,
     runningTimeoutSeconds: cfg.convert.timeoutSeconds,
+    retries: cfg.convert.retries,
     labels: MANAGED_BY,
     command
   });

@@ -489,7 +489,7 @@ describe('cluster stages', () => {
     expect: 'ok',
     scenario: { match: /^ft-/, outcome: 'restart-then-succeed' },
     logs: /restarting/i,
-    rerunInputs: { 'resubmit-failed': 'true' }
+    inputs: { 'convert-retries': '1' }
   });
   cv({
     fault: 'Unschedulable (8 GPUs)',

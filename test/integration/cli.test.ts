@@ -9,12 +9,14 @@ import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { sandboxInputs } from '../../scripts/lib/sandbox-inputs.js';
 import { envName } from '../../src/cli/env-inputs.js';
+import { NODE24 } from '../../scripts/lib/run-action.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'src/cli.ts'), ...args], {
+    // The bin as users run it: the bundled CLI on Node 24 (`npm run build` keeps dist/ current; CI checks it).
+    const child = spawn(NODE24, [path.join(ROOT, 'dist/cli/index.js'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
       stdio: ['ignore', 'pipe', 'pipe']
