@@ -205,7 +205,11 @@ export function loadConfig(opts: LoadOptions): Config {
   if (typeof stages === 'string') check('stages', stages);
   const selected: readonly StageName[] = typeof stages === 'string' ? [] : stages;
 
+  // A plan changes nothing, so it runs without credentials too (fork pull requests get no secrets): the stages
+  // it cannot look into are planned as "would run".
+  const planOnly = typed.plan === true;
   for (const def of INPUTS) {
+    if (def.secret && planOnly) continue;
     if (def.requiredBy && val(def.name) === '') {
       const needing = selected.filter((s) => def.requiredBy!.includes(s));
       if (needing.length > 0)
@@ -263,7 +267,7 @@ export function loadConfig(opts: LoadOptions): Config {
   // Cluster credentials: an input, or an exported KUBECONFIG.
   const kubeconfigInput = val('kubeconfig');
   const needsCluster = selected.some((s) => CLUSTER_STAGES.includes(s));
-  if (kubeconfigInput.trim() === '' && needsCluster && !env.KUBECONFIG) {
+  if (kubeconfigInput.trim() === '' && needsCluster && !env.KUBECONFIG && !planOnly) {
     check('kubeconfig', 'is empty and no KUBECONFIG is exported, but the cluster stages need one');
   }
   problems.throwIfAny();

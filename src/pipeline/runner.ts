@@ -96,7 +96,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
           );
         }
         if (opts.config.plan) {
-          const line = await stage.plan(ctx);
+          const missing = missingCredentials(name, opts.config, opts.env);
+          const line: PlanLine = missing
+            ? { action: 'run', reason: `not checked (${missing} in this run)` }
+            : await stage.plan(ctx);
           planLines.push({ ...line, stage: name });
           r = {
             stage: name,
@@ -147,4 +150,14 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
     ...(failure ? { failure } : {}),
     ...(opts.config.plan ? { plan: planLines } : {})
   };
+}
+
+/** What a plan of this stage would need to look at OSS or the cluster and does not have, if anything. */
+export function missingCredentials(stage: StageName, config: Config, env: NodeJS.ProcessEnv): string | undefined {
+  const needsOss = stage !== 'setup';
+  const needsCluster = stage === 'storage' || stage === 'convert' || stage === 'deploy' || stage === 'smoke';
+  const missing: string[] = [];
+  if (needsOss && (config.oss.accessKeyId === '' || config.oss.accessKeySecret === '')) missing.push('no OSS credentials');
+  if (needsCluster && !config.cluster.kubeconfig && !env.KUBECONFIG) missing.push('no kubeconfig');
+  return missing.length > 0 ? missing.join(', ') : undefined;
 }
