@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'build/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'build/**', 'coverage/**', '.tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -29,7 +29,11 @@ function printTable(rows: StageRow[]): void {
   for (const c of cells) console.log(line(c));
 }
 
-async function runOnce(sb: Sandbox, work: string, label: string): Promise<{ ok: boolean; main: StepRun; rows: StageRow[] }> {
+async function runOnce(
+  sb: Sandbox,
+  work: string,
+  label: string
+): Promise<{ ok: boolean; main: StepRun; rows: StageRow[] }> {
   const started = Date.now();
   const inputs = await sandboxInputs(sb, { stages: 'all' });
   const { main, post } = await runMainAndPost({
@@ -41,9 +45,15 @@ async function runOnce(sb: Sandbox, work: string, label: string): Promise<{ ok: 
     }
   });
   const rows: StageRow[] = JSON.parse(main.outputs['stage-results'] || '[]');
-  console.log(`\n${label}: exit ${main.exitCode}, post ${post.exitCode}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `\n${label}: exit ${main.exitCode}, post ${post.exitCode}, ${((Date.now() - started) / 1000).toFixed(1)} s`
+  );
   printTable(rows);
-  const ok = main.exitCode === 0 && post.exitCode === 0 && rows.length === 6 && rows.every((r) => r.status === 'done' || r.status === 'skipped');
+  const ok =
+    main.exitCode === 0 &&
+    post.exitCode === 0 &&
+    rows.length === 6 &&
+    rows.every((r) => r.status === 'done' || r.status === 'skipped');
   if (!ok) {
     const errors = main.stdout.split('\n').filter((l) => l.startsWith('::error'));
     console.log(errors.length ? errors.join('\n') : main.stdout.split('\n').slice(-40).join('\n'));
@@ -61,13 +71,14 @@ async function main(): Promise<void> {
   console.log(`demo: starting the sandbox (hub, OSS, releases, Kubernetes API, operator, Triton simulator)...`);
   const sb = await startSandbox({ speed: Number(process.env.SANDBOX_SPEED ?? 200) });
   const work = await mkdtemp(path.join(tmpdir(), 'arena-ft-demo-'));
-  let ok = false;
+  let ok: boolean;
   try {
     console.log(`demo: model ${DEMO_MODEL.repo}, prompt ${JSON.stringify(DEMO_MODEL.prompt)}`);
     const first = await runOnce(sb, work, 'run-1');
     ok = first.ok;
-    const completion = first.main.outputs['smoke-completion'];
-    if (completion !== undefined) console.log(`\nsample completion: ${JSON.stringify(DEMO_MODEL.prompt)} → ${JSON.stringify(completion)}`);
+    const completion = first.main.outputs.completion;
+    if (completion !== undefined)
+      console.log(`\nsample completion: ${JSON.stringify(DEMO_MODEL.prompt)} → ${JSON.stringify(completion)}`);
     const summaryFile = path.join(REPO_ROOT, 'reports', 'demo-summary.md');
     await mkdir(path.dirname(summaryFile), { recursive: true });
     await writeFile(summaryFile, first.main.summary);
@@ -78,7 +89,9 @@ async function main(): Promise<void> {
       ok = second.ok && allSkipped;
       console.log(allSkipped ? 'run-2: every stage found its work done' : 'run-2: some stage did its work again');
     }
-    console.log(`\ndemo: ${ok ? 'every stage succeeded' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `\ndemo: ${ok ? 'every stage succeeded' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`
+    );
     if (args.has('--keep')) {
       console.log(JSON.stringify(sb.info));
       console.log('demo: the sandbox keeps running; Ctrl-C stops it');

@@ -63,7 +63,9 @@ async function runCommand(opts: { config?: string; stages?: string; plan?: boole
   }
   log.info('');
   for (const r of report.results) {
-    log.info(`${r.stage.padEnd(8)} ${r.status.padEnd(8)} ${(r.durationMs / 1000).toFixed(1).padStart(7)} s  ${r.summary}`);
+    log.info(
+      `${r.stage.padEnd(8)} ${r.status.padEnd(8)} ${(r.durationMs / 1000).toFixed(1).padStart(7)} s  ${r.summary}`
+    );
   }
   if (report.failure) {
     log.error(`${report.failure.stage}: ${report.failure.error.message}`);
@@ -76,10 +78,7 @@ async function runCommand(opts: { config?: string; stages?: string; plan?: boole
 export function buildProgram(): Command {
   const program = new Command('arena-ft-pipeline')
     .description('HuggingFace model → OSS → FasterTransformer conversion → Triton on ACK, through Arena')
-    .addHelpText(
-      'after',
-      `\nExit codes: 0 success, 1 a stage failed, 2 bad usage or configuration, 130 cancelled.`
-    )
+    .addHelpText('after', `\nExit codes: 0 success, 1 a stage failed, 2 bad usage or configuration, 130 cancelled.`)
     // Before the commands are added, so they inherit it: usage errors exit 2, help exits 0.
     .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
   program
@@ -97,7 +96,7 @@ export function buildProgram(): Command {
       'after',
       [
         '',
-        'Inputs are the action\'s (see the README); besides --set, each can come from ARENA_FT_<NAME>',
+        "Inputs are the action's (see the README); besides --set, each can come from ARENA_FT_<NAME>",
         `(e.g. ${envName('oss-bucket')}). Conventional variables also work: ${Object.values(CONVENTIONAL_ENV).join(', ')},`,
         'and KUBECONFIG when no kubeconfig input is given.',
         `Known inputs: ${INPUTS.map((i) => i.name).join(', ')}.`
@@ -112,9 +111,13 @@ export function buildProgram(): Command {
     .action(() => {
       // dist/cli/index.js (the bin) or src/cli.ts: the checkout is the nearest folder with sandbox/cli.ts
       const here = path.dirname(fileURLToPath(import.meta.url));
-      const root = [path.resolve(here, '../..'), path.resolve(here, '..')].find((d) => existsSync(path.join(d, 'sandbox/cli.ts')));
+      const root = [path.resolve(here, '../..'), path.resolve(here, '..')].find((d) =>
+        existsSync(path.join(d, 'sandbox/cli.ts'))
+      );
       if (!root) {
-        process.stderr.write('arena-ft-pipeline sandbox: the sandbox ships with the source checkout only (npm run sandbox there)\n');
+        process.stderr.write(
+          'arena-ft-pipeline sandbox: the sandbox ships with the source checkout only (npm run sandbox there)\n'
+        );
         process.exitCode = EXIT.usage;
         return;
       }
@@ -126,7 +129,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-const invokedDirectly = !!process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(path.resolve(process.argv[1]));
+const invokedDirectly =
+  !!process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(path.resolve(process.argv[1]));
 if (invokedDirectly || process.env.ARENA_FT_CLI === '1') {
   buildProgram()
     .parseAsync(process.argv)

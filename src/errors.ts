@@ -9,7 +9,12 @@ export class PipelineError extends Error {
   /** Lines (e.g. the last log lines of a failed pod) shown under the error in the log and the summary. */
   readonly details: readonly string[];
 
-  constructor(code: string, message: string, hint: string, opts: { cause?: unknown; details?: readonly string[] } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    hint: string,
+    opts: { cause?: unknown; details?: readonly string[] } = {}
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'PipelineError';
     this.code = code;

@@ -63,7 +63,9 @@ async function main(): Promise<void> {
         actionsSink
       );
     } catch (e) {
-      const err = isPipelineError(e) ? e : new PipelineError('MODELS_FILE_INVALID', String(e), 'Check the models file.');
+      const err = isPipelineError(e)
+        ? e
+        : new PipelineError('MODELS_FILE_INVALID', String(e), 'Check the models file.');
       await writeEarlyFailure(err);
       process.exitCode = 1;
     }

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Sandbox } from '../index.js';
+import type { Operator, Sandbox } from '../index.js';
 import type { FaultSpec, ServiceName } from '../types.js';
 
 type Handler = (body: any, match: RegExpMatchArray, url: URL) => Promise<unknown> | unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -77,7 +77,7 @@ export async function startAdmin(sb: Sandbox): Promise<{ endpoint: string; stop(
       'POST',
       /^\/kube\/scenarios$/,
       (body) => {
-        need(sb.operator, 'kube').setScenario(reviveScenario(body));
+        need(sb.operator, 'kube').setScenario(reviveScenario(body) as Parameters<Operator['setScenario']>[0]);
         return { set: true };
       }
     ],
@@ -157,6 +157,6 @@ export async function startAdmin(sb: Sandbox): Promise<{ endpoint: string; stop(
 }
 
 /** JSON cannot carry a RegExp: scenario `match` fields arrive as strings. */
-function reviveScenario(body: any): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+function reviveScenario(body: Record<string, unknown>): Record<string, unknown> {
   return typeof body?.match === 'string' ? { ...body, match: new RegExp(body.match) } : body;
 }

@@ -15,7 +15,14 @@ export interface ObjectMeta {
   deletionTimestamp?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+  ownerReferences?: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }[];
   managedFields?: unknown[];
   [key: string]: unknown;
 }
@@ -60,7 +67,11 @@ export class StatusError extends Error {
 
 export interface ObjectStore {
   get(res: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined;
-  list(res: ResourceType, namespace: string | undefined, opts?: ListOptions): { items: KubeObject[]; resourceVersion: string };
+  list(
+    res: ResourceType,
+    namespace: string | undefined,
+    opts?: ListOptions
+  ): { items: KubeObject[]; resourceVersion: string };
   /** Sets uid, resourceVersion, generation 1, creationTimestamp. Throws AlreadyExists. */
   create(res: ResourceType, obj: KubeObject): KubeObject;
   /** Replaces the object (spec and metadata); bumps resourceVersion, and generation when spec changed. */

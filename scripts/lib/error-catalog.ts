@@ -62,7 +62,9 @@ export function errorCatalog(root: string): CatalogEntry[] {
       // Codes chosen in tables or helpers: object literals `{ code: 'X', ... hint: '...' }`.
       if (ts.isObjectLiteralExpression(node)) {
         const prop = (name: string) =>
-          node.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText(sf) === name);
+          node.properties.find(
+            (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText(sf) === name
+          );
         const code = prop('code');
         const hint = prop('hint');
         if (code && hint && ts.isStringLiteral(code.initializer) && /^[A-Z][A-Z0-9_]+$/.test(code.initializer.text)) {

@@ -6,7 +6,10 @@ import { readFile } from 'node:fs/promises';
 import type { Sandbox } from '../../sandbox/index.js';
 import { DEMO_MODEL } from '../../sandbox/index.js';
 
-export async function sandboxInputs(sb: Sandbox, overrides: Record<string, string> = {}): Promise<Record<string, string>> {
+export async function sandboxInputs(
+  sb: Sandbox,
+  overrides: Record<string, string> = {}
+): Promise<Record<string, string>> {
   const { hub, oss, kube } = sb.info;
   const releases = sb.releases;
   if (!releases) throw new Error('sandboxInputs needs the releases piece');

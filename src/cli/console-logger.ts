@@ -28,6 +28,7 @@ export class ConsoleLogger implements Logger {
   }
   secret(value: string): void {
     if (value.trim() === '') return;
-    for (const form of [value, Buffer.from(value).toString('base64'), encodeURIComponent(value)]) this.secrets.add(form);
+    for (const form of [value, Buffer.from(value).toString('base64'), encodeURIComponent(value)])
+      this.secrets.add(form);
   }
 }

@@ -18,7 +18,8 @@ export function inputGetter(
   sets: Readonly<Record<string, string>>,
   env: NodeJS.ProcessEnv
 ): (name: string) => string | undefined {
-  return (name) => sets[name] ?? env[envName(name)] ?? (CONVENTIONAL_ENV[name] ? env[CONVENTIONAL_ENV[name]] : undefined);
+  return (name) =>
+    sets[name] ?? env[envName(name)] ?? (CONVENTIONAL_ENV[name] ? env[CONVENTIONAL_ENV[name]] : undefined);
 }
 
 /** `name=value` pairs from repeated `--set` options. */

@@ -495,14 +495,16 @@ export const INPUTS: readonly InputDef[] = [
   },
   {
     name: 'models-base-ref',
-    description: 'With `models-file`: the commit to compare against (a pull request\'s base sha). Empty: every entry is new.',
+    description:
+      "With `models-file`: the commit to compare against (a pull request's base sha). Empty: every entry is new.",
     default: '',
     form: 'a git commit sha or ref name',
     schema: str('^([A-Za-z0-9][A-Za-z0-9._/-]*)?$', 200)
   },
   {
     name: 'models-version-suffix',
-    description: 'With `models-file`: appended to every planned version (e.g. `-pr42`, `-v1.4.0`), folded into a DNS-1123 label.',
+    description:
+      'With `models-file`: appended to every planned version (e.g. `-pr42`, `-v1.4.0`), folded into a DNS-1123 label.',
     default: '',
     form: 'letters, digits, ".", "_" and "-"',
     schema: str('^[A-Za-z0-9._-]*$', 40)

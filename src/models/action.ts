@@ -15,7 +15,9 @@ export function modelsSummary(req: ModelsRequest, matrix: readonly MatrixEntry[]
     head,
     '| model | version | revision | why |',
     '| --- | --- | --- | --- |',
-    ...matrix.map((m) => `| ${cell(m.model)} | ${cell(m.version || '(derived)')} | ${cell(m.revision)} | ${m.reason} |`),
+    ...matrix.map(
+      (m) => `| ${cell(m.model)} | ${cell(m.version || '(derived)')} | ${cell(m.revision)} | ${m.reason} |`
+    ),
     ''
   ].join('\n');
 }

@@ -10,10 +10,18 @@ const PATH_RE = /^[A-Za-z0-9_.][A-Za-z0-9_./-]{0,255}$/;
 /** The file's text at `ref`, or undefined when the file does not exist there. */
 export async function readFileAtRef(ref: string, file: string, cwd: string): Promise<string | undefined> {
   if (!REF_RE.test(ref) || ref.includes('..')) {
-    throw new PipelineError('INPUT_INVALID', `input models-base-ref: "${ref.slice(0, 100)}" is not a git ref or commit`, 'Pass the base commit sha (github.event.pull_request.base.sha).');
+    throw new PipelineError(
+      'INPUT_INVALID',
+      `input models-base-ref: "${ref.slice(0, 100)}" is not a git ref or commit`,
+      'Pass the base commit sha (github.event.pull_request.base.sha).'
+    );
   }
   if (!PATH_RE.test(file) || file.split('/').includes('..')) {
-    throw new PipelineError('INPUT_INVALID', `input models-file: "${file.slice(0, 100)}" is not a relative path in the workspace`, 'Use a path like models.yaml or .github/models.yaml.');
+    throw new PipelineError(
+      'INPUT_INVALID',
+      `input models-file: "${file.slice(0, 100)}" is not a relative path in the workspace`,
+      'Use a path like models.yaml or .github/models.yaml.'
+    );
   }
   const res = await getExecOutput('git', ['show', `${ref}:${file}`], { cwd, ignoreReturnCode: true, silent: true });
   if (res.exitCode === 0) return res.stdout;

@@ -27,7 +27,8 @@ export interface MatrixEntry {
 
 export type Selection = { kind: 'changed' } | { kind: 'all' } | { kind: 'one'; model: string };
 
-const HINT = 'The models file is YAML: `models:` followed by a list of model specs, each with at least `model: org/name`.';
+const HINT =
+  'The models file is YAML: `models:` followed by a list of model specs, each with at least `model: org/name`.';
 
 /** Parses a models file's text. `source` names it in errors. */
 export function parseModelsFile(text: string, source: string): ModelEntry[] {
@@ -77,7 +78,11 @@ export function canonicalJson(value: unknown): string {
  * The model versions to build. `base` is the models file at the base commit (undefined when the file did not
  * exist there, so everything is added).
  */
-export function planModels(head: readonly ModelEntry[], base: readonly ModelEntry[] | undefined, sel: Selection): MatrixEntry[] {
+export function planModels(
+  head: readonly ModelEntry[],
+  base: readonly ModelEntry[] | undefined,
+  sel: Selection
+): MatrixEntry[] {
   const seen = new Set<string>();
   for (const e of head) {
     const key = entryKey(e);

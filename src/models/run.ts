@@ -27,10 +27,18 @@ export async function planModelsRequest(req: ModelsRequest): Promise<MatrixEntry
   const selection = parseSelection(req.select);
   const abs = path.resolve(req.workspace, req.file);
   if (!abs.startsWith(path.resolve(req.workspace) + path.sep)) {
-    throw new PipelineError('INPUT_INVALID', `input models-file: "${req.file.slice(0, 100)}" is outside the workspace`, 'Use a path inside the repository, like models.yaml.');
+    throw new PipelineError(
+      'INPUT_INVALID',
+      `input models-file: "${req.file.slice(0, 100)}" is outside the workspace`,
+      'Use a path inside the repository, like models.yaml.'
+    );
   }
   const text = await readFile(abs, 'utf8').catch(() => {
-    throw new PipelineError('MODELS_FILE_MISSING', `the models file ${req.file} does not exist in the workspace`, 'Check out the repository first (actions/checkout) and check the models-file path.');
+    throw new PipelineError(
+      'MODELS_FILE_MISSING',
+      `the models file ${req.file} does not exist in the workspace`,
+      'Check out the repository first (actions/checkout) and check the models-file path.'
+    );
   });
   const head = parseModelsFile(text, req.file);
   let base;

@@ -157,7 +157,8 @@ export function missingCredentials(stage: StageName, config: Config, env: NodeJS
   const needsOss = stage !== 'setup';
   const needsCluster = stage === 'storage' || stage === 'convert' || stage === 'deploy' || stage === 'smoke';
   const missing: string[] = [];
-  if (needsOss && (config.oss.accessKeyId === '' || config.oss.accessKeySecret === '')) missing.push('no OSS credentials');
+  if (needsOss && (config.oss.accessKeyId === '' || config.oss.accessKeySecret === ''))
+    missing.push('no OSS credentials');
   if (needsCluster && !config.cluster.kubeconfig && !env.KUBECONFIG) missing.push('no kubeconfig');
   return missing.length > 0 ? missing.join(', ') : undefined;
 }

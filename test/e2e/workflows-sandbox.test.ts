@@ -60,14 +60,22 @@ describe('workflows against the sandbox', () => {
     });
     for (const [name, run] of Object.entries({ main, post })) {
       // `::add-mask::` lines are consumed by the runner and never shown; everything else is scanned as written.
-      texts[`${inv.job} ${name} stdout`] = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+      texts[`${inv.job} ${name} stdout`] = run.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n');
       texts[`${inv.job} ${name} stderr`] = run.stderr;
       texts[`${inv.job} ${name} summary`] = run.summary;
       texts[`${inv.job} ${name} outputs`] = JSON.stringify(run.outputs);
       texts[`${inv.job} ${name} env`] = JSON.stringify(run.exportedEnv);
     }
     if (main.exitCode !== 0) {
-      throw new Error(`${inv.job} (stages ${inv.with.stages}) failed:\n${main.stdout.split('\n').filter((l) => l.startsWith('::error')).join('\n')}`);
+      throw new Error(
+        `${inv.job} (stages ${inv.with.stages}) failed:\n${main.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('::error'))
+          .join('\n')}`
+      );
     }
     return { outputs: main.outputs, ok: main.exitCode === 0 && post.exitCode === 0 };
   }
@@ -95,7 +103,13 @@ describe('workflows against the sandbox', () => {
       ['deploy', 'success'],
       ['smoke', 'success']
     ]);
-    expect(invocations.map((i) => i.with.stages)).toEqual(['all', 'sync', 'setup,storage,convert', 'setup,deploy', 'setup,smoke']);
+    expect(invocations.map((i) => i.with.stages)).toEqual([
+      'all',
+      'sync',
+      'setup,storage,convert',
+      'setup,deploy',
+      'setup,smoke'
+    ]);
     // The plan job's resolved commit is what every later job builds.
     const commit = sb.hub!.commitOf(DEMO_MODEL.repo, 'main');
     expect(invocations.slice(1).every((i) => i.with.revision === commit)).toBe(true);
@@ -122,7 +136,12 @@ describe('workflows against the sandbox', () => {
     const res = await simulate(
       ROOT,
       '.github/workflows/models.yml',
-      { name: 'pull_request', repository: 'acme/models', secrets: {}, payload: { pull_request: { base: { sha: base } } } },
+      {
+        name: 'pull_request',
+        repository: 'acme/models',
+        secrets: {},
+        payload: { pull_request: { base: { sha: base } } }
+      },
       async (inv) => {
         stages.push(`${inv.with.stages}${inv.with.plan === 'true' ? ' (plan)' : ''}`);
         return runAction(inv, repo);
@@ -130,13 +149,25 @@ describe('workflows against the sandbox', () => {
       { inputs: { ...callInputs, 'version-suffix': '-pr7' }, secrets }
     );
     expect(res.jobs.every((j) => j.status === 'success')).toBe(true);
-    expect(stages).toEqual(['none (plan)', 'all (plan)', 'sync', 'setup,storage,convert', 'setup,deploy', 'setup,smoke']);
-    expect(JSON.parse(res.outputs.matrix)).toEqual([expect.objectContaining({ model: DEMO_MODEL.repo, version: 'm1-pr7' })]);
+    expect(stages).toEqual([
+      'none (plan)',
+      'all (plan)',
+      'sync',
+      'setup,storage,convert',
+      'setup,deploy',
+      'setup,smoke'
+    ]);
+    expect(JSON.parse(res.outputs.matrix)).toEqual([
+      expect.objectContaining({ model: DEMO_MODEL.repo, version: 'm1-pr7' })
+    ]);
   });
 
   it('leaked no secret into any log, summary, output or env file of those runs', () => {
     expect(Object.keys(texts).length).toBeGreaterThan(10);
-    const leaks = findLeaks(texts, { ...secrets, kubeconfigToken: /token: (\S+)/.exec(secrets?.kubeconfig ?? '')?.[1] ?? '' });
+    const leaks = findLeaks(texts, {
+      ...secrets,
+      kubeconfigToken: /token: (\S+)/.exec(secrets?.kubeconfig ?? '')?.[1] ?? ''
+    });
     expect(leaks).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ export function testConfig(overrides: Overrides = {}): Config {
       processes: 1,
       timeoutSeconds: 3600,
       resubmitFailed: false,
-    retries: 0,
+      retries: 0,
       jobName: 'bloom-560m-v1-convert'
     },
     serve: {

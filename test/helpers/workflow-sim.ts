@@ -50,7 +50,11 @@ function fromData(value: data.ExpressionData): Json {
 }
 
 /** Evaluates one expression (the text inside `${{ }}`) in a context of plain JSON values. */
-export function evaluateExpression(expr: string, ctx: Record<string, Json>, status: { failed: boolean } = { failed: false }): Json {
+export function evaluateExpression(
+  expr: string,
+  ctx: Record<string, Json>,
+  status: { failed: boolean } = { failed: false }
+): Json {
   const lexed = new Lexer(expr).lex();
   const statusFns = [
     { name: 'success', minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(!status.failed) },
@@ -99,8 +103,11 @@ function truthy(v: Json): boolean {
   return !(v === false || v === null || v === undefined || v === 0 || v === '');
 }
 
-export function readWorkflow(root: string, file: string): Record<string, any> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A parsed workflow: YAML of any shape, read field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Yaml = Record<string, any>;
+
+export function readWorkflow(root: string, file: string): Yaml {
   return parseYaml(readFileSync(path.join(root, file), 'utf8'));
 }
 
@@ -125,11 +132,11 @@ function topoOrder(jobs: Record<string, { needs?: string | string[] }>): string[
   return order;
 }
 
-function inputsWithDefaults(def: Record<string, any> | undefined, given: Record<string, Json>): Record<string, Json> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
+function inputsWithDefaults(def: Yaml | undefined, given: Record<string, Json>): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const [name, spec] of Object.entries(def ?? {})) {
-    out[name] = name in given ? coerce(given[name], spec.type) : (spec.default ?? (spec.type === 'boolean' ? false : ''));
+    out[name] =
+      name in given ? coerce(given[name], spec.type) : (spec.default ?? (spec.type === 'boolean' ? false : ''));
   }
   return out;
 }
@@ -153,7 +160,9 @@ export async function simulate(
 ): Promise<{ jobs: JobRecord[]; outputs: Record<string, string> }> {
   const wf = readWorkflow(root, file);
   const on = wf.on ?? wf[true as unknown as string]; // YAML 1.1 "on" can parse as true
-  const inputs = call ? inputsWithDefaults(on?.workflow_call?.inputs, call.inputs) : (event.payload.inputs as Record<string, Json>) ?? {};
+  const inputs = call
+    ? inputsWithDefaults(on?.workflow_call?.inputs, call.inputs)
+    : ((event.payload.inputs as Record<string, Json>) ?? {});
   const secrets = call ? call.secrets : event.secrets;
   const github = {
     event_name: event.name,
@@ -162,7 +171,7 @@ export async function simulate(
     ref: 'refs/heads/main',
     sha: '0'.repeat(40)
   };
-  const jobsDef: Record<string, any> = wf.jobs; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const jobsDef: Yaml = wf.jobs;
   const records: Record<string, JobRecord> = {};
   for (const id of topoOrder(jobsDef)) {
     const job = jobsDef[id];
@@ -197,7 +206,10 @@ export async function simulate(
           job.secrets === 'inherit'
             ? secrets
             : Object.fromEntries(
-                Object.entries((interpolate(job.secrets ?? {}, ctx) as Record<string, Json>) ?? {}).map(([k, v]) => [k, stringOf(v)])
+                Object.entries((interpolate(job.secrets ?? {}, ctx) as Record<string, Json>) ?? {}).map(([k, v]) => [
+                  k,
+                  stringOf(v)
+                ])
               );
         const sub = await simulate(root, m[1], event, runAction, { inputs: withValues, secrets: callSecrets });
         if (sub.jobs.some((j) => j.status === 'failure')) jobFailed = true;
@@ -227,7 +239,9 @@ export async function simulate(
     }
     records[id] = { job: `${file}/${id}`, status: jobFailed ? 'failure' : 'success', outputs };
   }
-  const jobsCtx = Object.fromEntries(Object.entries(records).map(([id, r]) => [id, { result: r.status, outputs: r.outputs }]));
+  const jobsCtx = Object.fromEntries(
+    Object.entries(records).map(([id, r]) => [id, { result: r.status, outputs: r.outputs }])
+  );
   const wfOutputs = Object.fromEntries(
     Object.entries(on?.workflow_call?.outputs ?? {}).map(([k, v]) => [
       k,

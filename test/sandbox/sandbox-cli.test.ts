@@ -25,7 +25,10 @@ it('prints one JSON line of endpoints and credentials, serves, and cleans up on 
   const info = JSON.parse(firstLine);
   try {
     expect(Object.keys(info).sort()).toEqual(['admin', 'hub', 'kube', 'oss', 'releases']);
-    expect(info.hub).toEqual({ endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.stringMatching(/^hf_/) });
+    expect(info.hub).toEqual({
+      endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      token: expect.stringMatching(/^hf_/)
+    });
     expect(info.oss).toEqual({
       endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       bucket: expect.any(String),

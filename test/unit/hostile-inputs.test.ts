@@ -43,19 +43,29 @@ const HOSTILE = [
   '${{ secrets.X }}'
 ];
 
-const hostileString = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 40 }));
+const hostileString = fc.oneof(
+  fc.constantFrom(...HOSTILE),
+  fc.string({ maxLength: 80 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 })
+);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function load(overrides: Record<string, string>): Config | undefined {
   try {
-    return loadConfig({ getInput: (n) => ({ ...BASE, ...overrides })[n], env: { KUBECONFIG: '/nonexistent/kubeconfig' }, readFile: () => 'model: a/b\n' });
+    return loadConfig({
+      getInput: (n) => ({ ...BASE, ...overrides })[n],
+      env: { KUBECONFIG: '/nonexistent/kubeconfig' },
+      readFile: () => 'model: a/b\n'
+    });
   } catch (e) {
     if (isPipelineError(e)) return undefined;
     throw e;
   }
 }
 
-const STRING_INPUTS = INPUTS.filter((i) => i.schema.type === 'string' && !i.secret && i.name !== 'kubeconfig').map((i) => i.name);
+const STRING_INPUTS = INPUTS.filter((i) => i.schema.type === 'string' && !i.secret && i.name !== 'kubeconfig').map(
+  (i) => i.name
+);
 
 describe('hostile input values', () => {
   it('start from a valid baseline (so the properties below are not vacuous)', () => {
@@ -84,7 +94,13 @@ describe('hostile input values', () => {
         ]) {
           expect(name).toMatch(DNS_LABEL);
         }
-        for (const v of [cfg.convert.image, cfg.serve.image, cfg.serve.modelName, cfg.model.revision, cfg.cluster.mountPath]) {
+        for (const v of [
+          cfg.convert.image,
+          cfg.serve.image,
+          cfg.serve.modelName,
+          cfg.model.revision,
+          cfg.cluster.mountPath
+        ]) {
           expect(v.startsWith('-')).toBe(false);
           expect(v).not.toMatch(/[\n\r\0]/);
         }
@@ -117,22 +133,26 @@ describe('hostile input values', () => {
 
   it('serve arguments keep every value inside its own flag', () => {
     fc.assert(
-      fc.property(fc.constantFrom('serving-name', 'serve-image', 'namespace', 'version'), hostileString, (input, value) => {
-        const cfg = load({ [input]: value });
-        if (!cfg) return;
-        const args = serveTritonArgs({
-          name: cfg.serve.name,
-          version: cfg.serve.version,
-          namespace: cfg.cluster.namespace,
-          image: cfg.serve.image,
-          gpus: cfg.serve.gpus,
-          replicas: cfg.serve.replicas,
-          pvc: cfg.cluster.pvcName,
-          mountPath: cfg.cluster.mountPath,
-          modelRepository: '/mnt/models/triton/x'
-        } as Parameters<typeof serveTritonArgs>[0]);
-        for (const a of args.slice(2)) expect(a).toMatch(/^--[a-z-]+(=.*)?$/s);
-      }),
+      fc.property(
+        fc.constantFrom('serving-name', 'serve-image', 'namespace', 'version'),
+        hostileString,
+        (input, value) => {
+          const cfg = load({ [input]: value });
+          if (!cfg) return;
+          const args = serveTritonArgs({
+            name: cfg.serve.name,
+            version: cfg.serve.version,
+            namespace: cfg.cluster.namespace,
+            image: cfg.serve.image,
+            gpus: cfg.serve.gpus,
+            replicas: cfg.serve.replicas,
+            pvc: cfg.cluster.pvcName,
+            mountPath: cfg.cluster.mountPath,
+            modelRepository: '/mnt/models/triton/x'
+          } as Parameters<typeof serveTritonArgs>[0]);
+          for (const a of args.slice(2)) expect(a).toMatch(/^--[a-z-]+(=.*)?$/s);
+        }
+      ),
       { numRuns: 200 }
     );
   });
@@ -148,13 +168,18 @@ describe('repo paths from a hub listing', () => {
   );
 
   it('with "..", absolute, backslash or NUL are always refused', () => {
-    fc.assert(fc.property(unsafe, (p) => expect(unsafePathReason(p)).toBeDefined()), { numRuns: 500 });
+    fc.assert(
+      fc.property(unsafe, (p) => expect(unsafePathReason(p)).toBeDefined()),
+      { numRuns: 500 }
+    );
   });
 
   it('plain relative paths are accepted', () => {
     const segment = fc.stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,20}$/).filter((s) => s !== '.' && s !== '..');
     fc.assert(
-      fc.property(fc.array(segment, { minLength: 1, maxLength: 5 }), (segs) => expect(unsafePathReason(segs.join('/'))).toBeUndefined()),
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 5 }), (segs) =>
+        expect(unsafePathReason(segs.join('/'))).toBeUndefined()
+      ),
       { numRuns: 300 }
     );
   });

@@ -40,12 +40,17 @@ describe('planModels', () => {
 
   it('selects all, or one model on dispatch', () => {
     expect(planModels(head, base, { kind: 'all' })).toHaveLength(3);
-    expect(planModels(head, base, { kind: 'one', model: 'org/new-model' }).map((p) => p.model)).toEqual(['org/new-model']);
+    expect(planModels(head, base, { kind: 'one', model: 'org/new-model' }).map((p) => p.model)).toEqual([
+      'org/new-model'
+    ]);
     expect(() => planModels(head, base, { kind: 'one', model: 'org/missing' })).toThrow(/no entry for org\/missing/);
   });
 
   it('rejects the same model version listed twice', () => {
-    const dup = parseModelsFile('models:\n  - model: a/b\n    version: v1\n  - model: a/b\n    version: v1\n', 'm.yaml');
+    const dup = parseModelsFile(
+      'models:\n  - model: a/b\n    version: v1\n  - model: a/b\n    version: v1\n',
+      'm.yaml'
+    );
     expect(() => planModels(dup, undefined, { kind: 'all' })).toThrow(/twice/);
   });
 });
@@ -74,5 +79,7 @@ describe('parseSelection', () => {
 });
 
 it('canonicalJson sorts keys at every depth', () => {
-  expect(canonicalJson({ b: 1, a: { d: [1, { f: 1, e: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"e":2,"f":1}]},"b":1}');
+  expect(canonicalJson({ b: 1, a: { d: [1, { f: 1, e: 2 }], c: null } })).toBe(
+    '{"a":{"c":null,"d":[1,{"e":2,"f":1}]},"b":1}'
+  );
 });

@@ -14,7 +14,9 @@ const catalog = errorCatalog(ROOT);
 describe('troubleshooting table', () => {
   it('finds the errors in src/ (the extraction works)', () => {
     expect(catalog.length).toBeGreaterThan(40);
-    expect(catalog.map((e) => e.code)).toEqual(expect.arrayContaining(['CONFIG_INVALID', 'HF_GATED_REPO', 'CONVERT_TIMEOUT']));
+    expect(catalog.map((e) => e.code)).toEqual(
+      expect.arrayContaining(['CONFIG_INVALID', 'HF_GATED_REPO', 'CONVERT_TIMEOUT'])
+    );
   });
 
   it('lists every error code the code can raise', () => {
@@ -29,9 +31,11 @@ describe('troubleshooting table', () => {
 
   it('names only inputs that exist when a hint tells the user to set one', () => {
     const named = catalog.flatMap((e) =>
-      [...e.hint.matchAll(/\b(?:input|inputs) "?`?([a-z][a-z0-9]*(?:-[a-z0-9]+)+)|`?([a-z][a-z0-9]*(?:-[a-z0-9]+)+)`? input\b|\b([a-z][a-z0-9]*(?:-[a-z0-9]+)+): (?:true|false)\b/g)].map(
-        (m) => ({ code: e.code, name: m[1] ?? m[2] ?? m[3] })
-      )
+      [
+        ...e.hint.matchAll(
+          /\b(?:input|inputs) "?`?([a-z][a-z0-9]*(?:-[a-z0-9]+)+)|`?([a-z][a-z0-9]*(?:-[a-z0-9]+)+)`? input\b|\b([a-z][a-z0-9]*(?:-[a-z0-9]+)+): (?:true|false)\b/g
+        )
+      ].map((m) => ({ code: e.code, name: m[1] ?? m[2] ?? m[3] }))
     );
     expect(named.filter((n) => !INPUT_NAMES.includes(n.name))).toEqual([]);
   });

@@ -13,6 +13,7 @@ import {
   workflowErrors,
   readWorkflow,
   type Event,
+  type Yaml,
   type Invocation
 } from '../helpers/workflow-sim.js';
 
@@ -66,7 +67,12 @@ function recorder() {
     };
     if (inv.with['models-file']) {
       outputs['models-matrix'] = JSON.stringify([
-        { model: 'bigscience/bloom-7b1', version: `v1${inv.with['models-version-suffix'] ?? ''}`, revision: 'main', spec: '{"model":"bigscience/bloom-7b1"}' }
+        {
+          model: 'bigscience/bloom-7b1',
+          version: `v1${inv.with['models-version-suffix'] ?? ''}`,
+          revision: 'main',
+          spec: '{"model":"bigscience/bloom-7b1"}'
+        }
       ]);
       outputs['models-count'] = '1';
     }
@@ -84,14 +90,15 @@ describe.each(FILES)('%s', (file) => {
 
   it('passes only inputs the action or the called workflow declares, and every required one', () => {
     const action = loadAction();
-    for (const [id, job] of Object.entries<Record<string, any>>(wf.jobs)) {
+    for (const [id, job] of Object.entries<Yaml>(wf.jobs)) {
       if (typeof job.uses === 'string') {
         const m = job.uses.match(WORKFLOW_REF);
         expect(m).not.toBeNull();
         const called = readWorkflow(ROOT, m![1]);
         const call = (called.on ?? called[true as unknown as string]).workflow_call;
         const declared = Object.keys(call.inputs ?? {});
-        for (const key of Object.keys(job.with ?? {})) expect([`${id}: ${key}`, declared.includes(key)]).toEqual([`${id}: ${key}`, true]);
+        for (const key of Object.keys(job.with ?? {}))
+          expect([`${id}: ${key}`, declared.includes(key)]).toEqual([`${id}: ${key}`, true]);
         for (const [name, spec] of Object.entries<Record<string, unknown>>(call.inputs ?? {})) {
           if (spec.required) expect([`${id}: ${name}`, name in (job.with ?? {})]).toEqual([`${id}: ${name}`, true]);
         }
@@ -102,7 +109,8 @@ describe.each(FILES)('%s', (file) => {
       }
       for (const step of job.steps ?? []) {
         if (step.uses !== ACTION_REF) continue;
-        for (const key of Object.keys(step.with ?? {})) expect([`${id}: ${key}`, key in action.inputs]).toEqual([`${id}: ${key}`, true]);
+        for (const key of Object.keys(step.with ?? {}))
+          expect([`${id}: ${key}`, key in action.inputs]).toEqual([`${id}: ${key}`, true]);
       }
     }
   });
@@ -113,7 +121,12 @@ describe('events', () => {
 
   it('a fork pull request plans with no secrets and deploys nothing', async () => {
     const { calls, run } = recorder();
-    const res = await simulate(ROOT, examples('pull-request.yml'), prEvent({ fork: true, labels: ["deploy-preview"] }), run);
+    const res = await simulate(
+      ROOT,
+      examples('pull-request.yml'),
+      prEvent({ fork: true, labels: ['deploy-preview'] }),
+      run
+    );
     expect(res.jobs.find((j) => j.job.endsWith('/preview'))?.status).toBe('skipped');
     expect(calls.length).toBeGreaterThan(0);
     for (const c of calls) {
@@ -151,7 +164,14 @@ describe('events', () => {
         repository: 'acme/models',
         secrets: SECRETS,
         payload: {
-          inputs: { model: 'bigscience/bloom-560m', revision: 'main', version: 'v7', stages: 'deploy,smoke', 'tensor-parallel': '2', environment: 'staging' }
+          inputs: {
+            model: 'bigscience/bloom-560m',
+            revision: 'main',
+            version: 'v7',
+            stages: 'deploy,smoke',
+            'tensor-parallel': '2',
+            environment: 'staging'
+          }
         }
       },
       run
