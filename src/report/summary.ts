@@ -20,22 +20,44 @@ export function cell(s: string): string {
     .replace(/\r?\n/g, ' ');
 }
 
-function mermaid(results: readonly StageResult[]): string {
-  if (results.length === 0) return '';
-  const cls: Record<StageResult['status'], string> = { done: 'ok', skipped: 'skip', failed: 'bad', 'not-run': 'idle' };
-  const nodes = results.map((r) => `  ${r.stage}["${r.stage}<br/>${r.status}"]:::${cls[r.status]}`);
-  const edges = results.slice(1).map((r, i) => `  ${results[i].stage} --> ${r.stage}`);
-  return [
-    '```mermaid',
-    'flowchart LR',
-    ...nodes,
-    ...edges,
-    '  classDef ok fill:#d4f8d4,stroke:#2da44e',
-    '  classDef skip fill:#eef,stroke:#888',
-    '  classDef bad fill:#ffd8d8,stroke:#cf222e',
-    '  classDef idle fill:#f6f8fa,stroke:#bbb',
-    '```'
-  ].join('\n');
+/**
+ * The run as a mermaid gantt chart (GitHub renders it): one bar per stage on a shared time axis, so where the
+ * time went is visible at a glance. Stages that did not run have no bar.
+ */
+export function timeline(results: readonly StageResult[]): string {
+  const ran = results.filter((r) => r.startedAt !== undefined);
+  if (ran.length === 0) return '';
+  const tag: Record<StageResult['status'], string> = { done: 'done', skipped: 'done', failed: 'crit', 'not-run': '' };
+  const bars = ran.map((r) => {
+    const start = Date.parse(r.startedAt!);
+    // mermaid needs a non-empty bar: at least 1 ms
+    const tags = [tag[r.status], `${r.stage}`, `${start}`, `${start + Math.max(1, r.durationMs)}`].filter(Boolean);
+    return `  ${r.stage} (${r.status}, ${formatDuration(r.durationMs)}) : ${tags.join(', ')}`;
+  });
+  return ['```mermaid', 'gantt', '  dateFormat x', '  axisFormat %M:%S', '  section stages', ...bars, '```'].join('\n');
+}
+
+/** Commands to look at what the run made, for the stages that ran. */
+export function followUps(config: Config, results: readonly StageResult[]): string {
+  const ran = new Set(results.filter((r) => r.status === 'done' || r.status === 'skipped').map((r) => r.stage));
+  const ns = config.cluster.namespace;
+  const cmds: string[] = [];
+  if (ran.has('convert')) {
+    cmds.push(
+      `arena get ${config.convert.jobName} -n ${ns}`,
+      `arena logs ${config.convert.jobName} -n ${ns} --tail 50`
+    );
+  }
+  if (ran.has('deploy') || ran.has('smoke')) {
+    const deploy = `${config.serve.name}-${config.serve.version}-tritoninferenceserver`;
+    cmds.push(
+      `arena serve get ${config.serve.name} --version ${config.serve.version} -n ${ns}`,
+      `kubectl -n ${ns} port-forward deployment/${deploy} 8000:8000   # then:`,
+      `curl -s localhost:8000/v2/models/${config.serve.modelName}/ready -w '%{http_code}\\n'`
+    );
+  }
+  if (cmds.length === 0) return '';
+  return ['### Look at what was deployed', '', '```sh', ...cmds, '```'].join('\n');
 }
 
 export function renderSummary(config: Config, report: RunReport): string {
@@ -58,7 +80,11 @@ export function renderSummary(config: Config, report: RunReport): string {
         : '';
       lines.push(`| ${r.stage} | ${ICON[r.status]} | ${cell(r.summary + details)} | ${formatDuration(r.durationMs)} |`);
     }
-    lines.push('', mermaid(report.results));
+    lines.push('', timeline(report.results));
+    if (!config.plan) {
+      const next = followUps(config, report.results);
+      if (next) lines.push('', next);
+    }
   }
   if (report.failure) {
     const e = report.failure.error;

@@ -12,6 +12,8 @@ import { deleteServingVersion } from '../arena/cleanup.js';
 import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import type { LocalForward } from '../k8s/portforward.js';
 import { isPodReady, servingSelector } from '../k8s/serving.js';
+import { rolloutComplete } from '../k8s/diagnose.js';
+import { createHash } from 'node:crypto';
 import { DEPLOYMENT, POD, type KubeApi } from '../k8s/types.js';
 import { TritonClient } from '../triton/client.js';
 import {
@@ -186,6 +188,22 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;
       const { api, kc } = deps.kube(ctx);
+      const passed = await earlierPass(api, cfg);
+      if (passed) {
+        return {
+          status: 'skipped',
+          summary: `passed at ${passed.at} with the same prompts and budget (p50 ${passed.p50} ms, p95 ${passed.p95} ms); the server is unchanged and available`,
+          details: { serving: cfg.serve.name, version: cfg.serve.version, 'p50-ms': passed.p50, 'p95-ms': passed.p95 },
+          outputs: {
+            'serving-name': cfg.serve.name,
+            'serving-version': cfg.serve.version,
+            'smoke-result': 'passed',
+            completion: passed.completion,
+            'latency-p50-ms': String(passed.p50),
+            'latency-p95-ms': String(passed.p95)
+          }
+        };
+      }
       const record = {
         kind: 'serving',
         namespace: cfg.cluster.namespace,
@@ -275,6 +293,9 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
       const retired = await retireOldVersions(api, deps, ctx);
       const p50 = Math.round(percentile(result.latencies, 50));
       const p95 = Math.round(percentile(result.latencies, 95));
+      await recordPass(api, cfg, { p50, p95, completion: result.samples[0]?.completion ?? '' }).catch((e) =>
+        ctx.log.warning(`Could not record the passed smoke test on the Deployment: ${(e as Error).message}`)
+      );
       const summary = `${result.samples.length} prompt(s) answered as expected; ${result.latencies.length} requests p50 ${p50} ms, p95 ${p95} ms (budget ${cfg.smoke.latencyBudgetMs} ms)${retired.length ? `; retired ${retired.join(', ')}` : ''}`;
       return {
         status: 'done',
@@ -310,4 +331,72 @@ function isConnectionError(err: unknown): boolean {
     ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET'].includes(code) ||
     /socket hang up|ECONNRESET|other side closed/i.test(msg)
   );
+}
+
+/**
+ * A passed smoke test is recorded on the serving Deployment (an annotation owned by this action's field
+ * manager), with a fingerprint of what was tested. A re-run of the same version skips the smoke test while the
+ * Deployment is unchanged (same generation), fully rolled out, and the prompts, expectations and budget are the
+ * same; any change to the server or the test runs it again.
+ */
+const SMOKE_ANNOTATION = 'arena-ft-pipeline/smoke-passed';
+
+interface PassRecord {
+  readonly fingerprint: string;
+  readonly generation: number;
+  readonly at: string;
+  readonly p50: number;
+  readonly p95: number;
+  readonly completion: string;
+}
+
+export function smokeFingerprint(cfg: Config): string {
+  const { prompts, outputLength, requests, latencyBudgetMs } = cfg.smoke;
+  return createHash('sha256')
+    .update(JSON.stringify({ prompts, outputLength, requests, latencyBudgetMs, model: cfg.serve.modelName }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+async function servingDeployment(api: KubeApi, cfg: Config) {
+  const { items } = await api.list(DEPLOYMENT, cfg.cluster.namespace, {
+    labelSelector: servingSelector(cfg.serve.name, cfg.serve.version)
+  });
+  return items[0];
+}
+
+async function earlierPass(api: KubeApi, cfg: Config): Promise<PassRecord | undefined> {
+  const dep = await servingDeployment(api, cfg);
+  const raw = dep?.metadata.annotations?.[SMOKE_ANNOTATION];
+  if (!dep || !raw || !rolloutComplete(dep)) return undefined;
+  try {
+    const rec = JSON.parse(raw) as PassRecord;
+    return rec.fingerprint === smokeFingerprint(cfg) && rec.generation === dep.metadata.generation ? rec : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function recordPass(
+  api: KubeApi,
+  cfg: Config,
+  r: { p50: number; p95: number; completion: string }
+): Promise<void> {
+  const dep = await servingDeployment(api, cfg);
+  if (!dep) return;
+  const rec: PassRecord = {
+    fingerprint: smokeFingerprint(cfg),
+    generation: dep.metadata.generation ?? 0,
+    at: new Date().toISOString(),
+    ...r
+  };
+  await api.apply({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: dep.metadata.name,
+      namespace: cfg.cluster.namespace,
+      annotations: { [SMOKE_ANNOTATION]: JSON.stringify(rec) }
+    }
+  });
 }

@@ -68,8 +68,21 @@ describe('smoke stage against the sandbox', () => {
       /does not match .*deleted serving version a2, the previous versions keep serving/
     );
     expect(await versions(cfg)).toEqual(['a1']);
-    const prev = await makeSmokeStage(cl.deps).run(cl.context(version('a1')).ctx);
+    // Another request count is another test: a1 really answers again (not the recorded pass).
+    const prev = await makeSmokeStage(cl.deps).run(cl.context(version('a1', { requests: 2 })).ctx);
     expect(prev.status).toBe('done');
+  });
+
+  it('a re-run of a passed, unchanged version is skipped; a changed test runs again', async () => {
+    const again = await makeSmokeStage(cl.deps).run(cl.context(version('a1', { requests: 2 })).ctx);
+    expect(again.status).toBe('skipped');
+    expect(again.summary).toMatch(/passed at .* with the same prompts and budget/);
+    expect(again.outputs).toMatchObject({
+      'smoke-result': 'passed',
+      completion: expect.stringMatching(/^ a deep learning/)
+    });
+    const changed = await makeSmokeStage(cl.deps).run(cl.context(version('a1', { requests: 1 })).ctx);
+    expect(changed.status).toBe('done');
   });
 
   it('latency over budget: rolls back', async () => {

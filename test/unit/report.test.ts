@@ -7,7 +7,7 @@ import type { RunReport } from '../../src/pipeline/runner.js';
 import { annotationFor, writeEarlyFailure, writeReport, type ReportSink } from '../../src/report/index.js';
 import { maskSecret, RecordingLogger } from '../../src/report/logger.js';
 import { computeOutputs, OUTPUTS } from '../../src/report/outputs.js';
-import { cell, renderSummary } from '../../src/report/summary.js';
+import { cell, followUps, renderSummary } from '../../src/report/summary.js';
 
 const root = new URL('../../', import.meta.url);
 const action = parse(readFileSync(new URL('action.yml', root), 'utf8')) as {
@@ -37,6 +37,7 @@ const failed: RunReport = {
       status: 'done',
       summary: 'kubectl 1.34.5 (cached)',
       durationMs: 1200,
+      startedAt: '2026-11-25T10:00:00.000Z',
       details: { arch: 'amd64' }
     },
     {
@@ -44,6 +45,7 @@ const failed: RunReport = {
       status: 'failed',
       summary: 'org/m | gated',
       durationMs: 90_000,
+      startedAt: '2026-11-25T10:00:01.200Z',
       error: { code: 'HF_GATED_REPO', message: 'org/m | gated', hint: 'Accept' }
     },
     { stage: 'storage', status: 'not-run', summary: 'not run: the sync stage failed', durationMs: 0 }
@@ -131,9 +133,25 @@ describe('summary', () => {
     expect(md).toContain('| sync | ❌ failed | org/m \\| gated | 1 min 30 s |');
     expect(md).toContain('| storage | ⚪ not run |');
     expect(md).toContain('**What to do:** Accept the licence.');
-    expect(md).toContain('```mermaid');
-    expect(md).toContain('setup --> sync');
+    // the timeline: a gantt bar per stage that ran, on one time axis (epoch ms), the failure marked crit
+    const t0 = Date.parse('2026-11-25T10:00:00.000Z');
+    expect(md).toContain('```mermaid\ngantt\n  dateFormat x');
+    expect(md).toContain(`  setup (done, 1.2 s) : done, setup, ${t0}, ${t0 + 1200}`);
+    expect(md).toContain(`  sync (failed, 1 min 30 s) : crit, sync, ${t0 + 1200}, ${t0 + 1200 + 90_000}`);
+    expect(md).not.toContain('storage (');
     expect(md).toContain('### extra');
+  });
+
+  it('gives the commands to look at what was deployed, for the stages that ran', () => {
+    const ran = (stages: string[]) =>
+      stages.map((stage) => ({ stage, status: 'done', summary: '', durationMs: 1 }) as RunReport['results'][number]);
+    const md = followUps(cfg, ran(['convert', 'deploy', 'smoke']));
+    expect(md).toContain(`arena logs ${cfg.convert.jobName} -n ${cfg.cluster.namespace} --tail 50`);
+    expect(md).toContain(`arena serve get ${cfg.serve.name} --version ${cfg.serve.version}`);
+    expect(md).toContain(
+      `port-forward deployment/${cfg.serve.name}-${cfg.serve.version}-tritoninferenceserver 8000:8000`
+    );
+    expect(followUps(cfg, ran(['setup', 'sync']))).toBe('');
   });
 
   it.each([
