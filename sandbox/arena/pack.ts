@@ -65,7 +65,8 @@ export async function bundleArena(o: { version: string; arch: 'amd64' | 'arm64' 
   return Buffer.from(out.outputFiles[0].contents);
 }
 
-function sha256File(file: string): Promise<string> {
+/** sha256 (hex) of a file, streamed; also used by the release server. */
+export function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
     createReadStream(file)

@@ -5,7 +5,6 @@
  * The layer carries only linux/amd64; the arm64 paths serve the same bytes (the URL is what arm64 tests check).
  * Faults (service 'releases'): status, reset mid-body, delay, corrupt.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -19,7 +18,7 @@ import { promisify } from 'node:util';
 import yauzl from 'yauzl';
 import type { FaultRegistry } from '../faults.js';
 import type { FaultAction } from '../types.js';
-import { packArenaInstaller } from '../arena/pack.js';
+import { packArenaInstaller, sha256File } from '../arena/pack.js';
 
 export const ARENA_VERSION = '0.15.2';
 const ARCHES = ['amd64', 'arm64'] as const;
@@ -41,16 +40,6 @@ export interface ReleasesServer {
   kubectlSha256: string;
   arenaSha256(arch: Arch): Promise<string>;
   stop(): Promise<void>;
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (c) => h.update(c))
-      .on('end', () => resolve(h.digest('hex')))
-      .on('error', reject);
-  });
 }
 
 function extractEntry(zip: string, entryName: string, dest: string): Promise<void> {

@@ -123,7 +123,8 @@ async function waitGone(api: KubeApi, cfg: Config, ctx: StageContext, deps: Clus
   });
 }
 
-function converterArgs(cfg: Config, commit: string): string[] {
+/** The `arena submit pytorchjob` arguments for this config (pure; the command is the last element). */
+export function converterArgs(cfg: Config, commit: string): string[] {
   const command = converterCommand({
     inputDir: podPath(cfg, hfPrefix(cfg, commit).replace(/\/$/, '')),
     outputDir: podPath(cfg, ftPrefix(cfg).replace(/\/$/, '')),

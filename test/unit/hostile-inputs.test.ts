@@ -11,9 +11,8 @@ import { INPUTS } from '../../src/config/inputs.js';
 import { isPipelineError } from '../../src/errors.js';
 import type { Config } from '../../src/config/types.js';
 import { unsafePathReason } from '../../src/hf/paths.js';
-import { submitPytorchJobArgs, serveTritonArgs } from '../../src/arena/args.js';
-import { converterCommand } from '../../src/arena/converter.js';
-import { ftPrefix, hfPrefix, podPath } from '../../src/config/layout.js';
+import { serveTritonArgs } from '../../src/arena/args.js';
+import { converterArgs } from '../../src/stages/convert.js';
 
 const BASE: Record<string, string> = {
   model: 'bigscience/bloom-560m',
@@ -106,23 +105,7 @@ describe('hostile input values', () => {
         }
         // The arena argument arrays: every element is a flag=value pair or a known word; nothing injected
         // becomes an extra flag, and the converter command keeps each path one shell word.
-        const args = submitPytorchJobArgs({
-          name: cfg.convert.jobName,
-          namespace: cfg.cluster.namespace,
-          image: cfg.convert.image,
-          gpus: cfg.convert.gpus,
-          workers: cfg.convert.workers,
-          pvc: cfg.cluster.pvcName,
-          mountPath: cfg.cluster.mountPath,
-          runningTimeoutSeconds: cfg.convert.timeoutSeconds,
-          command: converterCommand({
-            inputDir: podPath(cfg, hfPrefix(cfg, 'a'.repeat(40))),
-            outputDir: podPath(cfg, ftPrefix(cfg)),
-            tensorParallel: cfg.convert.tensorParallel,
-            dataType: cfg.convert.dataType,
-            processes: cfg.convert.processes
-          } as Parameters<typeof converterCommand>[0])
-        });
+        const args = converterArgs(cfg, 'a'.repeat(40));
         const flags = args.slice(2, -1);
         for (const a of flags) expect(a).toMatch(/^--[a-z-]+(=.*)?$/s);
         expect(args.filter((a) => a.startsWith('--name=')).length).toBe(1);
