@@ -4,7 +4,9 @@
  * two-phase look alike: the same single thread would do all the work either way).
  * argv[2]: 'hub' | 'oss'. Prints its info as one JSON line, then answers JSON commands on stdin, one per line:
  * {"op":"declare","spec":...} → {"ok":true}; {"op":"commit","repo":..} → {"sha":..}; {"op":"warm","repo":..};
- * {"op":"writes"} → {"bytes": body bytes of PUT/POST requests so far}. Stops when stdin closes.
+ * {"op":"writes"} → {"bytes": body bytes of PUT/POST requests so far};
+ * {"op":"link","bytesPerSecond":N|null} → models a network link of that bandwidth in front of the server.
+ * Stops when stdin closes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,12 +21,17 @@ async function main(): Promise<void> {
   faults.recordLimit = 1_000_000;
   const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
   let stop: () => Promise<void>;
-  let handle: (cmd: { op: string; spec?: RepoSpec; repo?: string }) => Promise<unknown>;
+  let handle: (cmd: { op: string; spec?: RepoSpec; repo?: string; bytesPerSecond?: number | null }) => Promise<unknown>;
+  const link = (services: ('hub' | 'cdn' | 'oss')[], bps: number | null | undefined) => {
+    for (const s of services) faults.setLinkRate(s, bps ?? undefined);
+    return { ok: true };
+  };
   if (process.argv[2] === 'hub') {
     const hub = await startHub({ faults });
     stop = () => hub.stop();
     out({ endpoint: hub.endpoint, token: hub.token });
     handle = async (c) => {
+      if (c.op === 'link') return link(['hub', 'cdn'], c.bytesPerSecond);
       if (c.op === 'declare') hub.declareRepo(c.spec!);
       if (c.op === 'commit') return { sha: hub.commitOf(c.repo!, 'main') };
       if (c.op === 'warm')
@@ -46,6 +53,7 @@ async function main(): Promise<void> {
       accessKeySecret: oss.accessKeySecret
     });
     handle = async (c) => {
+      if (c.op === 'link') return link(['oss'], c.bytesPerSecond);
       if (c.op === 'writes') {
         const bytes = faults.requests
           .filter((r) => r.method === 'PUT' || r.method === 'POST')

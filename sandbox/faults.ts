@@ -55,5 +55,27 @@ export class FaultRegistry {
   reset(): void {
     this.faults = [];
     this.requests.length = 0;
+    this.links.clear();
+  }
+
+  private readonly links = new Map<ServiceName, { bytesPerSecond: number; freeAt: number }>();
+
+  /**
+   * Models a network link of this bandwidth in front of a service (body bytes, all connections sharing it), for
+   * benchmarks that must look like a runner's network rather than loopback. Undefined removes it.
+   */
+  setLinkRate(service: ServiceName, bytesPerSecond: number | undefined): void {
+    if (bytesPerSecond === undefined) this.links.delete(service);
+    else this.links.set(service, { bytesPerSecond, freeAt: 0 });
+  }
+
+  /** Waits until `bytes` more could have crossed the service's link (no wait when it has none). */
+  async pace(service: ServiceName, bytes: number): Promise<void> {
+    const link = this.links.get(service);
+    if (!link) return;
+    const now = performance.now();
+    link.freeAt = Math.max(now, link.freeAt) + (bytes * 1000) / link.bytesPerSecond;
+    const wait = link.freeAt - now;
+    if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
   }
 }

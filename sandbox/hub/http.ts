@@ -15,6 +15,8 @@ export interface Exchange {
   res: ServerResponse;
   url: URL;
   bodyFault?: Extract<FaultAction, { kind: 'reset' | 'corrupt' }>;
+  /** Waits as a network link of the configured bandwidth would before `bytes` more are sent. */
+  pace?: (bytes: number) => Promise<void>;
 }
 
 /** How a service renders an error: JSON for the hub, XML for the CDN. */
@@ -78,7 +80,8 @@ export async function startService(
         return;
       }
       const bodyFault = fault?.kind === 'reset' || fault?.kind === 'corrupt' ? fault : undefined;
-      await handle({ req, res, url: new URL(rawUrl, 'http://sandbox.invalid'), bodyFault });
+      const pace = (bytes: number) => faults.pace(service, bytes);
+      await handle({ req, res, url: new URL(rawUrl, 'http://sandbox.invalid'), bodyFault, pace });
     } catch (err) {
       if (res.headersSent) res.destroy();
       else {
@@ -193,6 +196,7 @@ async function writeBody(ex: Exchange, chunks: Iterable<Buffer>): Promise<void> 
       return destroyAfterFlush(res, chunk.subarray(0, bodyFault.afterBytes - sent));
     }
     sent += chunk.length;
+    await ex.pace?.(chunk.length);
     if (!res.write(chunk)) await drainOrClose(res);
   }
   if (bodyFault?.kind === 'reset') return destroyAfterFlush(res);

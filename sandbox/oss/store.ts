@@ -75,7 +75,7 @@ export class DiskStore {
   }
 
   /** Streams a body to a temp file, hashing as it goes. The caller commits or discards `tmp`. */
-  async receive(body: Readable, limit: number): Promise<Received> {
+  async receive(body: Readable, limit: number, pace?: (bytes: number) => Promise<void>): Promise<Received> {
     const tmp = join(this.tmpDir, randomBytes(12).toString('hex'));
     const md5 = createHash('md5');
     const crc = new Crc64();
@@ -86,7 +86,8 @@ export class DiskStore {
         if (size > limit) return cb(new TooLarge());
         md5.update(chunk);
         crc.update(chunk);
-        cb(null, chunk);
+        if (pace) pace(chunk.length).then(() => cb(null, chunk), cb);
+        else cb(null, chunk);
       }
     });
     try {
