@@ -22,7 +22,31 @@ import { envName, inputGetter, parseSets, CONVENTIONAL_ENV } from './cli/env-inp
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
 
+/**
+ * Outside a runner the @actions/* libraries still print workflow commands (`::debug::`, `::set-env`, `::add-path::`)
+ * that only a runner understands: keep them off the terminal (ARENA_FT_DEBUG=1 keeps `::debug::` lines).
+ */
+export function hideWorkflowCommands(stream: NodeJS.WriteStream = process.stdout): void {
+  const write = stream.write.bind(stream) as (chunk: string) => boolean;
+  const keep = (line: string) =>
+    !/^::[a-z-]+( [^:]*)?::/.test(line) || (!!process.env.ARENA_FT_DEBUG && line.startsWith('::debug::'));
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    const kept = text
+      .split('\n')
+      .filter((line, i, all) => keep(line) || (i === all.length - 1 && line === ''))
+      .join('\n');
+    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    if (kept === '' || kept === '\n') {
+      cb?.();
+      return true;
+    }
+    return write(kept);
+  }) as typeof stream.write;
+}
+
 async function runCommand(opts: { config?: string; stages?: string; plan?: boolean; set: string[] }): Promise<number> {
+  hideWorkflowCommands();
   const log = new ConsoleLogger();
   const sets = parseSets(opts.set);
   if (opts.config) sets['model-spec'] = opts.config;

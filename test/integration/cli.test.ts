@@ -80,8 +80,11 @@ describe('arena-ft-pipeline CLI', () => {
     });
 
     it('runs the sync stage and exits 0; a re-run skips it', async () => {
-      const first = await cli(['run', '--stages', 'sync'], env);
+      const first = await cli(['run', '--stages', 'setup,sync'], env);
       expect(first.code).toBe(0);
+      // the @actions libraries' workflow commands (::debug::, ::add-path::, ::set-env) stay off the terminal
+      expect(first.out).not.toMatch(/^::/m);
+      expect(first.out).toMatch(/kubectl 1\.34\.5/);
       expect(sb.oss!.listKeys('').some((k) => k.endsWith('.sync-manifest.json'))).toBe(true);
       const second = await cli(['run', '--stages', 'sync'], env);
       expect(second.code).toBe(0);
