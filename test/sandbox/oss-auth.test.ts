@@ -3,41 +3,19 @@
  * The server's clock is injected, so expiry and skew are tested without waiting.
  */
 import { jest } from '@jest/globals';
-import OSS from 'ali-oss';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultRegistry } from '../../sandbox/faults.js';
 import { startOss, type OssHandle } from '../../sandbox/oss/index.js';
+import { aliOss, failure, type Client } from './oss-client.js';
 
 let oss: OssHandle;
 let root: string;
 let offsetMs = 0;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Client = any;
-
-function client(extra: Record<string, unknown> = {}): Client {
-  return new OSS({
-    endpoint: oss.endpoint,
-    bucket: oss.bucket,
-    region: oss.region,
-    accessKeyId: oss.accessKeyId,
-    accessKeySecret: oss.accessKeySecret,
-    cname: true,
-    ...extra
-  } as OSS.Options);
-}
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; code: string; status: number }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as never;
-  }
-  throw new Error('expected the call to fail');
-}
+const client = (extra: Record<string, unknown> = {}): Client => aliOss(oss, { cname: true, ...extra });
 
 const modes = [
   ['V1', {}],

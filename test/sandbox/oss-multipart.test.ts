@@ -3,7 +3,6 @@
  * listParts, abort, listUploads, Complete's checks, invisibility before Complete, and a 200 MiB upload that
  * must stream (process memory does not grow by the file size).
  */
-import OSS from 'ali-oss';
 import crc64ref from 'crc64-ecma182.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
@@ -12,35 +11,14 @@ import { join } from 'node:path';
 import { FaultRegistry } from '../../sandbox/faults.js';
 import { Crc64 } from '../../sandbox/oss/crc64.js';
 import { startOss, type OssHandle } from '../../sandbox/oss/index.js';
+import { aliOss, failure, type Client } from './oss-client.js';
 
 let oss: OssHandle;
 let root: string;
 let work: string;
 const faults = new FaultRegistry();
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Client = any;
-
-function client(extra: Record<string, unknown> = {}): Client {
-  return new OSS({
-    endpoint: oss.endpoint,
-    bucket: oss.bucket,
-    region: oss.region,
-    accessKeyId: oss.accessKeyId,
-    accessKeySecret: oss.accessKeySecret,
-    sldEnable: true,
-    ...extra
-  } as OSS.Options);
-}
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; code: string; status: number }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as never;
-  }
-  throw new Error('expected the call to fail');
-}
+const client = (extra: Record<string, unknown> = {}): Client => aliOss(oss, { sldEnable: true, ...extra });
 
 function md5(b: Buffer): Buffer {
   return createHash('md5').update(b).digest();

@@ -2,7 +2,6 @@
  * The sandbox OSS against the real ali-oss 6.23 client: objects, addressing styles, listing, names, errors,
  * faults and the CRC-64 header (checked with crc64-ecma182.js, which the sandbox does not use).
  */
-import OSS from 'ali-oss';
 import crc64ref from 'crc64-ecma182.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,35 +11,13 @@ import { join } from 'node:path';
 import { FaultRegistry } from '../../sandbox/faults.js';
 import { Crc64, crc64, crc64Combine } from '../../sandbox/oss/crc64.js';
 import { startOss, type OssHandle } from '../../sandbox/oss/index.js';
+import { aliOss, failure, type Client } from './oss-client.js';
 
 let oss: OssHandle;
 let root: string;
 const faults = new FaultRegistry();
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Client = any;
-
-function client(extra: Record<string, unknown> = {}): Client {
-  return new OSS({
-    endpoint: oss.endpoint,
-    bucket: oss.bucket,
-    region: oss.region,
-    accessKeyId: oss.accessKeyId,
-    accessKeySecret: oss.accessKeySecret,
-    ...extra
-  } as OSS.Options);
-}
-
-async function failure(
-  p: Promise<unknown>
-): Promise<{ name: string; code: string; status: number; requestId?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as never;
-  }
-  throw new Error('expected the call to fail');
-}
+const client = (extra: Record<string, unknown> = {}): Client => aliOss(oss, { ...extra });
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'oss-test-'));
