@@ -854,45 +854,30 @@ describe('cancel (bundled action)', () => {
     });
   };
 
-  cancelCell({
-    stage: 'sync',
-    fault: 'SIGTERM mid-upload',
+  // the download breaks after 1.5 MiB (part 1 sent), and the resumed request hangs: the signal comes then
+  const midUpload = (prefix: string, signal: string) => ({
+    stage: 'sync' as const,
     inputs: {
       stages: 'sync',
       model: BIG_REPO,
-      'oss-prefix': 'cancel-sync',
+      'oss-prefix': prefix,
       'sync-part-size': '1',
       'sync-parts-in-flight': '2'
     },
-    // the download breaks after 1.5 MiB (part 1 sent), and the resumed request hangs: SIGTERM then
     faults: [
-      { service: 'cdn', method: 'GET', times: 1, action: { kind: 'reset', afterBytes: 1536 * 1024 } },
-      { service: 'cdn', method: 'GET', times: 1, action: { kind: 'delay', ms: 5000 } }
+      { service: 'cdn' as const, method: 'GET', times: 1, action: { kind: 'reset' as const, afterBytes: 1536 * 1024 } },
+      { service: 'cdn' as const, method: 'GET', times: 1, action: { kind: 'delay' as const, ms: 5000 } }
     ],
     when: /resuming at byte/,
-    during: () => (fs.sb.oss!.listUploads().length > 0 ? undefined : 'no multipart upload was open at SIGTERM'),
-    message: /cancel/i,
+    during: () => (fs.sb.oss!.listUploads().length > 0 ? undefined : `no multipart upload was open at ${signal}`),
     files: { commit: () => fs.sb.hub!.commitOf(BIG_REPO, 'main'), expect: BIG_FILES }
   });
+  cancelCell({ ...midUpload('cancel-sync', 'SIGTERM'), fault: 'SIGTERM mid-upload', message: /cancel/i });
   cancelCell({
-    stage: 'sync',
+    ...midUpload('kill-sync', 'SIGKILL'),
     fault: 'SIGKILL mid-upload',
     kill: true,
-    inputs: {
-      stages: 'sync',
-      model: BIG_REPO,
-      'oss-prefix': 'kill-sync',
-      'sync-part-size': '1',
-      'sync-parts-in-flight': '2'
-    },
-    faults: [
-      { service: 'cdn', method: 'GET', times: 1, action: { kind: 'reset', afterBytes: 1536 * 1024 } },
-      { service: 'cdn', method: 'GET', times: 1, action: { kind: 'delay', ms: 5000 } }
-    ],
-    when: /resuming at byte/,
-    during: () => (fs.sb.oss!.listUploads().length > 0 ? undefined : 'no multipart upload was open at SIGKILL'),
-    message: /./,
-    files: { commit: () => fs.sb.hub!.commitOf(BIG_REPO, 'main'), expect: BIG_FILES }
+    message: /./
   });
   cancelCell({
     stage: 'convert',
