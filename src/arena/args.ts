@@ -52,8 +52,6 @@ export interface PytorchJobSpec {
   readonly pvc: string;
   readonly mountPath: string;
   readonly runningTimeoutSeconds: number;
-  /** Pod restarts before the job fails (`--retry`, the job's backoffLimit); 0 or absent: none. */
-  readonly retries?: number;
   readonly labels?: Readonly<Record<string, string>>;
   /** Run by Arena as `sh -c "<command>"` in container `pytorch`. */
   readonly command: string;
@@ -71,7 +69,6 @@ export function submitPytorchJobArgs(spec: PytorchJobSpec): string[] {
     `--data=${dataFlag(spec.pvc, spec.mountPath)}`,
     `--running-timeout=${positive('convert timeout', spec.runningTimeoutSeconds)}s`
   ];
-  if (spec.retries) args.push(`--retry=${positive('convert retries', spec.retries)}`);
   for (const [k, v] of Object.entries(spec.labels ?? {})) args.push(`--label=${k}=${v}`);
   args.push(nonEmpty('converter command', spec.command));
   return args;

@@ -1,48 +1,70 @@
 /**
- * Undoing what this run started in the cluster: a PyTorchJob it submitted, a serving version it created.
- * The stages call these on failure and cancel; the post step calls the registered handlers for records left.
+ * Asking Arena to delete a training job or a serving version, and reading what it answered. Arena's answer is
+ * only a first step: v0.15.2 exits 0 without deleting when a job's ConfigMap is missing ("does not exist,skip
+ * to delete it") and when `kubectl delete` of its objects fails (it only warns), so callers confirm through the
+ * Kubernetes API (src/stages/teardown.ts). What is never done here: reading a failure to run as "not found".
  */
-import type { CleanupHandler } from '../pipeline/cleanup.js';
-import { arenaOrThrow, runArena, type ArenaRunner } from './exec.js';
+import { PipelineError } from '../errors.js';
+import { arenaError, type ArenaRunner } from './exec.js';
 import { deleteJobArgs, serveDeleteArgs } from './args.js';
 
-/** `arena serve delete <name> --version <v>`; a version that is already gone counts as deleted. */
-export async function deleteServingVersion(
+/**
+ * - `ran`: Arena exited 0 and said it deleted (still to be confirmed through the API);
+ * - `absent`: Arena exited 0 saying the job does not exist (it may still exist: Arena looks for its ConfigMap);
+ * - `failed`: Arena ran and exited non-zero, or could not run at all (no arena, no `arena-kubectl` on PATH).
+ */
+export type ArenaDeleteOutcome =
+  | { readonly kind: 'ran' }
+  | { readonly kind: 'absent'; readonly message: string }
+  | { readonly kind: 'failed'; readonly message: string };
+
+const SKIPPED = /does not exist,\s*skip/i;
+
+async function arenaDelete(run: ArenaRunner, env: NodeJS.ProcessEnv, args: string[], what: string) {
+  let res;
+  try {
+    res = await run(args, { env });
+  } catch (err) {
+    return { kind: 'failed', message: (err as Error).message } as const;
+  }
+  const text = `${res.stderr}\n${res.stdout}`;
+  if (res.exitCode !== 0) return { kind: 'failed', message: arenaError(args, res, what).message } as const;
+  const skipped = text.split('\n').find((l) => SKIPPED.test(l));
+  if (skipped) return { kind: 'absent', message: skipped.trim() } as const;
+  return { kind: 'ran' } as const;
+}
+
+/** `arena serve delete <name> --version <v>`. */
+export function deleteServingVersion(
   run: ArenaRunner,
   env: NodeJS.ProcessEnv,
   namespace: string,
   name: string,
   version: string
-): Promise<boolean> {
-  const args = serveDeleteArgs(name, version, namespace);
-  const res = await run(args, { env });
-  if (res.exitCode === 0) return true;
-  if (/not found|no serving job|not exist/i.test(res.stderr + res.stdout)) return false;
-  await arenaOrThrow(async () => res, args, `delete serving ${name} version ${version}`);
-  return false;
+): Promise<ArenaDeleteOutcome> {
+  return arenaDelete(
+    run,
+    env,
+    serveDeleteArgs(name, version, namespace),
+    `delete serving ${name} version ${version}`
+  );
 }
 
-/** `arena delete <job>` (job + release record); a job already gone counts as deleted. */
-export async function deleteTrainingJob(
+/** `arena delete <job>` (the PyTorchJob and its `<job>-pytorchjob` ConfigMap). */
+export function deleteTrainingJob(
   run: ArenaRunner,
   env: NodeJS.ProcessEnv,
   namespace: string,
   name: string
-): Promise<boolean> {
-  const args = deleteJobArgs(name, namespace);
-  const res = await run(args, { env });
-  if (res.exitCode === 0) return true;
-  if (/not found|not exist|failed to find/i.test(res.stderr + res.stdout)) return false;
-  await arenaOrThrow(async () => res, args, `delete job ${name}`);
-  return false;
+): Promise<ArenaDeleteOutcome> {
+  return arenaDelete(run, env, deleteJobArgs(name, namespace), `delete job ${name}`);
 }
 
-/** The post step's handler for 'serving' records: delete the serving version this run created. */
-export const cleanupServing: CleanupHandler<'serving'> = async (record, ctx) => {
-  await deleteServingVersion(runArena, ctx.env, record.namespace, record.name, record.version);
-};
-
-/** The post step's handler for 'pytorchjob' records: delete the job this run submitted. */
-export const cleanupPytorchJob: CleanupHandler<'pytorchjob'> = async (record, ctx) => {
-  await deleteTrainingJob(runArena, ctx.env, record.namespace, record.name);
-};
+/** The error for objects neither Arena nor the API could remove. */
+export function deleteFailed(what: string, arena: ArenaDeleteOutcome, apiMessage: string): PipelineError {
+  return new PipelineError(
+    'CLUSTER_DELETE_FAILED',
+    `could not delete ${what}: ${apiMessage}${arena.kind === 'failed' ? `; arena: ${arena.message}` : ''}`,
+    'Delete it by hand (kubectl delete, or arena delete / arena serve delete) and check that the kubeconfig may delete pytorchjobs, deployments, services and configmaps in the namespace.'
+  );
+}

@@ -11,6 +11,8 @@ export interface Diagnosis {
   readonly details: readonly string[];
   /** The pod it is about, when it is about one. */
   readonly pod?: string;
+  /** The failure may not repeat when the job runs again (see transientFailure). */
+  readonly retryable?: boolean;
 }
 
 interface Condition {
@@ -173,6 +175,38 @@ export function jobPhase(job: KObj | undefined): JobPhase {
   if (isTrue(job, 'Running')) return 'Running';
   if (isTrue(job, 'Created')) return 'Created';
   return 'Pending';
+}
+
+/** Pod-level reasons a node or the kubelet ends a pod with, none of them the program's own doing. */
+const POD_LOST = new Set(['Evicted', 'NodeLost', 'NodeShutdown', 'Shutdown', 'Terminated', 'UnexpectedAdmissionError']);
+
+/**
+ * Why a failed pod's run might succeed if run again, or undefined when the failure is the program's own (a
+ * traceback, exit 1) or would repeat (OOMKilled: the same memory is given again). A container killed by a signal
+ * (exit code ≥ 128) is what the training operator itself counts as retryable under its ExitCode restart policy
+ * (kubeflow/training-operator v1.7.0 pkg/util/train/train_util.go:24); an evicted or lost pod says nothing
+ * about the program.
+ */
+export function transientFailure(pod: KObj): string | undefined {
+  const st = (pod.status ?? {}) as { phase?: string; reason?: string; message?: string };
+  if (st.phase === 'Failed' && st.reason && POD_LOST.has(st.reason))
+    return `pod ${pod.metadata.name} was ${st.reason}${st.message ? `: ${st.message}` : ''}`;
+  for (const cs of containerStatuses(pod)) {
+    const t = cs.state?.terminated;
+    if (t && (t.exitCode ?? 0) >= 128 && t.reason !== 'OOMKilled')
+      return `pod ${pod.metadata.name} container ${cs.name} was killed by signal ${t.exitCode! - 128} (exit code ${t.exitCode})`;
+  }
+  return undefined;
+}
+
+/** A Failed job's diagnosis: a pod's own reason when one says more, else the job's, marked retryable when transient. */
+export function failedJobDiagnosis(job: KObj, pods: readonly KObj[], events: readonly KObj[]): Diagnosis {
+  const d = jobFailure(job);
+  const pod = pods.map((p) => diagnosePod(p, events)).find((x) => x !== undefined);
+  if (pod) return { ...pod, message: `${d.message}: ${pod.message}` };
+  const transient = pods.map(transientFailure).find((x) => x !== undefined);
+  if (transient) return { ...d, message: `${d.message}: ${transient}`, retryable: true };
+  return d;
 }
 
 export function jobFailure(job: KObj): Diagnosis {

@@ -2,7 +2,8 @@
  * Watching a PyTorchJob to its end through the API: the job's conditions, its pods (for the reason a pod cannot
  * run) and the namespace's events (scheduler and mount messages), with the master's log followed live.
  */
-import { diagnosePod, jobFailure, jobPhase, type Diagnosis, type JobPhase } from './diagnose.js';
+import { trainingJobPodSelector } from './arena-objects.js';
+import { diagnosePod, failedJobDiagnosis, jobPhase, type Diagnosis, type JobPhase } from './diagnose.js';
 import { followLog, readTail, type LogFollower } from './logs.js';
 
 export { readTail };
@@ -86,7 +87,8 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
         pods: {
           type: POD,
           namespace: o.namespace,
-          selector: { labelSelector: `training.kubeflow.org/job-name=${o.name}` }
+          // Arena's own labels: the operator's (training-operator or the older pytorch-operator) vary by cluster
+          selector: { labelSelector: trainingJobPodSelector(o.name) }
         },
         events: { type: EVENT, namespace: o.namespace }
       },
@@ -113,12 +115,8 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
           };
         if (phase === 'Succeeded') return { done: j };
         const mine = ownPods(j, pods);
-        if (phase === 'Failed') {
-          // a pod's own reason (OOMKilled, ...) says more than "1 Master replica(s) failed"
-          const job = jobFailure(j);
-          const pod = mine.map((p) => diagnosePod(p, events)).find((d) => d !== undefined);
-          return { fail: new JobProblem(pod ? { ...pod, message: `${job.message}: ${pod.message}` } : job) };
-        }
+        // a pod's own reason (OOMKilled, ...) says more than "1 Master replica(s) failed"
+        if (phase === 'Failed') return { fail: new JobProblem(failedJobDiagnosis(j, mine, events)) };
         if (
           mine.some(
             (p) =>
@@ -144,7 +142,8 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
   } catch (err) {
     const tail = await finishLogs();
     if (err instanceof JobProblem) {
-      const diagnosis = err.diagnosis.code === 'JOB_FAILED' ? await podReason(o, err.diagnosis) : err.diagnosis;
+      const diagnosis =
+        err.diagnosis.code === 'JOB_FAILED' && !err.diagnosis.retryable ? await podReason(o, err.diagnosis) : err.diagnosis;
       const logTail = tail.length > 0 ? tail : await readTail(o.api, o.namespace, master, 20, MASTER_CONTAINER);
       throw new JobProblem({ ...diagnosis, details: [...diagnosis.details, ...logTail.slice(-20)] });
     }
@@ -160,13 +159,10 @@ async function podReason(o: JobWatchOptions, jobDiagnosis: Diagnosis): Promise<D
   try {
     const [job, pods, events] = await Promise.all([
       o.api.get(PYTORCHJOB, o.namespace, o.name),
-      o.api.list(POD, o.namespace, { labelSelector: `training.kubeflow.org/job-name=${o.name}` }),
+      o.api.list(POD, o.namespace, { labelSelector: trainingJobPodSelector(o.name) }),
       o.api.list(EVENT, o.namespace, {})
     ]);
-    const pod = ownPods(job, pods.items)
-      .map((p) => diagnosePod(p, events.items))
-      .find((d) => d !== undefined);
-    return pod ? { ...pod, message: `${jobDiagnosis.message}: ${pod.message}` } : jobDiagnosis;
+    return job ? failedJobDiagnosis(job, ownPods(job, pods.items), events.items) : jobDiagnosis;
   } catch {
     return jobDiagnosis;
   }

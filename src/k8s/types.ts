@@ -54,6 +54,8 @@ export const DEPLOYMENT: ResourceType = {
   plural: 'deployments',
   namespaced: true
 };
+export const CONFIGMAP: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+export const SERVICE: ResourceType = { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true };
 export const PYTORCHJOB: ResourceType = {
   apiVersion: 'kubeflow.org/v1',
   kind: 'PyTorchJob',

@@ -8,7 +8,7 @@ export type CleanupKind = CleanupRecord['kind'];
 export type CleanupHandler<K extends CleanupKind = CleanupKind> = (
   record: Extract<CleanupRecord, { kind: K }>,
   ctx: { log: Logger; env: NodeJS.ProcessEnv; signal: AbortSignal }
-) => Promise<void>;
+) => Promise<void | 'deleted' | 'already-gone'>;
 
 const handlers = new Map<CleanupKind, CleanupHandler>();
 
@@ -48,7 +48,8 @@ export class MemoryCleanupRegistry implements CleanupRegistry {
 
 export interface CleanupOutcome {
   readonly record: CleanupRecord;
-  readonly status: 'done' | 'failed' | 'no-handler';
+  /** `already-gone`: the handler found nothing to undo (never said of a handler that could not run). */
+  readonly status: 'done' | 'already-gone' | 'failed' | 'no-handler';
   readonly message?: string;
 }
 
@@ -66,9 +67,13 @@ export async function runCleanup(
       continue;
     }
     try {
-      await handler(record, ctx);
-      ctx.log.info(`Cleaned up ${describeRecord(record)}`);
-      out.push({ record, status: 'done' });
+      if ((await handler(record, ctx)) === 'already-gone') {
+        ctx.log.info(`Nothing to clean up: ${describeRecord(record)} was already gone`);
+        out.push({ record, status: 'already-gone' });
+      } else {
+        ctx.log.info(`Cleaned up ${describeRecord(record)}`);
+        out.push({ record, status: 'done' });
+      }
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       ctx.log.warning(`Could not clean up ${describeRecord(record)}: ${message}`);

@@ -10,13 +10,13 @@ export function registerPostHandlers(config: Config | undefined): void {
   registerCleanupHandler('file', async (record) => {
     await rm(record.path, { force: true, recursive: true });
   });
-  // 'pytorchjob' → `arena delete`, 'serving' → `arena serve delete` (src/arena/cleanup.ts), with ctx.env's
-  // KUBECONFIG and the PATH the setup stage exported.
+  // 'pytorchjob' → `arena delete`, 'serving' → `arena serve delete`, each confirmed (and finished) through the
+  // Kubernetes API (src/stages/teardown.ts), with ctx.env's KUBECONFIG and the PATH the setup stage exported.
   registerCleanupHandler('pytorchjob', async (record, ctx) =>
-    (await import('../arena/cleanup.js')).cleanupPytorchJob(record, ctx)
+    (await import('../stages/teardown.js')).clusterCleanupHandlers(config).pytorchjob(record, ctx)
   );
   registerCleanupHandler('serving', async (record, ctx) =>
-    (await import('../arena/cleanup.js')).cleanupServing(record, ctx)
+    (await import('../stages/teardown.js')).clusterCleanupHandlers(config).serving(record, ctx)
   );
   registerCleanupHandler('multipart-upload', async (record) => {
     if (!config) throw new Error('no valid OSS configuration to abort the upload with');

@@ -9,7 +9,6 @@ import { convertMarkerKey, ftCheckpointPrefix, ftPrefix, hfPrefix, ossUri, podPa
 import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaError } from '../arena/exec.js';
-import { deleteTrainingJob } from '../arena/cleanup.js';
 import { converterCommand } from '../arena/converter.js';
 import { submitPytorchJobArgs } from '../arena/args.js';
 import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
@@ -17,6 +16,7 @@ import { jobPhase } from '../k8s/diagnose.js';
 import { JobProblem, JobTimeout, MASTER_CONTAINER, readTail, masterPodName, watchJob } from '../k8s/job.js';
 import { MANAGED_BY, PYTORCHJOB, type KObj, type KubeApi } from '../k8s/types.js';
 import { waitFor } from '../k8s/wait.js';
+import { removeTrainingJob } from './teardown.js';
 
 export interface ConvertMarker {
   readonly version: string;
@@ -101,9 +101,12 @@ export async function verifyOutput(oss: ObjectStoreLike, cfg: Config): Promise<{
 
 async function deleteJob(deps: ClusterDeps, api: KubeApi, cfg: Config, ctx: StageContext, why: string): Promise<void> {
   ctx.log.info(`Deleting PyTorchJob ${cfg.cluster.namespace}/${cfg.convert.jobName} (${why})`);
-  const gone = await deleteTrainingJob(deps.arena, ctx.env, cfg.cluster.namespace, cfg.convert.jobName);
-  // a job that arena does not know (created some other way) is deleted through the API
-  if (!gone) await api.delete(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName);
+  // Arena first (its bookkeeping), then confirmed through the API: `arena delete` may exit 0 and leave the job
+  await removeTrainingJob(
+    { arena: deps.arena, api, env: ctx.env, log: ctx.log },
+    cfg.cluster.namespace,
+    cfg.convert.jobName
+  );
 }
 
 async function waitGone(api: KubeApi, cfg: Config, ctx: StageContext, deps: ClusterDeps): Promise<void> {
@@ -141,7 +144,6 @@ export function converterArgs(cfg: Config, commit: string): string[] {
     pvc: cfg.cluster.pvcName,
     mountPath: cfg.cluster.mountPath,
     runningTimeoutSeconds: cfg.convert.timeoutSeconds,
-    retries: cfg.convert.retries,
     labels: MANAGED_BY,
     command
   });
@@ -235,110 +237,126 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
         await waitGone(api, cfg, ctx, deps);
         existing = undefined;
       }
-      if (!existing) {
-        const args = converterArgs(cfg, commit);
-        ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-        const res = await deps.arena(args, { env: ctx.env });
-        if (
-          res.exitCode !== 0 &&
-          /already exist/i.test(res.stderr + res.stdout) /* real Arena: "the job X is already exist" */
-        ) {
-          ctx.log.info(`PyTorchJob ${name} was submitted meanwhile by someone else; attaching to it.`);
-        } else {
-          if (res.exitCode !== 0) throw arenaError(args, res, 'submit the conversion');
-          submitted = true;
-          ctx.cleanup.add(record);
-          ctx.log.info(`Submitted PyTorchJob ${ns}/${name} through arena`);
-        }
-      } else {
-        ctx.log.info(`PyTorchJob ${ns}/${name} exists (${jobPhase(existing)}); attaching to it`);
-      }
-
-      let job: KObj;
-      try {
-        const res = await ctx.log.group(`Converter log (${name})`, () =>
-          watchJob({
-            api,
-            namespace: ns,
-            name,
-            timeoutMs: cfg.convert.timeoutSeconds * 1000,
-            signal: ctx.signal,
-            timers: deps.timers,
-            onPhase: (phase, j) => {
-              if (phase === 'Restarting') {
-                const c = (j.status?.conditions as { type: string; message?: string }[]).find(
-                  (x) => x.type === 'Restarting'
-                );
-                ctx.log.warning(`PyTorchJob ${name} is restarting: ${c?.message ?? ''}`);
-              } else ctx.log.info(`PyTorchJob ${name}: ${phase}`);
-            },
-            onLogLine: (line) => ctx.log.info(line),
-            onReconnect: (why) => ctx.log.debug(`convert watch: ${why}`)
-          })
-        );
-        deps.onNoticed?.('job', res.job, res.noticedAt);
-        job = res.job;
-      } catch (err) {
-        if (ctx.signal.aborted) {
-          if (submitted) {
-            await deleteJob(deps, api, cfg, ctx, 'the run was cancelled').catch((e) =>
-              ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
-            );
-            ctx.cleanup.remove(record);
+      let job: KObj | undefined;
+      // Arena's `--retry` cannot restart a one-worker job (its Master is `restartPolicy: Never`, which the
+      // operator never counts against backoffLimit), so a transient failure is retried here: delete, resubmit.
+      for (let retry = 0; job === undefined; retry++) {
+        if (!existing) {
+          const args = converterArgs(cfg, commit);
+          ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+          const res = await deps.arena(args, { env: ctx.env });
+          if (
+            res.exitCode !== 0 &&
+            /already exist/i.test(res.stderr + res.stdout) /* real Arena: "the job X is already exist" */
+          ) {
+            ctx.log.info(`PyTorchJob ${name} was submitted meanwhile by someone else; attaching to it.`);
+          } else {
+            if (res.exitCode !== 0) throw arenaError(args, res, 'submit the conversion');
+            submitted = true;
+            ctx.cleanup.add(record);
+            ctx.log.info(`Submitted PyTorchJob ${ns}/${name} through arena`);
           }
-          throw new PipelineError(
-            'CANCELLED',
-            `cancelled while converting${submitted ? `; deleted PyTorchJob ${name}` : `; PyTorchJob ${name} (not submitted by this run) was left running`}`,
-            'Run again to convert.',
-            { cause: err }
-          );
+        } else {
+          ctx.log.info(`PyTorchJob ${ns}/${name} exists (${jobPhase(existing)}); attaching to it`);
         }
-        if (err instanceof JobTimeout) {
-          await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) =>
-            ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
+
+        try {
+          const res = await ctx.log.group(`Converter log (${name})`, () =>
+            watchJob({
+              api,
+              namespace: ns,
+              name,
+              timeoutMs: cfg.convert.timeoutSeconds * 1000,
+              signal: ctx.signal,
+              timers: deps.timers,
+              onPhase: (phase, j) => {
+                if (phase === 'Restarting') {
+                  const c = (j.status?.conditions as { type: string; message?: string }[]).find(
+                    (x) => x.type === 'Restarting'
+                  );
+                  ctx.log.warning(`PyTorchJob ${name} is restarting: ${c?.message ?? ''}`);
+                } else ctx.log.info(`PyTorchJob ${name}: ${phase}`);
+              },
+              onLogLine: (line) => ctx.log.info(line),
+              onReconnect: (why) => ctx.log.debug(`convert watch: ${why}`)
+            })
           );
-          ctx.cleanup.remove(record);
-          const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
-          throw new PipelineError(
-            'CONVERT_TIMEOUT',
-            `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (it was ${err.lastPhase}); deleted it`,
-            'Raise convert-timeout, or look at the log below for where it stalled.',
-            { details: tail }
-          );
-        }
-        if (err instanceof JobProblem && /\(DeadlineExceeded\)/.test(err.diagnosis.message)) {
-          // arena's --running-timeout (the job's activeDeadlineSeconds) fired before the stage's own timer
-          if (submitted) {
+          deps.onNoticed?.('job', res.job, res.noticedAt);
+          job = res.job;
+        } catch (err) {
+          if (ctx.signal.aborted) {
+            if (submitted) {
+              await deleteJob(deps, api, cfg, ctx, 'the run was cancelled').catch((e) =>
+                ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
+              );
+              ctx.cleanup.remove(record);
+            }
+            throw new PipelineError(
+              'CANCELLED',
+              `cancelled while converting${submitted ? `; deleted PyTorchJob ${name}` : `; PyTorchJob ${name} (not submitted by this run) was left running`}`,
+              'Run again to convert.',
+              { cause: err }
+            );
+          }
+          if (err instanceof JobTimeout) {
             await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) =>
               ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
             );
-          }
-          ctx.cleanup.remove(record);
-          throw new PipelineError(
-            'CONVERT_TIMEOUT',
-            `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (the job's deadline passed)${submitted ? '; deleted it' : ''}`,
-            'Raise convert-timeout, or look at the log below for where it stalled.',
-            { details: err.diagnosis.details }
-          );
-        }
-        if (err instanceof JobProblem) {
-          const d = err.diagnosis;
-          // a job that cannot run (unschedulable, image, mount) is deleted; a Failed one stays to be inspected
-          const now = await api.get(PYTORCHJOB, ns, name).catch(() => undefined);
-          if (submitted && now && jobPhase(now) !== 'Failed') {
-            await deleteJob(deps, api, cfg, ctx, d.code).catch((e) =>
-              ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
+            ctx.cleanup.remove(record);
+            const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
+            throw new PipelineError(
+              'CONVERT_TIMEOUT',
+              `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (it was ${err.lastPhase}); deleted it`,
+              'Raise convert-timeout, or look at the log below for where it stalled.',
+              { details: tail }
             );
           }
-          ctx.cleanup.remove(record);
-          throw new PipelineError(`CONVERT_${d.code}`, d.message, d.hint, { details: d.details });
+          if (err instanceof JobProblem && /\(DeadlineExceeded\)/.test(err.diagnosis.message)) {
+            // arena's --running-timeout (the job's activeDeadlineSeconds) fired before the stage's own timer
+            if (submitted) {
+              await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) =>
+                ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
+              );
+            }
+            ctx.cleanup.remove(record);
+            throw new PipelineError(
+              'CONVERT_TIMEOUT',
+              `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (the job's deadline passed)${submitted ? '; deleted it' : ''}`,
+              'Raise convert-timeout, or look at the log below for where it stalled.',
+              { details: err.diagnosis.details }
+            );
+          }
+          if (err instanceof JobProblem && err.diagnosis.retryable && retry < cfg.convert.retries) {
+            ctx.log.warning(
+              `${err.diagnosis.message}. This may not repeat: deleting and resubmitting PyTorchJob ${name} (retry ${retry + 1} of ${cfg.convert.retries}, convert-retries).`
+            );
+            await deleteJob(deps, api, cfg, ctx, 'retrying after a transient failure');
+            await waitGone(api, cfg, ctx, deps);
+            existing = undefined;
+            continue;
+          }
+          if (err instanceof JobProblem) {
+            const d = err.diagnosis;
+            // a job that cannot run (unschedulable, image, mount) is deleted; a Failed one stays to be inspected
+            const now = await api.get(PYTORCHJOB, ns, name).catch(() => undefined);
+            if (submitted && now && jobPhase(now) !== 'Failed') {
+              await deleteJob(deps, api, cfg, ctx, d.code).catch((e) =>
+                ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
+              );
+            }
+            ctx.cleanup.remove(record);
+            const hint = d.retryable
+              ? 'The pod was killed or lost, which need not happen again: run again with resubmit-failed: true, or raise the convert-retries input so that such a failure is resubmitted by itself.'
+              : d.hint;
+            throw new PipelineError(`CONVERT_${d.code}`, d.message, hint, { details: d.details });
+          }
+          throw err;
         }
-        throw err;
       }
       ctx.cleanup.remove(record);
 
       const files = await verifyOutput(oss, cfg);
-      const durationSeconds = jobSeconds(job, Date.now() - started);
+      const durationSeconds = jobSeconds(job!, Date.now() - started);
       const newMarker: ConvertMarker = {
         version: cfg.model.version,
         jobName: name,

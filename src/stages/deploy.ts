@@ -10,11 +10,12 @@ import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaError } from '../arena/exec.js';
 import { serveTritonArgs } from '../arena/args.js';
-import { deleteServingVersion } from '../arena/cleanup.js';
 import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
 import { RolloutProblem, servingSelector, servingSpecDiff, waitForRollout, type ServingSpec } from '../k8s/serving.js';
 import { DEPLOYMENT, MANAGED_BY, type KObj, type KubeApi } from '../k8s/types.js';
+import { deleteLeftovers, describeObject, servingConfigMapName, servingObjects } from '../k8s/arena-objects.js';
+import { removeServingVersion, type TeardownDeps } from './teardown.js';
 import { modelRepositoryObjects, modelRepositoryPodPath } from '../triton/model-config.js';
 
 export function servingSpec(cfg: Config): ServingSpec {
@@ -107,7 +108,7 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
           ctx.log.info(
             `Serving ${name} version ${version} exists but differs (${[...diff, ...(changed ? ['model repository changed'] : [])].join('; ')}); replacing it`
           );
-          await deleteServingVersion(deps.arena, ctx.env, ns, name, version);
+          await removeServingVersion(teardownDeps(deps, api, ctx), ns, name, version);
           existing = undefined;
         } else ctx.log.info(`Serving ${name} version ${version} exists and is rolling out; waiting for it`);
       }
@@ -127,7 +128,10 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
           labels: MANAGED_BY
         });
         ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-        const res = await deps.arena(args, { env: ctx.env });
+        let res = await deps.arena(args, { env: ctx.env });
+        if (res.exitCode !== 0 && (await removeStrandedRelease(api, ctx, res.stderr + res.stdout))) {
+          res = await deps.arena(args, { env: ctx.env });
+        }
         if (res.exitCode !== 0) throw arenaError(args, res, `serve ${name} version ${version}`);
         ctx.cleanup.add(record);
         ctx.log.info(`arena serve triton ${name} version ${version} submitted`);
@@ -180,6 +184,28 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
   };
 }
 
+export function teardownDeps(deps: ClusterDeps, api: KubeApi, ctx: StageContext): TeardownDeps {
+  return { arena: deps.arena, api, env: ctx.env, log: ctx.log };
+}
+
+/**
+ * A serving Deployment deleted by hand leaves Arena's ConfigMap `<name>-<version>-triton-serving` (and the
+ * Service) behind, and Arena v0.15.2 then refuses this version for good: "the job configmap … is already exist,
+ * please delete it first". When that is what Arena said, about this version's ConfigMap, and no Deployment of
+ * the version exists, the leftovers are this pipeline's own stranded release: delete them. True when it did.
+ */
+async function removeStrandedRelease(api: KubeApi, ctx: StageContext, output: string): Promise<boolean> {
+  const { name, version } = ctx.config.serve;
+  const ns = ctx.config.cluster.namespace;
+  const cm = /the job configmap (\S+) is already exist/.exec(output)?.[1];
+  if (cm !== servingConfigMapName(name, version) || (await findServing(api, ctx.config))) return false;
+  const { deleted } = await deleteLeftovers(api, ns, servingObjects(name, version));
+  ctx.log.warning(
+    `Serving ${name} version ${version} has no Deployment but Arena's ${deleted.map(describeObject).join(', ')} remained (the Deployment was deleted by hand?); deleted them and serving again`
+  );
+  return deleted.length > 0;
+}
+
 /** Deletes the serving version this run is deploying (the previous versions keep serving). */
 export async function rollback(
   deps: ClusterDeps,
@@ -187,7 +213,12 @@ export async function rollback(
   record: { kind: 'serving'; namespace: string; name: string; version: string }
 ): Promise<void> {
   try {
-    await deleteServingVersion(deps.arena, ctx.env, record.namespace, record.name, record.version);
+    await removeServingVersion(
+      teardownDeps(deps, deps.kube(ctx).api, ctx),
+      record.namespace,
+      record.name,
+      record.version
+    );
     ctx.log.warning(`Rolled back: deleted serving ${record.name} version ${record.version}`);
     ctx.cleanup.remove(record);
   } catch (e) {

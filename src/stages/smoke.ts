@@ -8,7 +8,6 @@ import type { Config } from '../config/types.js';
 import { hfPrefix } from '../config/layout.js';
 import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
-import { deleteServingVersion } from '../arena/cleanup.js';
 import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import type { LocalForward } from '../k8s/portforward.js';
 import { isPodReady, servingSelector } from '../k8s/serving.js';
@@ -26,7 +25,8 @@ import {
   percentile,
   type TextCodec
 } from '../triton/generate.js';
-import { rollback } from './deploy.js';
+import { rollback, teardownDeps } from './deploy.js';
+import { removeServingVersion } from './teardown.js';
 
 const HTTP_PORT = 8000;
 
@@ -168,7 +168,7 @@ export async function retireOldVersions(api: KubeApi, deps: ClusterDeps, ctx: St
   const retired: string[] = [];
   for (const d of others.slice(keepOthers)) {
     const v = d.metadata.labels!.servingVersion;
-    await deleteServingVersion(deps.arena, ctx.env, cfg.cluster.namespace, cfg.serve.name, v);
+    await removeServingVersion(teardownDeps(deps, api, ctx), cfg.cluster.namespace, cfg.serve.name, v);
     ctx.log.info(`Retired serving ${cfg.serve.name} version ${v} (keep-versions ${cfg.keepVersions})`);
     retired.push(v);
   }
