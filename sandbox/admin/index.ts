@@ -82,6 +82,16 @@ export async function startAdmin(sb: Sandbox): Promise<{ endpoint: string; stop(
       }
     ],
     [
+      'POST',
+      /^\/kube\/operator$/,
+      (body: { flavor?: string }) => {
+        if (body?.flavor !== 'training-operator' && body?.flavor !== 'pytorch-operator')
+          throw new HttpError(400, 'flavor must be "training-operator" or "pytorch-operator"');
+        need(sb.operator, 'kube').setFlavor(body.flavor);
+        return { flavor: body?.flavor };
+      }
+    ],
+    [
       'DELETE',
       /^\/kube\/scenarios$/,
       () => {
@@ -121,6 +131,7 @@ export async function startAdmin(sb: Sandbox): Promise<{ endpoint: string; stop(
       () => {
         sb.faults.reset();
         sb.operator?.clearScenarios();
+        sb.operator?.setFlavor('training-operator');
         return { reset: true };
       }
     ]

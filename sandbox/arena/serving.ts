@@ -323,22 +323,71 @@ async function serviceIp(client: KubeClient, ns: string, d: Obj): Promise<string
   return svc?.spec?.clusterIP ?? 'N/A';
 }
 
+/**
+ * The serving's endpoints as Arena reads them from its Services' `http-serving` and `grpc-serving` ports
+ * (named RESTFUL and GRPC; `NAME:nodePort->port` for a NodePort): kubeflow/arena v0.15.2
+ * pkg/serving/serving.go:201-219, printed by pkg/serving/list.go:122-135 (N/A when there is none).
+ */
+function endpointsOf(services: Obj[]): string {
+  const out: string[] = [];
+  for (const svc of services)
+    for (const p of svc.spec?.ports ?? []) {
+      if (p.name !== 'http-serving' && p.name !== 'grpc-serving') continue;
+      const name = p.name === 'grpc-serving' ? 'GRPC' : 'RESTFUL';
+      out.push(p.nodePort ? `${name}:${p.nodePort}->${p.port}` : `${name}:${p.port}`);
+    }
+  return out.length ? out.join(',') : 'N/A';
+}
+
+/** GPUs of a serving's pods that run on a node (getPodGPUs, pkg/serving/serving.go:568-589). */
+function podGpus(pods: Obj[]): number {
+  return pods
+    .filter((p) => p.status?.phase === 'Running' && p.spec?.nodeName)
+    .reduce(
+      (n, p) =>
+        n +
+        (p.spec?.containers ?? []).reduce(
+          (m: number, c: Obj) => m + Number(c.resources?.limits?.['nvidia.com/gpu'] ?? 0),
+          0
+        ),
+      0
+    );
+}
+
+/** `arena serve list`: kubeflow/arena v0.15.2 pkg/serving/list.go:94-157 (GPU column only when a pod holds GPUs). */
 export async function serveList(client: KubeClient, ns: string, io: Io): Promise<number> {
-  const rows = [['NAME', 'TYPE', 'VERSION', 'DESIRED', 'AVAILABLE', 'ADDRESS', 'PORTS', 'GPU']];
+  const sel = (l: Obj) =>
+    `${CORE(ns, 'pods')}?labelSelector=${encodeURIComponent(`servingName=${l.servingName},servingVersion=${l.servingVersion},servingType=triton-serving`)}`;
+  const rows: string[][] = [];
+  let anyGpus = false;
   for (const d of await servingDeployments(client, ns)) {
     const l = d.metadata.labels;
+    const pods = ((await client.get<Obj>(sel(l)))?.items as Obj[]) ?? [];
+    const svcs = (
+      ((
+        await client.get<Obj>(
+          `${CORE(ns, 'services')}?labelSelector=${encodeURIComponent('servingType=triton-serving')}`
+        )
+      )?.items as Obj[]) ?? []
+    ).filter(
+      (s) => s.metadata.labels?.servingName === l.servingName && s.metadata.labels?.servingVersion === l.servingVersion
+    );
+    const address = svcs.find((s) => endpointsOf([s]) !== 'N/A')?.spec?.clusterIP ?? 'N/A';
+    const gpus = podGpus(pods);
+    if (gpus !== 0) anyGpus = true;
     rows.push([
       l.servingName,
       'Triton',
       l.servingVersion,
-      String(d.spec?.replicas ?? 0),
+      String(d.status?.replicas ?? 0),
       String(d.status?.availableReplicas ?? 0),
-      await serviceIp(client, ns, d),
-      portsOf(d),
-      String(gpusOf(d))
+      address,
+      endpointsOf(svcs),
+      String(gpus)
     ]);
   }
-  io.out(columns(rows));
+  const header = ['NAME', 'TYPE', 'VERSION', 'DESIRED', 'AVAILABLE', 'ADDRESS', 'PORTS', ...(anyGpus ? ['GPU'] : [])];
+  io.out(columns([header, ...rows.map((r) => (anyGpus ? r : r.slice(0, -1)))]));
   return 0;
 }
 

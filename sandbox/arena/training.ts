@@ -266,12 +266,29 @@ function requestedGpus(job: Obj): number {
   return n;
 }
 
+/**
+ * The job's pods as Arena finds them: by its chart's labels `release` and `app`, then kept when either
+ * operator's mark is on them — `group-name: kubeflow.org` (the older pytorch-operator Arena's installer deploys) or
+ * `training.kubeflow.org/operator-name: pytorchjob-controller` (the Kubeflow training-operator).
+ * kubeflow/arena v0.15.2 pkg/training/trainer_pytorch.go:287, pkg/apis/utils/training.go:54-75.
+ */
 async function jobPods(client: KubeClient, ns: string, name: string): Promise<Obj[]> {
   const list = await client.get<Obj>(
-    `${CORE(ns, 'pods')}?labelSelector=${encodeURIComponent(`training.kubeflow.org/job-name=${name}`)}`
+    `${CORE(ns, 'pods')}?labelSelector=${encodeURIComponent(`release=${name},app=pytorchjob`)}`
   );
-  return ((list?.items as Obj[]) ?? []).sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+  return ((list?.items as Obj[]) ?? [])
+    .filter(
+      (p) =>
+        p.metadata.labels?.['group-name'] === 'kubeflow.org' ||
+        p.metadata.labels?.['training.kubeflow.org/operator-name'] === 'pytorchjob-controller'
+    )
+    .sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
 }
+
+/** The chief: replica type master under either operator (trainer_pytorch.go:308-318). */
+const isMaster = (p: Obj): boolean =>
+  p.metadata.labels?.['pytorch-replica-type'] === 'master' ||
+  p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master';
 
 const JOB_NOT_FOUND = "training job not found,please use 'arena list' to make sure job is existed";
 
@@ -288,7 +305,7 @@ export async function getJob(client: KubeClient, ns: string, name: string, outpu
   const pods = await jobPods(client, ns, name);
   const status = jobStatus(job);
   const instances = pods.map((p) => {
-    const isChief = p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master';
+    const isChief = isMaster(p);
     return {
       ip: p.status?.podIP ?? '',
       status: podStatus(p),
@@ -364,8 +381,7 @@ export async function listJobs(client: KubeClient, ns: string, io: Io): Promise<
   for (const j of jobs) {
     const st = jobStatus(j);
     const pods = await jobPods(client, ns, j.metadata.name);
-    const node =
-      pods.find((p) => p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master')?.spec?.nodeName ?? 'N/A';
+    const node = pods.find(isMaster)?.spec?.nodeName ?? 'N/A';
     rows.push([
       j.metadata.name,
       st,
@@ -383,10 +399,7 @@ export async function listJobs(client: KubeClient, ns: string, io: Io): Promise<
 export async function jobLogs(client: KubeClient, ns: string, name: string, f: FlagValues, io: Io): Promise<number> {
   await findJob(client, ns, name);
   const pods = await jobPods(client, ns, name);
-  const instance =
-    (f.instance as string) ||
-    pods.find((p) => p.metadata.labels?.['training.kubeflow.org/replica-type'] === 'master')?.metadata.name ||
-    `${name}-master-0`;
+  const instance = (f.instance as string) || pods.find(isMaster)?.metadata.name || `${name}-master-0`;
   if (!pods.some((p) => p.metadata.name === instance)) {
     throw new ArenaError(
       `can't find the instance ${instance} of the job ${name}, please check the instances with \`arena get ${name}\``
@@ -403,13 +416,15 @@ export async function jobLogs(client: KubeClient, ns: string, name: string, f: F
 
 export async function deleteJobs(client: KubeClient, ns: string, names: string[], io: Io): Promise<number> {
   for (const name of names) {
-    // Arena finds a training job through its `<name>-<type>` ConfigMap; a missing one ends the command (exit 0)
+    // Arena finds a training job only through its `<name>-<type>` ConfigMap: without it the job counts as not
+    // existing, even when the PyTorchJob is there, and the command ends with exit 0 (pkg/training/get_advanced.go
+    // :33-48, pkg/apis/arenaclient/training_client.go:202-210)
     const cm = await client.get(`${CORE(ns, 'configmaps')}/${name}-pytorchjob`);
-    const job = await client.get(`${PYTORCHJOBS(ns)}/${name}`);
-    if (!cm && !job) {
+    if (!cm) {
       io.log('info', `The training job '${name}' does not exist,skip to delete it`);
       return 0;
     }
+    const job = await client.get(`${PYTORCHJOBS(ns)}/${name}`);
     if (job)
       await client.remove(`${PYTORCHJOBS(ns)}/${name}`, {
         kind: 'DeleteOptions',

@@ -19,8 +19,6 @@ export interface OperatorContext {
   imageAllowed(image: string): boolean;
   /** The PyTorchJob or Deployment a pod belongs to (scenarios match on it), else the pod's own name. */
   ownerName(pod: KubeObject): string;
-  /** How many times the pod's job has been restarted so far (0 on the first attempt). */
-  jobAttempt(pod: KubeObject): number;
   /** Wake every pod worker waiting on a resource (GPUs freed, claims bound, Secrets created). */
   pokeAll(): void;
   /** A pod reached Succeeded or Failed. */

@@ -16,8 +16,8 @@ export class FaultPlan {
   constructor(
     private readonly scenario: Scenario | undefined,
     private readonly o: {
-      /** The job's restart count when the pod was created. */
-      attempt: number;
+      /** This is the first run of the scenario's job name (restart-then-succeed fails only that one). */
+      firstRun: boolean;
       clock: ScenarioClock;
       factor: number;
       appendLog: (line: string) => void;
@@ -37,7 +37,7 @@ export class FaultPlan {
     let after: number | undefined;
     if (s.outcome === 'fail-at' || s.outcome === 'oom')
       after = s.afterSeconds ?? (s.afterLines === undefined ? 0 : undefined);
-    else if (s.outcome === 'restart-then-succeed') after = this.o.attempt === 0 ? 0 : undefined;
+    else if (s.outcome === 'restart-then-succeed') after = this.o.firstRun ? 0 : undefined;
     else if (s.outcome === 'crash-loop') {
       this.o.appendLog('I1125 00:00:00.000000 1 server.cc:108] Initializing Triton Inference Server');
       after = s.afterSeconds ?? DURATIONS.crashLoopDefault;
@@ -72,6 +72,8 @@ export class FaultPlan {
     if (!s || this.injected) return;
     if (s.outcome === 'oom') {
       this.injected = { exitCode: 137, reason: 'OOMKilled' };
+    } else if (s.outcome === 'restart-then-succeed' && (s.exitCode ?? 0) >= 128) {
+      this.injected = { exitCode: s.exitCode!, reason: 'Error' };
     } else {
       this.injected = { exitCode: 1, reason: 'Error' };
       for (const l of this.lastWords(s)) this.o.appendLog(l);

@@ -9,14 +9,14 @@ import type { OperatorContext } from './context.js';
 import { DeploymentController } from './deployment.js';
 import { PodWorker } from './kubelet.js';
 import { OssClients } from './oss-fs.js';
-import { PyTorchJobController } from './pytorchjob.js';
+import { jobOfPod, PyTorchJobController } from './pytorchjob.js';
 import { ScenarioBook, type Scenario } from './scenarios.js';
 import { DEFAULT_NODES, Scheduler } from './scheduler.js';
 import { DEFAULT_IMAGE_ALLOWLIST, type OperatorHandle, type OperatorOptions } from './types.js';
 import { VolumeBinder } from './volumes.js';
 
 export type { Scenario } from './scenarios.js';
-export type { OperatorHandle, OperatorOptions, StartTriton } from './types.js';
+export type { OperatorFlavor, OperatorHandle, OperatorOptions, StartTriton } from './types.js';
 export { DEFAULT_IMAGE_ALLOWLIST } from './types.js';
 
 type Work = { kind: 'job' | 'deploy'; ns: string; name: string } | { kind: 'volumes' };
@@ -70,12 +70,7 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     startTriton: opts.startTriton,
     imageCache: new Set(),
     imageAllowed: (image) => allow.some((re) => re.test(image)),
-    ownerName: (pod) =>
-      pod.metadata.labels?.['training.kubeflow.org/job-name'] ?? deployments.deploymentOf(pod) ?? pod.metadata.name,
-    jobAttempt: (pod) => {
-      const job = pod.metadata.labels?.['training.kubeflow.org/job-name'];
-      return job ? jobs.attempt(pod.metadata.namespace ?? 'default', job, pod.metadata.name) : 0;
-    },
+    ownerName: (pod) => jobOfPod(pod) ?? deployments.deploymentOf(pod) ?? pod.metadata.name,
     pokeAll: () => {
       for (const { worker } of workers.values()) worker.poke();
     },
@@ -86,11 +81,12 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
   };
   const binder = new VolumeBinder(store);
   const jobs = new PyTorchJobController(ctx);
+  jobs.flavor = opts.flavor ?? 'training-operator';
   const deployments = new DeploymentController(ctx, (ns, name) => enqueue({ kind: 'deploy', ns, name }));
 
   function ownerChanged(pod: KubeObject): void {
     const ns = pod.metadata.namespace ?? 'default';
-    const job = pod.metadata.labels?.['training.kubeflow.org/job-name'];
+    const job = jobOfPod(pod);
     if (job) enqueue({ kind: 'job', ns, name: job });
     const dep = deployments.deploymentOf(pod);
     if (dep) enqueue({ kind: 'deploy', ns, name: dep });
@@ -201,6 +197,11 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     },
     clearScenarios() {
       scenarios.clear();
+    },
+    setFlavor(f) {
+      if (f !== 'training-operator' && f !== 'pytorch-operator')
+        throw new Error(`unknown operator flavor "${String(f)}" (training-operator or pytorch-operator)`);
+      jobs.flavor = f;
     },
     async stop() {
       if (stopped) return;

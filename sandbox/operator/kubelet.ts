@@ -359,16 +359,15 @@ export class PodWorker {
     const onStop = () => proc.abort();
     this.signal.addEventListener('abort', onStop, { once: true });
     const appendLog = (line: string) => this.ctx.pods.appendLog(this.ns, this.name, c.name, line + '\n');
-    const plan = new FaultPlan(
-      this.ctx.scenarios.find(this.ctx.ownerName(this.pod), ['fail-at', 'oom', 'restart-then-succeed', 'crash-loop']),
-      {
-        attempt: this.ctx.jobAttempt(this.pod),
-        clock: this.ctx.clock,
-        factor: this.factor(),
-        appendLog,
-        kill: () => proc.abort()
-      }
-    );
+    const owner = this.ctx.ownerName(this.pod);
+    const scenario = this.ctx.scenarios.find(owner, ['fail-at', 'oom', 'restart-then-succeed', 'crash-loop']);
+    const plan = new FaultPlan(scenario, {
+      firstRun: scenario?.outcome === 'restart-then-succeed' && this.ctx.scenarios.firstRun(scenario, owner),
+      clock: this.ctx.clock,
+      factor: this.factor(),
+      appendLog,
+      kill: () => proc.abort()
+    });
     const env: Record<string, string> = {};
     for (const e of c.env ?? []) if (typeof e.value === 'string') env[e.name] = e.value;
     const log = (line: string) => {

@@ -8,18 +8,57 @@
 import type { KubeObject } from '../kube/contract.js';
 import { PODS, PYTORCHJOBS, SERVICES, now, patchStatus, safeDelete } from './common.js';
 import type { OperatorContext } from './context.js';
+import type { OperatorFlavor } from './types.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-const JOB_NAME = 'training.kubeflow.org/job-name';
-const REPLICA_TYPE = 'training.kubeflow.org/replica-type';
-const REPLICA_INDEX = 'training.kubeflow.org/replica-index';
 const DEFAULT_PORT = 23456;
+
+/**
+ * The labels each controller puts on a replica's pod and Service (kubeflow/training-operator v1.7.0
+ * pkg/apis/kubeflow.org/v1/common_types.go:25-37; kubeflow/pytorch-operator v0.7.0
+ * pkg/controller.v1/pytorch/controller.go:55-58 and pod.go:157-163, job-role from kubeflow/common).
+ */
+const LABELS: Record<OperatorFlavor, { jobName: string; replicaType: string; replicaIndex: string }> = {
+  'training-operator': {
+    jobName: 'training.kubeflow.org/job-name',
+    replicaType: 'training.kubeflow.org/replica-type',
+    replicaIndex: 'training.kubeflow.org/replica-index'
+  },
+  'pytorch-operator': {
+    jobName: 'pytorch-job-name',
+    replicaType: 'pytorch-replica-type',
+    replicaIndex: 'pytorch-replica-index'
+  }
+};
+
+function flavorLabels(flavor: OperatorFlavor, job: string, rtype: string, index: number): Record<string, string> {
+  const l = LABELS[flavor];
+  const base = { [l.jobName]: job, [l.replicaType]: rtype, [l.replicaIndex]: String(index) };
+  if (flavor === 'pytorch-operator')
+    return { 'group-name': 'kubeflow.org', ...base, ...(rtype === 'master' ? { 'job-role': 'master' } : {}) };
+  return {
+    ...base,
+    'training.kubeflow.org/operator-name': 'pytorchjob-controller',
+    ...(rtype === 'master' ? { 'training.kubeflow.org/job-role': 'master' } : {})
+  };
+}
+
+/** The PyTorchJob a pod belongs to, whichever controller labelled it. */
+export function jobOfPod(pod: KubeObject): string | undefined {
+  const l = pod.metadata.labels ?? {};
+  return l[LABELS['training-operator'].jobName] ?? l[LABELS['pytorch-operator'].jobName];
+}
+
+function replicaTypeOf(pod: KubeObject): string | undefined {
+  const l = pod.metadata.labels ?? {};
+  return l[LABELS['training-operator'].replicaType] ?? l[LABELS['pytorch-operator'].replicaType];
+}
 
 interface JobState {
   uid: string;
   restarts: number;
-  /** The restart count when each pod was created (a scenario fails only first-attempt pods). */
+  /** The restart count when each pod was created (each recreated pod counts once against backoffLimit). */
   podAttempt: Map<string, number>;
   startMs?: number;
   deadline?: NodeJS.Timeout;
@@ -29,13 +68,10 @@ interface JobState {
 
 export class PyTorchJobController {
   private jobs = new Map<string, JobState>();
+  /** Which controller this cluster runs: decides the labels of the pods and Services created from now on. */
+  flavor: OperatorFlavor = 'training-operator';
 
   constructor(private ctx: OperatorContext) {}
-
-  /** The job's restart count when this pod was created. */
-  attempt(ns: string, job: string, pod: string): number {
-    return this.jobs.get(`${ns}/${job}`)?.podAttempt.get(pod) ?? 0;
-  }
 
   deleted(job: KubeObject): void {
     const key = `${job.metadata.namespace}/${job.metadata.name}`;
@@ -58,8 +94,10 @@ export class PyTorchJobController {
 
   private ownedPods(job: KubeObject): KubeObject[] {
     return this.ctx.store
-      .list(PODS, job.metadata.namespace, { labelSelector: `${JOB_NAME}=${job.metadata.name}` })
-      .items.filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid));
+      .list(PODS, job.metadata.namespace)
+      .items.filter(
+        (p) => jobOfPod(p) === job.metadata.name && p.metadata.ownerReferences?.some((r) => r.uid === job.metadata.uid)
+      );
   }
 
   reconcile(ns: string, name: string): void {
@@ -105,9 +143,11 @@ export class PyTorchJobController {
         const exitCode =
           pod.status?.containerStatuses?.find((c: any) => c.name === 'pytorch')?.state?.terminated?.exitCode ??
           pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
-        const scenario = this.ctx.scenarios.find(name, ['restart-then-succeed']);
+        // a Failed pod is recreated only under ExitCode with a retryable (signal) exit code: training-operator
+        // v1.7.0 pkg/controller.v1/common/pod.go:349-352 (OnFailure/Always restart in place in the kubelet, so
+        // their pods do not fail); under Never, Arena's Master policy, the job fails (pytorchjob_controller.go:443)
         const attempt = st.podAttempt.get(podName) ?? 0;
-        const retryable = (scenario && attempt === 0) || (rspec?.restartPolicy === 'ExitCode' && exitCode >= 128);
+        const retryable = rspec?.restartPolicy === 'ExitCode' && exitCode >= 128;
         if (retryable && !(backoffLimit !== undefined && st.restarts >= backoffLimit)) {
           if (attempt === st.restarts) st.restarts++;
           restarting = `${kind} ${name} is restarting because 1 ${rtype} replica(s) failed.`;
@@ -159,14 +199,8 @@ export class PyTorchJobController {
     const name = job.metadata.name;
     const podName = `${name}-${rtype.toLowerCase()}-${index}`;
     const template = structuredClone(rspec?.template ?? {});
-    const labels: Record<string, string> = {
-      ...(template.metadata?.labels ?? {}),
-      [JOB_NAME]: name,
-      'training.kubeflow.org/operator-name': 'pytorchjob-controller',
-      [REPLICA_TYPE]: rtype.toLowerCase(),
-      [REPLICA_INDEX]: String(index),
-      ...(rtype === 'Master' ? { 'training.kubeflow.org/job-role': 'master' } : {})
-    };
+    const own = flavorLabels(this.flavor, name, rtype.toLowerCase(), index);
+    const labels: Record<string, string> = { ...(template.metadata?.labels ?? {}), ...own };
     const owner = [
       {
         apiVersion: job.apiVersion,
@@ -200,7 +234,7 @@ export class PyTorchJobController {
         metadata: { name: podName, namespace: ns, labels: { ...labels }, ownerReferences: owner },
         spec: {
           clusterIP: 'None',
-          selector: { [JOB_NAME]: name, [REPLICA_TYPE]: rtype.toLowerCase(), [REPLICA_INDEX]: String(index) },
+          selector: Object.fromEntries(Object.entries(own).filter(([k]) => !/operator-name|job-role/.test(k))),
           ports: [{ name: 'pytorchjob-port', port: DEFAULT_PORT, protocol: 'TCP', targetPort: DEFAULT_PORT }]
         }
       });
@@ -234,7 +268,7 @@ export class PyTorchJobController {
     const statuses: Record<string, { active?: number; succeeded?: number; failed?: number }> = {};
     for (const rtype of Object.keys(specs)) statuses[rtype] = {};
     for (const pod of this.ownedPods(job)) {
-      const rtype = Object.keys(specs).find((t) => t.toLowerCase() === pod.metadata.labels?.[REPLICA_TYPE]);
+      const rtype = Object.keys(specs).find((t) => t.toLowerCase() === replicaTypeOf(pod));
       if (!rtype) continue;
       const s = statuses[rtype];
       const phase = pod.status?.phase;

@@ -16,8 +16,13 @@ export type Scenario = {
       message?: string;
     }
   | { outcome: 'oom'; afterLines?: number; afterSeconds?: number }
-  /** The first attempt fails with a traceback; the job goes Restarting, the new pod then succeeds. */
-  | { outcome: 'restart-then-succeed'; message?: string }
+  /**
+   * The first run of a matching job's container fails, later runs (restarted in place, recreated by the
+   * operator, or of the job submitted again under the same name) succeed. It fails with a traceback and exit 1,
+   * or, with `exitCode` ≥ 128, is killed by that signal with no last words (a node going away, a SIGKILL).
+   * Whether the job then restarts is the operator's rule (restartPolicy), not the scenario's.
+   */
+  | { outcome: 'restart-then-succeed'; message?: string; exitCode?: number }
   /** The pods are never scheduled (FailedScheduling: no node matches). */
   | { outcome: 'pending-forever' }
   /** Serving pods: the container exits with code 1 after `afterSeconds` (default 2) each time it starts. */
@@ -28,6 +33,8 @@ export type Scenario = {
 
 export class ScenarioBook {
   private list: Scenario[] = [];
+  /** Names a restart-then-succeed scenario has already failed once. */
+  private struck = new WeakMap<Scenario, Set<string>>();
 
   set(s: Scenario): void {
     this.list.unshift(s);
@@ -45,6 +52,15 @@ export class ScenarioBook {
       re.lastIndex = 0;
       return re.test(name);
     });
+  }
+
+  /** True the first time it is asked for this scenario and name (the run that fails), false afterwards. */
+  firstRun(s: Scenario, name: string): boolean {
+    const seen = this.struck.get(s) ?? new Set<string>();
+    this.struck.set(s, seen);
+    if (seen.has(name)) return false;
+    seen.add(name);
+    return true;
   }
 
   /** The slowdown factor for an object (1 when none). */

@@ -28,11 +28,22 @@ export interface OperatorOptions {
   /** Images the "registry" has. Default: `*.cr.aliyuncs.com/kube-ai/*`, `nvcr.io/nvidia/tritonserver*`, `sandbox/*`. */
   imageAllowlist?: RegExp[];
   startTriton?: StartTriton;
+  /** Which PyTorchJob controller the cluster runs (default the Kubeflow training-operator); see README.md. */
+  flavor?: OperatorFlavor;
 }
+
+/**
+ * `training-operator`: Kubeflow's training-operator (pods labelled `training.kubeflow.org/*`).
+ * `pytorch-operator`: the older kubeflow/pytorch-operator that Arena's own `arena-artifacts` chart installs
+ * (pods labelled `group-name`, `pytorch-job-name`, `pytorch-replica-type`, `pytorch-replica-index`, `job-role`).
+ */
+export type OperatorFlavor = 'training-operator' | 'pytorch-operator';
 
 export interface OperatorHandle {
   setScenario(s: Scenario): void;
   clearScenarios(): void;
+  /** Switch the PyTorchJob controller's flavor; jobs created from now on get its labels. */
+  setFlavor(f: OperatorFlavor): void;
   stop(): Promise<void>;
 }
 

@@ -271,7 +271,11 @@ describe('arena get / list / logs / delete', () => {
     metadata: {
       name,
       namespace: ns,
+      // Arena's chart labels on the template, then the training-operator's own
       labels: {
+        app: 'pytorchjob',
+        release: 'convert-bloom',
+        'training.kubeflow.org/operator-name': 'pytorchjob-controller',
         'training.kubeflow.org/job-name': 'convert-bloom',
         'training.kubeflow.org/replica-type': type,
         'training.kubeflow.org/replica-index': '0'
@@ -348,6 +352,45 @@ describe('arena get / list / logs / delete', () => {
     expect((await arena(['get', 'convert-bloom'])).stdout).toMatch(/^Status: +FAILED$/m);
   });
 
+  it('finds the pods the older pytorch-operator labels (group-name, pytorch-replica-type), not unlabelled ones', async () => {
+    kube.store.create(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'legacy-job-master-0',
+        namespace: ns,
+        labels: {
+          app: 'pytorchjob',
+          release: 'legacy-job',
+          'group-name': 'kubeflow.org',
+          'pytorch-job-name': 'legacy-job',
+          'pytorch-replica-type': 'master',
+          'pytorch-replica-index': '0',
+          'job-role': 'master'
+        }
+      },
+      spec: { nodeName: 'n1', containers: [{ name: 'pytorch', image: 'x' }] },
+      status: { phase: 'Running' }
+    });
+    // same release and app, but no operator's mark: Arena does not count it (IsPyTorchPod)
+    kube.store.create(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'legacy-job-stray', namespace: ns, labels: { app: 'pytorchjob', release: 'legacy-job' } },
+      spec: { containers: [{ name: 'pytorch', image: 'x' }] },
+      status: { phase: 'Running' }
+    });
+    kube.store.create(PYTORCHJOBS, {
+      apiVersion: 'kubeflow.org/v1',
+      kind: 'PyTorchJob',
+      metadata: { name: 'legacy-job', namespace: ns, labels: { app: 'pytorchjob', release: 'legacy-job' } },
+      spec: { pytorchReplicaSpecs: { Master: { replicas: 1, restartPolicy: 'Never', template: {} } } }
+    });
+    const json = JSON.parse((await arena(['get', 'legacy-job', '-o', 'json'])).stdout);
+    expect(json.chiefName).toBe('legacy-job-master-0');
+    expect(json.instances.map((i: Json) => [i.name, i.chief])).toEqual([['legacy-job-master-0', true]]);
+  });
+
   it('fails for a job that does not exist', async () => {
     const r = await arena(['get', 'nope']);
     expect(r.code).toBe(1);
@@ -411,6 +454,17 @@ describe('arena get / list / logs / delete', () => {
     expect(logged(again.stderr)).toEqual([
       ['info', "The training job 'convert-bloom' does not exist,skip to delete it"]
     ]);
+    // as Arena v0.15.2: the ConfigMap is how it finds a job; without it the PyTorchJob is left and exit is 0
+    kube.store.create(PYTORCHJOBS, {
+      apiVersion: 'kubeflow.org/v1',
+      kind: 'PyTorchJob',
+      metadata: { name: 'no-configmap', namespace: ns, labels: { app: 'pytorchjob', release: 'no-configmap' } },
+      spec: { pytorchReplicaSpecs: { Master: { replicas: 1, restartPolicy: 'Never', template: {} } } }
+    });
+    const kept = await arena(['delete', 'no-configmap']);
+    expect(kept.code).toBe(0);
+    expect(logged(kept.stderr)).toEqual([['info', "The training job 'no-configmap' does not exist,skip to delete it"]]);
+    expect(kube.store.get(PYTORCHJOBS, ns, 'no-configmap')).toBeDefined();
     const none = await arena(['delete']);
     expect(none.code).toBe(1);
     expect(none.stdout).toMatch(/^Usage:\n {2}arena delete <name> \[flags\]/);
@@ -490,6 +544,26 @@ describe('arena serve triton', () => {
     ]);
   });
 
+  it('refuses a version whose ConfigMap was left behind (its Deployment deleted by hand)', async () => {
+    kube.store.create(CMS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'bloom-triton-stranded-triton-serving', namespace: ns, labels: { createdBy: 'arena' } },
+      data: {}
+    });
+    const r = await arena(['serve', 'triton', ...flags, '--version=stranded']);
+    expect(r.code).toBe(1);
+    expect(logged(r.stderr)).toEqual([
+      ['error', 'the job configmap bloom-triton-stranded-triton-serving is already exist, please delete it first']
+    ]);
+    // and `serve delete` finds nothing to delete (it looks for the Deployment): exit 0, the ConfigMap stays
+    const del = await arena(['serve', 'delete', 'bloom-triton', '--version=stranded']);
+    expect(del.code).toBe(0);
+    expect(logged(del.stderr)).toEqual([['info', "The serving job 'bloom-triton' does not exist,skip to delete it."]]);
+    expect(kube.store.get(CMS, ns, 'bloom-triton-stranded-triton-serving')).toBeDefined();
+    kube.store.delete(CMS, ns, 'bloom-triton-stranded-triton-serving');
+  });
+
   it('validates its flags', async () => {
     const V = 'failed to validate command args: ';
     const cases: [string[], string][] = [
@@ -510,9 +584,31 @@ describe('arena serve triton', () => {
   });
 
   it('lists, gets (by version) and deletes serving jobs', async () => {
+    // no pod holds a GPU yet: Arena prints no GPU column; DESIRED is the Deployment's status.replicas
+    const bare = await arena(['serve', 'list']);
+    expect(bare.stdout.split('\n')[0]).toMatch(/^NAME +TYPE +VERSION +DESIRED +AVAILABLE +ADDRESS +PORTS$/);
+    expect(bare.stdout).toMatch(/^bloom-triton +Triton +v1 +0 +0 +\S+ +RESTFUL:8000,GRPC:8001$/m);
+    // what the Deployment controller and the kubelet would have done
+    const full = 'bloom-triton-v1-tritoninferenceserver';
+    kube.store.updateStatus(DEPLOYS, ns, full, { replicas: 1, availableReplicas: 1 });
+    kube.store.create(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${full}-5d8f7c9b4-x2x7q`,
+        namespace: ns,
+        labels: { servingName: 'bloom-triton', servingVersion: 'v1', servingType: 'triton-serving' }
+      },
+      spec: {
+        nodeName: 'n1',
+        containers: [{ name: 'tritonserver', resources: { limits: { 'nvidia.com/gpu': '2' } } }]
+      },
+      status: { phase: 'Running' }
+    });
     const list = await arena(['serve', 'list']);
     expect(list.stdout.split('\n')[0]).toMatch(/^NAME +TYPE +VERSION +DESIRED +AVAILABLE +ADDRESS +PORTS +GPU$/);
-    expect(list.stdout).toMatch(/^bloom-triton +Triton +v1 +1 +0 +\S+ +HTTP:8000,GRPC:8001,METRICS:8002 +2$/m);
+    expect(list.stdout).toMatch(/^bloom-triton +Triton +v1 +1 +1 +\S+ +RESTFUL:8000,GRPC:8001 +2$/m);
+    expect(list.stdout).toMatch(/^bloom-triton +Triton +\d{12} +0 +0 +\S+ +RESTFUL:8000,GRPC:8001 +0$/m);
     const ambiguous = await arena(['serve', 'get', 'bloom-triton']);
     expect(ambiguous.code).toBe(1);
     expect(ambiguous.stdout).toMatch(/^There is 2 jobs have been found:\n\nNAME +TYPE +VERSION\n/);

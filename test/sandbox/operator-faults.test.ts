@@ -191,9 +191,32 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
     });
   });
 
-  it('restarts once and then succeeds (restart-then-succeed)', async () => {
+  it("restart-then-succeed under restartPolicy Never (Arena's Master): the job fails; the same name submitted again succeeds", async () => {
     createStorage(env.store);
-    env.operator.setScenario({ match: /^retry$/, outcome: 'restart-then-succeed' });
+    env.operator.setScenario({ match: /^never$/, outcome: 'restart-then-succeed', exitCode: 137 });
+    env.store.create(R.jobs, arenaJob('never', 'echo ok', { backoffLimit: 3 }));
+    const failed = await waitFor(env.store, R.jobs, 'never', isTrue('Failed'));
+    // the operator does not restart a Never replica, whatever backoffLimit says (training-operator v1.7.0
+    // pkg/controller.v1/pytorch/pytorchjob_controller.go:436-451, pkg/core/job.go:103)
+    expect(condition(failed, 'Failed')).toMatchObject({
+      reason: 'PyTorchJobFailed',
+      message: 'PyTorchJob never is failed because 1 Master replica(s) failed.'
+    });
+    expect(events(env.store, 'never').some((e) => e.reason === 'PyTorchJobRestarting')).toBe(false);
+    expect(env.store.get(R.pods, NS, 'never-master-0')!.status.containerStatuses[0].state.terminated).toMatchObject({
+      exitCode: 137,
+      reason: 'Error'
+    });
+    env.store.delete(R.jobs, NS, 'never');
+    await waitGone(env.store, R.pods, 'never-master-0');
+    env.store.create(R.jobs, arenaJob('never', 'echo ok'));
+    await waitFor(env.store, R.jobs, 'never', isTrue('Succeeded'));
+    expect(logOf(env.runtime, 'never-master-0')).toBe('ok\n');
+  });
+
+  it('restarts once and then succeeds (restart-then-succeed, restartPolicy ExitCode, killed by a signal)', async () => {
+    createStorage(env.store);
+    env.operator.setScenario({ match: /^retry$/, outcome: 'restart-then-succeed', exitCode: 137 });
     const seen: string[] = [];
     const unsub = env.store.subscribe((ev) => {
       if (ev.resource.plural === 'pytorchjobs') {
@@ -201,7 +224,7 @@ describe('operator: scheduling, images, volumes and scenarios', () => {
         if (last && seen.at(-1) !== last.type) seen.push(last.type);
       }
     });
-    env.store.create(R.jobs, arenaJob('retry', 'echo ok'));
+    env.store.create(R.jobs, arenaJob('retry', 'echo ok', { restartPolicy: 'ExitCode' }));
     const job = await waitFor(env.store, R.jobs, 'retry', isTrue('Succeeded'));
     unsub();
     expect(seen).toEqual(expect.arrayContaining(['Restarting', 'Succeeded']));

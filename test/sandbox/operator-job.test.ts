@@ -246,4 +246,31 @@ describe('operator: PyTorchJob running the FT converter', () => {
     // cleanPodPolicy Running: the worker still running when the master finished is removed with its Service
     expect(env.store.get(R.pods, NS, 'two-worker-0')?.status?.phase ?? 'gone').not.toBe('Running');
   });
+
+  it("labels pods as the older pytorch-operator does once switched to it (Arena's installer deploys that one)", async () => {
+    env.operator.setFlavor('pytorch-operator');
+    env.store.create(R.jobs, arenaJob('legacy', 'echo "rank $RANK"'));
+    await waitFor(env.store, R.jobs, 'legacy', isTrue('Succeeded'));
+    const master = env.store.get(R.pods, NS, 'legacy-master-0')!;
+    // kubeflow/pytorch-operator v0.7.0 pkg/controller.v1/pytorch/controller.go:55-58, pod.go:157-163
+    expect(master.metadata.labels).toEqual({
+      app: 'pytorchjob',
+      release: 'legacy',
+      'group-name': 'kubeflow.org',
+      'pytorch-job-name': 'legacy',
+      'pytorch-replica-type': 'master',
+      'pytorch-replica-index': '0',
+      'job-role': 'master'
+    });
+    expect(Object.keys(master.metadata.labels!).some((k) => k.startsWith('training.kubeflow.org/'))).toBe(false);
+    expect(logOf(env.runtime, 'legacy-master-0')).toBe('rank 0\n');
+    // back to the training-operator: new jobs get its labels again
+    env.operator.setFlavor('training-operator');
+    env.store.create(R.jobs, arenaJob('modern', 'echo hi'));
+    await waitFor(env.store, R.jobs, 'modern', isTrue('Succeeded'));
+    expect(env.store.get(R.pods, NS, 'modern-master-0')!.metadata.labels).toMatchObject({
+      'training.kubeflow.org/job-name': 'modern',
+      'training.kubeflow.org/replica-type': 'master'
+    });
+  });
 });
