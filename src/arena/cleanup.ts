@@ -30,8 +30,19 @@ async function arenaDelete(run: ArenaRunner, env: NodeJS.ProcessEnv, args: strin
   const text = `${res.stderr}\n${res.stdout}`;
   if (res.exitCode !== 0) return { kind: 'failed', message: arenaError(args, res, what).message } as const;
   const skipped = text.split('\n').find((l) => SKIPPED.test(l));
-  if (skipped) return { kind: 'absent', message: skipped.trim() } as const;
+  if (skipped) return { kind: 'absent', message: logrusMessage(skipped) } as const;
   return { kind: 'ran' } as const;
+}
+
+/** The `msg` of a logrus line (`time="…" level=info msg="…"`), or the line as it is. */
+function logrusMessage(line: string): string {
+  const m = /\bmsg="((?:[^"\\]|\\.)*)"/.exec(line);
+  if (!m) return line.trim().replace(/^[A-Z]{4}\[\d+\]\s*/, '');
+  try {
+    return JSON.parse(`"${m[1]}"`) as string;
+  } catch {
+    return m[1];
+  }
 }
 
 /** `arena serve delete <name> --version <v>`. */
@@ -42,12 +53,7 @@ export function deleteServingVersion(
   name: string,
   version: string
 ): Promise<ArenaDeleteOutcome> {
-  return arenaDelete(
-    run,
-    env,
-    serveDeleteArgs(name, version, namespace),
-    `delete serving ${name} version ${version}`
-  );
+  return arenaDelete(run, env, serveDeleteArgs(name, version, namespace), `delete serving ${name} version ${version}`);
 }
 
 /** `arena delete <job>` (the PyTorchJob and its `<job>-pytorchjob` ConfigMap). */

@@ -143,7 +143,9 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
     const tail = await finishLogs();
     if (err instanceof JobProblem) {
       const diagnosis =
-        err.diagnosis.code === 'JOB_FAILED' && !err.diagnosis.retryable ? await podReason(o, err.diagnosis) : err.diagnosis;
+        err.diagnosis.code === 'JOB_FAILED' && !err.diagnosis.retryable
+          ? await podReason(o, err.diagnosis)
+          : err.diagnosis;
       const logTail = tail.length > 0 ? tail : await readTail(o.api, o.namespace, master, 20, MASTER_CONTAINER);
       throw new JobProblem({ ...diagnosis, details: [...diagnosis.details, ...logTail.slice(-20)] });
     }

@@ -49,7 +49,7 @@ async function teardown(
   if (res.deleted.length > 0 && arena.kind !== 'failed') {
     const said = arena.kind === 'absent' ? `arena said "${arena.message}"` : 'arena exited 0';
     d.log.warning(
-      `${said} but left ${res.deleted.map(describeObject).join(', ')} of ${what}; deleted through the Kubernetes API`
+      `${said}, yet ${res.deleted.map(describeObject).join(', ')} remained (${what}); deleted through the Kubernetes API`
     );
   }
   return arena.kind === 'ran' || res.present.length > 0 ? 'deleted' : 'already-gone';
@@ -69,12 +69,8 @@ export function removeServingVersion(
   name: string,
   version: string
 ): Promise<TeardownResult> {
-  return teardown(
-    d,
-    namespace,
-    `serving ${namespace}/${name} version ${version}`,
-    servingObjects(name, version),
-    () => deleteServingVersion(d.arena, d.env, namespace, name, version)
+  return teardown(d, namespace, `serving ${namespace}/${name} version ${version}`, servingObjects(name, version), () =>
+    deleteServingVersion(d.arena, d.env, namespace, name, version)
   );
 }
 

@@ -6,7 +6,8 @@ import { POD, PYTORCHJOB, SECRET, type KObj } from '../../src/k8s/types.js';
 import { runArena } from '../../src/arena/exec.js';
 import { submitPytorchJobArgs } from '../../src/arena/args.js';
 import { converterCommand } from '../../src/arena/converter.js';
-import { cleanupPytorchJob } from '../../src/arena/cleanup.js';
+import { clusterCleanupHandlers } from '../../src/stages/teardown.js';
+import { CONFIGMAP } from '../../src/k8s/types.js';
 import type { PipelineError } from '../../src/errors.js';
 import { COMMIT, startCluster, type Cluster } from './cluster-stages-harness.js';
 
@@ -163,20 +164,82 @@ describe('convert stage against the sandbox', () => {
     expect(out.status).toBe('done');
   });
 
-  it('reports Restarting and waits through it', async () => {
-    const cfg = version('v11');
-    cl.sb.operator!.setScenario({
-      match: 'ft-bloom-tiny-v11',
-      outcome: 'restart-then-succeed',
-      message: 'RuntimeError: NCCL timeout'
-    });
-    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v11', outcome: 'slow', factor: 20 });
-    // the action submits with no retries (a failed conversion fails fast); a job submitted with --retry is attached
-    await submitElsewhere(cfg, ['--retry=2']);
+  it('resubmits a conversion whose pod was killed by a signal, within convert-retries', async () => {
+    const cfg = version('v11', { convert: { retries: 1 } });
+    // Arena's Master is restartPolicy Never: the operator fails the job, it never restarts it (--retry is moot)
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v11', outcome: 'restart-then-succeed', exitCode: 137 });
     const t = cl.context(cfg);
     const out = await makeConvertStage(cl.deps).run(t.ctx);
     expect(out.status).toBe('done');
-    expect(t.log.lines.some((l) => /^warning: PyTorchJob ft-bloom-tiny-v11 is restarting/.test(l))).toBe(true);
+    expect(
+      t.log.lines.some((l) =>
+        /^warning: PyTorchJob ft-bloom-tiny-v11 failed.*killed by signal 9 \(exit code 137\).*resubmitting PyTorchJob ft-bloom-tiny-v11 \(retry 1 of 1, convert-retries\)/.test(
+          l
+        )
+      )
+    ).toBe(true);
+    expect(t.log.lines.filter((l) => /Submitted PyTorchJob/.test(l))).toHaveLength(2);
+    expect(t.cleanup.records).toEqual([]);
+  });
+
+  it('does not resubmit without budget, nor when the converter itself failed', async () => {
+    const killed = version('v14');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v14', outcome: 'restart-then-succeed', exitCode: 137 });
+    const a = await fails(killed);
+    expect(a.err.code).toBe('CONVERT_JOB_FAILED');
+    expect(a.err.message).toMatch(/killed by signal 9/);
+    expect(a.err.hint).toMatch(/convert-retries/);
+    const own = version('v15', { convert: { retries: 3 } });
+    cl.sb.operator!.setScenario({
+      match: 'ft-bloom-tiny-v15',
+      outcome: 'fail-at',
+      afterLines: 2,
+      message: 'KeyError: x'
+    });
+    const b = await fails(own);
+    expect(b.err.code).toBe('CONVERT_JOB_FAILED');
+    expect(b.log.lines.filter((l) => /Submitted PyTorchJob/.test(l))).toHaveLength(1);
+    expect(b.log.lines.some((l) => /resubmitting/.test(l))).toBe(false);
+  });
+
+  it("diagnoses pods under the older pytorch-operator (Arena's installer): log, OOMKilled, ImagePullBackOff", async () => {
+    cl.sb.operator!.setFlavor('pytorch-operator');
+    try {
+      const cfg = version('v16');
+      cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v16', outcome: 'oom', afterLines: 2 });
+      const oom = await fails(cfg);
+      expect(oom.err.code).toBe('CONVERT_OOM_KILLED');
+      expect(oom.err.details.join('\n')).toMatch(/Arguments/); // the master's log tail
+      const pod = await cl.api(cfg).get(POD, cfg.cluster.namespace, 'ft-bloom-tiny-v16-master-0');
+      expect(pod?.metadata.labels).toMatchObject({
+        'pytorch-job-name': 'ft-bloom-tiny-v16',
+        'group-name': 'kubeflow.org'
+      });
+      expect(Object.keys(pod!.metadata.labels!).some((k) => k.startsWith('training.kubeflow.org/'))).toBe(false);
+      const img = await fails(version('v17', { convert: { image: 'registry.example/no-such/image:1' } }));
+      expect(img.err.code).toBe('CONVERT_IMAGE_PULL');
+    } finally {
+      cl.sb.operator!.setFlavor('training-operator');
+    }
+  });
+
+  it('replacing a failed job whose ConfigMap is gone: arena delete exits 0 and keeps it, the API deletes it', async () => {
+    const cfg = version('v18');
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v18', outcome: 'fail-at', afterLines: 1 });
+    await fails(cfg);
+    const api = cl.api(cfg);
+    expect(await api.delete(CONFIGMAP, cfg.cluster.namespace, 'ft-bloom-tiny-v18-pytorchjob')).toBe(true);
+    cl.sb.operator!.clearScenarios();
+    const t = cl.context(version('v18', { convert: { resubmitFailed: true } }));
+    const out = await makeConvertStage(cl.deps).run(t.ctx);
+    expect(out.status).toBe('done');
+    expect(
+      t.log.lines.some((l) =>
+        /^warning: arena said "The training job 'ft-bloom-tiny-v18' does not exist,skip to delete it", yet PyTorchJob ft-bloom-tiny-v18 remained \(PyTorchJob default-group\/ft-bloom-tiny-v18\); deleted through the Kubernetes API$/.test(
+          l
+        )
+      )
+    ).toBe(true);
   });
 
   it('fails fast on OOMKilled', async () => {
@@ -189,18 +252,20 @@ describe('convert stage against the sandbox', () => {
     await expectNoMarker(cfg);
   });
 
-  it('the post step’s handler deletes a job a cancelled run left behind', async () => {
+  it('the post step’s handler deletes a job a cancelled run left behind, even without its ConfigMap', async () => {
     const cfg = version('v13');
     cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v13', outcome: 'slow', factor: 1000 });
     await submitElsewhere(cfg);
     const api = cl.api(cfg);
     expect(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeDefined();
+    // without its ConfigMap, `arena delete` says "does not exist,skip" and exits 0 (Arena v0.15.2)
+    await api.delete(CONFIGMAP, cfg.cluster.namespace, `${cfg.convert.jobName}-pytorchjob`);
     const { log } = cl.context(cfg);
-    await cleanupPytorchJob(
-      { kind: 'pytorchjob', namespace: cfg.cluster.namespace, name: cfg.convert.jobName },
-      { log, env: cl.env, signal: new AbortController().signal }
-    );
+    const record = { kind: 'pytorchjob', namespace: cfg.cluster.namespace, name: cfg.convert.jobName } as const;
+    const ctx = { log, env: cl.env, signal: new AbortController().signal };
+    expect(await clusterCleanupHandlers(cfg).pytorchjob(record, ctx)).toBe('deleted');
     expect(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeUndefined();
+    expect(await clusterCleanupHandlers(cfg).pytorchjob(record, ctx)).toBe('already-gone');
   });
 
   it('fails fast on Unschedulable with the scheduler message and deletes its job', async () => {
