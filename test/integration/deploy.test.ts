@@ -4,7 +4,14 @@ import { makeDeployStage } from '../../src/stages/deploy.js';
 import { makeStorageStage } from '../../src/stages/storage.js';
 import { tritonConfigKey } from '../../src/config/layout.js';
 import { servingSelector } from '../../src/k8s/serving.js';
-import { DEPLOYMENT } from '../../src/k8s/types.js';
+import { CONFIGMAP, DEPLOYMENT, SERVICE } from '../../src/k8s/types.js';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runArena } from '../../src/arena/exec.js';
+import { serveTritonArgs } from '../../src/arena/args.js';
+import { registerPostHandlers } from '../../src/pipeline/handlers.js';
+import { runCleanup } from '../../src/pipeline/cleanup.js';
 import type { PipelineError } from '../../src/errors.js';
 import { MODEL_CONFIG, parsePbtxt as sandboxParse } from '../../sandbox/triton/pbtxt.js';
 import { startCluster, type Cluster } from './cluster-stages-harness.js';
@@ -120,5 +127,105 @@ describe('deploy stage against the sandbox', () => {
       .list(DEPLOYMENT, cfg.cluster.namespace, { labelSelector: servingSelector('bloom-tiny', 'cancelled') });
     expect(items).toEqual([]);
     expect(t.cleanup.records).toEqual([]);
+  });
+
+  it('recovers from a stranded ConfigMap of its own version (the Deployment was deleted by hand)', async () => {
+    const base = v1();
+    const cfg = { ...base, serve: { ...base.serve, version: 'stranded' } };
+    const api = cl.api(cfg);
+    const ns = cfg.cluster.namespace;
+    expect((await makeDeployStage(cl.deps).run(cl.context(cfg).ctx)).status).toBe('done');
+    // someone removes the Deployment with kubectl: Arena's ConfigMap and Service stay, and Arena v0.15.2 refuses
+    // this version from now on ("the job configmap … is already exist, please delete it first")
+    expect(await api.delete(DEPLOYMENT, ns, 'bloom-tiny-stranded-tritoninferenceserver')).toBe(true);
+    const t = cl.context(cfg);
+    const out = await makeDeployStage(cl.deps).run(t.ctx);
+    expect(out.status).toBe('done');
+    expect(
+      t.log.lines.some((l) =>
+        /^warning: Serving bloom-tiny version stranded has no Deployment but Arena's .*ConfigMap bloom-tiny-stranded-triton-serving.* remained/.test(
+          l
+        )
+      )
+    ).toBe(true);
+    expect(await api.get(CONFIGMAP, ns, 'bloom-tiny-stranded-triton-serving')).toBeDefined();
+  });
+
+  describe('the post step’s serving cleanup', () => {
+    let fakeBin: string;
+    beforeAll(async () => {
+      // Arena v0.15.2 without `arena-kubectl` on PATH (setup skipped install.sh): every verb that applies or
+      // deletes fails like this (pkg/util/kubectl/kubectl.go:303-306, the error of exec.LookPath)
+      fakeBin = await mkdtemp(path.join(os.tmpdir(), 'arena-no-kubectl-'));
+      await writeFile(
+        path.join(fakeBin, 'arena'),
+        '#!/bin/sh\necho \'time="2026-01-01T00:00:00Z" level=error msg="exec: \\"arena-kubectl\\": executable file not found in $PATH"\' >&2\nexit 1\n'
+      );
+      await chmod(path.join(fakeBin, 'arena'), 0o755);
+    });
+    afterAll(async () => {
+      await rm(fakeBin, { recursive: true, force: true });
+    });
+
+    async function serveOrphan(version: string) {
+      const base = v1();
+      cl.sb.operator!.setScenario({ match: `bloom-tiny-${version}`, outcome: 'slow', factor: 1000 });
+      const res = await runArena(
+        serveTritonArgs({
+          name: 'bloom-tiny',
+          version,
+          namespace: base.cluster.namespace,
+          image: base.serve.image,
+          gpus: 1,
+          replicas: 1,
+          pvc: base.cluster.pvcName,
+          mountPath: '/mnt',
+          modelRepository: '/mnt/x'
+        }),
+        { env: cl.env }
+      );
+      expect(res.exitCode).toBe(0);
+    }
+
+    it('tells "already gone" from "could not run": arena failing is never read as "not found"', async () => {
+      const cfg = v1();
+      const ns = cfg.cluster.namespace;
+      const api = cl.api(cfg);
+      await serveOrphan('orphan');
+      const env = { ...cl.env, PATH: `${fakeBin}${path.delimiter}${cl.env.PATH}` };
+      registerPostHandlers(cfg);
+      const record = { kind: 'serving', namespace: ns, name: 'bloom-tiny', version: 'orphan' } as const;
+      const t = cl.context(cfg);
+      const first = await runCleanup([record], { log: t.log, env, signal: new AbortController().signal });
+      expect(first.map((o) => o.status)).toEqual(['done']);
+      expect(t.log.lines.some((l) => /arena could not delete .*executable file not found/.test(l))).toBe(true);
+      for (const [type, name] of [
+        [DEPLOYMENT, 'bloom-tiny-orphan-tritoninferenceserver'],
+        [SERVICE, 'bloom-tiny-orphan-tritoninferenceserver'],
+        [CONFIGMAP, 'bloom-tiny-orphan-triton-serving']
+      ] as const)
+        expect(await api.get(type, ns, name)).toBeUndefined();
+      const again = await runCleanup([record], { log: t.log, env, signal: new AbortController().signal });
+      expect(again.map((o) => o.status)).toEqual(['already-gone']);
+
+      // neither arena nor the API can delete: a failure naming what is left, never "done"
+      await serveOrphan('stuck');
+      cl.sb.faults.add({
+        service: 'kube',
+        method: 'DELETE',
+        path: 'deployments/bloom-tiny-stuck',
+        times: 10,
+        action: { kind: 'status', status: 403, message: 'deployments.apps is forbidden' }
+      });
+      try {
+        const stuck = { ...record, version: 'stuck' };
+        const out = await runCleanup([stuck], { log: t.log, env, signal: new AbortController().signal });
+        expect(out.map((o) => o.status)).toEqual(['failed']);
+        expect(out[0].message).toMatch(/could not delete serving .*bloom-tiny version stuck: .*403/);
+        expect(await api.get(DEPLOYMENT, ns, 'bloom-tiny-stuck-tritoninferenceserver')).toBeDefined();
+      } finally {
+        cl.sb.faults.reset();
+      }
+    });
   });
 });
