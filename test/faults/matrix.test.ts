@@ -485,10 +485,11 @@ describe('cluster stages', () => {
     rerunInputs: { 'resubmit-failed': 'true' }
   });
   cv({
-    fault: 'job Restarting, then succeeds',
+    // Arena's Master runs with restartPolicy Never, so the operator fails the job; the stage resubmits it
+    fault: 'pod killed by a signal, resubmitted within convert-retries, succeeds',
     expect: 'ok',
-    scenario: { match: /^ft-/, outcome: 'restart-then-succeed' },
-    logs: /restarting/i,
+    scenario: { match: /^ft-/, outcome: 'restart-then-succeed', exitCode: 137 },
+    logs: /resubmitting PyTorchJob/,
     inputs: { 'convert-retries': '1' }
   });
   cv({

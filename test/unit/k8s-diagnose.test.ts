@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { diagnosePod, jobFailure, jobPhase, rolloutComplete, rolloutStuck } from '../../src/k8s/diagnose.js';
+import {
+  diagnosePod,
+  failedJobDiagnosis,
+  jobFailure,
+  jobPhase,
+  rolloutComplete,
+  rolloutStuck,
+  transientFailure
+} from '../../src/k8s/diagnose.js';
 import { modelUnavailableReason, servingSpecDiff } from '../../src/k8s/serving.js';
 import { contains, ossPv, ossPvc, ossSecret, pvcConflict, pvConflict } from '../../src/k8s/volume.js';
 import type { KObj } from '../../src/k8s/types.js';
@@ -107,6 +115,43 @@ describe('diagnosePod', () => {
     expect(
       diagnosePod(pod({ phase: 'Running', containerStatuses: [{ name: 'pytorch', state: { running: {} } }] }), [])
     ).toBeUndefined();
+  });
+});
+
+describe('transient failures (worth resubmitting)', () => {
+  const failed = (terminated: object | undefined, status: object = {}): KObj => ({
+    metadata: { name: 'j-master-0' },
+    status: {
+      phase: 'Failed',
+      ...status,
+      ...(terminated ? { containerStatuses: [{ name: 'pytorch', state: { terminated } }] } : {})
+    }
+  });
+  it.each([
+    ['traceback, exit 1', failed({ exitCode: 1, reason: 'Error' }), undefined],
+    ['OOMKilled repeats', failed({ exitCode: 137, reason: 'OOMKilled' }), undefined],
+    ['SIGKILL', failed({ exitCode: 137, reason: 'Error' }), 'killed by signal 9 (exit code 137)'],
+    ['SIGSEGV', failed({ exitCode: 139, reason: 'Error' }), 'killed by signal 11 (exit code 139)'],
+    ['evicted', failed(undefined, { reason: 'Evicted', message: 'low on ephemeral-storage' }), 'was Evicted: low on'],
+    ['node shutdown', failed(undefined, { reason: 'NodeShutdown' }), 'was NodeShutdown']
+  ] as [string, KObj, string | undefined][])('%s', (_n, pod, want) => {
+    const got = transientFailure(pod);
+    if (want === undefined) expect(got).toBeUndefined();
+    else expect(got).toContain(want);
+  });
+  it('marks a failed job retryable only for a transient pod failure; a pod diagnosis wins', () => {
+    const job: KObj = {
+      metadata: { name: 'j' },
+      status: { conditions: [{ type: 'Failed', status: 'True', reason: 'PyTorchJobFailed', message: 'm' }] }
+    };
+    expect(failedJobDiagnosis(job, [failed({ exitCode: 137, reason: 'Error' })], [])).toMatchObject({
+      code: 'JOB_FAILED',
+      retryable: true
+    });
+    expect(failedJobDiagnosis(job, [failed({ exitCode: 1, reason: 'Error' })], []).retryable).toBeUndefined();
+    expect(failedJobDiagnosis(job, [failed({ exitCode: 137, reason: 'OOMKilled' })], [])).toMatchObject({
+      code: 'OOM_KILLED'
+    });
   });
 });
 

@@ -57,20 +57,45 @@ function recordingArena(answers: Record<string, { exitCode: number; stderr?: str
 }
 
 describe('cluster cleanup through arena', () => {
-  it('treats a serving version or job that is already gone as deleted', async () => {
+  it('reads what arena answered, never a failure to run as "not found"', async () => {
     const { run } = recordingArena({
-      v9: { exitCode: 1, stderr: 'Not found serving job bloom with version v9' },
-      j9: { exitCode: 1, stderr: 'ERRO[0000] Failed to find the job j9' }
+      v9: {
+        exitCode: 0,
+        stderr: `time="x" level=info msg="The serving job 'bloom' does not exist,skip to delete it."`
+      },
+      j9: { exitCode: 0, stderr: `time="x" level=info msg="The training job 'j9' does not exist,skip to delete it"` },
+      v2: {
+        exitCode: 1,
+        stderr: 'time="x" level=error msg="exec: \\"arena-kubectl\\": executable file not found in $PATH"'
+      },
+      j2: { exitCode: 1, stderr: 'Error from server (NotFound): configmaps "j2-pytorchjob" not found' }
     });
-    expect(await deleteServingVersion(run, {}, 'ns', 'bloom', 'v9')).toBe(false);
-    expect(await deleteTrainingJob(run, {}, 'ns', 'j9')).toBe(false);
-    expect(await deleteServingVersion(run, {}, 'ns', 'bloom', 'v1')).toBe(true);
-  });
-  it('throws on another arena failure', async () => {
-    const { run } = recordingArena({ v2: { exitCode: 1, stderr: 'forbidden' } });
-    await expect(deleteServingVersion(run, {}, 'ns', 'bloom', 'v2')).rejects.toMatchObject({ code: 'ARENA_FAILED' });
+    expect(await deleteServingVersion(run, {}, 'ns', 'bloom', 'v9')).toEqual({
+      kind: 'absent',
+      message: "The serving job 'bloom' does not exist,skip to delete it."
+    });
+    expect(await deleteTrainingJob(run, {}, 'ns', 'j9')).toMatchObject({ kind: 'absent' });
+    expect(await deleteServingVersion(run, {}, 'ns', 'bloom', 'v1')).toEqual({ kind: 'ran' });
+    expect(await deleteServingVersion(run, {}, 'ns', 'bloom', 'v2')).toMatchObject({
+      kind: 'failed',
+      message: expect.stringMatching(/executable file not found/)
+    });
+    expect(await deleteTrainingJob(run, {}, 'ns', 'j2')).toMatchObject({ kind: 'failed' });
+    const missing: ArenaRunner = async () => {
+      throw new Error('spawn arena ENOENT');
+    };
+    expect(await deleteTrainingJob(missing, {}, 'ns', 'j1')).toEqual({ kind: 'failed', message: 'spawn arena ENOENT' });
   });
 });
+
+/** An API with nothing but `items` to list: every object to delete is already gone. */
+function memoryApi(items: KObj[]): KubeApi {
+  return {
+    list: async () => ({ items, resourceVersion: '1' }),
+    get: async () => undefined,
+    delete: async () => false
+  } as unknown as KubeApi;
+}
 
 describe('retention', () => {
   const dep = (version: string, created: string, name = 'bloom-560m'): KObj => ({
@@ -91,7 +116,7 @@ describe('retention', () => {
       ...others.map((v, i) => dep(v, `2026-01-0${4 - i}T00:00:00Z`)),
       dep('zz', '2026-01-01T00:00:00Z', 'other-model')
     ];
-    const api = { list: async () => ({ items, resourceVersion: '1' }) } as unknown as KubeApi;
+    const api = memoryApi(items);
     const { run, calls } = recordingArena();
     const { ctx } = testContext({ ...cfg, keepVersions: keep });
     const retired = await retireOldVersions(api, { arena: run } as unknown as ClusterDeps, ctx);
