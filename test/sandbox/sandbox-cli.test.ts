@@ -48,6 +48,10 @@ it('prints one JSON line of endpoints and credentials, serves, and cleans up on 
     expect(faulted.status).toBe(503);
     const recorded = (await fetch(`${info.admin.endpoint}/requests?service=hub`).then((r) => r.json())) as unknown[];
     expect(recorded.length).toBeGreaterThan(0);
+    const flavor = (f: string) =>
+      fetch(`${info.admin.endpoint}/kube/operator`, { method: 'POST', body: JSON.stringify({ flavor: f }) });
+    expect(await (await flavor('pytorch-operator')).json()).toEqual({ flavor: 'pytorch-operator' });
+    expect((await flavor('mpi-operator')).status).toBe(400);
   } finally {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
