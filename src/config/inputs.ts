@@ -372,7 +372,7 @@ export const INPUTS: readonly InputDef[] = [
   {
     name: 'convert-retries',
     description:
-      'Times the action deletes and resubmits a conversion job that failed for a reason that need not repeat (its pod was killed by a signal, evicted or lost its node); a converter error (traceback, exit 1) or OOMKilled is never retried. 0 fails at the first failure. (Arena `--retry` cannot do this: the one-worker job\'s Master runs with restartPolicy Never, which the operator does not restart.)',
+      "Times the action deletes and resubmits a conversion job that failed for a reason that need not repeat (its pod was killed by a signal, evicted or lost its node); a converter error (traceback, exit 1) or OOMKilled is never retried. 0 fails at the first failure. (Arena `--retry` cannot do this: the one-worker job's Master runs with restartPolicy Never, which the operator does not restart.)",
     default: '0',
     form: 'an integer from 0 to 10',
     schema: int(0, 10)
