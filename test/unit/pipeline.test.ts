@@ -176,6 +176,20 @@ describe('cleanup registry and handlers', () => {
     expect(out.map((o) => o.status)).toEqual(['done', 'failed', 'done']);
     expect(log.text('warning')).toContain('Could not clean up serving ns/s version v: api down');
   });
+
+  it('reports a record whose handler found nothing to undo as already gone, not as cleaned up', async () => {
+    registerCleanupHandler('serving', async (r) => (r.version === 'gone' ? 'already-gone' : 'deleted'));
+    const log = new RecordingLogger();
+    const out = await runCleanup(
+      [
+        { kind: 'serving', namespace: 'ns', name: 's', version: 'here' },
+        { kind: 'serving', namespace: 'ns', name: 's', version: 'gone' }
+      ],
+      { log, env: {}, signal: new AbortController().signal }
+    );
+    expect(out.map((o) => o.status)).toEqual(['already-gone', 'done']);
+    expect(log.text('info')).toContain('Nothing to clean up: serving ns/s version gone was already gone');
+  });
 });
 
 describe('post state', () => {
