@@ -188,6 +188,23 @@ export class HubClient {
     res.body.resume();
   }
 
+  /** A small file's text (config.json), read whole; refuses more than `maxBytes`. */
+  async readText(repo: string, commit: string, path: string, maxBytes = 1024 * 1024): Promise<string> {
+    const f = await this.open(repo, commit, path);
+    const parts: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const c of f.chunks) {
+        size += c.length;
+        if (size > maxBytes) throw new Error(`${path} of ${repo} is larger than ${maxBytes} bytes`);
+        parts.push(c);
+      }
+    } finally {
+      f.close();
+    }
+    return Buffer.concat(parts).toString('utf8');
+  }
+
   /** The file's bytes from `start` (a ranged GET when > 0), following the CDN redirect without the token. */
   async open(repo: string, commit: string, path: string, start = 0): Promise<OpenedFile> {
     const url = `${this.endpoint}/${repo}/resolve/${commit}/${encodeRepoPath(path)}`;
