@@ -410,6 +410,36 @@ test('plan refuses a model whose config.json is not Bloom (or that has none), sa
   expect(none.message).toMatch(/has no config\.json/);
 });
 
+test('through a mirror whose Link names the upstream (hf-mirror), every page is read from the mirror', async () => {
+  // the "upstream" is a local recorder standing in for https://huggingface.co: any request to it is a failure
+  const upstreamSeen: string[] = [];
+  const upstream = createServer((req, res) => {
+    upstreamSeen.push(`${req.method} ${req.url} auth=${req.headers.authorization ?? ''}`);
+    res.writeHead(503).end();
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  const mirror = await startHub({ faults, pageSize: 2, mirrorOf: upstreamUrl, token: hub.token });
+  try {
+    const files = Array.from({ length: 7 }, (_, i) => ({ path: `tokenizer-${i}.json`, content: `{"n":${i}}` }));
+    mirror.declareRepo({ id: 'org/tiny', files: [...files, TINY[0]] });
+    const links = () =>
+      faults
+        .recorded('hub')
+        .filter((r) => r.url.includes('/tree/'))
+        .map((r) => r.url);
+    const c = cfg({ hf: { endpoint: mirror.endpoint, token: mirror.token, include: [], exclude: [] } });
+    const line = await stage().plan(testContext(c).ctx);
+    expect(line.reason).toMatch(/stream 8 files/);
+    expect(links().filter((u) => u.includes('cursor=')).length).toBeGreaterThanOrEqual(3); // 4 pages of 2
+    expect(upstreamSeen).toEqual([]);
+  } finally {
+    await mirror.stop();
+    upstream.closeAllConnections();
+    await new Promise((r) => upstream.close(r));
+  }
+});
+
 test('OSS 5xx on a part and on complete are retried per request, without reading the hub again', async () => {
   hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 3 * MiB, seed: 'o' }] });
   faults.add({
