@@ -20,6 +20,8 @@ export interface HubServerOptions {
   /** Objects the CDN may serve, by sha256 (filled when a resolve redirects there). */
   cdnObjects: Map<string, Content>;
   cdnEndpoint: () => string;
+  /** Mirror mode: the upstream origin the Link header names (see HubOptions.mirrorOf). */
+  mirrorOf?: string;
 }
 
 /** Known `expand` keys of /api/models (others are a 400, as on the Hub). */
@@ -281,7 +283,9 @@ async function tree(o: HubServerOptions, ex: Exchange, repo: Repo, commit: Commi
   if (startAt + pageSize < nodes.length) {
     const next = new URLSearchParams(q);
     next.set('cursor', Buffer.from(JSON.stringify({ after: page[page.length - 1].path })).toString('base64url'));
-    headers.Link = `<http://${ex.req.headers.host}${ex.url.pathname}?${next.toString()}>; rel="next"`;
+    // A mirror (hf-mirror.com) passes the upstream's Link through unchanged, so it names huggingface.co.
+    const origin = o.mirrorOf?.replace(/\/+$/, '') ?? `http://${ex.req.headers.host}`;
+    headers.Link = `<${origin}${ex.url.pathname}?${next.toString()}>; rel="next"`;
   }
   return json(ex, items, headers);
 }

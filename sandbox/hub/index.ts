@@ -19,6 +19,12 @@ export interface HubOptions {
   token?: string;
   /** Tree listing page size (default 1000, or 50 with expand=true, as on the Hub). */
   pageSize?: number;
+  /**
+   * Mirror mode: behave as hf-mirror.com does, whose tree listings carry the upstream's own
+   * `Link: <https://huggingface.co/api/...&cursor=...>; rel="next"` (padeoe/hf-mirror-site#65). The origin named
+   * there (tests pass a local recorder instead of https://huggingface.co, so nothing leaves the machine).
+   */
+  mirrorOf?: string;
   /** Lifetime of the signed CDN URLs a resolve redirects to (default 3600). */
   urlTtlSeconds?: number;
   /** Clock for URL expiry and commit dates (default Date.now). */
@@ -50,6 +56,7 @@ export async function startHub(opts: HubOptions): Promise<HubHandle> {
     faults: opts.faults,
     token,
     pageSize: opts.pageSize,
+    mirrorOf: opts.mirrorOf,
     now,
     store,
     signer,

@@ -11,6 +11,7 @@ import { ScenarioClock } from '../clock.js';
 import { asciiTable, tritonLogLine, type Severity } from './log.js';
 import {
   LoadError,
+  ProcessCrash,
   loadModel,
   scanRepository,
   type LoadContext,
@@ -249,7 +250,13 @@ export function createStartTriton(opts: TritonSimOptions): StartTriton {
       await Promise.all([kserve.close(), grpc.close()]);
     };
 
-    const ctx: LoadContext = { store, resolve: o.resolvePodPath, gpus: o.gpus, log };
+    const ctx: LoadContext = {
+      store,
+      resolve: o.resolvePodPath,
+      gpus: o.gpus,
+      repositoryPath: args.modelRepository?.replace(/\/+$/, ''),
+      log
+    };
     const load = async (): Promise<'ready' | 'unavailable' | 'exited'> => {
       for (let g = 0; g < o.gpus; g++) log('I', 'metrics.cc:290', `Collecting metrics for GPU ${g}: NVIDIA A10`);
       log('I', 'libtorch.cc:1381', 'TRITONBACKEND_Initialize: pytorch');
@@ -335,6 +342,12 @@ export function createStartTriton(opts: TritonSimOptions): StartTriton {
         return r;
       },
       async (e: Error) => {
+        if (e instanceof ProcessCrash) {
+          o.log(e.output);
+          resolveExit(e.exitCode);
+          await stop();
+          return 'exited' as const;
+        }
         o.log(`error: creating server: Internal - ${e.message}\n`);
         resolveExit(1);
         await stop();

@@ -30,6 +30,8 @@ export type FieldKind =
 export interface FieldSchema {
   kind: FieldKind;
   repeated?: boolean;
+  /** Member of this oneof: a second member in the same message is an error, as in protobuf. */
+  oneof?: string;
 }
 
 export interface MessageSchema {
@@ -175,6 +177,7 @@ class Parser {
 
   parseMessage(schema: MessageSchema, close?: string): PbMessage {
     const msg: PbMessage = {};
+    const oneofs = new Map<string, string>();
     for (;;) {
       const t = this.peek();
       if (close ? t.kind === 'punct' && t.text === close : t.kind === 'eof') {
@@ -186,6 +189,14 @@ class Parser {
       this.pos++;
       const field = schema.fields[t.text];
       if (!field) this.fail(t, `Message type "${schema.name}" has no field named "${t.text}".`);
+      const other = field.oneof === undefined ? undefined : oneofs.get(field.oneof);
+      if (other !== undefined && other !== t.text) {
+        this.fail(
+          t,
+          `Field "${t.text}" is specified along with field "${other}", another member of oneof "${field.oneof}".`
+        );
+      }
+      if (field.oneof !== undefined) oneofs.set(field.oneof, t.text);
       const isMsg = typeof field.kind === 'object' && !('enum' in field.kind);
       const colon = this.accept(':');
       if (!colon && !isMsg) this.fail(this.peek(), `Expected ":", found "${this.show(this.peek())}".`);
@@ -257,118 +268,5 @@ export function parsePbtxt(src: string, schema: MessageSchema): PbMessage {
   return new Parser(tokenize(src)).parseMessage(schema);
 }
 
-const DATA_TYPES = [
-  'TYPE_INVALID',
-  'TYPE_BOOL',
-  'TYPE_UINT8',
-  'TYPE_UINT16',
-  'TYPE_UINT32',
-  'TYPE_UINT64',
-  'TYPE_INT8',
-  'TYPE_INT16',
-  'TYPE_INT32',
-  'TYPE_INT64',
-  'TYPE_FP16',
-  'TYPE_FP32',
-  'TYPE_FP64',
-  'TYPE_STRING',
-  'TYPE_BF16'
-] as const;
-
-const reshape: MessageSchema = {
-  name: 'inference.ModelTensorReshape',
-  fields: { shape: { kind: 'int', repeated: true } }
-};
-const tensorFields = {
-  name: { kind: 'string' },
-  data_type: { kind: { enum: DATA_TYPES } },
-  dims: { kind: 'int', repeated: true },
-  reshape: { kind: { message: reshape } },
-  is_shape_tensor: { kind: 'bool' }
-} satisfies Record<string, FieldSchema>;
-
-const anyMessage = (name: string, fields: Record<string, FieldSchema> = {}): MessageSchema => ({ name, fields });
-
-/** The subset of inference.ModelConfig (model_config.proto) that FT deployments use. */
-export const MODEL_CONFIG: MessageSchema = {
-  name: 'inference.ModelConfig',
-  fields: {
-    name: { kind: 'string' },
-    platform: { kind: 'string' },
-    backend: { kind: 'string' },
-    max_batch_size: { kind: 'int' },
-    default_model_filename: { kind: 'string' },
-    version_policy: {
-      kind: {
-        message: anyMessage('inference.ModelVersionPolicy', {
-          latest: {
-            kind: { message: anyMessage('inference.ModelVersionPolicy.Latest', { num_versions: { kind: 'uint' } }) }
-          },
-          all: { kind: { message: anyMessage('inference.ModelVersionPolicy.All') } },
-          specific: {
-            kind: {
-              message: anyMessage('inference.ModelVersionPolicy.Specific', {
-                versions: { kind: 'int', repeated: true }
-              })
-            }
-          }
-        })
-      }
-    },
-    input: {
-      repeated: true,
-      kind: {
-        message: {
-          name: 'inference.ModelInput',
-          fields: {
-            ...tensorFields,
-            format: { kind: { enum: ['FORMAT_NONE', 'FORMAT_NHWC', 'FORMAT_NCHW'] } },
-            allow_ragged_batch: { kind: 'bool' },
-            optional: { kind: 'bool' }
-          }
-        }
-      }
-    },
-    output: {
-      repeated: true,
-      kind: {
-        message: { name: 'inference.ModelOutput', fields: { ...tensorFields, label_filename: { kind: 'string' } } }
-      }
-    },
-    instance_group: {
-      repeated: true,
-      kind: {
-        message: {
-          name: 'inference.ModelInstanceGroup',
-          fields: {
-            name: { kind: 'string' },
-            kind: { kind: { enum: ['KIND_AUTO', 'KIND_GPU', 'KIND_CPU', 'KIND_MODEL'] } },
-            count: { kind: 'int' },
-            gpus: { kind: 'int', repeated: true },
-            profile: { kind: 'string', repeated: true },
-            passive: { kind: 'bool' },
-            host_policy: { kind: 'string' }
-          }
-        }
-      }
-    },
-    dynamic_batching: {
-      kind: {
-        message: anyMessage('inference.ModelDynamicBatching', {
-          preferred_batch_size: { kind: 'int', repeated: true },
-          max_queue_delay_microseconds: { kind: 'uint' },
-          preserve_ordering: { kind: 'bool' }
-        })
-      }
-    },
-    model_transaction_policy: {
-      kind: { message: anyMessage('inference.ModelTransactionPolicy', { decoupled: { kind: 'bool' } }) }
-    },
-    parameters: {
-      repeated: true,
-      kind: { map: { message: anyMessage('inference.ModelParameter', { string_value: { kind: 'string' } }) } }
-    }
-  }
-};
-
-export type DataType = (typeof DATA_TYPES)[number];
+/** inference.ModelConfig as Triton 22.03 has it (model-config-schema.ts). */
+export { MODEL_CONFIG_22_03 as MODEL_CONFIG } from './model-config-schema.js';

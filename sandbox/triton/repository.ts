@@ -13,6 +13,7 @@ import {
   type FtConfig
 } from './ft.js';
 import { MODEL_CONFIG, parsePbtxt, PbtxtError, type PbMessage } from './pbtxt.js';
+import { modelConfigProblem, normalizedInstanceGroups } from './validate.js';
 
 export interface RepoStore {
   /** Keys (with sizes) under a prefix. */
@@ -45,6 +46,28 @@ export interface ModelState {
 
 export class LoadError extends Error {}
 
+/**
+ * The FT backend does not fail the load but takes the whole server down: an exception it does not catch
+ * (std::terminate → abort) or an integer division by zero. `output` is what the process prints; `exitCode` what
+ * a shell reports for the signal (134 SIGABRT, 136 SIGFPE, 139 SIGSEGV).
+ */
+export class ProcessCrash extends Error {
+  constructor(
+    readonly output: string,
+    readonly exitCode: number
+  ) {
+    super(output.trim().split('\n')[0]);
+  }
+}
+
+/** Where FasterTransformer's sources sit inside the serve image's build tree (what its assertion messages name). */
+const FT_SRC = '/workspace/build/fastertransformer_backend/build/_deps/repo-ft-src/src/fastertransformer';
+const terminate = (what: string) =>
+  new ProcessCrash(
+    `terminate called after throwing an instance of 'std::runtime_error'\n  what():  ${what}\nAborted (core dumped)\n`,
+    134
+  );
+
 export const REQUIRED_INPUTS = ['input_ids', 'input_lengths', 'request_output_len'];
 export const REQUIRED_OUTPUTS = ['output_ids', 'sequence_length'];
 
@@ -76,6 +99,8 @@ export interface LoadContext {
   store: RepoStore;
   resolve: PodPathResolver;
   gpus: number;
+  /** The --model-repository path (where weights are looked for without model_checkpoint_path). */
+  repositoryPath?: string;
   log: (severity: 'I' | 'W' | 'E', source: string, msg: string) => void;
 }
 
@@ -177,9 +202,10 @@ export async function loadModel(
       `Invalid argument: at least one version must be available under the version policy of model '${m.name}'`
     );
   }
+  const problem = modelConfigProblem(cfg, m.name);
+  if (problem) return fail(`Invalid argument: ${problem}`);
   ctx.log('I', 'model_lifecycle.cc:459', `loading: ${m.name}:${base.version}`);
-  const backend = cfg.backend ?? (cfg.platform === undefined ? undefined : '');
-  if (backend === undefined) return fail(`Invalid argument: unexpected platform type '' for ${m.name}`);
+  const backend = cfg.backend ?? '';
   if (backend !== 'fastertransformer') {
     return fail(
       `Invalid argument: unable to find backend library for backend '${backend}', try specifying runtime on the model configuration.`
@@ -208,42 +234,58 @@ async function loadFt(ctx: LoadContext, name: string, cfg: PbMessage, st: ModelS
   for (const t of [...st.inputs, ...st.outputs])
     if (t.datatype === 'INVALID') bad(`model input or output '${t.name}' must specify 'data_type'`);
 
-  const intParam = (k: string, dflt?: number): number => {
-    const v = param(cfg, k);
-    if (v === undefined) {
-      if (dflt !== undefined) return dflt;
-      return bad(`model '${name}' is missing parameter '${k}' required by the fastertransformer backend`);
-    }
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1)
-      bad(`parameter '${k}' of model '${name}' must be a positive integer, got "${v}"`);
-    return n;
+  // Instance groups as Triton normalized them; the backend wants exactly one, of KIND_CPU.
+  const groups = normalizedInstanceGroups(cfg, ctx.gpus);
+  const unsupported = (msg: string): never => {
+    throw new LoadError(`Unsupported: ${msg}`);
+  };
+  if (groups.length > 1) unsupported('Only supports one instance group !');
+  ctx.log('I', 'libfastertransformer.cc:372', `Instance group type: ${groups[0].kind} count: ${groups[0].count}`);
+  if (groups[0].kind !== 'KIND_CPU') unsupported('Instance Group: only KIND_CPU supports!');
+
+  // param_get_int: std::stoi of the string value; a missing or non-numeric value logs an error and becomes 0.
+  const intParam = (k: string): number => {
+    const m = /^\s*[+-]?\d+/.exec(param(cfg, k) ?? '');
+    if (m) return Number(m[0]);
+    ctx.log('E', 'libfastertransformer.cc:211', `Invalid configuration argument '${k}': stoi`);
+    return 0;
   };
   const tp = intParam('tensor_para_size');
-  const pp = intParam('pipeline_para_size', 1);
-  const dataType = param(cfg, 'data_type') ?? 'fp32';
-  if (!['fp16', 'fp32', 'bf16'].includes(dataType))
-    bad(`parameter 'data_type' of model '${name}' must be fp16, fp32 or bf16, got "${dataType}"`);
-  const modelType = param(cfg, 'model_type') ?? 'GPT';
-  if (modelType !== 'GPT' && modelType !== 'bloom')
-    bad(
-      `model_type '${modelType}' of model '${name}' is not supported by this fastertransformer backend (expected GPT)`
-    );
-  if (tp * pp !== ctx.gpus) {
-    bad(
-      `tensor_para_size (${tp}) * pipeline_para_size (${pp}) = ${tp * pp} must equal the number of GPUs visible to the server (${ctx.gpus})`
+  const pp = intParam('pipeline_para_size');
+  const tpPp = tp * pp;
+  // gpu_size % (tp × pp): with a 0 (a missing pipeline_para_size) the backend divides by zero.
+  if (tpPp === 0) throw new ProcessCrash('Floating point exception (core dumped)\n', 136);
+  if (!(ctx.gpus % tpPp === 0 && tpPp * groups[0].count >= ctx.gpus)) {
+    unsupported(
+      '1. Number of visible GPUs must be evenly divisble by TP * PP \n2. Number of visible GPUs must be <= instance count * TP * PP \n3. Multi-Node Inference only support one model instance \n'
     );
   }
-  const ckptPath = param(cfg, 'model_checkpoint_path');
-  if (!ckptPath)
-    return bad(
-      `model '${name}' is missing parameter 'model_checkpoint_path' required by the fastertransformer backend`
-    );
+  ctx.log('I', 'libfastertransformer.cc:396', `Sequence Batching: disabled`);
+  const modelType = param(cfg, 'model_type') || 'GPT';
+  if (!['GPT', 'GPT-J', 'GPT-NeoX', 'T5', 'T5-Encoder', 'bert'].includes(modelType))
+    unsupported(`Unknown model "${modelType}"`);
+  if (modelType !== 'GPT') bad(`model_type '${modelType}' is not modelled by the simulator (it serves GPT/Bloom)`);
+  const dataType = param(cfg, 'data_type') ?? '';
+  if (!['fp16', 'fp32', 'bf16'].includes(dataType)) {
+    // ModelFactory logs this and returns no model; the weight-loading threads then dereference it.
+    ctx.log('E', 'libfastertransformer.cc:271', `Invalid configuration argument 'data_type': ${dataType}`);
+    throw new ProcessCrash('Segmentation fault (core dumped)\n', 139);
+  }
+  // Without model_checkpoint_path the weights are looked for in <repository>/<model>/<version>/<file>, where
+  // <file> is default_model_filename or "<tp>-gpu".
+  const ckptPath =
+    param(cfg, 'model_checkpoint_path') ??
+    `${ctx.repositoryPath ?? ''}/${name}/${st.version}/${String(cfg.default_model_filename || `${tp}-gpu`)}`;
   const loc = ctx.resolve(ckptPath);
   if (!loc) return bad(`model_checkpoint_path '${ckptPath}' does not exist in the container`);
   const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : loc.key + '/';
   const iniBuf = await ctx.store.get(loc.bucket, prefix + 'config.ini');
-  if (!iniBuf) return bad(`model_checkpoint_path '${ckptPath}' has no config.ini: was the checkpoint converted there?`);
+  if (!iniBuf) {
+    const dir = ckptPath; // FT appends "/config.ini" to the path as given
+    throw terminate(
+      `[FT][ERROR] Can't load ${dir}/config.ini Assertion fail: ${FT_SRC}/triton_backend/multi_gpu_gpt/ParallelGptTritonModel.cc:182 `
+    );
+  }
   let ini: FtConfig;
   try {
     ini = parseConfigIni(iniBuf.toString('utf8'));
@@ -252,11 +294,10 @@ async function loadFt(ctx: LoadContext, name: string, cfg: PbMessage, st: ModelS
   }
   if (ini.headNum % tp !== 0)
     bad(`head_num (${ini.headNum}) in config.ini is not divisible by tensor_para_size (${tp})`);
+  ctx.log('I', 'libfastertransformer.cc:438', `Before Loading Weights:`);
+  // ParallelGptWeight's constructor: FT_CHECK(num_layer_ % layer_para_size_ == 0), thrown in a loader thread.
   if (ini.numLayer % pp !== 0)
-    bad(`num_layer (${ini.numLayer}) in config.ini is not divisible by pipeline_para_size (${pp})`);
-  ctx.log('I', 'libfastertransformer.cc:218', `Instance group type: KIND_CPU count: 1`);
-  ctx.log('I', 'libfastertransformer.cc:248', `Sequence Batching: disabled`);
-  ctx.log('I', 'libfastertransformer.cc:420', `Before Loading Weights:`);
+    throw terminate(`[FT][ERROR]  Assertion fail: ${FT_SRC}/models/multi_gpu_gpt/ParallelGptWeight.cc:49 `);
 
   const sizes = new Map((await ctx.store.list(loc.bucket, prefix)).map((o) => [o.key.slice(prefix.length), o.size]));
   const bpe = BYTES_PER_ELEMENT[ini.weightDataType];

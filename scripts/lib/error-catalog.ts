@@ -95,3 +95,71 @@ export function catalogMarkdown(entries: readonly CatalogEntry[]): string {
     ...entries.map((e) => `| \`${e.code}\` | ${cell(e.message)} | ${cell(e.hint)} |`)
   ].join('\n');
 }
+
+export interface HintText {
+  readonly text: string;
+  /** file:line of the hint expression. */
+  readonly where: string;
+}
+
+/** Every string piece of an expression (literals, template parts, both arms of `a ? b : c`, `a + b`). */
+function stringPieces(
+  node: ts.Node,
+  sf: ts.SourceFile,
+  fns: Map<string, ts.Node>,
+  seen = new Set<ts.Node>()
+): string[] {
+  if (seen.has(node)) return [];
+  seen.add(node);
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return [node.text];
+  if (ts.isTemplateExpression(node)) {
+    return [
+      node.head.text + node.templateSpans.map((s) => '…' + s.literal.text).join(''),
+      ...node.templateSpans.flatMap((s) => stringPieces(s.expression, sf, fns, seen))
+    ];
+  }
+  // A hint built by a helper in the same file (`unavailableHint(reason)`): its strings count too.
+  if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && fns.has(node.expression.text)) {
+    return stringPieces(fns.get(node.expression.text)!, sf, fns, seen);
+  }
+  const out: string[] = [];
+  ts.forEachChild(node, (c) => void out.push(...stringPieces(c, sf, fns, seen)));
+  return out;
+}
+
+/**
+ * Every "what to do" text in src/, at every site (not only the first of each code): the hint argument of each
+ * `new PipelineError`, each `hint:` property, and the strings of the same-file helpers they call.
+ */
+export function hintTexts(root: string): HintText[] {
+  const out: HintText[] = [];
+  for (const file of filesBelow(path.join(root, 'src'))) {
+    const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const fns = new Map<string, ts.Node>();
+    const collect = (node: ts.Node) => {
+      if (ts.isFunctionDeclaration(node) && node.name && node.body) fns.set(node.name.text, node.body);
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
+        if (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer))
+          fns.set(node.name.text, node.initializer.body);
+        else fns.set(node.name.text, node.initializer);
+      }
+      ts.forEachChild(node, collect);
+    };
+    collect(sf);
+    const at = (n: ts.Node) =>
+      `${path.relative(root, file)}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`;
+    const visit = (node: ts.Node) => {
+      let hint: ts.Node | undefined;
+      if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'PipelineError')
+        hint = node.arguments?.[2];
+      else if (ts.isPropertyAssignment(node) && node.name.getText(sf) === 'hint') hint = node.initializer;
+      else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        if (ts.isIdentifier(node.left) && node.left.text === 'hint') hint = node.right;
+      }
+      if (hint) for (const text of stringPieces(hint, sf, fns)) out.push({ text, where: at(hint) });
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return out;
+}

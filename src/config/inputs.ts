@@ -60,7 +60,7 @@ export const INPUTS: readonly InputDef[] = [
   {
     name: 'model',
     description:
-      'HuggingFace model repository id, `org/name` (e.g. `bigscience/bloom-7b1`). May come from `model-spec`.',
+      'HuggingFace repository id of a Bloom checkpoint, `org/name` (e.g. `bigscience/bloom-7b1`): its `config.json` must say model_type "bloom" (the converter and the Triton config are Bloom’s). May come from `model-spec`.',
     default: '',
     form: 'a HuggingFace repo id "org/name" (letters, digits, ".", "_", "-"; at most 96 characters)',
     schema: str('^([A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*)?$', 96),
@@ -336,7 +336,8 @@ export const INPUTS: readonly InputDef[] = [
   },
   {
     name: 'tensor-parallel',
-    description: 'Tensor-parallel size the checkpoint is converted for (the serving GPUs follow from it).',
+    description:
+      'Tensor-parallel size the checkpoint is converted for (the serving GPUs follow from it); must divide the model’s attention heads (`config.json` n_head).',
     default: '1',
     form: 'one of 1, 2, 4, 8',
     schema: { type: 'integer', enum: [1, 2, 4, 8] }
@@ -394,7 +395,8 @@ export const INPUTS: readonly InputDef[] = [
   },
   {
     name: 'pipeline-parallel',
-    description: 'Pipeline-parallel size in the Triton model config.',
+    description:
+      'Pipeline-parallel size in the Triton model config; must divide the model’s layers (`config.json` n_layer; bloom-7b1 has 30), checked at plan time.',
     default: '1',
     form: 'an integer from 1 to 8',
     schema: int(1, 8)

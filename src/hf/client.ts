@@ -61,12 +61,29 @@ const header = (r: HttpResponse, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** The `rel="next"` target of a Link header, resolved against the request URL. */
-export function nextLink(link: string | undefined, base: string): string | undefined {
+/**
+ * The `rel="next"` target of a Link header, on the configured endpoint. A mirror (hf-mirror.com) passes the
+ * Hub's own Link through, naming https://huggingface.co (padeoe/hf-mirror-site#65); following it would leave
+ * the mirror (unreachable where mirrors are used) and send the token to another origin. So a link to another
+ * origin keeps only its `/api/...` path and query (the cursor) and goes to the endpoint, as huggingface_hub's
+ * `fix_hf_endpoint_in_url` does for pagination.
+ */
+export function nextLink(link: string | undefined, requestUrl: string, endpoint: string): string | undefined {
   if (!link) return undefined;
   for (const part of link.split(/,(?=\s*<)/)) {
     const m = /^\s*<([^>]+)>\s*;(.*)$/.exec(part);
-    if (m && /\brel\s*=\s*"?next"?/.test(m[2])) return new URL(m[1], base).toString();
+    if (!m || !/\brel\s*=\s*"?next"?/.test(m[2])) continue;
+    const target = new URL(m[1], requestUrl);
+    if (target.origin === new URL(endpoint).origin) return target.toString();
+    const api = target.pathname.indexOf('/api/');
+    if (api < 0) {
+      throw new PipelineError(
+        'HF_BAD_RESPONSE',
+        `${endpoint} paginated its file list with a link to ${target.origin}${target.pathname}, which is not a hub API path.`,
+        'Check the hf-endpoint input: it must be the Hub (https://huggingface.co) or a mirror that speaks its API.'
+      );
+    }
+    return endpoint.replace(/\/+$/, '') + target.pathname.slice(api) + target.search;
   }
   return undefined;
 }
@@ -173,7 +190,7 @@ export class HubClient {
         if (e.type !== 'file') continue;
         files.push({ path: e.path, size: e.lfs?.size ?? e.size, gitOid: e.oid, sha256: e.lfs?.oid });
       }
-      url = nextLink(header(res, 'link'), url);
+      url = nextLink(header(res, 'link'), url, this.endpoint);
     }
     return files;
   }
@@ -186,6 +203,23 @@ export class HubClient {
     const url = `${this.endpoint}/${repo}/resolve/${commit}/${encodeRepoPath(path)}`;
     const res = await this.send(url, this.target(repo, commit, path), { method: 'HEAD', maxRedirects: 0 });
     res.body.resume();
+  }
+
+  /** A small file's text (config.json), read whole; refuses more than `maxBytes`. */
+  async readText(repo: string, commit: string, path: string, maxBytes = 1024 * 1024): Promise<string> {
+    const f = await this.open(repo, commit, path);
+    const parts: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const c of f.chunks) {
+        size += c.length;
+        if (size > maxBytes) throw new Error(`${path} of ${repo} is larger than ${maxBytes} bytes`);
+        parts.push(c);
+      }
+    } finally {
+      f.close();
+    }
+    return Buffer.concat(parts).toString('utf8');
   }
 
   /** The file's bytes from `start` (a ranged GET when > 0), following the CDN redirect without the token. */

@@ -127,7 +127,7 @@ export function finalHubError(err: unknown, t: HubTarget, attempts: number): unk
     return new PipelineError(
       'HF_RATE_LIMITED',
       `The hub kept answering 429 (too many requests) for ${what} after ${attempts} attempts.`,
-      'The hub limits requests per IP address: pass an hf-token, lower files-in-parallel, or re-run later.',
+      'The hub limits requests per IP address: pass an hf-token, lower sync-files-in-parallel, or re-run later.',
       { cause: err }
     );
   }

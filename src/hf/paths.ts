@@ -28,7 +28,7 @@ export function assertSafeRepoPath(repo: string, p: string): string {
     throw new PipelineError(
       'HF_UNSAFE_PATH',
       `The file list of ${repo} contains the path ${JSON.stringify(p)}, which is not a safe relative path: ${reason}.`,
-      'Nothing was uploaded. Check the hub endpoint (a mirror may be misbehaving) or exclude the file with the exclude input.'
+      'Nothing was uploaded. Every listed path is checked before any file is selected, so hf-exclude cannot skip it: check the hf-endpoint input (a mirror may be misbehaving) or report the repository to its owner.'
     );
   }
   return p;

@@ -7,6 +7,7 @@
 import type { Config } from '../config/types.js';
 import { convertMarkerKey, ftCheckpointPrefix, ftPrefix, hfPrefix, ossUri, podPath } from '../config/layout.js';
 import { PipelineError } from '../errors.js';
+import { checkParallelism, readModelShape } from '../hf/model-config.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaError } from '../arena/exec.js';
 import { converterCommand } from '../arena/converter.js';
@@ -56,6 +57,26 @@ export function markerProblem(
   if (!marker.files?.length) return 'the marker lists no files';
   if (missing.length) return `${missing.length} converted file(s) are missing or changed, e.g. ${missing[0].key}`;
   return undefined;
+}
+
+/**
+ * The synced config.json must describe Bloom with heads divisible by tensor-parallel and layers divisible by
+ * pipeline-parallel: refused here, before a GPU job runs, rather than by the converter or at Triton's load.
+ * `required` false (plan mode before the sync ran): a config.json not synced yet is not an error.
+ */
+async function checkSyncedModel(oss: ObjectStoreLike, cfg: Config, commit: string, required: boolean): Promise<void> {
+  const key = `${hfPrefix(cfg, commit)}config.json`;
+  const text = await oss.getText(key);
+  if (text === undefined) {
+    if (!required) return;
+    throw new PipelineError(
+      'CONVERT_INPUT_MISSING',
+      `there is no ${ossUri(cfg, key)}: the checkpoint of ${cfg.model.repo} at ${commit} is not synced`,
+      'Run the sync stage for this model and revision first (the converter loads config.json and the weights from there).'
+    );
+  }
+  const sizes = { tp: cfg.convert.tensorParallel, pp: cfg.serve.pipelineParallel };
+  checkParallelism(readModelShape(text, ossUri(cfg, key)), sizes, cfg.model.repo);
 }
 
 async function readMarker(oss: ObjectStoreLike, cfg: Config): Promise<ConvertMarker | undefined> {
@@ -163,6 +184,8 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
     async plan(ctx): Promise<PlanLine> {
       const cfg = ctx.config;
       const oss = deps.oss(ctx);
+      const commit = ctx.state.commit ?? (/^[0-9a-f]{40}$/.test(cfg.model.revision) ? cfg.model.revision : undefined);
+      if (commit) await checkSyncedModel(oss, cfg, commit, false);
       const marker = await readMarker(oss, cfg);
       if (marker && !markerProblem(cfg, marker, (await oss.list(ftCheckpointPrefix(cfg))).keys)) {
         return { action: 'skip', reason: `already converted (${ossUri(cfg, convertMarkerKey(cfg))})` };
@@ -197,6 +220,7 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
         ctx.log.warning(`The conversion marker is stale (${why}); converting again.`);
       }
       const commit = commitOf(ctx);
+      await checkSyncedModel(oss, cfg, commit, true);
       const { api } = deps.kube(ctx);
       const started = Date.now();
       let existing = await api.get(PYTORCHJOB, ns, name);

@@ -7,6 +7,7 @@
 import type { Config } from '../config/types.js';
 import { ftCheckpointPrefix, ossUri, tritonConfigKey, tritonRepoPrefix } from '../config/layout.js';
 import { PipelineError } from '../errors.js';
+import { checkParallelism } from '../hf/model-config.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaError } from '../arena/exec.js';
 import { serveTritonArgs } from '../arena/args.js';
@@ -46,15 +47,25 @@ async function writeModelRepository(oss: ObjectStoreLike, cfg: Config): Promise<
   return changed;
 }
 
-async function checkConverted(oss: ObjectStoreLike, cfg: Config): Promise<void> {
+/** The converted checkpoint is there and its config.ini (what FT reads at load) fits pipeline-parallel. */
+async function checkConverted(oss: ObjectStoreLike, cfg: Config, required = true): Promise<void> {
   const ini = `${ftCheckpointPrefix(cfg)}config.ini`;
-  if (!(await oss.head(ini))) {
+  const text = await oss.getText(ini);
+  if (text === undefined) {
+    if (!required) return;
     throw new PipelineError(
       'DEPLOY_NOT_CONVERTED',
       `there is no converted checkpoint at ${ossUri(cfg, ftCheckpointPrefix(cfg))} (no config.ini)`,
       'Run the convert stage for this version first.'
     );
   }
+  const num = (key: string) => Number(new RegExp(`^\\s*${key}\\s*=\\s*(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  const shape = { modelType: 'bloom', layers: num('num_layer'), heads: num('head_num') };
+  if (!Number.isInteger(shape.layers) || !Number.isInteger(shape.heads)) return; // FT reports a broken config.ini
+  checkParallelism(shape, { tp: cfg.convert.tensorParallel, pp: cfg.serve.pipelineParallel }, cfg.model.repo, {
+    heads: `${ossUri(cfg, ini)} head_num`,
+    layers: `${ossUri(cfg, ini)} num_layer`
+  });
 }
 
 export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
@@ -62,6 +73,7 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
     name: 'deploy',
     async plan(ctx): Promise<PlanLine> {
       const cfg = ctx.config;
+      await checkConverted(deps.oss(ctx), cfg, false);
       const existing = await findServing(deps.kube(ctx).api, cfg);
       if (existing && rolloutComplete(existing) && servingSpecDiff(existing, servingSpec(cfg)).length === 0) {
         return {

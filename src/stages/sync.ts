@@ -20,6 +20,7 @@ import {
   parseManifest,
   type SyncManifest
 } from '../hf/manifest.js';
+import { checkParallelism, readModelShape, SUPPORTED_MODELS } from '../hf/model-config.js';
 import { selectFiles } from '../hf/select.js';
 import { OssStore } from '../oss/client.js';
 import type { Digests } from '../oss/digest.js';
@@ -77,7 +78,7 @@ function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
 /** Resolve, list, select: what this version of the model consists of. */
 async function discover(
   r: Pick<Run, 'ctx' | 'cfg' | 'hub'>
-): Promise<{ commit: string; selected: HubFile[]; gated: boolean }> {
+): Promise<{ commit: string; files: HubFile[]; selected: HubFile[]; gated: boolean }> {
   const { cfg, hub, ctx } = r;
   const info = await hub.resolveRevision(cfg.model.repo, cfg.model.revision);
   ctx.state.commit = info.commit;
@@ -94,7 +95,7 @@ async function discover(
       'Check the hf-include and hf-exclude inputs (minimatch globs; a pattern without "/" matches file names in any folder).'
     );
   }
-  return { commit: info.commit, selected, gated: info.gated !== false };
+  return { commit: info.commit, files, selected, gated: info.gated !== false };
 }
 
 const total = (files: readonly { size: number }[]) => files.reduce((s, f) => s + f.size, 0);
@@ -356,10 +357,29 @@ function cancelled(reason: unknown): PipelineError {
   );
 }
 
+/**
+ * Plan time: the model's config.json, read from the hub, must be Bloom and fit tensor-parallel and
+ * pipeline-parallel, so a model that could only fail at conversion or at rollout is refused before anything runs.
+ */
+async function checkModel(r: Pick<Run, 'cfg' | 'hub'>, commit: string, files: readonly HubFile[]): Promise<void> {
+  const { cfg, hub } = r;
+  if (!files.some((f) => f.path === 'config.json')) {
+    throw new PipelineError(
+      'MODEL_NOT_SUPPORTED',
+      `${cfg.model.repo} at ${commit} has no config.json, so it is not a transformers checkpoint this pipeline can convert (it supports ${SUPPORTED_MODELS})`,
+      'Choose a Bloom checkpoint in the model input, and a revision that has its config.json.'
+    );
+  }
+  const text = await hub.readText(cfg.model.repo, commit, 'config.json');
+  const shape = readModelShape(text, `config.json of ${cfg.model.repo} at ${commit.slice(0, 12)}`);
+  checkParallelism(shape, { tp: cfg.convert.tensorParallel, pp: cfg.serve.pipelineParallel }, cfg.model.repo);
+}
+
 async function plan(ctx: StageContext, deps: SyncDeps): Promise<PlanLine> {
   const { hub, store } = clients(ctx, deps, ctx.signal);
   const r = { ctx, cfg: ctx.config, hub };
-  const { commit, selected } = await discover(r);
+  const { commit, files, selected } = await discover(r);
+  await checkModel(r, commit, files);
   const manifest = parseManifest(await store.getText(syncManifestKey(ctx.config, commit)));
   if (manifest && manifestCovers(manifest, commit, selected)) {
     return {

@@ -610,10 +610,11 @@ describe('cluster stages', () => {
     trigger: { when: /arena serve triton .* submitted/, run: (f) => (f.sb.kube!.compact(), f.sb.kube!.dropWatches()) }
   });
   dp({
-    fault: 'Unschedulable (pipeline-parallel 4: 4 GPUs)',
+    // tp 2 × pp 2 (the demo Bloom's 4 heads and 2 layers allow it; pp 4 would be refused before convert)
+    fault: 'Unschedulable (tp 2 × pp 2: 4 GPUs)',
     expect: 'DEPLOY_UNSCHEDULABLE',
     message: /nvidia\.com\/gpu|GPU|Insufficient/i,
-    inputs: { 'pipeline-parallel': '4', 'serve-gpus': '4' },
+    inputs: { 'tensor-parallel': '2', 'pipeline-parallel': '2', 'serve-gpus': '4' },
     rerunInputs: {}
   });
   dp({

@@ -89,6 +89,39 @@ describe('convert stage against the sandbox', () => {
     expect(await makeConvertStage(cl.deps).plan(cl.context(cfg).ctx)).toMatchObject({ action: 'skip' });
   });
 
+  it('refuses, before submitting, a pipeline-parallel or tensor-parallel the synced config.json does not allow', async () => {
+    // the demo Bloom has 2 layers and 4 heads (its synced config.json)
+    const pp4 = version('pp4', { serve: { pipelineParallel: 4, gpus: 4 } });
+    const { err } = await fails(pp4);
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toMatch(
+      /"pipeline-parallel" \(4\) does not divide the 2 layers of bigscience-sandbox\/bloom-tiny/
+    );
+    expect(err.message).toMatch(/config\.json n_layer/);
+    expect(await cl.api(pp4).get(PYTORCHJOB, pp4.cluster.namespace, pp4.convert.jobName)).toBeUndefined();
+    const tp3 = await fails(version('tp3', { convert: { tensorParallel: 3, gpus: 3 } }));
+    expect(tp3.err.message).toMatch(/"tensor-parallel" \(3\) does not divide the 4 attention heads/);
+    expect(
+      await makeConvertStage(cl.deps)
+        .plan(cl.context(pp4).ctx)
+        .catch((e: PipelineError) => e.code)
+    ).toBe('CONFIG_INVALID');
+  });
+
+  it('refuses a synced checkpoint that is not Bloom, and one that is not synced, before submitting', async () => {
+    const base = version('llama');
+    const cfg = { ...base, model: { ...base.model, repo: 'org/llama-tiny', name: 'llama-tiny' } };
+    const key = `llm/llama-tiny/hf/${COMMIT}/config.json`;
+    const { err: missing } = await fails(cfg);
+    expect(missing.code).toBe('CONVERT_INPUT_MISSING');
+    expect(missing.message).toMatch(/llama-tiny\/hf\/0123456789abcdef.*config\.json/);
+    await cl.oss(cfg).putObject(key, Buffer.from('{"model_type":"llama","architectures":["LlamaForCausalLM"]}'));
+    const { err } = await fails(cfg);
+    expect(err.code).toBe('MODEL_NOT_SUPPORTED');
+    expect(err.message).toMatch(/model_type "llama"/);
+    expect(await cl.api(cfg).get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeUndefined();
+  });
+
   it('attaches to a running job of this version (and leaves it out of cleanup)', async () => {
     const cfg = version('v2');
     cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-v2', outcome: 'slow', factor: 20 });

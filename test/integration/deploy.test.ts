@@ -61,6 +61,26 @@ describe('deploy stage against the sandbox', () => {
     expect(await makeDeployStage(cl.deps).plan(cl.context(cfg).ctx)).toMatchObject({ action: 'skip' });
   });
 
+  it('pipeline-parallel that does not divide the converted config.ini’s num_layer fails before arena serve (plan too)', async () => {
+    const base = v1();
+    const pp4 = { ...base, serve: { ...base.serve, version: 'pp4', pipelineParallel: 4, gpus: 4 } };
+    const t = cl.context(pp4);
+    const err = (await makeDeployStage(cl.deps)
+      .run(t.ctx)
+      .catch((e: unknown) => e)) as PipelineError;
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toMatch(/"pipeline-parallel" \(4\) does not divide the 2 layers .*config\.ini num_layer/);
+    expect(t.log.lines.some((l) => /arena serve/.test(l))).toBe(false);
+    const { items } = await cl
+      .api(pp4)
+      .list(DEPLOYMENT, pp4.cluster.namespace, { labelSelector: servingSelector('bloom-tiny', 'pp4') });
+    expect(items).toEqual([]);
+    const planned = await makeDeployStage(cl.deps)
+      .plan(cl.context(pp4).ctx)
+      .catch((e: PipelineError) => e.code);
+    expect(planned).toBe('CONFIG_INVALID');
+  });
+
   it('tp mismatch: Triton’s model UNAVAILABLE reason fails the deploy and the new version is deleted', async () => {
     const base = tp2();
     const bad = { ...base, serve: { ...base.serve, version: 'tp2-bad', gpus: 1 } };

@@ -377,6 +377,69 @@ test('plan mode says what would happen and writes nothing', async () => {
   expect((await stage().plan(testContext(c).ctx)).action).toBe('skip');
 });
 
+test('plan refuses pipeline-parallel 4 for a 30-layer Bloom (bloom-7b1) from the hub’s config.json, naming both numbers', async () => {
+  const config = { architectures: ['BloomForCausalLM'], model_type: 'bloom', n_layer: 30, n_head: 32 };
+  hub.declareRepo({
+    id: 'org/tiny',
+    files: [...TINY.slice(1), { path: 'config.json', content: JSON.stringify(config) }]
+  });
+  const c = cfg({ serve: { pipelineParallel: 4, gpus: 4 } });
+  const err = await failure(stage().plan(testContext(c).ctx));
+  expect(err.code).toBe('CONFIG_INVALID');
+  expect(err.message).toMatch(/"pipeline-parallel" \(4\) does not divide the 30 layers of org\/tiny/);
+  const tp3 = await failure(stage().plan(testContext(cfg({ convert: { tensorParallel: 3 } })).ctx));
+  expect(tp3.message).toMatch(/"tensor-parallel" \(3\) does not divide the 32 attention heads/);
+  expect((await stage().plan(testContext(cfg({ serve: { pipelineParallel: 5, gpus: 5 } })).ctx)).action).toBe('run');
+  expect(ossWrites()).toEqual([]);
+});
+
+test('plan refuses a model whose config.json is not Bloom (or that has none), saying what is supported', async () => {
+  hub.declareRepo({
+    id: 'org/tiny',
+    files: [
+      ...TINY.slice(1),
+      { path: 'config.json', content: '{"model_type":"llama","architectures":["LlamaForCausalLM"]}' }
+    ]
+  });
+  const err = await failure(stage().plan(testContext(cfg()).ctx));
+  expect(err.code).toBe('MODEL_NOT_SUPPORTED');
+  expect(err.message).toMatch(/model_type "llama".*only Bloom \(config\.json model_type "bloom"/);
+  hub.declareRepo({ id: 'org/none', files: TINY.slice(1) });
+  const none = await failure(stage().plan(testContext(cfg({ model: { repo: 'org/none' } })).ctx));
+  expect(none.code).toBe('MODEL_NOT_SUPPORTED');
+  expect(none.message).toMatch(/has no config\.json/);
+});
+
+test('through a mirror whose Link names the upstream (hf-mirror), every page is read from the mirror', async () => {
+  // the "upstream" is a local recorder standing in for https://huggingface.co: any request to it is a failure
+  const upstreamSeen: string[] = [];
+  const upstream = createServer((req, res) => {
+    upstreamSeen.push(`${req.method} ${req.url} auth=${req.headers.authorization ?? ''}`);
+    res.writeHead(503).end();
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  const mirror = await startHub({ faults, pageSize: 2, mirrorOf: upstreamUrl, token: hub.token });
+  try {
+    const files = Array.from({ length: 7 }, (_, i) => ({ path: `tokenizer-${i}.json`, content: `{"n":${i}}` }));
+    mirror.declareRepo({ id: 'org/tiny', files: [...files, TINY[0]] });
+    const links = () =>
+      faults
+        .recorded('hub')
+        .filter((r) => r.url.includes('/tree/'))
+        .map((r) => r.url);
+    const c = cfg({ hf: { endpoint: mirror.endpoint, token: mirror.token, include: [], exclude: [] } });
+    const line = await stage().plan(testContext(c).ctx);
+    expect(line.reason).toMatch(/stream 8 files/);
+    expect(links().filter((u) => u.includes('cursor=')).length).toBeGreaterThanOrEqual(3); // 4 pages of 2
+    expect(upstreamSeen).toEqual([]);
+  } finally {
+    await mirror.stop();
+    upstream.closeAllConnections();
+    await new Promise((r) => upstream.close(r));
+  }
+});
+
 test('OSS 5xx on a part and on complete are retried per request, without reading the hub again', async () => {
   hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 3 * MiB, seed: 'o' }] });
   faults.add({

@@ -199,7 +199,10 @@ it('converts with `arena submit pytorchjob`, serves with `arena serve triton`, a
     '  { name: "output_ids" data_type: TYPE_UINT32 dims: [ -1, -1 ] },',
     '  { name: "sequence_length" data_type: TYPE_UINT32 dims: [ -1 ] }',
     ']',
+    // the FT backend needs one KIND_CPU instance group and both parallel sizes (a missing one is stoi → 0)
+    'instance_group [ { count: 1 kind: KIND_CPU } ]',
     'parameters { key: "tensor_para_size" value: { string_value: "2" } }',
+    'parameters { key: "pipeline_para_size" value: { string_value: "1" } }',
     'parameters { key: "data_type" value: { string_value: "fp16" } }',
     'parameters { key: "model_checkpoint_path" value: { string_value: "/mnt/bloom-tiny/ft/2-gpu/" } }',
     ''

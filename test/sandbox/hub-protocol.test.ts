@@ -195,3 +195,25 @@ describe('sandbox hub protocol', () => {
     });
   });
 });
+
+describe('sandbox hub in mirror mode (as hf-mirror.com)', () => {
+  it('names the upstream origin in the tree listing’s Link, with the same path and a cursor the mirror accepts', async () => {
+    const faults = new FaultRegistry();
+    const mirror = await startHub({ faults, pageSize: 2, mirrorOf: 'https://huggingface.co' });
+    try {
+      mirror.declareRepo({ id: 'org/m', files: ['a', 'b', 'c'].map((n) => ({ path: `${n}.json`, content: n })) });
+      const first = await fetch(`${mirror.endpoint}/api/models/org/m/tree/main?recursive=true`);
+      const link = first.headers.get('link')!;
+      const m = /^<(https:\/\/huggingface\.co\/api\/models\/org\/m\/tree\/main\?[^>]*cursor=[^>]+)>; rel="next"$/.exec(
+        link
+      );
+      expect(m).not.toBeNull();
+      const next = new URL(m![1]);
+      const second = await fetch(`${mirror.endpoint}${next.pathname}${next.search}`);
+      expect(((await second.json()) as { path: string }[]).map((e) => e.path)).toEqual(['c.json']);
+      expect(second.headers.get('link')).toBeNull();
+    } finally {
+      await mirror.stop();
+    }
+  });
+});

@@ -135,6 +135,21 @@ beforeAll(async () => {
   await putRepo('tp2pp2', pbtxt({ tp: 2, pp: 2, ckpt: '/mnt/ft/fp16/2-gpu/' }));
   await putRepo('wrong-ckpt', pbtxt({ tp: 1, ckpt: '/mnt/ft/fp16/2-gpu/' }));
   await putRepo('no-ckpt', pbtxt({ tp: 1, ckpt: '/mnt/ft/missing/1-gpu/' }));
+  // FT backend rules (libfastertransformer.cc at 2edb257e), each on an otherwise valid tp 2 config
+  const tp2 = pbtxt({ tp: 2, ckpt: '/mnt/ft/fp16/2-gpu/' });
+  const without = (key: string) => tp2.replace(new RegExp(`^parameters \\{ key: "${key}".*\\n`, 'm'), '');
+  await putRepo('no-data-type', without('data_type'));
+  await putRepo('no-pp', without('pipeline_para_size'));
+  await putRepo('no-ckpt-path', without('model_checkpoint_path'));
+  await putRepo('model-type-bloom', tp2.replace('string_value: "GPT"', 'string_value: "bloom"'));
+  await putRepo('kind-gpu', tp2.replace('kind: KIND_CPU', 'kind: KIND_GPU'));
+  await putRepo('no-group', tp2.replace(/^instance_group.*\n/m, ''));
+  await putRepo(
+    'two-groups',
+    tp2.replace('{ count: 1 kind: KIND_CPU }', '{ count: 1 kind: KIND_CPU }, { kind: KIND_CPU }')
+  );
+  await putRepo('tp2-count2', tp2.replace('count: 1 kind: KIND_CPU', 'count: 2 kind: KIND_CPU'));
+  await putRepo('tp2pp4', pbtxt({ tp: 2, pp: 4, ckpt: '/mnt/ft/fp16/2-gpu/' }));
   await putRepo(
     'bad-pbtxt',
     'name: "fastertransformer"\nbackend: "fastertransformer"\ninput [ { name: "input_ids" data_type: TYPE_UINT33 } ]\n'
@@ -355,8 +370,9 @@ describe('Triton FT simulator, model repository in the sandbox OSS', () => {
     expect((await fetch(`${t.url}/v2/health/live`)).status).toBe(200);
     expect((await fetch(`${t.url}/v2/health/ready`)).status).toBe(400);
     expect((await fetch(`${t.url}/v2/models/fastertransformer/ready`)).status).toBe(400);
+    // libfastertransformer.cc (2edb257e): visible GPUs % (tp × pp) == 0 and tp × pp × count ≥ visible GPUs
     const reason =
-      'Invalid argument: tensor_para_size (2) * pipeline_para_size (1) = 2 must equal the number of GPUs visible to the server (1)';
+      'Unsupported: 1. Number of visible GPUs must be evenly divisble by TP * PP \n2. Number of visible GPUs must be <= instance count * TP * PP \n3. Multi-Node Inference only support one model instance \n';
     expect(await (await fetch(`${t.url}/v2/repository/index`, { method: 'POST' })).json()).toEqual([
       { name: 'fastertransformer', version: '1', state: 'UNAVAILABLE', reason }
     ]);
@@ -366,12 +382,9 @@ describe('Triton FT simulator, model repository in the sandbox OSS', () => {
       error: "Request for unknown model: 'fastertransformer' has no available versions"
     });
     expect(t.log).toMatch(
-      new RegExp(
-        `^E\\d{4} [\\d:.]+ 1 model_lifecycle\\.cc:\\d+\\] failed to load 'fastertransformer' version 1: ${reason.replace(/[()*]/g, '\\$&')}$`,
-        'm'
-      )
+      /^E\d{4} [\d:.]+ 1 model_lifecycle\.cc:\d+\] failed to load 'fastertransformer' version 1: Unsupported: 1\. Number of visible GPUs must be evenly divisble by TP \* PP $/m
     );
-    expect(t.log).toContain(`| fastertransformer | 1       | UNAVAILABLE: ${reason} |`);
+    expect(t.log).toContain('| fastertransformer | 1       | UNAVAILABLE: Unsupported: 1. Number of visible GPUs');
   });
 
   it('exits like tritonserver when a model fails and --exit-on-error is left at its default', async () => {
@@ -383,7 +396,6 @@ describe('Triton FT simulator, model repository in the sandbox OSS', () => {
 
   it.each([
     ['wrong-ckpt', /only has 12288 bytes, but expect 24576 .*tensor_para_size 1/],
-    ['no-ckpt', /model_checkpoint_path '\/mnt\/ft\/missing\/1-gpu\/' has no config\.ini/],
     ['bad-pbtxt', /^failed to read text proto from \/mnt\/triton\/bad-pbtxt\/fastertransformer\/config\.pbtxt$/]
   ])('reports why %s cannot load', async (repo, reason) => {
     const t = await start(repo, 1, ['--exit-on-error=false']);
@@ -399,6 +411,65 @@ describe('Triton FT simulator, model repository in the sandbox OSS', () => {
         'Error parsing text-format inference.ModelConfig: 3:40: Unknown enumeration value of "TYPE_UINT33" for field "data_type".'
       );
     }
+  });
+
+  it('dies as the FT backend does when config.ini is missing (an uncaught FT_CHECK: abort), whatever --exit-on-error says', async () => {
+    const t = await start('no-ckpt', 1, ['--exit-on-error=false']);
+    expect(await t.loaded).toBe('exited');
+    expect(await t.exited).toBe(134);
+    expect(t.log).toContain("terminate called after throwing an instance of 'std::runtime_error'");
+    expect(t.log).toMatch(
+      /what\(\): {2}\[FT\]\[ERROR\] Can't load \/mnt\/ft\/missing\/1-gpu\/\/config\.ini Assertion fail: \S+\/triton_backend\/multi_gpu_gpt\/ParallelGptTritonModel\.cc:182/
+    );
+    expect(t.log).toContain('Aborted (core dumped)');
+  });
+
+  it.each([
+    ['model-type-bloom', 2, 'Unsupported: Unknown model "bloom"'],
+    ['kind-gpu', 2, 'Unsupported: Instance Group: only KIND_CPU supports!'],
+    ['no-group', 2, 'Unsupported: Instance Group: only KIND_CPU supports!'], // Triton fills in a KIND_GPU group
+    ['two-groups', 2, 'Unsupported: Only supports one instance group !'],
+    ['tp2-count2', 3, 'Unsupported: 1. Number of visible GPUs must be evenly divisble by TP * PP ']
+  ])('the FT backend refuses %s on %i GPUs: %s', async (repo, gpus, reason) => {
+    const t = await start(repo, gpus, ['--exit-on-error=false']);
+    expect(await t.loaded).toBe('unavailable');
+    const [m] = (await (await fetch(`${t.url}/v2/repository/index`, { method: 'POST' })).json()) as Json[];
+    expect(m.reason.startsWith(reason)).toBe(true);
+  });
+
+  it('accepts tp 2 × count 2 on 4 visible GPUs (a multiple of tp × pp, covered by tp × pp × count)', async () => {
+    const t = await start('tp2-count2', 4);
+    expect(await t.loaded).toBe('ready');
+    expect(t.log).toContain('Instance group type: KIND_CPU count: 2');
+  });
+
+  it.each([
+    // param_get("data_type") is "" → ModelFactory logs it and returns no model → the loader threads crash
+    ['no-data-type', 2, 139, "Invalid configuration argument 'data_type': ", 'Segmentation fault (core dumped)'],
+    // std::stoi("") → 0 → gpu_size % (tp × 0)
+    [
+      'no-pp',
+      2,
+      136,
+      "Invalid configuration argument 'pipeline_para_size': stoi",
+      'Floating point exception (core dumped)'
+    ],
+    // ParallelGptWeight: FT_CHECK(num_layer % pipeline_para_size == 0), 2 layers, pp 4
+    ['tp2pp4', 8, 134, 'Assertion fail: ', 'models/multi_gpu_gpt/ParallelGptWeight.cc:49'],
+    // no model_checkpoint_path: <repository>/<model>/<version>/<default_model_filename>, which has no config.ini
+    [
+      'no-ckpt-path',
+      2,
+      134,
+      "Can't load /mnt/triton/no-ckpt-path/fastertransformer/1/bloom/config.ini",
+      'Aborted (core dumped)'
+    ]
+  ])('the FT backend takes the server down on %s (%i GPUs): exit %i', async (repo, gpus, code, logged, last) => {
+    const t = await start(repo, gpus, ['--exit-on-error=false']);
+    expect(await t.loaded).toBe('exited');
+    expect(await t.exited).toBe(code);
+    expect(t.log).toContain(logged);
+    expect(t.log).toContain(last);
   });
 
   it('fails to start without a model repository it can reach', async () => {

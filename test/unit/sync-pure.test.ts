@@ -234,12 +234,28 @@ describe('progress', () => {
 
 describe('hub protocol details', () => {
   test.each([
-    ['<https://h/api?cursor=2>; rel="next"', 'https://h/api?cursor=2'],
+    ['<http://base/api/models/x/tree/main?cursor=2>; rel="next"', 'http://base/api/models/x/tree/main?cursor=2'],
     ['</api/models/x/tree/main?cursor=3>; rel="next"', 'http://base/api/models/x/tree/main?cursor=3'],
-    ['<https://h/a>; rel="prev", <https://h/b>; rel="next"', 'https://h/b'],
-    ['<https://h/a>; rel="last"', undefined],
-    [undefined, undefined]
-  ])('Link %j → %j', (link, next) => expect(nextLink(link, 'http://base/api/models/x/tree/main')).toBe(next));
+    ['<http://base/a>; rel="prev", <http://base/b>; rel="next"', 'http://base/b'],
+    ['<http://base/a>; rel="last"', undefined],
+    [undefined, undefined],
+    // hf-mirror passes huggingface.co's Link through: the cursor goes to the configured endpoint instead
+    [
+      '<https://huggingface.co/api/models/x/tree/main?recursive=true&cursor=4>; rel="next"',
+      'http://base/api/models/x/tree/main?recursive=true&cursor=4'
+    ]
+  ])('Link %j → %j', (link, next) =>
+    expect(nextLink(link, 'http://base/api/models/x/tree/main', 'http://base')).toBe(next)
+  );
+  test('a mirror under a path prefix keeps its prefix; a link off the API is refused', () => {
+    const link = '<https://huggingface.co/api/models/x/tree/main?cursor=5>; rel="next"';
+    expect(nextLink(link, 'https://m.example/hf/api/models/x/tree/main', 'https://m.example/hf')).toBe(
+      'https://m.example/hf/api/models/x/tree/main?cursor=5'
+    );
+    expect(() =>
+      nextLink('<https://elsewhere.example/x?cursor=1>; rel="next"', 'http://base/api/', 'http://base')
+    ).toThrow(/not a hub API path/);
+  });
   test('Retry-After in seconds or as a date', () => {
     expect(parseRetryAfter('7', 0)).toBe(7000);
     expect(parseRetryAfter(new Date(30_000).toUTCString(), 10_000)).toBe(20_000);

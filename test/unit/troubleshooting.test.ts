@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { errorCatalog, catalogMarkdown } from '../../scripts/lib/error-catalog.js';
+import { errorCatalog, catalogMarkdown, hintTexts } from '../../scripts/lib/error-catalog.js';
 import { INPUT_NAMES } from '../../src/config/inputs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -38,5 +38,34 @@ describe('troubleshooting table', () => {
       ].map((m) => ({ code: e.code, name: m[1] ?? m[2] ?? m[3] }))
     );
     expect(named.filter((n) => !INPUT_NAMES.includes(n.name))).toEqual([]);
+  });
+
+  it('names only real inputs in every hint at every site (kebab-case words and "the X input")', () => {
+    const hints = hintTexts(ROOT);
+    expect(hints.length).toBeGreaterThan(catalog.length);
+    // Kebab-case words in hints that are not this action's inputs, each for a reason.
+    const notInputs = new Set([
+      'fine-grained', // a kind of HF token
+      're-run',
+      'self-hosted', // a kind of runner
+      'certificate-authority-data', // a kubeconfig field
+      'fetch-depth', // actions/checkout's input
+      'arena-ft-pipeline', // this action
+      'non-empty',
+      'arena-installer-' // the start of Arena's tarball name
+    ]);
+    const bad: string[] = [];
+    for (const h of hints) {
+      for (const m of h.text.matchAll(/(?<![\w…/-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+-?(?![\w/])/g)) {
+        if (!INPUT_NAMES.includes(m[0]) && !notInputs.has(m[0])) bad.push(`${h.where}: ${m[0]}`);
+      }
+      // "the exclude input", "lower X input": the word before "input(s)" must be an input
+      for (const m of h.text.matchAll(/([^\s]+)\s+inputs?\b/g)) {
+        const word = m[1].replace(/^[`"“(]+|[`"”),:]+$/g, '');
+        if (/^(the|this|an?|README’s|OSS|each|other|these|all|…-[a-z]+)$/.test(word)) continue;
+        if (!INPUT_NAMES.includes(word)) bad.push(`${h.where}: "${word} input"`);
+      }
+    }
+    expect(bad).toEqual([]);
   });
 });
