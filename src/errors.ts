@@ -27,8 +27,33 @@ export function isPipelineError(e: unknown): e is PipelineError {
   return e instanceof PipelineError;
 }
 
-/** A short, secret-free description of any thrown value. */
+/** The longest description a log line carries (a client's message can hold a whole response or headers). */
+const MAX_DESCRIPTION = 300;
+
+/**
+ * A short, secret-free, one-line description of any thrown value: the first line of its message. Client
+ * libraries append request headers, raw XML or a stack to their messages (urllib: `\nheaders: …`, ali-oss:
+ * `\nraw xml: …`); none of that belongs in a log line at default verbosity.
+ */
 export function describeError(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
+  const raw =
+    e instanceof Error
+      ? e.message || e.name
+      : typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string'
+        ? (e as { message: string }).message
+        : String(e);
+  const first =
+    raw
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !/^at\s/.test(l)) ?? (e instanceof Error ? e.name : 'error');
+  // A stack frame glued to the line ("… at Foo (file.js:1:2)") is cut as well.
+  const line = first
+    .replace(/\s+at\s+\S+\s+\(?[^)]*:\d+:\d+\)?.*$/, '')
+    // urllib (under ali-oss) appends the request and its agent's state: ", PUT http://… -1 (connected: …)"
+    .replace(/, (GET|PUT|POST|DELETE|HEAD|PATCH) https?:\/\/\S+ -?\d+ \(connected:.*$/, '');
+  return line.length > MAX_DESCRIPTION ? `${line.slice(0, MAX_DESCRIPTION - 1)}…` : line;
 }
+
+/** `describeError`, named for log lines. */
+export const oneLine = describeError;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
-import { PipelineError } from '../errors.js';
+import { PipelineError, oneLine } from '../errors.js';
 import type { ClusterVersion } from '../kubeconfig/check.js';
 import { parseKubeconfig } from '../kubeconfig/parse.js';
 import { writeKubeconfig } from '../kubeconfig/write.js';
@@ -113,6 +113,10 @@ async function setUpCluster(
     kubeconfigPath,
     ...(context ? { context } : {}),
     ...(deps.connectTimeoutMs ? { timeoutMs: deps.connectTimeoutMs } : {}),
+    // the same injected wait as the tool downloads' retries (tests never sleep for real)
+    ...(deps.download?.sleep ? { sleep: deps.download.sleep } : {}),
+    onRetry: (err, attempt, delay) =>
+      ctx.log.warning(`Cluster check attempt ${attempt} failed (${oneLine(err)}); retrying in ${delay} ms`),
     signal: ctx.signal
   });
   ctx.log.info(`Cluster ${version.server} answers: Kubernetes ${version.version} (${version.platform})`);
