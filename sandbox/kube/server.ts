@@ -59,7 +59,7 @@ export class ApiServer {
         sendJson(
           res,
           fault.status,
-          statusBody(fault.status, reason, fault.message ?? `injected fault (${reason})`, details),
+          statusBody(fault.status, reason, fault.message ?? faultMessage(fault.status, reason), details),
           fault.retryAfterSeconds ? { 'Retry-After': String(fault.retryAfterSeconds) } : {}
         );
         return;
@@ -516,4 +516,18 @@ function httpText(code: number): string {
       } as Record<number, string>
     )[code] ?? 'Error'
   );
+}
+
+/**
+ * An injected fault's Status message, worded as the API server words that status (k8s.io/apimachinery
+ * pkg/api/errors/errors.go: NewInternalError "Internal error occurred: …", NewTooManyRequests; client-go's
+ * "the server is currently unable to handle the request" for 503): clients that read only the message (Arena
+ * prints client-go's err.Error(), i.e. the message) see what they would see from a real server.
+ */
+function faultMessage(status: number, reason: string): string {
+  if (status === 500) return 'Internal error occurred: injected fault';
+  if (status === 503) return 'the server is currently unable to handle the request (injected fault)';
+  if (status === 429) return 'Too many requests, please try again later. (injected fault)';
+  if (status === 504) return 'Timeout: request did not complete within the allotted timeout (injected fault)';
+  return `injected fault (${reason})`;
 }

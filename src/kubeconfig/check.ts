@@ -94,6 +94,14 @@ export function explainConnectivityError(
       { cause: e }
     );
   }
+  if (typeof status === 'number' && (status === 429 || status >= 500)) {
+    return new PipelineError(
+      'KUBE_API_UNAVAILABLE',
+      `${where} kept answering the version request with HTTP ${status} (${VERSION_ATTEMPTS} attempts)`,
+      'The API server is overloaded or unhealthy: check the cluster in the ACK console (control plane status), then re-run.',
+      { cause: e }
+    );
+  }
   if (typeof status === 'number') {
     return new PipelineError(
       'KUBE_UNEXPECTED_STATUS',

@@ -12,7 +12,7 @@ import { arenaError } from '../arena/exec.js';
 import { deleteTrainingJob } from '../arena/cleanup.js';
 import { converterCommand } from '../arena/converter.js';
 import { submitPytorchJobArgs } from '../arena/args.js';
-import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
+import { arenaRetryLog, defaultDeps, stageArena, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import { jobPhase } from '../k8s/diagnose.js';
 import { JobProblem, JobTimeout, MASTER_CONTAINER, readTail, masterPodName, watchJob } from '../k8s/job.js';
 import { MANAGED_BY, PYTORCHJOB, type KObj, type KubeApi } from '../k8s/types.js';
@@ -101,7 +101,7 @@ export async function verifyOutput(oss: ObjectStoreLike, cfg: Config): Promise<{
 
 async function deleteJob(deps: ClusterDeps, api: KubeApi, cfg: Config, ctx: StageContext, why: string): Promise<void> {
   ctx.log.info(`Deleting PyTorchJob ${cfg.cluster.namespace}/${cfg.convert.jobName} (${why})`);
-  const gone = await deleteTrainingJob(deps.arena, ctx.env, cfg.cluster.namespace, cfg.convert.jobName);
+  const gone = await deleteTrainingJob(stageArena(deps, api), ctx.env, cfg.cluster.namespace, cfg.convert.jobName);
   // a job that arena does not know (created some other way) is deleted through the API
   if (!gone) await api.delete(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName);
 }
@@ -238,7 +238,7 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
       if (!existing) {
         const args = converterArgs(cfg, commit);
         ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-        const res = await deps.arena(args, { env: ctx.env });
+        const res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
         if (
           res.exitCode !== 0 &&
           /already exist/i.test(res.stderr + res.stdout) /* real Arena: "the job X is already exist" */

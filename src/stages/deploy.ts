@@ -11,7 +11,7 @@ import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/ty
 import { arenaError } from '../arena/exec.js';
 import { serveTritonArgs } from '../arena/args.js';
 import { deleteServingVersion } from '../arena/cleanup.js';
-import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
+import { arenaRetryLog, defaultDeps, stageArena, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
 import { RolloutProblem, servingSelector, servingSpecDiff, waitForRollout, type ServingSpec } from '../k8s/serving.js';
 import { DEPLOYMENT, MANAGED_BY, type KObj, type KubeApi } from '../k8s/types.js';
@@ -107,7 +107,7 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
           ctx.log.info(
             `Serving ${name} version ${version} exists but differs (${[...diff, ...(changed ? ['model repository changed'] : [])].join('; ')}); replacing it`
           );
-          await deleteServingVersion(deps.arena, ctx.env, ns, name, version);
+          await deleteServingVersion(stageArena(deps, api), ctx.env, ns, name, version);
           existing = undefined;
         } else ctx.log.info(`Serving ${name} version ${version} exists and is rolling out; waiting for it`);
       }
@@ -127,7 +127,7 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
           labels: MANAGED_BY
         });
         ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-        const res = await deps.arena(args, { env: ctx.env });
+        const res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
         if (res.exitCode !== 0) throw arenaError(args, res, `serve ${name} version ${version}`);
         ctx.cleanup.add(record);
         ctx.log.info(`arena serve triton ${name} version ${version} submitted`);
@@ -187,7 +187,13 @@ export async function rollback(
   record: { kind: 'serving'; namespace: string; name: string; version: string }
 ): Promise<void> {
   try {
-    await deleteServingVersion(deps.arena, ctx.env, record.namespace, record.name, record.version);
+    await deleteServingVersion(
+      stageArena(deps, deps.kube(ctx).api),
+      ctx.env,
+      record.namespace,
+      record.name,
+      record.version
+    );
     ctx.log.warning(`Rolled back: deleted serving ${record.name} version ${record.version}`);
     ctx.cleanup.remove(record);
   } catch (e) {

@@ -9,7 +9,7 @@ import { hfPrefix } from '../config/layout.js';
 import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { deleteServingVersion } from '../arena/cleanup.js';
-import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
+import { defaultDeps, stageArena, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import type { LocalForward } from '../k8s/portforward.js';
 import { isPodReady, servingSelector } from '../k8s/serving.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
@@ -168,7 +168,7 @@ export async function retireOldVersions(api: KubeApi, deps: ClusterDeps, ctx: St
   const retired: string[] = [];
   for (const d of others.slice(keepOthers)) {
     const v = d.metadata.labels!.servingVersion;
-    await deleteServingVersion(deps.arena, ctx.env, cfg.cluster.namespace, cfg.serve.name, v);
+    await deleteServingVersion(stageArena(deps, deps.kube(ctx).api), ctx.env, cfg.cluster.namespace, cfg.serve.name, v);
     ctx.log.info(`Retired serving ${cfg.serve.name} version ${v} (keep-versions ${cfg.keepVersions})`);
     retired.push(v);
   }
