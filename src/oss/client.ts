@@ -101,12 +101,13 @@ const RETRYABLE_CODES = new Set([
 ]);
 
 /**
- * A 2xx answer whose XML body was cut short: ali-oss hands back xml2js's parse error (`Unexpected end`,
- * `Unclosed root tag`, …) with the response's status. The request reached OSS; only its answer was lost.
+ * An answer whose XML body was cut short: ali-oss hands back xml2js's parse error (`Unexpected end`,
+ * `Unclosed root tag`, …) with the response's status, 2xx or an error status whose error XML was cut (then
+ * its code — e.g. NoSuchUpload — is unknown). The request reached OSS; only its answer was lost.
  */
 export function isCutShortAnswer(err: unknown): boolean {
   const e = err as { status?: number; message?: string } | undefined;
-  if (!e || typeof e.status !== 'number' || e.status < 200 || e.status >= 300) return false;
+  if (!e || typeof e.status !== 'number' || e.status < 200) return false;
   return /Unexpected end|Unclosed root tag|Non-whitespace before first tag|Invalid character|raw xml:/i.test(
     e.message ?? ''
   );

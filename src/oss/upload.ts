@@ -389,8 +389,9 @@ export class Uploader {
     try {
       return await this.store.complete(key, uploadId, parts);
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      if (cause?.code !== 'NoSuchUpload') throw err;
+      const cause = (err as { cause?: { code?: string; status?: number } }).cause;
+      // NoSuchUpload, or a 404 whose error XML was cut short (its code unknown): check the object
+      if (cause?.code !== 'NoSuchUpload' && cause?.status !== 404) throw err;
       const head = await this.store.head(key);
       if (head && head.size === size && head.crc64 === crc64) return head.crc64;
       throw err;
