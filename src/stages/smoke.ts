@@ -168,7 +168,7 @@ export async function retireOldVersions(api: KubeApi, deps: ClusterDeps, ctx: St
   const retired: string[] = [];
   for (const d of others.slice(keepOthers)) {
     const v = d.metadata.labels!.servingVersion;
-    await deleteServingVersion(stageArena(deps, deps.kube(ctx).api), ctx.env, cfg.cluster.namespace, cfg.serve.name, v);
+    await deleteServingVersion(stageArena(deps, api), ctx.env, cfg.cluster.namespace, cfg.serve.name, v);
     ctx.log.info(`Retired serving ${cfg.serve.name} version ${v} (keep-versions ${cfg.keepVersions})`);
     retired.push(v);
   }
