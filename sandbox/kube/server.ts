@@ -519,15 +519,15 @@ function httpText(code: number): string {
 }
 
 /**
- * An injected fault's Status message, worded as the API server words that status (k8s.io/apimachinery
- * pkg/api/errors/errors.go: NewInternalError "Internal error occurred: …", NewTooManyRequests; client-go's
- * "the server is currently unable to handle the request" for 503): clients that read only the message (Arena
- * prints client-go's err.Error(), i.e. the message) see what they would see from a real server.
+ * An injected fault's Status message, worded as apimachinery words that status (kubernetes/apimachinery v0.34.10
+ * pkg/api/errors/errors.go: NewInternalError, NewTooManyRequestsError, NewTimeoutError, and
+ * NewGenericServerResponse's 503 text): clients that read only the message (Arena prints client-go's
+ * err.Error(), i.e. the message) see what they would see from a real server.
  */
 function faultMessage(status: number, reason: string): string {
   if (status === 500) return 'Internal error occurred: injected fault';
   if (status === 503) return 'the server is currently unable to handle the request (injected fault)';
-  if (status === 429) return 'Too many requests, please try again later. (injected fault)';
-  if (status === 504) return 'Timeout: request did not complete within the allotted timeout (injected fault)';
+  if (status === 429) return 'Too many requests: injected fault';
+  if (status === 504) return 'Timeout: injected fault';
   return `injected fault (${reason})`;
 }
