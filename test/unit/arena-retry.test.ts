@@ -121,3 +121,11 @@ test('outside faults reaching the runner get their own code; real bugs stay INTE
   );
   expect(outsideFault(new KubeApiError(422, 'Invalid', 'bad'), 'convert')).toBeUndefined();
 });
+
+test('the action logger drops stack frames from a line at default verbosity', async () => {
+  const { withoutStack } = await import('../../src/report/logger.js');
+  expect(withoutStack('Error: x\n    at f (/a/b.js:1:2)\n    at async g (node:internal/x:3:4)\nnext')).toBe(
+    'Error: x\nnext'
+  );
+  expect(withoutStack('plain')).toBe('plain');
+});
