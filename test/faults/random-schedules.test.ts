@@ -1,7 +1,7 @@
 /**
  * Issue 19, point 4: random fault schedules. Each schedule is 1–3 faults (transient: fewer hits than the retry
  * budget; persistent: every matching request) against the hub, its CDN, OSS and the Kubernetes API, injected
- * through the sandbox's fault registry; each run is then re-run without faults. Invariants, whatever the outcome:
+ * through the sandbox's admin API (POST /faults); each run is then re-run without faults. Invariants, whatever the outcome:
  * a success, or one clear one-line failure with an outside-fault or input code (never INTERNAL); no stack trace in
  * any log line; exact bytes in OSS, no unfinished upload, a manifest only over complete files, no job left
  * running, one available Deployment per served version (or none after a failed deploy); the re-run succeeds;
@@ -208,6 +208,16 @@ afterAll(async () => {
   );
 });
 
+/** A call to the sandbox's admin API (POST /faults arms a fault, DELETE /faults clears them). */
+async function admin(method: string, path: string, body?: unknown): Promise<unknown> {
+  const r = await fetch(`${fs.sb.info.admin.endpoint}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) })
+  });
+  if (!r.ok) throw new Error(`admin ${method} ${path}: HTTP ${r.status}`);
+  return r.json().catch(() => undefined);
+}
+
 const STACK = /\n|^\s*at \S|\bat \S+ \(?\/?[^\s)]*\.[cm]?[jt]s:\d+:\d+/;
 
 function invariants(s: Schedule, run: CellRun): string[] {
@@ -277,7 +287,8 @@ for (const s of all) {
             stages: s.kind === 'convert' ? 'sync,storage,convert' : 'sync,storage,convert,deploy',
             version: `rs${s.n}`
           };
-    for (const f of s.faults) fs.sb.faults.add(f.spec);
+    // injected as a user of the sandbox would: through its admin API
+    for (const f of s.faults) await admin('POST', '/faults', f.spec);
     const run = await fs.run(inputs);
     const files =
       s.kind === 'sync'
@@ -294,6 +305,7 @@ for (const s of all) {
       transientRuns++;
       if (run.report.ok) transientOk++;
     }
+    await admin('DELETE', '/faults');
     fs.clear();
     const again = await fs.run(inputs);
     if (!again.report.ok) problems.push(`the re-run failed: ${describeRun(again)}`);
