@@ -4,7 +4,7 @@
  * then one request to the API server to prove the credentials work.
  */
 import { existsSync } from 'node:fs';
-import { symlink } from 'node:fs/promises';
+import { lstat, symlink, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -72,10 +72,14 @@ async function linkArenaCharts(ctx: StageContext, arena: Installed, host: SetupH
   host.exportVariable('CHARTS_FOLDER', charts);
   ctx.env.CHARTS_FOLDER = charts;
   const home = ctx.env.HOME;
-  if (home && existsSync(home) && !existsSync(path.join(home, 'charts'))) {
-    await symlink(charts, path.join(home, 'charts'));
-    ctx.log.info(`Linked ${path.join(home, 'charts')} → ${charts} (Arena's chart folder)`);
-  }
+  if (!home || !existsSync(home)) return;
+  const link = path.join(home, 'charts');
+  const there = await lstat(link).catch(() => undefined);
+  // A link left by an earlier job whose tool cache is gone dangles (existsSync follows it): replace it.
+  if (there?.isSymbolicLink() && !existsSync(link)) await unlink(link);
+  else if (there) return;
+  await symlink(charts, link);
+  ctx.log.info(`Linked ${link} → ${charts} (Arena's chart folder)`);
 }
 
 async function setUpCluster(
