@@ -11,7 +11,7 @@
  * seed is fixed so the suite is deterministic). Bounded: 14 sync schedules over a multipart-sized file, 6 over
  * sync+storage+convert and 2 over the pipeline to deploy, each run and re-run in-process with no real waits.
  */
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { FaultSpec } from '../../sandbox/types.js';
 import { DEPLOYMENTS } from '../../sandbox/operator/common.js';
 import { DEMO_MODEL } from '../../sandbox/index.js';
@@ -267,55 +267,58 @@ async function manifestProblems(run: CellRun, commit: string, prefix: string): P
 }
 
 const all = schedules(SEED);
-for (const s of all) {
-  const label = `#${s.n} ${s.kind} ${s.transient ? 'transient' : 'persistent'}: ${s.faults
-    .map((f) => `${f.name}×${f.persistent ? '∞' : f.spec.times}`)
-    .join(', ')}`;
-  test(label, async () => {
-    fs.clear();
-    const inputs: Record<string, string> =
-      s.kind === 'sync'
-        ? {
-            stages: 'sync',
-            model: BIG_REPO,
-            'oss-prefix': `rs-${SEED}-${s.n}`,
-            'sync-part-size': '1',
-            'sync-parts-in-flight': '2',
-            'sync-retries': '3'
-          }
-        : {
-            stages: s.kind === 'convert' ? 'sync,storage,convert' : 'sync,storage,convert,deploy',
-            version: `rs${s.n}`
-          };
-    // injected as a user of the sandbox would: through its admin API
-    for (const f of s.faults) await admin('POST', '/faults', f.spec);
-    const run = await fs.run(inputs);
-    const files =
-      s.kind === 'sync'
-        ? { commit: fs.sb.hub!.commitOf(BIG_REPO, 'main'), expectFiles: BIG_FILES }
-        : {
-            commit: fs.sb.hub!.commitOf(DEMO_MODEL.repo, 'main'),
-            expectFiles: demoModelFiles().map((f) => ({ path: f.path, content: Buffer.from(f.content) }))
-          };
-    const problems = invariants(s, run);
-    problems.push(...(await leftovers(fs, run, files)));
-    const prefix = (await import('../../src/config/layout.js')).hfPrefix(run.config, files.commit);
-    problems.push(...(await manifestProblems(run, files.commit, prefix)));
-    if (s.transient) {
-      transientRuns++;
-      if (run.report.ok) transientOk++;
-    }
-    await admin('DELETE', '/faults');
-    fs.clear();
-    const again = await fs.run(inputs);
-    if (!again.report.ok) problems.push(`the re-run failed: ${describeRun(again)}`);
-    problems.push(...(await leftovers(fs, again, files)).map((p) => `after the re-run: ${p}`));
-    if (s.kind === 'deploy') problems.push(...invariants({ ...s, transient: false }, again));
-    const outcome = run.report.ok ? 'ok' : run.report.failure!.error.code;
-    rows.push(
-      `  ${problems.length ? 'BROKEN' : 'held  '} ${label} → ${outcome}${problems.length ? ` :: ${problems.join(' ;; ')}` : ''}`
-    );
-    if (problems.length === 0) held++;
-    expect(problems).toEqual([]);
-  });
-}
+// the seed is in every test's name: a failure names what replays it
+describe(`random fault schedules (FAULT_SEED=${SEED} replays them)`, () => {
+  for (const s of all) {
+    const label = `#${s.n} ${s.kind} ${s.transient ? 'transient' : 'persistent'}: ${s.faults
+      .map((f) => `${f.name}×${f.persistent ? '∞' : f.spec.times}`)
+      .join(', ')}`;
+    test(label, async () => {
+      fs.clear();
+      const inputs: Record<string, string> =
+        s.kind === 'sync'
+          ? {
+              stages: 'sync',
+              model: BIG_REPO,
+              'oss-prefix': `rs-${SEED}-${s.n}`,
+              'sync-part-size': '1',
+              'sync-parts-in-flight': '2',
+              'sync-retries': '3'
+            }
+          : {
+              stages: s.kind === 'convert' ? 'sync,storage,convert' : 'sync,storage,convert,deploy',
+              version: `rs${s.n}`
+            };
+      // injected as a user of the sandbox would: through its admin API
+      for (const f of s.faults) await admin('POST', '/faults', f.spec);
+      const run = await fs.run(inputs);
+      const files =
+        s.kind === 'sync'
+          ? { commit: fs.sb.hub!.commitOf(BIG_REPO, 'main'), expectFiles: BIG_FILES }
+          : {
+              commit: fs.sb.hub!.commitOf(DEMO_MODEL.repo, 'main'),
+              expectFiles: demoModelFiles().map((f) => ({ path: f.path, content: Buffer.from(f.content) }))
+            };
+      const problems = invariants(s, run);
+      problems.push(...(await leftovers(fs, run, files)));
+      const prefix = (await import('../../src/config/layout.js')).hfPrefix(run.config, files.commit);
+      problems.push(...(await manifestProblems(run, files.commit, prefix)));
+      if (s.transient) {
+        transientRuns++;
+        if (run.report.ok) transientOk++;
+      }
+      await admin('DELETE', '/faults');
+      fs.clear();
+      const again = await fs.run(inputs);
+      if (!again.report.ok) problems.push(`the re-run failed: ${describeRun(again)}`);
+      problems.push(...(await leftovers(fs, again, files)).map((p) => `after the re-run: ${p}`));
+      if (s.kind === 'deploy') problems.push(...invariants({ ...s, transient: false }, again));
+      const outcome = run.report.ok ? 'ok' : run.report.failure!.error.code;
+      rows.push(
+        `  ${problems.length ? 'BROKEN' : 'held  '} ${label} → ${outcome}${problems.length ? ` :: ${problems.join(' ;; ')}` : ''}`
+      );
+      if (problems.length === 0) held++;
+      expect(problems).toEqual([]);
+    });
+  }
+});
