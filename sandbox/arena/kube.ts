@@ -21,6 +21,20 @@ export interface KubeTarget {
 
 export class ArenaError extends Error {}
 
+/**
+ * A failed API call as client-go reports it: the Status reason and message (status 0 when the server was not
+ * reached). kubectl prints it as `Error from server (<reason>): …`.
+ */
+export class KubeCallError extends ArenaError {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
 interface NamedList<T> {
   name: string;
   [k: string]: unknown;
@@ -88,6 +102,11 @@ export function statusMessage(r: KubeResponse): string {
   return b?.message ?? `the server responded with status ${r.status}`;
 }
 
+/** The Status reason of a failed call (`Unknown` when the body is not a Status). */
+export function statusReason(r: KubeResponse): string {
+  return (r.body as { reason?: string } | undefined)?.reason ?? 'Unknown';
+}
+
 export class KubeClient {
   constructor(readonly target: KubeTarget) {}
 
@@ -124,7 +143,9 @@ export class KubeClient {
         resolve
       );
       req.on('error', (e) =>
-        reject(new ArenaError(`failed to reach the Kubernetes API server ${this.target.server}: ${e.message}`))
+        reject(
+          new KubeCallError(0, '', `failed to reach the Kubernetes API server ${this.target.server}: ${e.message}`)
+        )
       );
       req.end(payload);
     });
@@ -154,7 +175,7 @@ export class KubeClient {
 
   async create(p: string, obj: unknown): Promise<Record<string, unknown>> {
     const r = await this.call('POST', p, obj);
-    if (r.status >= 300) throw new ArenaError(statusMessage(r));
+    if (r.status >= 300) throw new KubeCallError(r.status, statusReason(r), statusMessage(r));
     return r.body as Record<string, unknown>;
   }
 

@@ -17,6 +17,7 @@ import {
 import type { FlagSpec, FlagValues } from './flags.js';
 import { APPS, ArenaError, CORE, type KubeClient } from './kube.js';
 import { podStatus, type Io } from './training.js';
+import { installApps } from './apply.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -264,9 +265,20 @@ export async function serveTriton(kube: () => KubeClient, ns: () => string, f: F
       app: `service/${fullname}\ndeployment.apps/${fullname}\n`
     }
   });
-  await client.create(CORE(namespace, 'services'), service);
-  await client.create(APPS(namespace, 'deployments'), deployment);
-  io.out(`service/${fullname} created\ndeployment.apps/${fullname} created\n`);
+  await installApps(client, io, {
+    namespace,
+    jobName: release,
+    configMap: cmName,
+    objects: [
+      { collection: CORE(namespace, 'services'), name: fullname, label: `service/${fullname}`, obj: service },
+      {
+        collection: APPS(namespace, 'deployments'),
+        name: fullname,
+        label: `deployment.apps/${fullname}`,
+        obj: deployment
+      }
+    ]
+  });
   io.log('info', `The Job ${name} has been submitted successfully`);
   io.log(
     'info',

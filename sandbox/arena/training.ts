@@ -17,6 +17,7 @@ import {
 import { parseGoDuration, type FlagSpec, type FlagValues } from './flags.js';
 import { ArenaError, CORE, PYTORCHJOBS, type KubeClient } from './kube.js';
 import type { Level } from './log.js';
+import { installApps } from './apply.js';
 
 export interface Io {
   /** stdout (kubectl's output, tables, JSON). */
@@ -200,8 +201,12 @@ export async function submitPytorchJob(
     metadata: { name: cmName, namespace, labels: { createdBy: 'arena' } },
     data: { [chart.name]: chart.version, values: toYaml(values), app: `pytorchjob.kubeflow.org/${name}\n` }
   });
-  const created = await client.create(PYTORCHJOBS(namespace), job);
-  io.out(`pytorchjob.kubeflow.org/${name} created\n`);
+  const [created] = await installApps(client, io, {
+    namespace,
+    jobName: name,
+    configMap: cmName,
+    objects: [{ collection: PYTORCHJOBS(namespace), name, label: `pytorchjob.kubeflow.org/${name}`, obj: job }]
+  });
   const uid = (created.metadata as Obj | undefined)?.uid;
   if (uid) {
     // workflow.SubmitJob step 6: the ConfigMap is owned by the job, so deleting the job collects it

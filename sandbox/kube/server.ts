@@ -59,7 +59,7 @@ export class ApiServer {
         sendJson(
           res,
           fault.status,
-          statusBody(fault.status, reason, fault.message ?? `injected fault (${reason})`, details),
+          statusBody(fault.status, reason, fault.message ?? faultMessage(fault.status, reason), details),
           fault.retryAfterSeconds ? { 'Retry-After': String(fault.retryAfterSeconds) } : {}
         );
         return;
@@ -516,4 +516,18 @@ function httpText(code: number): string {
       } as Record<number, string>
     )[code] ?? 'Error'
   );
+}
+
+/**
+ * An injected fault's Status message, worded as apimachinery words that status (kubernetes/apimachinery v0.34.10
+ * pkg/api/errors/errors.go: NewInternalError, NewTooManyRequestsError, NewTimeoutError, and
+ * NewGenericServerResponse's 503 text): clients that read only the message (Arena prints client-go's
+ * err.Error(), i.e. the message) see what they would see from a real server.
+ */
+function faultMessage(status: number, reason: string): string {
+  if (status === 500) return 'Internal error occurred: injected fault';
+  if (status === 503) return 'the server is currently unable to handle the request (injected fault)';
+  if (status === 429) return 'Too many requests: injected fault';
+  if (status === 504) return 'Timeout: injected fault';
+  return `injected fault (${reason})`;
 }

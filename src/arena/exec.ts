@@ -5,6 +5,9 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import * as exec from '@actions/exec';
 import { PipelineError } from '../errors.js';
+import { servingSelector } from '../k8s/serving.js';
+import { DEPLOYMENT, PYTORCHJOB, type KubeApi, type ResourceType } from '../k8s/types.js';
+import { abortableSleep, backoffDelay, type RetryOptions } from '../util/retry.js';
 
 export interface ArenaRunner {
   (args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<ArenaResult>;
@@ -82,4 +85,173 @@ export function arenaError(args: readonly string[], res: ArenaResult, what: stri
     'Read the arena output below; check the kubeconfig context, the namespace and that the Arena operators are installed.',
     { details: lines }
   );
+}
+
+// ---- retries of transient failures ------------------------------------------------------------------------
+
+/**
+ * Arena's output when the Kubernetes API failed transiently: kubectl's `Error from server (<reason>)` for 5xx/429
+ * reasons (kubectl apply's output, printed by Arena), the API server's own wording of those statuses (Arena
+ * prints client-go's error, i.e. the Status message), and connection failures.
+ */
+const TRANSIENT_ARENA_OUTPUT = new RegExp(
+  [
+    String.raw`Error from server \((InternalError|ServiceUnavailable|ServerTimeout|Timeout|TooManyRequests)\)`,
+    'Internal error occurred',
+    'the server is currently unable to handle the request',
+    'the server has received too many requests',
+    'Too many requests',
+    'Unable to connect to the server',
+    'failed to reach the Kubernetes API server',
+    'connection refused',
+    'connection reset by peer',
+    'i/o timeout',
+    'TLS handshake timeout',
+    'http2: server sent GOAWAY',
+    'unexpected EOF'
+  ].join('|'),
+  'i'
+);
+
+/** An arena run that failed because the API server failed or was not reached (worth another try). */
+export function isTransientArenaFailure(res: ArenaResult): boolean {
+  return res.exitCode !== 0 && TRANSIENT_ARENA_OUTPUT.test(`${res.stdout}\n${res.stderr}`);
+}
+
+/** What the cluster shows after a failed arena call, checked through the Kubernetes API. */
+export type ArenaEffect =
+  /** Nothing of the call is there: running it again is safe. */
+  | { readonly kind: 'absent' }
+  /** The call's effect is there (the object exists, or is gone for a delete): the call succeeded after all. */
+  | { readonly kind: 'done'; readonly what: string }
+  /** Part of it is there: running again would fail or duplicate; stop. */
+  | { readonly kind: 'partial'; readonly what: string };
+
+export interface ArenaRetryOptions {
+  /** Attempts in total, the first included (the same budget as the API calls). */
+  readonly attempts: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly signal?: AbortSignal;
+  readonly sleep?: RetryOptions['sleep'];
+  readonly random?: () => number;
+  /** Checked after a transient failure, before running again: never a blind re-run. */
+  readonly check: (args: readonly string[]) => Promise<ArenaEffect>;
+  readonly onRetry?: (why: string, attempt: number, delayMs: number) => void;
+}
+
+/**
+ * Runs arena; on a transient API failure checks through the API what the call left, then runs again only when
+ * nothing is there (with backoff, up to `attempts`). Resolves with a success (possibly established by the check),
+ * or the last non-transient result for the caller to judge; throws ARENA_API_FAILED when the budget ran out or a
+ * part of the call was left.
+ */
+export async function runArenaRetrying(
+  run: ArenaRunner,
+  args: readonly string[],
+  what: string,
+  opts: ArenaRetryOptions
+): Promise<ArenaResult> {
+  const sleep = opts.sleep ?? abortableSleep;
+  const random = opts.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    const res = await run(args, { env: opts.env, signal: opts.signal });
+    if (res.exitCode === 0 || !isTransientArenaFailure(res)) return res;
+    opts.signal?.throwIfAborted();
+    const effect = await opts.check(args);
+    const why = lastLine(res);
+    if (effect.kind === 'done') return { exitCode: 0, stdout: res.stdout, stderr: res.stderr };
+    if (effect.kind === 'partial') {
+      throw arenaApiError(args, res, what, attempt, `and left ${effect.what}, so it was not run again`);
+    }
+    if (attempt >= opts.attempts) throw arenaApiError(args, res, what, attempt, '');
+    const delay = backoffDelay(attempt, 500, 10_000, random);
+    opts.onRetry?.(why, attempt, delay);
+    await sleep(delay, opts.signal);
+  }
+}
+
+function lastLine(res: ArenaResult): string {
+  return outputLines(res)[outputLines(res).length - 1] ?? '';
+}
+
+/** Arena's output lines, stack frames dropped, the last 20. */
+function outputLines(res: ArenaResult): string[] {
+  return [
+    ...res.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => /Error from server|Unable to connect/.test(l)),
+    ...res.stderr.trim().split('\n')
+  ]
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '' && !/^\s+at /.test(l))
+    .slice(-20);
+}
+
+function arenaApiError(args: readonly string[], res: ArenaResult, what: string, attempts: number, left: string) {
+  const lines = outputLines(res);
+  const cause = lines.find((l) => TRANSIENT_ARENA_OUTPUT.test(l)) ?? lines[lines.length - 1] ?? '';
+  return new PipelineError(
+    'ARENA_API_FAILED',
+    `arena ${args.slice(0, 2).join(' ')} (${what}) failed ${attempts === 1 ? 'once' : `${attempts} times`} because the Kubernetes API failed${left ? ` ${left}` : ''}: ${cause}`,
+    'The cluster’s API server was unavailable or unreachable: check its health (ACK console: control plane status) and the network from the runner, then re-run (finished work is skipped).',
+    { details: lines }
+  );
+}
+
+const CONFIGMAP: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+
+/** The value of `--flag=v` (or `--flag v`) in an argument list. */
+function flag(args: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3);
+    if (args[i] === `--${name}`) return args[i + 1];
+  }
+  return undefined;
+}
+
+/**
+ * What an arena call the product makes left in the cluster, through the Kubernetes API:
+ * - `submit pytorchjob`: the PyTorchJob exists → done; only Arena's `<name>-pytorchjob` ConfigMap → partial;
+ * - `serve triton`: a Deployment of the version → done; only its Service or ConfigMap → partial (Arena's next
+ *   attempt deletes its own leftover Service, but a ConfigMap left makes it refuse);
+ * - `delete <job>` / `serve delete`: the job / the version's Deployments are gone → done.
+ */
+export function arenaEffectChecker(api: KubeApi): (args: readonly string[]) => Promise<ArenaEffect> {
+  return async (args) => {
+    const ns = flag(args, 'namespace');
+    if (args[0] === 'submit' && args[1] === 'pytorchjob') {
+      const name = flag(args, 'name')!;
+      if (await api.get(PYTORCHJOB, ns, name)) return { kind: 'done', what: `PyTorchJob ${name}` };
+      if (await api.get(CONFIGMAP, ns, `${name}-pytorchjob`))
+        return { kind: 'partial', what: `ConfigMap ${name}-pytorchjob` };
+      return { kind: 'absent' };
+    }
+    if (args[0] === 'serve' && args[1] === 'triton') {
+      const name = flag(args, 'name')!;
+      const version = flag(args, 'version')!;
+      const deps = await api.list(DEPLOYMENT, ns, { labelSelector: servingSelector(name, version) });
+      if (deps.items.length > 0) return { kind: 'done', what: `Deployment ${deps.items[0].metadata.name}` };
+      if (await api.get(CONFIGMAP, ns, `${name}-${version}-triton-serving`))
+        return { kind: 'partial', what: `ConfigMap ${name}-${version}-triton-serving` };
+      return { kind: 'absent' };
+    }
+    if (args[0] === 'delete') {
+      return (await api.get(PYTORCHJOB, ns, args[1]))
+        ? { kind: 'absent' }
+        : { kind: 'done', what: `PyTorchJob ${args[1]} gone` };
+    }
+    if (args[0] === 'serve' && args[1] === 'delete') {
+      const version = flag(args, 'version');
+      const deps = await api.list(DEPLOYMENT, ns, { labelSelector: servingSelector(args[2], version) });
+      return deps.items.length > 0 ? { kind: 'absent' } : { kind: 'done', what: `serving ${args[2]} gone` };
+    }
+    // a verb not listed: nothing known about it, so never run again
+    return { kind: 'partial', what: 'an unknown state (no check for this command)' };
+  };
+}
+
+/** An ArenaRunner that retries transient failures as above (the retry budget of the API calls). */
+export function retryingArena(run: ArenaRunner, opts: Omit<ArenaRetryOptions, 'env' | 'signal'>): ArenaRunner {
+  return (args, o = {}) => runArenaRetrying(run, args, args.slice(0, 2).join(' '), { ...opts, ...o });
 }

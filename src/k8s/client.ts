@@ -68,15 +68,28 @@ function query(params: Record<string, string | number | boolean | undefined>): s
   return s ? `?${s}` : '';
 }
 
+/** Attempts per API request, the first included (also the budget of a transient `arena` failure). */
+export const KUBE_ATTEMPTS = 5;
+
 interface RawResponse {
   status: number;
   body: string;
 }
 
+/** How requests are retried; tests pass a sleep that does not wait (the product's retries never sleep in tests). */
+export interface KubeRetryOptions {
+  readonly attempts?: number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random?: () => number;
+}
+
 export class ClientNodeKubeApi implements KubeApi {
   private readonly server: URL;
 
-  constructor(readonly kc: KubeConfig) {
+  constructor(
+    readonly kc: KubeConfig,
+    private readonly retryOpts: KubeRetryOptions = {}
+  ) {
     this.server = new URL(kc.getCurrentCluster()!.server);
   }
 
@@ -102,7 +115,14 @@ export class ClientNodeKubeApi implements KubeApi {
         if (res.status === 429 || res.status >= 500) throw statusError(res, `${method} ${path}`);
         return res;
       },
-      { attempts: 5, baseDelayMs: 200, maxDelayMs: 3000, retryable: isTransient }
+      {
+        attempts: this.retryOpts.attempts ?? KUBE_ATTEMPTS,
+        baseDelayMs: 200,
+        maxDelayMs: 3000,
+        retryable: isTransient,
+        sleep: this.retryOpts.sleep,
+        random: this.retryOpts.random
+      }
     ).catch((err: unknown) => {
       if (err instanceof KubeApiError && err.status >= 500)
         return { status: err.status, body: JSON.stringify({ reason: err.reason, message: err.message }) };

@@ -5,9 +5,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config/types.js';
 import { OssStore } from '../oss/client.js';
-import { runArena, type ArenaRunner } from '../arena/exec.js';
+import { arenaEffectChecker, retryingArena, runArena, type ArenaRunner } from '../arena/exec.js';
+import type { RetryOptions } from '../util/retry.js';
 import type { StageContext } from '../pipeline/types.js';
-import { ClientNodeKubeApi, loadKubeConfig } from './client.js';
+import { ClientNodeKubeApi, KUBE_ATTEMPTS, loadKubeConfig, type KubeRetryOptions } from './client.js';
 import type { KubeApi } from './types.js';
 import type { Timers } from './wait.js';
 import { forwardPort } from './portforward.js';
@@ -26,22 +27,53 @@ export interface ClusterDeps {
   arena: ArenaRunner;
   forwardPort: typeof forwardPort;
   timers?: Timers;
+  /** The wait between retries of API and arena calls (tests pass one that does not wait). */
+  retrySleep?: RetryOptions['sleep'];
   /** Called when a watched job or rollout ends, with the moment the stage noticed (for the bench). */
   onNoticed?: (what: 'job' | 'rollout', obj: unknown, noticedAtMs: number) => void;
 }
 
-const kubeCache = new WeakMap<Config, { api: KubeApi; kc: KubeConfig }>();
-
-export const defaultDeps: ClusterDeps = {
-  kube(ctx) {
-    let k = kubeCache.get(ctx.config);
+/** The `kube` dependency: one client per Config, its request retries waiting with `retry.sleep`. */
+export function kubeFactory(retry: KubeRetryOptions = {}): ClusterDeps['kube'] {
+  const cache = new WeakMap<Config, { api: KubeApi; kc: KubeConfig }>();
+  return (ctx) => {
+    let k = cache.get(ctx.config);
     if (!k) {
       const kc = loadKubeConfig(ctx.config, ctx.env);
-      k = { api: new ClientNodeKubeApi(kc), kc };
-      kubeCache.set(ctx.config, k);
+      k = { api: new ClientNodeKubeApi(kc, retry), kc };
+      cache.set(ctx.config, k);
     }
     return k;
-  },
+  };
+}
+
+/**
+ * The arena runner a stage uses: transient API failures retried with the API calls' budget, each re-run only
+ * after the Kubernetes API shows that the failed call left nothing (src/arena/exec.ts).
+ */
+export function stageArena(
+  deps: ClusterDeps,
+  api: KubeApi,
+  onRetry?: (why: string, attempt: number, delayMs: number) => void
+): ArenaRunner {
+  return retryingArena(deps.arena, {
+    attempts: KUBE_ATTEMPTS,
+    check: arenaEffectChecker(api),
+    ...(deps.retrySleep ? { sleep: deps.retrySleep } : {}),
+    ...(onRetry ? { onRetry } : {})
+  });
+}
+
+/** The log line of an arena re-run. */
+export function arenaRetryLog(ctx: Pick<StageContext, 'log'>): (why: string, attempt: number, delayMs: number) => void {
+  return (why, attempt, delay) =>
+    ctx.log.warning(
+      `arena failed on a transient Kubernetes API error (${why}); the API shows it created nothing, running it again in ${delay} ms (attempt ${attempt + 1})`
+    );
+}
+
+export const defaultDeps: ClusterDeps = {
+  kube: kubeFactory(),
   oss(ctx) {
     return OssStore.fromConfig(ctx.config.oss, {
       attempts: Math.max(1, ctx.config.sync.retries + 1),

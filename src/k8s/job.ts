@@ -2,6 +2,7 @@
  * Watching a PyTorchJob to its end through the API: the job's conditions, its pods (for the reason a pod cannot
  * run) and the namespace's events (scheduler and mount messages), with the master's log followed live.
  */
+import { sleepOn } from '../util/retry.js';
 import { trainingJobPodSelector } from './arena-objects.js';
 import { diagnosePod, failedJobDiagnosis, jobPhase, type Diagnosis, type JobPhase } from './diagnose.js';
 import { followLog, readTail, type LogFollower } from './logs.js';
@@ -61,6 +62,7 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
       onLine: o.onLogLine,
       keep: 50,
       onReconnect: (why) => o.onReconnect?.(why),
+      ...(o.timers ? { sleep: sleepOn(o.timers) } : {}),
       finished: async () => {
         const pod = await o.api.get(POD, o.namespace, master);
         if (!pod) return true;

@@ -3,6 +3,7 @@
  * rollout wait: done when the Deployment is available, failed at the first pod that cannot run or when Triton
  * logs that the model failed to load (the model UNAVAILABLE reason), with the last log lines.
  */
+import { sleepOn } from '../util/retry.js';
 import { diagnosePod, rolloutComplete, rolloutStuck, type Diagnosis } from './diagnose.js';
 import { followLog, readTail, type LogFollower } from './logs.js';
 import { DEPLOYMENT, EVENT, POD, type KObj, type KubeApi } from './types.js';
@@ -92,6 +93,7 @@ export async function waitForRollout(o: RolloutOptions): Promise<{ deployment: K
     if (followers.has(pod)) return;
     const f = followLog(o.api, o.namespace, pod, TRITON_CONTAINER, {
       keep: 60,
+      ...(o.timers ? { sleep: sleepOn(o.timers) } : {}),
       onLine: (line) => {
         o.onLogLine?.(`[${pod}] ${line}`);
         const reason = modelUnavailableReason([line]);

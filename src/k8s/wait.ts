@@ -4,7 +4,7 @@
  * wait is over — done with a value, or failed with a diagnosis — or at the timeout, or when aborted.
  * Every stage that waits for the cluster (PVC bound, job finished, rollout available) goes through here.
  */
-import { backoffDelay, retry, abortableSleep } from '../util/retry.js';
+import { backoffDelay, retry, abortableSleep, sleepOn } from '../util/retry.js';
 import { PipelineError } from '../errors.js';
 import {
   KubeApiError,
@@ -67,7 +67,8 @@ const realTimers: Timers = {
 
 export function waitFor<K extends string, T>(opts: WaitOptions<K, T>): Promise<T> {
   const timers = opts.timers ?? realTimers;
-  const sleep = opts.sleep ?? abortableSleep;
+  // reconnects wait on the injected timers when given (the scenario clock in tests), never for real there
+  const sleep = opts.sleep ?? (opts.timers ? sleepOn(opts.timers) : abortableSleep);
   const random = opts.random ?? Math.random;
   const maxFailures = opts.maxFailures ?? 8;
   const keys = Object.keys(opts.sources) as K[];

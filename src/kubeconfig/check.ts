@@ -10,6 +10,7 @@ import {
   type VersionInfo
 } from '@kubernetes/client-node';
 import { PipelineError } from '../errors.js';
+import { retry, type RetryOptions } from '../util/retry.js';
 
 export interface ClusterVersion {
   readonly server: string;
@@ -93,6 +94,14 @@ export function explainConnectivityError(
       { cause: e }
     );
   }
+  if (typeof status === 'number' && (status === 429 || status >= 500)) {
+    return new PipelineError(
+      'KUBE_API_UNAVAILABLE',
+      `${where} kept answering the version request with HTTP ${status} (${VERSION_ATTEMPTS} attempts)`,
+      'The API server is overloaded or unhealthy: check the cluster in the ACK console (control plane status), then re-run.',
+      { cause: e }
+    );
+  }
   if (typeof status === 'number') {
     return new PipelineError(
       'KUBE_UNEXPECTED_STATUS',
@@ -109,12 +118,34 @@ export function explainConnectivityError(
   );
 }
 
+/** Attempts at the version request, the first included. */
+export const VERSION_ATTEMPTS = 3;
+
+const TRANSIENT_NET =
+  /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ECONNABORTED|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED)$/;
+
+/**
+ * Worth asking again: the server answered 429/5xx or the connection broke. A wrong credential (401/403), a TLS
+ * mismatch or another status is the same on every try.
+ */
+export function isTransientVersionError(e: unknown): boolean {
+  const status = (e as { code?: unknown } | undefined)?.code;
+  if (typeof status === 'number') return status === 429 || status >= 500;
+  const code = errorCode(e);
+  if (code && TLS_CODES.has(code)) return false;
+  if (code && TRANSIENT_NET.test(code)) return true;
+  return /socket hang up|other side closed|ECONNRESET/i.test(innermostMessage(e) ?? '');
+}
+
 /** Loads a kubeconfig file (or the default chain) and asks the chosen context's server for its version. */
 export async function checkConnectivity(opts: {
   readonly kubeconfigPath?: string;
   readonly context?: string;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** The retry's wait (tests pass one that does not wait). */
+  readonly sleep?: RetryOptions['sleep'];
+  readonly onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
 }): Promise<ClusterVersion> {
   const kc = new KubeConfig();
   if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
@@ -124,8 +155,8 @@ export async function checkConnectivity(opts: {
   const server = kc.getCurrentCluster()?.server ?? '(none)';
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-  try {
-    const api = kc.makeApiClient(VersionApi);
+  const api = kc.makeApiClient(VersionApi);
+  const ask = async (): Promise<VersionInfo> => {
     const call = api.getCode({
       middleware: [
         {
@@ -140,13 +171,25 @@ export async function checkConnectivity(opts: {
     });
     call.catch(() => undefined); // settled after the race below is lost: not an unhandled rejection
     // The race guarantees the time limit even where the client does not pass the signal down.
-    const info: VersionInfo = await Promise.race([
+    return Promise.race([
       call,
       new Promise<never>((_, reject) => {
         if (signal.aborted) reject(signal.reason);
         signal.addEventListener('abort', () => reject(signal.reason), { once: true });
       })
     ]);
+  };
+  try {
+    // One 5xx or dropped connection must not fail setup: the same retry helper as every other call.
+    const info = await retry(ask, {
+      attempts: VERSION_ATTEMPTS,
+      baseDelayMs: 500,
+      maxDelayMs: 5000,
+      retryable: (e) => !signal.aborted && isTransientVersionError(e),
+      signal,
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      ...(opts.onRetry ? { onRetry: opts.onRetry } : {})
+    });
     return { server, version: info.gitVersion, platform: info.platform };
   } catch (e) {
     if (opts.signal?.aborted) throw e;

@@ -100,10 +100,30 @@ const RETRYABLE_CODES = new Set([
   'RequestError'
 ]);
 
+/**
+ * An answer whose XML body was cut short: ali-oss hands back xml2js's parse error (`Unexpected end`,
+ * `Unclosed root tag`, …) with the response's status, 2xx or an error status whose error XML was cut (then
+ * its code — e.g. NoSuchUpload — is unknown). The request reached OSS; only its answer was lost.
+ */
+export function isCutShortAnswer(err: unknown): boolean {
+  const e = err as { status?: number; message?: string } | undefined;
+  if (!e || typeof e.status !== 'number' || e.status < 200) return false;
+  return /Unexpected end|Unclosed root tag|Non-whitespace before first tag|Invalid character|raw xml:/i.test(
+    e.message ?? ''
+  );
+}
+
+/**
+ * Worth another try: 5xx, a throttle, a broken connection, or a 2xx answer cut short. Every request the product
+ * repeats is idempotent or checked afterwards: PUT/GET/HEAD/LIST/ListParts repeat as they are; a repeated
+ * InitiateMultipartUpload leaves the first upload behind, which the uploader finds and aborts; a repeated
+ * Complete that finds NoSuchUpload is checked by HEAD + CRC-64.
+ */
 export function isRetryableOssError(err: unknown): boolean {
   if (err instanceof PipelineError) return false;
   const e = err as { status?: number; code?: string; name?: string; message?: string } | undefined;
   if (!e) return false;
+  if (isCutShortAnswer(err)) return true;
   if (typeof e.status === 'number' && (e.status >= 500 || e.status === -1 || e.status === -2)) return true;
   if (e.code && RETRYABLE_CODES.has(e.code)) return true;
   if (e.code && /^E(CONNRESET|CONNREFUSED|PIPE|TIMEDOUT|CONNABORTED)$/.test(e.code)) return true;
@@ -227,12 +247,13 @@ export class OssStore {
     return new OssStore(new OSS(ossClientOptions(cfg)) as unknown as RawClient, cfg.bucket, opts);
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, fn: () => Promise<T>, onAttempt?: (attempt: number) => void): Promise<T> {
     let attempts = 0;
     try {
       return await retry(
         (a) => {
           attempts = a;
+          onAttempt?.(a);
           return fn();
         },
         {
@@ -322,8 +343,26 @@ export class OssStore {
     return { keys, prefixes };
   }
 
-  async initUpload(key: string, meta: Record<string, string>): Promise<string> {
-    return (await this.call(`start upload of ${key}`, () => this.client.initMultipartUpload(key, { meta }))).uploadId;
+  /**
+   * InitiateMultipartUpload. `onAttempt` hears each attempt: after more than one, an earlier attempt may have
+   * created an upload whose answer was lost (the caller lists and aborts it).
+   */
+  async initUpload(key: string, meta: Record<string, string>, onAttempt?: (attempt: number) => void): Promise<string> {
+    const r = await this.call(
+      `start upload of ${key}`,
+      () => this.client.initMultipartUpload(key, { meta }),
+      onAttempt
+    );
+    if (!r.uploadId) {
+      // a 200 whose XML parsed but carried no UploadId: nothing to continue with
+      throw finalOssError(
+        Object.assign(new Error('the answer carried no UploadId'), { status: 200 }),
+        `start upload of ${key}`,
+        this.bucket,
+        1
+      );
+    }
+    return r.uploadId;
   }
 
   /**

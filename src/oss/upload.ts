@@ -105,6 +105,13 @@ export interface UploaderOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
   readonly onRetry?: (what: string, err: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * Upload IDs that were unfinished before this run (listed at its start): the only ones under its keys that are
+   * not this run's. Any other upload of a key this run starts is the run's own.
+   */
+  readonly earlierUploads?: ReadonlySet<string>;
+  /** An upload this run started and abandoned was aborted (or could not be: then `err`). */
+  readonly onStrayUpload?: (key: string, uploadId: string, err?: unknown) => void;
 }
 
 /** The source failed after some progress: start over with a fresh attempt count. */
@@ -205,7 +212,7 @@ export class Uploader {
         uploadId = undefined;
       }
     }
-    uploadId ??= await this.store.initUpload(spec.key, spec.meta());
+    uploadId ??= await this.start(spec);
     ev.uploadStarted?.(uploadId);
     const id = uploadId;
 
@@ -329,6 +336,46 @@ export class Uploader {
   }
 
   /**
+   * InitiateMultipartUpload, never leaving an upload behind: when an attempt's answer was lost (reset before any
+   * header, or a 200 cut short) OSS may have created an upload all the same, and the retry creates another. After
+   * a retried start, the key's uploads are listed (ListMultipartUploads, prefix = the key) and every one that is
+   * neither the upload in use nor one that was there before this run is aborted.
+   */
+  private async start(spec: UploadSpec): Promise<string> {
+    let attempts = 0;
+    let id: string | undefined;
+    try {
+      id = await this.store.initUpload(spec.key, spec.meta(), (a) => (attempts = a));
+      return id;
+    } finally {
+      if (attempts > 1) await this.abortStrays(spec, id);
+    }
+  }
+
+  /** Aborts this run's own abandoned uploads of `spec.key` (all but `keep`). Best effort: failures are reported. */
+  private async abortStrays(spec: UploadSpec, keep: string | undefined): Promise<void> {
+    let uploads: { key: string; uploadId: string }[];
+    try {
+      uploads = await this.store.listUploads(spec.key);
+    } catch (err) {
+      this.opts.onStrayUpload?.(spec.key, '(unlisted)', err);
+      return;
+    }
+    const earlier = this.opts.earlierUploads ?? new Set<string>();
+    const strays = uploads.filter(
+      (u) => u.key === spec.key && u.uploadId !== keep && u.uploadId !== spec.resumeUploadId && !earlier.has(u.uploadId)
+    );
+    for (const u of strays) {
+      try {
+        await this.store.abort(u.key, u.uploadId);
+        this.opts.onStrayUpload?.(u.key, u.uploadId);
+      } catch (err) {
+        this.opts.onStrayUpload?.(u.key, u.uploadId, err);
+      }
+    }
+  }
+
+  /**
    * Complete, tolerating a lost answer: when the connection broke after OSS had completed the upload, the retry
    * gets NoSuchUpload. The object is then checked instead: there, whole and with our CRC-64, it is ours.
    */
@@ -342,8 +389,9 @@ export class Uploader {
     try {
       return await this.store.complete(key, uploadId, parts);
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      if (cause?.code !== 'NoSuchUpload') throw err;
+      const cause = (err as { cause?: { code?: string; status?: number } }).cause;
+      // NoSuchUpload, or a 404 whose error XML was cut short (its code unknown): check the object
+      if (cause?.code !== 'NoSuchUpload' && cause?.status !== 404) throw err;
       const head = await this.store.head(key);
       if (head && head.size === size && head.crc64 === crc64) return head.crc64;
       throw err;

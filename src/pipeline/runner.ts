@@ -4,7 +4,7 @@
  * do instead of doing it.
  */
 import type { Config, StageName } from '../config/types.js';
-import { PipelineError, describeError, isPipelineError } from '../errors.js';
+import { PipelineError, describeError, isPipelineError, outsideFault } from '../errors.js';
 import type { CleanupRegistry, Logger, PlanLine, RunState, Stage, StageContext, StageResult } from './types.js';
 
 export interface RunOptions {
@@ -44,6 +44,9 @@ export function toPipelineError(e: unknown, stage: StageName, signal: AbortSigna
       { cause: e }
     );
   }
+  // An outside service failing is not a bug: it gets its own code and what to do.
+  const outside = outsideFault(e, stage);
+  if (outside) return outside;
   return new PipelineError(
     'INTERNAL',
     `The ${stage} stage failed unexpectedly: ${describeError(e)}`,

@@ -2,16 +2,28 @@
 import * as core from '@actions/core';
 import type { Logger } from '../pipeline/types.js';
 
+/**
+ * The message without stack frames (`    at f (file.js:1:2)` lines): a library's error text can carry its stack,
+ * which is for ACTIONS_STEP_DEBUG, never for a log line at default verbosity.
+ */
+export function withoutStack(message: string): string {
+  if (!message.includes('\n')) return message;
+  return message
+    .split('\n')
+    .filter((l) => !/^\s+at \S.*(:\d+:\d+\)?|\(native\)|\(<anonymous>\))$/.test(l))
+    .join('\n');
+}
+
 /** Writes through @actions/core: log groups, `::warning`, `::error`, `::add-mask::`. */
 export class ActionsLogger implements Logger {
   info(message: string): void {
-    core.info(message);
+    core.info(withoutStack(message));
   }
   warning(message: string): void {
-    core.warning(message);
+    core.warning(withoutStack(message));
   }
   error(message: string): void {
-    core.error(message);
+    core.error(withoutStack(message));
   }
   debug(message: string): void {
     core.debug(message);

@@ -12,7 +12,7 @@ import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/ty
 import { arenaError } from '../arena/exec.js';
 import { converterCommand } from '../arena/converter.js';
 import { submitPytorchJobArgs } from '../arena/args.js';
-import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
+import { arenaRetryLog, defaultDeps, stageArena, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import { jobPhase } from '../k8s/diagnose.js';
 import { JobProblem, JobTimeout, MASTER_CONTAINER, readTail, masterPodName, watchJob } from '../k8s/job.js';
 import { MANAGED_BY, PYTORCHJOB, type KObj, type KubeApi } from '../k8s/types.js';
@@ -124,7 +124,7 @@ async function deleteJob(deps: ClusterDeps, api: KubeApi, cfg: Config, ctx: Stag
   ctx.log.info(`Deleting PyTorchJob ${cfg.cluster.namespace}/${cfg.convert.jobName} (${why})`);
   // Arena first (its bookkeeping), then confirmed through the API: `arena delete` may exit 0 and leave the job
   await removeTrainingJob(
-    { arena: deps.arena, api, env: ctx.env, log: ctx.log },
+    { arena: stageArena(deps, api), api, env: ctx.env, log: ctx.log },
     cfg.cluster.namespace,
     cfg.convert.jobName
   );
@@ -268,7 +268,7 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
         if (!existing) {
           const args = converterArgs(cfg, commit);
           ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-          const res = await deps.arena(args, { env: ctx.env });
+          const res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
           if (
             res.exitCode !== 0 &&
             /already exist/i.test(res.stderr + res.stdout) /* real Arena: "the job X is already exist" */

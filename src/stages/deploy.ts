@@ -11,7 +11,7 @@ import { checkParallelism } from '../hf/model-config.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaError } from '../arena/exec.js';
 import { serveTritonArgs } from '../arena/args.js';
-import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
+import { arenaRetryLog, defaultDeps, stageArena, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
 import { RolloutProblem, servingSelector, servingSpecDiff, waitForRollout, type ServingSpec } from '../k8s/serving.js';
 import { DEPLOYMENT, MANAGED_BY, type KObj, type KubeApi } from '../k8s/types.js';
@@ -140,9 +140,9 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
           labels: MANAGED_BY
         });
         ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-        let res = await deps.arena(args, { env: ctx.env });
+        let res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
         if (res.exitCode !== 0 && (await removeStrandedRelease(api, ctx, res.stderr + res.stdout))) {
-          res = await deps.arena(args, { env: ctx.env });
+          res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
         }
         if (res.exitCode !== 0) throw arenaError(args, res, `serve ${name} version ${version}`);
         ctx.cleanup.add(record);
@@ -197,7 +197,7 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
 }
 
 export function teardownDeps(deps: ClusterDeps, api: KubeApi, ctx: StageContext): TeardownDeps {
-  return { arena: deps.arena, api, env: ctx.env, log: ctx.log };
+  return { arena: stageArena(deps, api), api, env: ctx.env, log: ctx.log };
 }
 
 /**

@@ -4,12 +4,12 @@
  * then one request to the API server to prove the credentials work.
  */
 import { existsSync } from 'node:fs';
-import { symlink } from 'node:fs/promises';
+import { lstat, symlink, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
-import { PipelineError } from '../errors.js';
+import { PipelineError, oneLine } from '../errors.js';
 import type { ClusterVersion } from '../kubeconfig/check.js';
 import { parseKubeconfig } from '../kubeconfig/parse.js';
 import { writeKubeconfig } from '../kubeconfig/write.js';
@@ -72,10 +72,14 @@ async function linkArenaCharts(ctx: StageContext, arena: Installed, host: SetupH
   host.exportVariable('CHARTS_FOLDER', charts);
   ctx.env.CHARTS_FOLDER = charts;
   const home = ctx.env.HOME;
-  if (home && existsSync(home) && !existsSync(path.join(home, 'charts'))) {
-    await symlink(charts, path.join(home, 'charts'));
-    ctx.log.info(`Linked ${path.join(home, 'charts')} → ${charts} (Arena's chart folder)`);
-  }
+  if (!home || !existsSync(home)) return;
+  const link = path.join(home, 'charts');
+  const there = await lstat(link).catch(() => undefined);
+  // A link left by an earlier job whose tool cache is gone dangles (existsSync follows it): replace it.
+  if (there?.isSymbolicLink() && !existsSync(link)) await unlink(link);
+  else if (there) return;
+  await symlink(charts, link);
+  ctx.log.info(`Linked ${link} → ${charts} (Arena's chart folder)`);
 }
 
 async function setUpCluster(
@@ -113,6 +117,10 @@ async function setUpCluster(
     kubeconfigPath,
     ...(context ? { context } : {}),
     ...(deps.connectTimeoutMs ? { timeoutMs: deps.connectTimeoutMs } : {}),
+    // the same injected wait as the tool downloads' retries (tests never sleep for real)
+    ...(deps.download?.sleep ? { sleep: deps.download.sleep } : {}),
+    onRetry: (err, attempt, delay) =>
+      ctx.log.warning(`Cluster check attempt ${attempt} failed (${oneLine(err)}); retrying in ${delay} ms`),
     signal: ctx.signal
   });
   ctx.log.info(`Cluster ${version.server} answers: Kubernetes ${version.version} (${version.platform})`);

@@ -247,9 +247,17 @@ function fileFailed(file: HubFile, err: unknown): unknown {
 async function transferAll(r: Run, stop: AbortController, commit: string, selected: HubFile[]): Promise<FileResult[]> {
   const { cfg, ctx, store } = r;
   const prefix = hfPrefix(cfg, commit);
-  const unfinished = new Map((await store.listUploads(prefix)).map((u) => [u.key, u.uploadId]));
+  const before = await store.listUploads(prefix);
+  const unfinished = new Map(before.map((u) => [u.key, u.uploadId]));
   const earlier = await earlierManifests(r, commit);
   const uploader = new Uploader(store, new PartPool(cfg.sync.partSizeBytes, cfg.sync.partsInFlight), {
+    earlierUploads: new Set(before.map((u) => u.uploadId)),
+    onStrayUpload: (key, uploadId, err) => {
+      if (!err) return ctx.log.info(`  aborted upload ${uploadId} of ${key}: started by a retry whose answer was lost`);
+      ctx.log.warning(`Could not abort upload ${uploadId} of ${key} (${describeError(err)}); the post step retries`);
+      if (uploadId !== '(unlisted)')
+        ctx.cleanup.add({ kind: 'multipart-upload', bucket: cfg.oss.bucket, key, uploadId });
+    },
     attempts: Math.max(1, cfg.sync.retries),
     isRetryableSourceError: isRetryableHubError,
     signal: stop.signal,

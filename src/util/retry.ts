@@ -55,3 +55,26 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
     }
   }
 }
+
+/**
+ * An abortable sleep on injected timers (e.g. the stages' `Timers`, which tests run at the scenario clock's
+ * speed): retries and reconnects then wait on the same clock as the timeouts, never for real in tests.
+ */
+export function sleepOn(timers: {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}): (ms: number, signal?: AbortSignal) => Promise<void> {
+  return (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+      const onAbort = () => {
+        timers.clearTimeout(handle);
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      const handle = timers.setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}

@@ -17,7 +17,7 @@ import { sandboxInputs } from '../../scripts/lib/sandbox-inputs.js';
 import { convertMarkerKey, hfPrefix, syncManifestKey } from '../../src/config/layout.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config, StageName } from '../../src/config/types.js';
-import { defaultDeps, type ClusterDeps } from '../../src/k8s/cluster.js';
+import { defaultDeps, kubeFactory, type ClusterDeps } from '../../src/k8s/cluster.js';
 import type { Timers } from '../../src/k8s/wait.js';
 import { OssStore } from '../../src/oss/client.js';
 import { MemoryCleanupRegistry } from '../../src/pipeline/cleanup.js';
@@ -84,7 +84,7 @@ export class CellLogger implements Logger {
   }
 }
 
-const noSleep = async (_ms: number, signal?: AbortSignal) => {
+export const noSleep = async (_ms: number, signal?: AbortSignal) => {
   signal?.throwIfAborted();
   await new Promise((r) => setImmediate(r));
 };
@@ -100,6 +100,9 @@ export function scenarioTimers(speed: number): Timers {
 export function fastDeps(speed: number): ClusterDeps {
   return {
     ...defaultDeps,
+    // API and arena retries never wait for real (issue 19: one cell used to wait 8.7 s on the API retries)
+    kube: kubeFactory({ sleep: noSleep }),
+    retrySleep: noSleep,
     timers: scenarioTimers(speed),
     oss: (ctx) =>
       OssStore.fromConfig(ctx.config.oss, {

@@ -12,7 +12,7 @@ import { demoModelFiles } from '../../sandbox/models/demo.js';
 import type { FaultSpec } from '../../sandbox/types.js';
 import type { Scenario } from '../../sandbox/operator/scenarios.js';
 import { DEPLOYMENTS, PYTORCHJOBS } from '../../sandbox/operator/common.js';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, environmentAfter, runStep } from '../../scripts/lib/run-action.js';
@@ -685,6 +685,7 @@ describe('cluster stages', () => {
 describe('cancel (bundled action)', () => {
   let fs: FaultSandbox;
   let work: string;
+  let home: string;
   let secrets: Secrets;
   let k = 0;
   beforeAll(async () => {
@@ -692,6 +693,9 @@ describe('cancel (bundled action)', () => {
     await access(path.join(REPO_ROOT, 'dist/post/index.js'));
     fs = await startFaultSandbox({ bigRepo: true });
     work = await mkdtemp(path.join(tmpdir(), 'faults-cancel-'));
+    // the steps get their own HOME: setup links ~/charts, which must never appear in the real home
+    home = path.join(work, 'home');
+    await mkdir(home);
     secrets = await sandboxSecrets(fs.sb);
   });
   afterAll(async () => {
@@ -731,6 +735,7 @@ describe('cancel (bundled action)', () => {
       inputs,
       dirs,
       step: `${label}-main`,
+      env: { HOME: home },
       ...(when ? { sendSignal: { signal, whenStdout: when } } : {}),
       onLine: (l, stream) => {
         if (when && signalAt === undefined && stream === 'stdout' && when.test(l)) signalAt = Date.now();
@@ -749,7 +754,7 @@ describe('cancel (bundled action)', () => {
       dirs,
       step: `${label}-post`,
       state: main.state,
-      env: environmentAfter(main, { PATH: process.env.PATH ?? '' })
+      env: environmentAfter(main, { PATH: process.env.PATH ?? '', HOME: home })
     });
     const leaksPost = await stepLeaks(post, `${label} post`, secrets);
     return { main, post, leaks: [...leaksMain, ...leaksPost], mainMs, afterSignalMs };

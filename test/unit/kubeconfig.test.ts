@@ -108,6 +108,10 @@ describe('kubeconfig: write and remove', () => {
 });
 
 describe('kubeconfig: connectivity', () => {
+  const faults = new FaultRegistry();
+  /** The retry's waits, recorded instead of slept. */
+  let slept: number[] = [];
+  const sleep = async (ms: number) => void slept.push(ms);
   let kube: KubeHandle;
   let dir: string;
   let silent: https.Server;
@@ -120,7 +124,7 @@ describe('kubeconfig: connectivity', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kc-conn-'));
-    kube = await startKube({ faults: new FaultRegistry(), clock: new ScenarioClock(1000), dir });
+    kube = await startKube({ faults, clock: new ScenarioClock(1000), dir });
     const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], { keySize: 2048 });
     silent = https.createServer({ key: pems.private, cert: pems.cert }, () => {
       /* never answers */
@@ -153,7 +157,7 @@ describe('kubeconfig: connectivity', () => {
   async function check(yaml: string, timeoutMs = 5000) {
     const file = await writeKubeconfig(yaml, dir);
     try {
-      return await checkConnectivity({ kubeconfigPath: file, timeoutMs });
+      return await checkConnectivity({ kubeconfigPath: file, timeoutMs, sleep });
     } finally {
       await removeKubeconfig(file);
     }
@@ -204,5 +208,32 @@ describe('kubeconfig: connectivity', () => {
     const e = await err(check(kubeconfig({ server: `https://127.0.0.1:${port}`, token: 'x'.repeat(10) })));
     expect(e.code).toBe('KUBE_UNREACHABLE');
     expect(e.message).toContain('ECONNREFUSED');
+  });
+
+  it('asks again after one 500 on /version (issue 19): setup does not fail', async () => {
+    slept = [];
+    faults.reset();
+    faults.add({ service: 'kube', method: 'GET', path: '^/version', action: { kind: 'status', status: 500 } });
+    const v = await check(await readFile(kube.kubeconfigPath, 'utf8'));
+    expect(v.version).toMatch(/^v1\.34/);
+    expect(faults.pending()).toEqual([]);
+    expect(slept.length).toBe(1);
+  });
+
+  it('a /version that keeps answering 503 is reported with its status after the retries', async () => {
+    slept = [];
+    faults.reset();
+    faults.add({
+      service: 'kube',
+      method: 'GET',
+      path: '^/version',
+      times: 10,
+      action: { kind: 'status', status: 503 }
+    });
+    const e = await err(check(await readFile(kube.kubeconfigPath, 'utf8')));
+    expect(e.code).toBe('KUBE_API_UNAVAILABLE');
+    expect(e.message).toContain('503');
+    expect(faults.pending()[0].times).toBe(10 - 3);
+    faults.reset();
   });
 });

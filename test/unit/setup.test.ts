@@ -110,6 +110,15 @@ const requests = () => faults.recorded('releases').length;
 describe('setup stage', () => {
   beforeEach(() => faults.reset());
 
+  it('replaces a dangling ~/charts link left by an earlier job (was: INTERNAL EEXIST)', async () => {
+    const env = await freshEnv();
+    const { symlink: link, readlink } = await import('node:fs/promises');
+    await link(path.join(env.HOME!, 'gone', 'charts'), path.join(env.HOME!, 'charts'));
+    const r = await runSetup({}, env);
+    expect(r.result.status).toBe('done');
+    expect(await readlink(path.join(env.HOME!, 'charts'))).toBe(r.exported.CHARTS_FOLDER);
+  });
+
   it('installs kubectl and arena fresh, verified, on PATH', async () => {
     const env = await freshEnv();
     const r = await runSetup({}, env);
