@@ -5,6 +5,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import * as exec from '@actions/exec';
 import { PipelineError } from '../errors.js';
+import { arenaChildEnv } from '../tools/arena-layout.js';
 
 export interface ArenaRunner {
   (args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<ArenaResult>;
@@ -36,7 +37,8 @@ export const runArena: ArenaRunner = async (args, opts = {}) => {
   let stdout = '';
   let stderr = '';
   const env = Object.fromEntries(
-    Object.entries(opts.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined)
+    // The run's own HOME (charts of the pinned version) and an explicit KUBECONFIG: see tools/arena-layout.ts.
+    Object.entries(arenaChildEnv(opts.env ?? process.env)).filter((e): e is [string, string] => e[1] !== undefined)
   );
   try {
     const exitCode = await exec.exec(await findArena(env), [...args], {
