@@ -303,16 +303,20 @@ describe('setup: ~/charts and the arena the product runs', () => {
     'echo hi'
   ];
 
-  it('works a second time after the tool cache was deleted (the leftover ~/charts link is replaced)', async () => {
+  it('works a second time after the tool cache was deleted (the dangling ~/charts link is replaced)', async () => {
     const env = await freshEnv();
     await runSetup({}, env);
     const before = await readlink(path.join(env.HOME!, 'charts'));
+    // the demo after its temp folders are gone: same HOME, a new tool cache and RUNNER_TEMP elsewhere
     await rm(env.RUNNER_TOOL_CACHE!, { recursive: true, force: true });
-    await mkdir(env.RUNNER_TOOL_CACHE!);
     expect(existsSync(path.join(env.HOME!, 'charts'))).toBe(false); // dangling now
-    const r = await runSetup({}, env);
+    const again = { ...(await freshEnv()), HOME: env.HOME };
+    const r = await runSetup({}, again);
     expect(r.result.status).toBe('done');
-    expect(await readlink(path.join(env.HOME!, 'charts'))).toBe(before);
+    const adir = tc.find('arena', releases.arenaVersion, 'amd64');
+    expect(await readlink(path.join(env.HOME!, 'charts'))).toBe(path.join(adir, 'charts'));
+    expect(adir).not.toBe(path.dirname(before));
+    expect(r.log.text('info')).toContain(`it was a dangling link to ${before}`);
     expect(existsSync(path.join(env.HOME!, 'charts', 'pytorchjob', 'Chart.yaml'))).toBe(true);
   });
 
