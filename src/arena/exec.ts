@@ -78,10 +78,19 @@ export function arenaError(args: readonly string[], res: ArenaResult, what: stri
     .split('\n')
     .filter((l) => !/^\s+at /.test(l))
     .slice(-20);
+  // Arena v0.15.2 prints a failed `arena-kubectl apply`'s own output on stdout and then only logs "exit status 1"
+  // (pkg/workflow/workflow.go:188-200): the reason is kubectl's error lines on stdout.
+  const kubectlReason = /level=error msg="?exit status \d+"?\s*$/.test(lines[lines.length - 1] ?? '')
+    ? res.stdout
+        .split('\n')
+        .filter((l) => /^(error|Error from server)/.test(l.trim()))
+        .slice(-5)
+    : [];
+  const headline = kubectlReason[kubectlReason.length - 1] ?? lines[lines.length - 1] ?? '';
   return new PipelineError(
     'ARENA_FAILED',
-    `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${lines[lines.length - 1] ?? ''}`,
+    `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${headline}`,
     'Read the arena output below; check the kubeconfig context, the namespace and that the Arena operators are installed.',
-    { details: lines }
+    { details: [...kubectlReason, ...lines] }
   );
 }

@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { ARENA_HOME_VAR } from '../../src/tools/arena-layout.js';
 import { arenaSource, SHIPPED_ARENA_SHA256 } from '../../src/tools/arena.js';
 import { installTool, verificationText } from '../../src/tools/install.js';
-import { runArena } from '../../src/arena/exec.js';
+import { arenaError, runArena } from '../../src/arena/exec.js';
 
 const execFileP = promisify(execFile);
 
@@ -379,5 +379,24 @@ describe('setup: ~/charts and the arena the product runs', () => {
     });
     expect(old.exitCode).toBe(1);
     expect(old.stderr).toContain('exec: \\"arena-kubectl\\": executable file not found in $PATH');
+  });
+
+  it("names kubectl's reason when arena-kubectl apply fails (v0.15.2 only logs exit status 1)", async () => {
+    const env = await freshEnv({ KUBECONFIG: kube.kubeconfigPath });
+    const r = await runSetup({}, env);
+    faults.add({
+      service: 'kube',
+      method: 'POST',
+      path: 'pytorchjobs',
+      times: 5,
+      action: { kind: 'status', status: 403, message: 'pytorchjobs is forbidden by the sandbox' }
+    });
+    const args = submit('apply-refused');
+    const res = await runArena(args, { env: r.ctx.env });
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toContain('exit status 1');
+    const e = arenaError(args, res, 'submit the conversion');
+    expect(e.message).toMatch(/^arena submit pytorchjob \(submit the conversion\) exited with 1: Error from server/);
+    expect(e.message).toContain('pytorchjobs is forbidden by the sandbox');
   });
 });
