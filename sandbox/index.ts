@@ -50,10 +50,12 @@ export interface Sandbox {
   releases?: Releases;
   kube?: Kube;
   operator?: Operator;
-  /** A directory holding `arena` (the stand-in), when installArena was set. */
+  /** A directory holding only `arena` (the stand-in) and `arena-kubectl` (the real kubectl), when installArena was set. */
   arenaBinDir?: string;
-  /** Directory of Arena's charts for ARENA_CHART_DIR, when installArena was set. */
+  /** Directory of Arena's charts, when installArena was set. */
   arenaChartDir?: string;
+  /** A HOME whose `charts` is Arena's charts (for ARENA_FT_ARENA_HOME), when installArena was set. */
+  arenaHome?: string;
   stop(): Promise<void>;
 }
 
@@ -133,6 +135,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const installed = await installArenaStandIn(path.join(dir, 'arena'));
       sb.arenaBinDir = installed.binDir;
       sb.arenaChartDir = installed.chartDir;
+      sb.arenaHome = installed.home;
     }
     const admin = await startAdmin(sb);
     stops.push(() => admin.stop());

@@ -1,10 +1,9 @@
 /**
- * Arena's chart directory. Like the real CLI, the stand-in refuses to work without it: it looks in
- * `$ARENA_CHART_DIR` (the stand-in's addition), then `~/charts`, then `/charts`. Chart.yaml gives the chart name
+ * Arena's chart directory. Like the real CLI, the stand-in refuses to work without it: `$HOME/charts`, else
+ * `/charts`. Chart.yaml gives the chart name
  * and version (the `chart` label and the job ConfigMap); values.yaml the triton image default.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ArenaError } from './kube.js';
@@ -64,23 +63,43 @@ export interface Chart {
   values: Record<string, unknown>;
 }
 
-export function chartDirCandidates(): string[] {
-  const c: string[] = [];
-  if (process.env.ARENA_CHART_DIR) c.push(process.env.ARENA_CHART_DIR);
-  c.push(path.join(os.homedir(), 'charts'), '/charts');
-  return c;
+/**
+ * util.GetChartsFolder (pkg/util/charts.go at v0.15.2): `$HOME/charts` when os.Stat finds it (a link is followed,
+ * so a dangling one does not count), else `/charts`. CHARTS_FOLDER and other variables are not read.
+ */
+export function chartsFolder(): string {
+  const home = `${process.env.HOME ?? ''}/charts`;
+  return existsSync(home) ? home : '/charts';
 }
 
-export function loadChart(name: ChartName): Chart {
-  const candidates = chartDirCandidates();
-  const dir = candidates.map((d) => path.join(d, name)).find((d) => existsSync(path.join(d, 'Chart.yaml')));
-  if (!dir) {
-    const where = [
-      process.env.ARENA_CHART_DIR ? `$ARENA_CHART_DIR (${process.env.ARENA_CHART_DIR})` : '$ARENA_CHART_DIR (not set)',
-      ...candidates.slice(process.env.ARENA_CHART_DIR ? 1 : 0)
-    ];
+/** Chart name → version of each chart folder (what `arena version --verbose` lists). */
+export function chartVersions(folder: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let entries: string[];
+  try {
+    entries = readdirSync(folder, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== 'kubernetes-artifacts')
+      .map((e) => e.name);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    try {
+      const chart = parseYaml(readFileSync(path.join(folder, name, 'Chart.yaml'), 'utf8')) as { version?: string };
+      out[name] = String(chart.version ?? '');
+    } catch {
+      out[name] = '';
+    }
+  }
+  return out;
+}
+
+export function loadChart(name: ChartName, releaseName?: string): Chart {
+  const dir = path.join(chartsFolder(), name);
+  if (!existsSync(path.join(dir, 'Chart.yaml'))) {
+    // helm's loader.Load fails on os.Stat of the chart path; GenerateHelmTemplate wraps it
     throw new ArenaError(
-      `failed to find the chart "${name}": looked in ${where.join(', ')}. Install Arena with install.sh (--only-binary installs the CLI and its charts) or set ARENA_CHART_DIR to the installer's charts/ directory`
+      `failed to generate helm manifests${releaseName ? ` ${releaseName}` : ''}: stat ${dir}: no such file or directory`
     );
   }
   const chart = parseYaml(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { name?: string; version?: string };

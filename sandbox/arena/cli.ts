@@ -5,6 +5,8 @@
  */
 import { flagUsage, FlagError, parseFlags, type FlagSpec, type FlagValues } from './flags.js';
 import { ArenaError, KubeClient, loadKubeconfig } from './kube.js';
+import { KubectlError } from './kubectl.js';
+import { chartsFolder, chartVersions } from './charts.js';
 import { logrusLine } from './log.js';
 import { AmbiguousServing, serveDelete, serveGet, serveList, serveTriton, SERVE_TRITON_FLAGS } from './serving.js';
 import {
@@ -21,6 +23,9 @@ declare const __ARENA_VERSION__: string | undefined;
 declare const __ARENA_ARCH__: string | undefined;
 
 export const ARENA_VERSION = typeof __ARENA_VERSION__ === 'string' ? __ARENA_VERSION__ : '0.0.0-dev';
+/** The commit v0.15.2 was built from (`git rev-parse v0.15.2^{commit}` in kubeflow/arena) and its date. */
+const GIT_COMMIT = '68535995f9a61c4a141f2d613cb5e851a31e7876';
+const BUILD_DATE = '2025-09-04T07:30:11Z';
 const ARCH = typeof __ARENA_ARCH__ === 'string' ? __ARENA_ARCH__ : process.arch === 'arm64' ? 'arm64' : 'amd64';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
@@ -78,22 +83,29 @@ const COMMANDS: Record<string, Command> = {
   version: {
     use: 'version',
     short: 'Print version information',
-    flags: [{ name: 'short', type: 'bool', default: false, usage: 'print just the version number' }],
+    flags: [
+      { name: 'short', type: 'bool', default: false, usage: 'print just the version number' },
+      { name: 'verbose', short: 'v', type: 'bool', default: false, usage: 'print the supported charts version number' }
+    ],
+    // pkg/commands/version.go + version.go at v0.15.2: the release is built before its tag exists (release.yaml),
+    // so the version reads `v<VERSION>+<short commit>`.
     run: async (f, _a, { io }) => {
-      if (f.short) io.out(`v${ARENA_VERSION}\n`);
-      else {
-        io.out(
-          [
-            `Version:      v${ARENA_VERSION}`,
-            'BuildDate:    2025-09-01T00:00:00Z',
-            'GitCommit:    sandbox',
-            'GitTreeState: clean',
-            'GoVersion:    go1.22.5 (stand-in: node)',
-            'Compiler:     gc',
-            `Platform:     linux/${ARCH}`
-          ].join('\n') + '\n'
-        );
+      io.out(`arena: v${ARENA_VERSION}+${GIT_COMMIT.slice(0, 7)}\n`);
+      if (f.short) return 0;
+      const lines = [
+        `  BuildDate: ${BUILD_DATE}`,
+        `  GitCommit: ${GIT_COMMIT}`,
+        '  GitTreeState: clean',
+        '  GoVersion: go1.24.0',
+        '  Compiler: gc',
+        `  Platform: linux/${ARCH}`
+      ];
+      if (f.verbose) {
+        const home = chartsFolder();
+        lines.push(`  ChartsHome: ${home}`, '  ChartsVersion: ');
+        for (const [name, version] of Object.entries(chartVersions(home))) lines.push(`    ${name}: ${version}`);
       }
+      io.out(lines.join('\n') + '\n');
       return 0;
     }
   },
@@ -335,6 +347,11 @@ export async function runArena(
       return 1;
     }
     if (e instanceof ArenaError) return fail(e.message);
+    if (e instanceof KubectlError) {
+      // workflow.SubmitJob prints kubectl's output (fmt.Printf), then main logs the error and exits 1
+      if (e.output) rio.stdout(e.output);
+      return fail(e.message);
+    }
     throw e;
   }
 }

@@ -8,6 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { kubectlApply, kubectlDelete, lookPath, resourceOf, ARENA_KUBECTL } from './kubectl.js';
 
 export interface KubeTarget {
   server: string;
@@ -59,6 +60,8 @@ export function loadKubeconfig(explicit?: string): KubeTarget {
       `failed to load kubeconfig: stat ${candidates[0] ?? '~/.kube/config'}: no such file or directory`
     );
   }
+  // pkg/apis/config/kubeclient.go exports the resolved file, so the arena-kubectl it runs uses the same cluster.
+  process.env.KUBECONFIG = file;
   let doc: Record<string, unknown>;
   try {
     doc = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -173,14 +176,24 @@ export class KubeClient {
     return r.body as T;
   }
 
+  /**
+   * Creates an object as Arena v0.15.2 does: the chart's objects through `arena-kubectl apply`, Arena's own
+   * ConfigMap through the API (kubeclient.CreateAppConfigmap), after `arena-kubectl create --dry-run=client`
+   * (SaveAppInfo) has already needed arena-kubectl.
+   */
   async create(p: string, obj: unknown): Promise<Record<string, unknown>> {
+    lookPath(ARENA_KUBECTL);
+    const target = resourceOf(`${p}/x`);
+    if ((obj as { kind?: string }).kind !== 'ConfigMap' && target) return kubectlApply(target.namespace, obj);
     const r = await this.call('POST', p, obj);
     if (r.status >= 300) throw new KubeCallError(r.status, statusReason(r), statusMessage(r));
     return r.body as Record<string, unknown>;
   }
 
-  /** DELETE; false when it was not there. */
+  /** `arena-kubectl delete` (pkg/util/kubectl/kubectl.go); false when it was not there. */
   async remove(p: string, body?: unknown): Promise<boolean> {
+    const target = resourceOf(p);
+    if (target) return kubectlDelete(target.resource, target.namespace);
     const r = await this.call('DELETE', p, body);
     if (r.status === 404) return false;
     if (r.status >= 300) throw new ArenaError(statusMessage(r));

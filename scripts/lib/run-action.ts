@@ -18,6 +18,11 @@ export interface RunnerDirs {
   readonly jobDir: string;
   /** RUNNER_TOOL_CACHE (kept across jobs to show cache hits). */
   readonly toolCache: string;
+  /**
+   * HOME of the runner (setup links `~/charts` there). Default: `home` beside the tool cache, shared by the jobs
+   * like a machine's home; never the real home directory.
+   */
+  readonly home?: string;
 }
 
 export interface StepRun {
@@ -79,6 +84,8 @@ export async function runStep(opts: StepOptions): Promise<StepRun> {
   await mkdir(cmdDir, { recursive: true });
   await mkdir(runnerTemp, { recursive: true });
   await mkdir(opts.dirs.toolCache, { recursive: true });
+  const home = opts.dirs.home ?? path.join(path.dirname(opts.dirs.toolCache), 'home');
+  await mkdir(home, { recursive: true });
   const files = {
     output: path.join(cmdDir, 'output'),
     state: path.join(cmdDir, 'state'),
@@ -91,7 +98,7 @@ export async function runStep(opts: StepOptions): Promise<StepRun> {
 
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
+    HOME: home,
     GITHUB_ACTIONS: 'true',
     CI: 'true',
     RUNNER_OS: 'Linux',

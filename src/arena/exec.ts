@@ -8,6 +8,7 @@ import { PipelineError } from '../errors.js';
 import { servingSelector } from '../k8s/serving.js';
 import { DEPLOYMENT, PYTORCHJOB, type KubeApi, type ResourceType } from '../k8s/types.js';
 import { abortableSleep, backoffDelay, type RetryOptions } from '../util/retry.js';
+import { arenaChildEnv } from '../tools/arena-layout.js';
 
 export interface ArenaRunner {
   (args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<ArenaResult>;
@@ -39,7 +40,8 @@ export const runArena: ArenaRunner = async (args, opts = {}) => {
   let stdout = '';
   let stderr = '';
   const env = Object.fromEntries(
-    Object.entries(opts.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined)
+    // The run's own HOME (charts of the pinned version) and an explicit KUBECONFIG: see tools/arena-layout.ts.
+    Object.entries(arenaChildEnv(opts.env ?? process.env)).filter((e): e is [string, string] => e[1] !== undefined)
   );
   try {
     const exitCode = await exec.exec(await findArena(env), [...args], {
@@ -79,11 +81,20 @@ export function arenaError(args: readonly string[], res: ArenaResult, what: stri
     .split('\n')
     .filter((l) => !/^\s+at /.test(l))
     .slice(-20);
+  // Arena v0.15.2 prints a failed `arena-kubectl apply`'s own output on stdout and then only logs "exit status 1"
+  // (pkg/workflow/workflow.go:188-200): the reason is kubectl's error lines on stdout.
+  const kubectlReason = /level=error msg="?exit status \d+"?\s*$/.test(lines[lines.length - 1] ?? '')
+    ? res.stdout
+        .split('\n')
+        .filter((l) => /^(error|Error from server)/.test(l.trim()))
+        .slice(-5)
+    : [];
+  const headline = kubectlReason[kubectlReason.length - 1] ?? lines[lines.length - 1] ?? '';
   return new PipelineError(
     'ARENA_FAILED',
-    `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${lines[lines.length - 1] ?? ''}`,
+    `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${headline}`,
     'Read the arena output below; check the kubeconfig context, the namespace and that the Arena operators are installed.',
-    { details: lines }
+    { details: [...kubectlReason, ...lines] }
   );
 }
 

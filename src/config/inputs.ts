@@ -307,7 +307,7 @@ export const INPUTS: readonly InputDef[] = [
   {
     name: 'arena-sha256',
     description:
-      'Expected sha256 of the Arena installer tarball. Default: a `.sha256` file next to it; without either the install warns.',
+      "Expected sha256 of the Arena installer tarball. Arena's releases publish no checksum, so without this input (or a digest shipped with the action for that version; none yet) the download is NOT verified, which the log and the summary say.",
     default: '',
     form: '64 hex characters',
     schema: SHA256_OR_EMPTY

@@ -4,7 +4,6 @@
  * then one request to the API server to prove the credentials work.
  */
 import { existsSync } from 'node:fs';
-import { lstat, symlink, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -15,8 +14,9 @@ import { parseKubeconfig } from '../kubeconfig/parse.js';
 import { writeKubeconfig } from '../kubeconfig/write.js';
 import type { Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaSource } from '../tools/arena.js';
+import { ARENA_HOME_VAR, arenaChildEnv, linkUserCharts, prepareArenaLayout } from '../tools/arena-layout.js';
 import type { DownloadOptions } from '../tools/download.js';
-import { installTool, toolArch, type Installed } from '../tools/install.js';
+import { installTool, toolArch, verificationText, type Installed } from '../tools/install.js';
 import { kubectlSource } from '../tools/kubectl.js';
 import { verifyArena, verifyKubectl } from '../tools/verify.js';
 
@@ -44,42 +44,61 @@ function tempDir(env: NodeJS.ProcessEnv): string {
 
 async function installTools(ctx: StageContext, deps: SetupDeps, host: SetupHost) {
   const arch = toolArch(ctx.env.RUNNER_ARCH);
+  const addPath = (dir: string) => {
+    host.addPath(dir);
+    ctx.env.PATH = `${dir}${path.delimiter}${ctx.env.PATH ?? ''}`;
+  };
   const installDeps = {
     log: ctx.log,
     tempDir: tempDir(ctx.env),
-    addPath: (dir: string) => {
-      host.addPath(dir);
-      ctx.env.PATH = `${dir}${path.delimiter}${ctx.env.PATH ?? ''}`;
-    },
+    addPath,
     download: { ...deps.download, signal: ctx.signal }
   };
   const { kubectl: kspec, arena: aspec } = ctx.config.tools;
   const kubectl = await installTool(kubectlSource(kspec, arch), installDeps);
   await verifyKubectl(kubectl.binary, kspec.version);
   const arena = await installTool(arenaSource(aspec, arch), installDeps);
-  await linkArenaCharts(ctx, arena, host);
-  await verifyArena(arena.binary, aspec.version, ctx.env);
+  const binDir = await setUpArena(ctx, host, { arena, kubectl, arch, addPath });
+  // Through the PATH entry users get, with the environment the product's arena processes get.
+  await verifyArena(path.join(binDir, 'arena'), aspec.version, arenaChildEnv(ctx.env));
   return { arch, kubectl, arena };
 }
 
 /**
- * Arena looks for its charts in $HOME/charts, then /charts (CHARTS_FOLDER in some builds): point both at the
- * cached charts without needing root.
+ * What Arena's install.sh does for `--only-binary`, without root (see tools/arena-layout.ts for why each part):
+ * `arena` and `arena-kubectl` (→ the pinned kubectl) in a directory of their own on PATH, the run's own HOME for
+ * the product's arena processes, and `~/charts` for the user's own arena steps when it clobbers nothing.
  */
-async function linkArenaCharts(ctx: StageContext, arena: Installed, host: SetupHost): Promise<void> {
-  const charts = path.join(arena.dir, 'charts');
-  if (!existsSync(charts)) return;
-  host.exportVariable('CHARTS_FOLDER', charts);
-  ctx.env.CHARTS_FOLDER = charts;
+async function setUpArena(
+  ctx: StageContext,
+  host: SetupHost,
+  o: { arena: Installed; kubectl: Installed; arch: string; addPath: (dir: string) => void }
+): Promise<string> {
+  const { arena: aspec, kubectl: kspec } = ctx.config.tools;
+  const charts = path.join(o.arena.dir, 'charts');
+  if (!existsSync(charts)) {
+    throw new PipelineError(
+      'TOOL_ARCHIVE_INVALID',
+      `The Arena installer ${aspec.version} (${o.arena.dir}) has no charts/ folder, which arena needs to submit jobs`,
+      'Point arena-url at an arena-installer-<version>-linux-<arch>.tar.gz release asset (it holds bin/ and charts/).'
+    );
+  }
+  // Keyed by what it links to, so parallel runs with other versions never rewrite each other's links.
+  const runDir = path.join(tempDir(ctx.env), `arena-ft-arena-${aspec.version}-${o.arch}-kubectl-${kspec.version}`);
+  const layout = await prepareArenaLayout(runDir, { arena: o.arena.binary, kubectl: o.kubectl.binary, charts });
+  o.addPath(layout.binDir);
+  host.exportVariable(ARENA_HOME_VAR, layout.home);
+  ctx.env[ARENA_HOME_VAR] = layout.home;
+  ctx.log.info(
+    `arena and arena-kubectl (→ ${o.kubectl.binary}) on PATH from ${layout.binDir}; this action's arena commands run with HOME=${layout.home} (charts → ${charts})`
+  );
   const home = ctx.env.HOME;
-  if (!home || !existsSync(home)) return;
-  const link = path.join(home, 'charts');
-  const there = await lstat(link).catch(() => undefined);
-  // A link left by an earlier job whose tool cache is gone dangles (existsSync follows it): replace it.
-  if (there?.isSymbolicLink() && !existsSync(link)) await unlink(link);
-  else if (there) return;
-  await symlink(charts, link);
-  ctx.log.info(`Linked ${link} → ${charts} (Arena's chart folder)`);
+  if (home && existsSync(home)) {
+    const outcome = await linkUserCharts(home, charts);
+    if (outcome.warning) ctx.log.warning(outcome.message);
+    else ctx.log.info(outcome.message);
+  }
+  return layout.binDir;
 }
 
 async function setUpCluster(
@@ -134,8 +153,7 @@ export function createSetupStage(deps: SetupDeps = {}): Stage {
     async run(ctx): Promise<StageOutcome> {
       const tools = await installTools(ctx, deps, host);
       const cluster = await setUpCluster(ctx, deps, host);
-      const how = (i: Installed) =>
-        i.fromCache ? 'cached' : i.verified ? 'downloaded, sha256 verified' : 'downloaded, NOT verified';
+      const how = (i: Installed) => verificationText(i);
       const { kubectl, arena } = ctx.config.tools;
       // Installing is the work this stage can skip; the kubeconfig and the cluster check are redone every run.
       const cached = tools.kubectl.fromCache && tools.arena.fromCache;

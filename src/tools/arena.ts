@@ -1,7 +1,8 @@
 /**
- * Arena: an installer tarball `arena-installer-<ver>-linux-<arch>.tar.gz` holding `<top>/bin/arena` and
- * `<top>/charts/`. Cached as a directory with `bin/arena` and `charts/`, so `arena` works from the tool cache
- * without root (./install.sh is not run).
+ * Arena: an installer tarball `arena-installer-<ver>-linux-<arch>.tar.gz` holding `<top>/bin/{arena,kubectl,helm,…}`,
+ * `<top>/charts/`, `arena-artifacts/` and `install.sh`. Cached as the unpacked directory; install.sh is not run
+ * (it needs root): arena-layout.ts does what it does for `--only-binary`, without root. Its bin/ is NOT put on
+ * PATH, because its kubectl (v1.28) and helm would shadow the pinned kubectl.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,14 +32,31 @@ export async function findArenaRoot(extracted: string): Promise<string | undefin
   return undefined;
 }
 
-export function arenaSource(spec: ToolSpec, arch: Arch): ToolSource {
+/**
+ * sha256 of official release assets, shipped with the action: only digests established from a public source may
+ * go here (never computed from a download we made ourselves). Arena's releases publish no checksum file (v0.15.2
+ * .github/workflows/release.yaml uploads only the tarballs) and no public record of the v0.15.2 digests was found,
+ * so the table is empty: such downloads are reported NOT verified unless `arena-sha256` is given.
+ */
+export const SHIPPED_ARENA_SHA256: Readonly<Record<string, Partial<Record<Arch, string>>>> = {};
+
+export function arenaSource(
+  spec: ToolSpec,
+  arch: Arch,
+  shipped: Readonly<Record<string, Partial<Record<Arch, string>>>> = SHIPPED_ARENA_SHA256
+): ToolSource {
   const url = expandTemplate(spec.urlTemplate, spec.version, arch);
+  // A shipped digest is the official asset's: it applies to a mirror too (a mirror must serve the same bytes).
+  const shippedSha256 = shipped[spec.version]?.[arch];
   return {
     tool: 'arena',
     version: spec.version,
     arch,
     url,
     ...(spec.sha256 ? { sha256: spec.sha256 } : {}),
+    ...(shippedSha256 ? { shippedSha256 } : {}),
+    shaInput: 'arena-sha256',
+    addToPath: false,
     mirror: spec.urlTemplate !== OFFICIAL_ARENA_TEMPLATE,
     binDir: 'bin',
     binary: 'arena',

@@ -13,6 +13,9 @@ export function kubectlSource(spec: ToolSpec, arch: Arch): ToolSource {
     arch,
     url: expandTemplate(spec.urlTemplate, spec.version, arch),
     ...(spec.sha256 ? { sha256: spec.sha256 } : {}),
+    // dl.k8s.io publishes `<binary>.sha256` beside every release binary
+    checksumUrl: `${expandTemplate(spec.urlTemplate, spec.version, arch)}.sha256`,
+    shaInput: 'kubectl-sha256',
     mirror: spec.urlTemplate !== OFFICIAL_KUBECTL_TEMPLATE,
     binDir: '',
     binary: 'kubectl',

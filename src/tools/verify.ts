@@ -37,9 +37,18 @@ export async function verifyKubectl(binary: string, version: string): Promise<vo
   }
 }
 
+/**
+ * `arena version` prints `arena: v0.15.2+6853599` first (pkg/commands/version.go and version.go at v0.15.2: the
+ * release is built before its tag, so the short commit follows a `+`).
+ */
+export function arenaVersionOf(output: string): string | undefined {
+  const first = output.split('\n').find((l) => l.trim() !== '') ?? '';
+  return /^\s*(?:arena:\s*)?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)(?:\+\S*)?\s*$/.exec(first)?.[1];
+}
+
 export async function verifyArena(binary: string, version: string, env?: NodeJS.ProcessEnv): Promise<void> {
   const out = await toolVersionOutput(binary, ['version'], env);
-  if (!out.includes(version)) {
+  if (arenaVersionOf(out) !== version.replace(/^v/, '')) {
     throw new PipelineError(
       'TOOL_VERSION_MISMATCH',
       `arena version printed ${JSON.stringify(out.trim().split('\n')[0]?.slice(0, 80) ?? '')}, expected ${version}`,

@@ -157,13 +157,20 @@ describe('the bundled action', () => {
     expect(existsSync(kubeconfigPath)).toBe(true);
     expect(outputs['kubeconfig-path']).toBe(kubeconfigPath);
     const paths = (await readFile(job.files.path, 'utf8')).trim().split('\n');
+    // the pinned kubectl, then a directory holding only arena and arena-kubectl (never the tarball's bin/)
+    const arenaDir = path.join(
+      job.env.RUNNER_TEMP!,
+      `arena-ft-arena-${releases.arenaVersion}-amd64-kubectl-${releases.kubectlVersion}`
+    );
     expect(paths).toEqual([
       path.join(job.env.RUNNER_TOOL_CACHE!, 'kubectl', releases.kubectlVersion, 'amd64'),
-      path.join(job.env.RUNNER_TOOL_CACHE!, 'arena', releases.arenaVersion, 'amd64', 'bin')
+      path.join(arenaDir, 'bin')
     ]);
+    expect(exported.ARENA_FT_ARENA_HOME).toBe(path.join(arenaDir, 'home'));
     const summary = await readFile(job.files.summary, 'utf8');
+    // Arena's releases publish no digest: the summary says so plainly
     expect(summary).toMatch(
-      /\| setup \| ✅ done \| kubectl 1\.34\.5 \(downloaded, sha256 verified\), arena 0\.15\.2 \(downloaded, sha256 verified\), cluster v1\.34/
+      /\| setup \| ✅ done \| kubectl 1\.34\.5 \(downloaded, sha256 verified by the published \.sha256\), arena 0\.15\.2 \(downloaded, NOT verified: no digest known, set arena-sha256\), cluster v1\.34/
     );
     expect(main.stdout).toContain('::group::stage: setup');
 

@@ -156,7 +156,7 @@ export async function startFaultSandbox(opts: { bigRepo?: boolean; speed?: numbe
     ...process.env,
     RUNNER_TEMP: work,
     KUBECONFIG: sb.info.kube!.kubeconfig,
-    ARENA_CHART_DIR: sb.arenaChartDir,
+    ARENA_FT_ARENA_HOME: sb.arenaHome,
     PATH: `${sb.arenaBinDir}${path.delimiter}${process.env.PATH ?? ''}`
   };
   const inputs = (over: Record<string, string> = {}) =>

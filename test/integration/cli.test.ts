@@ -3,7 +3,7 @@
  * credentials from the environment.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
@@ -18,7 +18,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     // The bin as users run it: the bundled CLI on Node 24 (`npm run build` keeps dist/ current; CI checks it).
     const child = spawn(NODE24, [path.join(ROOT, 'dist/cli/index.js'), ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+      // never the real home (setup links ~/charts there): a folder that does not exist unless a test makes it
+      env: { PATH: process.env.PATH ?? '', HOME: path.join(tmpdir(), 'arena-ft-cli-test-no-home'), ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     });
     let out = '';
@@ -58,7 +59,8 @@ describe('arena-ft-pipeline CLI', () => {
       sb = await startSandbox({ speed: 500 });
       work = await mkdtemp(path.join(tmpdir(), 'cli-'));
       const inputs = await sandboxInputs(sb);
-      env = { RUNNER_TEMP: work, RUNNER_TOOL_CACHE: path.join(work, 'tc') };
+      env = { RUNNER_TEMP: work, RUNNER_TOOL_CACHE: path.join(work, 'tc'), HOME: path.join(work, 'home') };
+      await mkdir(env.HOME);
       for (const [k, v] of Object.entries(inputs)) {
         if (k === 'oss-access-key-secret') env.OSS_ACCESS_KEY_SECRET = v;
         else if (k === 'hf-token') env.HF_TOKEN = v;
@@ -85,6 +87,8 @@ describe('arena-ft-pipeline CLI', () => {
       // the @actions libraries' workflow commands (::debug::, ::add-path::, ::set-env) stay off the terminal
       expect(first.out).not.toMatch(/^::/m);
       expect(first.out).toMatch(/kubectl 1\.34\.5/);
+      // ~/charts lands in the test's own HOME
+      expect(first.out).toContain(`Linked ${path.join(env.HOME, 'charts')} → `);
       expect(sb.oss!.listKeys('').some((k) => k.endsWith('.sync-manifest.json'))).toBe(true);
       const second = await cli(['run', '--stages', 'sync'], env);
       expect(second.code).toBe(0);

@@ -41,7 +41,7 @@ export async function startCluster(opts: { speed?: number } = {}): Promise<Clust
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KUBECONFIG: sb.info.kube!.kubeconfig,
-    ARENA_CHART_DIR: sb.arenaChartDir,
+    ARENA_FT_ARENA_HOME: sb.arenaHome,
     PATH: `${sb.arenaBinDir}${path.delimiter}${process.env.PATH ?? ''}`
   };
   const kubeconfig = await readFile(sb.info.kube!.kubeconfig, 'utf8');

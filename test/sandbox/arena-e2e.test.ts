@@ -4,12 +4,13 @@
  * prompt completes through the pod's port. Checks that what the stand-in creates is what the cluster side runs.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import OSS from 'ali-oss';
 import * as tar from 'tar';
 import { packArenaInstaller } from '../../sandbox/arena/pack.js';
+import { preparedKubectl } from '../../sandbox/releases/index.js';
 import { ScenarioClock } from '../../sandbox/clock.js';
 import { FaultRegistry } from '../../sandbox/faults.js';
 import { startKube, type KubeHandle, type KubeObject, type ResourceType } from '../../sandbox/kube/index.js';
@@ -107,6 +108,10 @@ beforeAll(async () => {
   await tar.x({ file, cwd: dir });
   bin = path.join(dir, 'arena-installer-0.15.2-linux-amd64', 'bin', 'arena');
   charts = path.join(dir, 'arena-installer-0.15.2-linux-amd64', 'charts');
+  // where v0.15.2 looks: $HOME/charts; and arena-kubectl (→ the real kubectl) on PATH for every apply/delete
+  await mkdir(path.join(dir, 'home', 'bin'), { recursive: true });
+  await symlink(charts, path.join(dir, 'home', 'charts'));
+  await symlink((await preparedKubectl()).file, path.join(dir, 'home', 'bin', 'arena-kubectl'));
 }, 60_000);
 
 afterAll(async () => {
@@ -121,7 +126,13 @@ function arena(args: string[]): Promise<{ code: number; stdout: string; stderr: 
     execFile(
       bin,
       args,
-      { env: { PATH: process.env.PATH ?? '', HOME: dir, KUBECONFIG: kube.kubeconfigPath, ARENA_CHART_DIR: charts } },
+      {
+        env: {
+          PATH: `${path.join(dir, 'home', 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+          HOME: path.join(dir, 'home'),
+          KUBECONFIG: kube.kubeconfigPath
+        }
+      },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
     )
   );

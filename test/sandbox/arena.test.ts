@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -12,6 +12,7 @@ import { ScenarioClock } from '../../sandbox/clock.js';
 import { FaultRegistry } from '../../sandbox/faults.js';
 import { startKube, type KubeHandle } from '../../sandbox/kube/index.js';
 import { packArenaInstaller } from '../../sandbox/arena/pack.js';
+import { preparedKubectl } from '../../sandbox/releases/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -27,6 +28,9 @@ let kube: KubeHandle;
 let ns: string;
 let root: string;
 let tarball: { file: string; sha256: string };
+/** HOME whose charts/ is the installer's (where v0.15.2 looks), and a PATH dir with arena-kubectl → real kubectl. */
+let home: string;
+let kubectlBin: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'arena-test-'));
@@ -35,6 +39,12 @@ beforeAll(async () => {
   tarball = await packArenaInstaller({ version: '0.15.2', arch: 'amd64', outDir: dir });
   await tar.x({ file: tarball.file, cwd: dir });
   root = path.join(dir, 'arena-installer-0.15.2-linux-amd64');
+  home = path.join(dir, 'home');
+  kubectlBin = path.join(dir, 'kubectl-bin');
+  await mkdir(home);
+  await mkdir(kubectlBin);
+  await symlink(path.join(root, 'charts'), path.join(home, 'charts'));
+  await symlink((await preparedKubectl()).file, path.join(kubectlBin, 'arena-kubectl'));
 }, 60_000);
 
 afterAll(async () => {
@@ -52,10 +62,9 @@ function arena(
       args,
       {
         env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir,
+          PATH: `${kubectlBin}${path.delimiter}${process.env.PATH ?? ''}`,
+          HOME: home,
           KUBECONFIG: kube.kubeconfigPath,
-          ARENA_CHART_DIR: path.join(root, 'charts'),
           ...env
         }
       },
@@ -82,7 +91,12 @@ describe('the installer tarball', () => {
     const r = 'arena-installer-0.15.2-linux-amd64/';
     expect(entries.filter((e) => !e.endsWith('/')).sort()).toEqual(
       [
+        'arena-artifacts/Chart.yaml',
         'bin/arena',
+        'bin/arena-gen-kubeconfig.sh',
+        'bin/arena-uninstall',
+        'bin/helm',
+        'bin/kubectl',
         'charts/pytorchjob/Chart.yaml',
         'charts/pytorchjob/values.yaml',
         'charts/triton/Chart.yaml',
@@ -101,23 +115,32 @@ describe('the installer tarball', () => {
     expect((await stat(path.join(root, 'bin', 'arena'))).mode & 0o111).toBe(0o111);
     const v = await arena(['version']);
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/^Version: +v0\.15\.2$/m);
-    expect(v.stdout).toMatch(/^Platform: +linux\/amd64$/m);
+    expect(v.stdout.split('\n')[0]).toMatch(/^arena: v0\.15\.2\+[0-9a-f]{7}$/);
+    expect(v.stdout).toMatch(/^ {2}Platform: linux\/amd64$/m);
   });
 
-  it('install.sh --only-binary installs the CLI and the charts', async () => {
+  it('install.sh --only-binary installs arena, arena-kubectl and the charts as v0.15.2 does', async () => {
     const prefix = path.join(dir, 'prefix');
     const charts = path.join(dir, 'installed-charts');
     const out = await new Promise<{ code: number; stdout: string }>((resolve) =>
       execFile(
         path.join(root, 'install.sh'),
+        // the stand-in's --prefix/--chart-dir: never /usr/local/bin or /charts (tests may run as root)
         ['--only-binary', '--prefix', prefix, '--chart-dir', charts],
+        { env: { PATH: process.env.PATH ?? '', HOME: dir } },
         (err, stdout) => resolve({ code: err ? 1 : 0, stdout })
       )
     );
     expect(out.code).toBe(0);
-    expect((await stat(path.join(prefix, 'bin', 'arena'))).isFile()).toBe(true);
+    for (const b of ['arena', 'arena-kubectl', 'arena-helm', 'arena-uninstall', 'arena-gen-kubeconfig.sh']) {
+      expect((await stat(path.join(prefix, 'bin', b))).mode & 0o111).toBeTruthy();
+    }
+    // install.sh copies the tarball's kubectl (v1.28.4) as arena-kubectl
+    expect(await readFile(path.join(prefix, 'bin', 'arena-kubectl'), 'utf8')).toBe(
+      await readFile(path.join(root, 'bin', 'kubectl'), 'utf8')
+    );
     expect((await stat(path.join(charts, 'triton', 'Chart.yaml'))).isFile()).toBe(true);
+    expect((await stat(path.join(charts, 'arena-artifacts', 'Chart.yaml'))).isFile()).toBe(true);
     expect(out.stdout).not.toContain('cluster components');
   });
 });
@@ -245,14 +268,6 @@ describe('arena submit pytorchjob', () => {
     const r = await arena(['submit', 'pytorchjob', ...args]);
     expect(r.code).toBe(1);
     expect(logged(r.stderr)).toEqual([['error', msg]]);
-  });
-
-  it('needs its charts, and says where it looked', async () => {
-    const r = await arena(['submit', 'pytorchjob', '--name=x', '--image=x', 'echo'], { ARENA_CHART_DIR: '' });
-    expect(r.code).toBe(1);
-    expect(logged(r.stderr)[0][1]).toMatch(
-      `failed to find the chart "pytorchjob": looked in $ARENA_CHART_DIR (not set), ${path.join(dir, 'charts')}, /charts`
-    );
   });
 
   it('rejects unknown commands like cobra', async () => {
