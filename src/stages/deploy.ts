@@ -16,6 +16,7 @@ import { rolloutComplete } from '../k8s/diagnose.js';
 import { RolloutProblem, servingSelector, servingSpecDiff, waitForRollout, type ServingSpec } from '../k8s/serving.js';
 import { DEPLOYMENT, MANAGED_BY, type KObj, type KubeApi } from '../k8s/types.js';
 import { modelRepositoryObjects, modelRepositoryPodPath } from '../triton/model-config.js';
+import { LINEAGE_LABEL, replaceConflict } from './lineage.js';
 
 export function servingSpec(cfg: Config): ServingSpec {
   return {
@@ -56,6 +57,19 @@ async function checkConverted(oss: ObjectStoreLike, cfg: Config): Promise<void> 
   }
 }
 
+/** Refuses to touch a serving version of another lineage (a preview whose version is a release's). */
+export async function checkLineage(api: KubeApi, cfg: Config): Promise<void> {
+  const existing = await findServing(api, cfg);
+  const why = existing && replaceConflict(existing, cfg.lineage);
+  if (why) {
+    throw new PipelineError(
+      'DEPLOY_LINEAGE_CONFLICT',
+      `serving ${cfg.serve.name} version ${cfg.serve.version} already exists and ${why}; it was left alone`,
+      'Give this run its own version (previews: a version suffix such as -pr42) or deploy it from the lineage that made it.'
+    );
+  }
+}
+
 export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
   return {
     name: 'deploy',
@@ -80,6 +94,7 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
       const oss = deps.oss(ctx);
       const { api } = deps.kube(ctx);
       await checkConverted(oss, cfg);
+      await checkLineage(api, cfg);
       const changed = await writeModelRepository(oss, cfg);
       ctx.log.info(
         `Model repository ${ossUri(cfg, tritonRepoPrefix(cfg))}: ${changed === 0 ? 'unchanged' : `${changed} object(s) written`}`
@@ -124,7 +139,7 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
           pvc: cfg.cluster.pvcName,
           mountPath: cfg.cluster.mountPath,
           modelRepository: want.modelRepository,
-          labels: MANAGED_BY
+          labels: { ...MANAGED_BY, [LINEAGE_LABEL]: cfg.lineage }
         });
         ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
         const res = await deps.arena(args, { env: ctx.env });
