@@ -10,6 +10,7 @@ import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaError } from '../arena/exec.js';
 import { serveTritonArgs } from '../arena/args.js';
+import { commandLine } from '../arena/command-line.js';
 import { deleteServingVersion } from '../arena/cleanup.js';
 import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
@@ -57,6 +58,36 @@ async function checkConverted(oss: ObjectStoreLike, cfg: Config): Promise<void> 
   }
 }
 
+/** The `arena serve triton` arguments for this config (pure). */
+export function serveArgs(cfg: Config): string[] {
+  return serveTritonArgs({
+    name: cfg.serve.name,
+    version: cfg.serve.version,
+    namespace: cfg.cluster.namespace,
+    image: cfg.serve.image,
+    gpus: cfg.serve.gpus,
+    replicas: cfg.serve.replicas,
+    pvc: cfg.cluster.pvcName,
+    mountPath: cfg.cluster.mountPath,
+    modelRepository: servingSpec(cfg).modelRepository,
+    labels: { ...MANAGED_BY, [LINEAGE_LABEL]: cfg.lineage }
+  });
+}
+
+/** What deploy would do, in full: the command, the GPUs and the generated config.pbtxt (no credential in any). */
+function deployDetail(cfg: Config): string[] {
+  const pbtxt = modelRepositoryObjects(cfg).find((o) => o.key === tritonConfigKey(cfg))?.body ?? '';
+  return [
+    commandLine(serveArgs(cfg)),
+    `GPUs: ${cfg.serve.gpus} per replica × ${cfg.serve.replicas} replica(s) (tensor-parallel ${cfg.convert.tensorParallel} × pipeline-parallel ${cfg.serve.pipelineParallel})`,
+    `${ossUri(cfg, tritonConfigKey(cfg))}:`,
+    ...pbtxt
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`)
+  ];
+}
+
 /** Refuses to touch a serving version of another lineage (a preview whose version is a release's). */
 export async function checkLineage(api: KubeApi, cfg: Config): Promise<void> {
   const existing = await findServing(api, cfg);
@@ -75,17 +106,24 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
     name: 'deploy',
     async plan(ctx): Promise<PlanLine> {
       const cfg = ctx.config;
+      const detail = deployDetail(cfg);
+      const run: PlanLine = {
+        action: 'run',
+        reason: `would write ${ossUri(cfg, tritonConfigKey(cfg))} and run arena serve triton ${cfg.serve.name} version ${cfg.serve.version} (${cfg.serve.gpus} GPU × ${cfg.serve.replicas}, lineage ${cfg.lineage})`,
+        detail
+      };
+      if (ctx.planAccess && !ctx.planAccess.cluster) {
+        return { ...run, doneUnknown: ctx.planAccess.missing ?? 'no kubeconfig in this run' };
+      }
       const existing = await findServing(deps.kube(ctx).api, cfg);
       if (existing && rolloutComplete(existing) && servingSpecDiff(existing, servingSpec(cfg)).length === 0) {
         return {
           action: 'skip',
-          reason: `serving ${cfg.serve.name} version ${cfg.serve.version} is available with the same spec`
+          reason: `serving ${cfg.serve.name} version ${cfg.serve.version} is available with the same spec`,
+          detail
         };
       }
-      return {
-        action: 'run',
-        reason: `would write ${ossUri(cfg, tritonConfigKey(cfg))} and run arena serve triton ${cfg.serve.name} version ${cfg.serve.version} (${cfg.serve.gpus} GPU × ${cfg.serve.replicas})`
-      };
+      return run;
     },
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;
@@ -129,19 +167,8 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
       const record = { kind: 'serving', namespace: ns, name, version } as const;
       const started = Date.now();
       if (!existing) {
-        const args = serveTritonArgs({
-          name,
-          version,
-          namespace: ns,
-          image: cfg.serve.image,
-          gpus: cfg.serve.gpus,
-          replicas: cfg.serve.replicas,
-          pvc: cfg.cluster.pvcName,
-          mountPath: cfg.cluster.mountPath,
-          modelRepository: want.modelRepository,
-          labels: { ...MANAGED_BY, [LINEAGE_LABEL]: cfg.lineage }
-        });
-        ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+        const args = serveArgs(cfg);
+        ctx.log.info(commandLine(args));
         const res = await deps.arena(args, { env: ctx.env });
         if (res.exitCode !== 0) throw arenaError(args, res, `serve ${name} version ${version}`);
         ctx.cleanup.add(record);
