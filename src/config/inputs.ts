@@ -512,7 +512,7 @@ export const INPUTS: readonly InputDef[] = [
   {
     name: 'keep-versions',
     description:
-      'Serving versions of this model kept after a successful smoke test (the newest); older ones are deleted. 0 keeps all.',
+      'Serving versions of this model and lineage kept after a successful smoke test (the newest); older ones of the same lineage are deleted, never another lineage’s. 0 keeps all.',
     default: '2',
     form: 'an integer from 0 to 100',
     schema: int(0, 100)
