@@ -17,6 +17,7 @@ import {
   LOCAL_WORKFLOW,
   StartupFailure,
   WORKFLOW_REF,
+  interpolate,
   simulate,
   startupCheck,
   triggers,
@@ -26,6 +27,7 @@ import {
   type Yaml,
   type Invocation
 } from '../helpers/workflow-sim.js';
+import { ConcurrencyGroup } from '../helpers/github-rules.js';
 import { MAX_TIMEOUT_SECONDS } from '../../src/config/inputs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -543,6 +545,18 @@ describe('smaller rules', () => {
     expect(new Set(a).size).toBe(4);
     expect(a.filter((g) => b.includes(g))).toEqual([]);
     expect(await groupsOf('main-aaaaaa')).toEqual(a);
+  });
+
+  it('preview runs queue per pull request: the newest push replaces a pending one, other pull requests never wait', () => {
+    const wf = readWorkflow(ROOT, 'examples/preview.yml');
+    expect(wf.concurrency['cancel-in-progress']).toBe(false);
+    const group = (n: number) =>
+      interpolate(wf.concurrency.group, { github: { event: { pull_request: { number: n } } } }) as string;
+    const g = new ConcurrencyGroup();
+    for (const run of ['push1', 'push2', 'close']) g.arrive(`${group(42)}:${run}`);
+    // the close replaces the pending push: the previews are removed after the running deploy, not redeployed
+    expect(g.cancelled).toEqual([`${group(42)}:push2`]);
+    expect(group(42)).not.toBe(group(43));
   });
 
   it("a pull request's diff base is HEAD^1 of the merge commit, not the event's (possibly stale) base sha", async () => {
