@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/types.js';
 import { removeKubeconfig } from './kubeconfig/write.js';
-import { runCleanup } from './pipeline/cleanup.js';
+import { POST_CLEANUP_BUDGET_MS, runCleanup } from './pipeline/cleanup.js';
 import { registerPostHandlers } from './pipeline/handlers.js';
 import { loadPostState, type StateStore } from './pipeline/state.js';
 import { ActionsLogger } from './report/logger.js';
@@ -29,7 +29,7 @@ async function post(): Promise<void> {
       registerPostHandlers(config);
       await log.group(`cleanup: ${state.cleanup.length} unfinished item(s)`, async () => {
         const env = { ...process.env, ...(state.kubeconfigPath ? { KUBECONFIG: state.kubeconfigPath } : {}) };
-        await runCleanup(state.cleanup, { log, env, signal: AbortSignal.timeout(5 * 60_000) });
+        await runCleanup(state.cleanup, { log, env, signal: AbortSignal.timeout(POST_CLEANUP_BUDGET_MS) });
       });
     }
   }

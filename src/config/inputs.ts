@@ -514,12 +514,34 @@ export const INPUTS: readonly InputDef[] = [
   {
     name: 'keep-versions',
     description:
-      'Serving versions of this model kept after a successful smoke test (the newest); older ones are deleted. 0 keeps all.',
+      'Serving versions of this model and lineage kept after a successful smoke test (the newest); older ones of the same lineage are deleted, never another lineage’s. 0 keeps all.',
     default: '2',
     form: 'an integer from 0 to 100',
     schema: int(0, 100)
+  },
+  {
+    name: 'lineage',
+    description:
+      'The line of versions this run belongs to: `release` (default) or one per pull request (e.g. `pr-42`). Deploy labels what it creates with it; retirement and replacement only ever touch versions of the same lineage, so a preview cannot retire or replace a release.',
+    default: 'release',
+    form: 'a DNS-1123 label of at most 40 characters (e.g. release, pr-42)',
+    schema: str('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', 40)
+  },
+  {
+    name: 'release-tag',
+    description:
+      'The release tag this run deploys for (e.g. `v1.4.0`): recorded as an annotation on the serving version after its smoke test, not part of any name, so a release that changes nothing about a model re-uses its converted, deployed version.',
+    default: '',
+    form: 'letters, digits, ".", "_", "+", "/" and "-" (at most 128)',
+    schema: str('^[A-Za-z0-9._+/-]*$', 128)
   }
 ];
+
+/**
+ * The longest duration a `*-timeout` input accepts, in seconds (the loader's range check). The reusable
+ * workflow's convert job must outlive it: test/workflows checks its `timeout-minutes` against this.
+ */
+export const MAX_TIMEOUT_SECONDS = 48 * 3600;
 
 export const INPUT_NAMES = INPUTS.map((i) => i.name);
 export const SECRET_INPUTS = INPUTS.filter((i) => i.secret).map((i) => i.name);

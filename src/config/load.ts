@@ -403,7 +403,9 @@ export function loadConfig(opts: LoadOptions): Config {
       latencyBudgetMs: num('smoke-latency-budget'),
       timeoutSeconds: parseDuration(val('smoke-timeout'))
     },
-    keepVersions: num('keep-versions')
+    keepVersions: num('keep-versions'),
+    lineage: val('lineage'),
+    releaseTag: val('release-tag')
   };
   return deepFreeze(config);
 }

@@ -131,4 +131,10 @@ export interface Config {
 
   /** Serving versions of this serving name kept after a successful smoke (the newest ones). */
   readonly keepVersions: number;
+
+  /** Lineage label of what this run deploys (`release`, `pr-42`): retirement and replacement stay inside it. */
+  readonly lineage: string;
+
+  /** Release tag recorded on the serving version after its smoke test ('' when none). */
+  readonly releaseTag: string;
 }

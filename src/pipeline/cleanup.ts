@@ -5,6 +5,14 @@
 import type { CleanupRecord, CleanupRegistry, Logger } from './types.js';
 
 export type CleanupKind = CleanupRecord['kind'];
+
+/**
+ * How long the post step may spend undoing an unfinished run. GitHub force-terminates a cancelled job about
+ * 5 minutes after the cancel, whatever runs (main gets SIGINT, SIGTERM 7.5 s later, a kill 2.5 s after that, then
+ * the post step starts): the main step's ≤ 10 s, this budget and the runner's start of the post step must fit in
+ * those 5 minutes (test/workflows/github-rules.test.ts checks the sum).
+ */
+export const POST_CLEANUP_BUDGET_MS = 4 * 60_000;
 export type CleanupHandler<K extends CleanupKind = CleanupKind> = (
   record: Extract<CleanupRecord, { kind: K }>,
   ctx: { log: Logger; env: NodeJS.ProcessEnv; signal: AbortSignal }

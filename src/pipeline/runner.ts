@@ -5,7 +5,16 @@
  */
 import type { Config, StageName } from '../config/types.js';
 import { PipelineError, describeError, isPipelineError, outsideFault } from '../errors.js';
-import type { CleanupRegistry, Logger, PlanLine, RunState, Stage, StageContext, StageResult } from './types.js';
+import type {
+  CleanupRegistry,
+  Logger,
+  PlanAccess,
+  PlanLine,
+  RunState,
+  Stage,
+  StageContext,
+  StageResult
+} from './types.js';
 
 export interface RunOptions {
   readonly config: Config;
@@ -99,18 +108,20 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
           );
         }
         if (opts.config.plan) {
-          const missing = missingCredentials(name, opts.config, opts.env);
-          const line: PlanLine = missing
-            ? { action: 'run', reason: `not checked (${missing} in this run)` }
-            : await stage.plan(ctx);
+          // Everything that needs no credential is planned (hub listing, names, commands, config.pbtxt); only
+          // "is it already done?" needs OSS or the cluster, and is marked unknown without them.
+          const line: PlanLine = await stage.plan({ ...ctx, planAccess: planAccess(opts.config, opts.env) });
           planLines.push({ ...line, stage: name });
+          for (const l of line.detail ?? []) opts.log.info(`  ${l}`);
+          const unknown = line.doneUnknown ? `; already done? unknown (${line.doneUnknown})` : '';
           r = {
             stage: name,
-            status: line.action === 'run' ? 'done' : 'skipped',
-            summary: `${line.action === 'run' ? 'would run' : 'would skip'}: ${line.reason}`,
+            status: line.action === 'run' ? 'planned' : 'skipped',
+            summary: `${line.action === 'run' ? 'would run' : 'would skip'}: ${line.reason}${unknown}`,
             durationMs: now() - startedAt,
             startedAt: new Date(startedAt).toISOString()
           };
+          if (line.detail?.length) markdown.push(planMarkdown(name, line.detail));
         } else {
           const outcome = await stage.run(ctx);
           Object.assign(outputs, outcome.outputs ?? {});
@@ -153,6 +164,20 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
     ...(failure ? { failure } : {}),
     ...(opts.config.plan ? { plan: planLines } : {})
   };
+}
+
+/** What a plan may look at in this run. */
+export function planAccess(config: Config, env: NodeJS.ProcessEnv): PlanAccess {
+  const oss = config.oss.accessKeyId !== '' && config.oss.accessKeySecret !== '';
+  const cluster = Boolean(config.cluster.kubeconfig || env.KUBECONFIG);
+  const missing = [...(oss ? [] : ['no OSS credentials']), ...(cluster ? [] : ['no kubeconfig'])];
+  return { oss, cluster, ...(missing.length ? { missing: `${missing.join(', ')} in this run` } : {}) };
+}
+
+/** A stage's full plan as a folded block of the job summary (commands and generated files carry no secret). */
+export function planMarkdown(stage: StageName, detail: readonly string[]): string {
+  const body = detail.map((l) => l.replace(/```/g, "'''")).join('\n');
+  return `<details><summary>plan: ${stage}</summary>\n\n\`\`\`text\n${body}\n\`\`\`\n\n</details>`;
 }
 
 /** What a plan of this stage would need to look at OSS or the cluster and does not have, if anything. */

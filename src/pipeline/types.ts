@@ -48,6 +48,20 @@ export interface StageContext {
   readonly cleanup: CleanupRegistry;
   /** Environment the action runs in (KUBECONFIG, RUNNER_TEMP, ...). */
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * Plan mode only: what the plan may look at. Without OSS credentials or a cluster (a fork's pull request) a
+   * stage plans from the hub and the config alone and says that whether the work is already done is unknown.
+   */
+  readonly planAccess?: PlanAccess;
+}
+
+export interface PlanAccess {
+  /** OSS credentials are present. */
+  readonly oss: boolean;
+  /** A kubeconfig is present. */
+  readonly cluster: boolean;
+  /** Why something is not reachable, for the reader ("no OSS credentials in this run"). */
+  readonly missing?: string;
 }
 
 /** A row of the job summary's stage table and the stage's step outputs. */
@@ -67,6 +81,13 @@ export interface StageOutcome {
 export interface PlanLine {
   readonly action: 'run' | 'skip';
   readonly reason: string;
+  /**
+   * Set when the plan could not check whether the work is already done (no OSS credentials or no cluster):
+   * the stage may turn out to skip. Says what was not reachable.
+   */
+  readonly doneUnknown?: string;
+  /** What the stage would do, in full: files, commands, generated files (shown in the log and the summary). */
+  readonly detail?: readonly string[];
 }
 
 export interface Stage {
@@ -78,7 +99,8 @@ export interface Stage {
 
 export interface StageResult {
   readonly stage: StageName;
-  readonly status: 'done' | 'skipped' | 'failed' | 'not-run';
+  /** `planned`: plan mode, the stage would run (nothing was done). */
+  readonly status: 'done' | 'skipped' | 'failed' | 'not-run' | 'planned';
   readonly summary: string;
   readonly durationMs: number;
   readonly startedAt?: string;

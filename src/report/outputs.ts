@@ -56,7 +56,7 @@ export const OUTPUTS: readonly OutputDef[] = [
 function smokeResult(report: RunReport): string {
   const r = report.results.find((x) => x.stage === 'smoke');
   if (!r) return '';
-  return r.status === 'done' ? (report.plan ? 'planned' : 'passed') : r.status;
+  return r.status === 'done' ? 'passed' : r.status;
 }
 
 /** Outputs derived from the config, overlaid with what the stages set. Empty values are left out. */

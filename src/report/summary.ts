@@ -7,7 +7,8 @@ const ICON: Record<StageResult['status'], string> = {
   done: '✅ done',
   skipped: '⏭️ skipped',
   failed: '❌ failed',
-  'not-run': '⚪ not run'
+  'not-run': '⚪ not run',
+  planned: '📝 planned'
 };
 
 /** One table cell: no pipes or line breaks, HTML-escaped. */
@@ -27,7 +28,13 @@ export function cell(s: string): string {
 export function timeline(results: readonly StageResult[]): string {
   const ran = results.filter((r) => r.startedAt !== undefined);
   if (ran.length === 0) return '';
-  const tag: Record<StageResult['status'], string> = { done: 'done', skipped: 'done', failed: 'crit', 'not-run': '' };
+  const tag: Record<StageResult['status'], string> = {
+    done: 'done',
+    skipped: 'done',
+    failed: 'crit',
+    'not-run': '',
+    planned: 'active'
+  };
   const bars = ran.map((r) => {
     const start = Date.parse(r.startedAt!);
     // mermaid needs a non-empty bar: at least 1 ms

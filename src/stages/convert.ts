@@ -12,6 +12,7 @@ import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/ty
 import { arenaError } from '../arena/exec.js';
 import { converterCommand } from '../arena/converter.js';
 import { submitPytorchJobArgs } from '../arena/args.js';
+import { commandLine } from '../arena/command-line.js';
 import { arenaRetryLog, defaultDeps, stageArena, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import { jobPhase } from '../k8s/diagnose.js';
 import { JobProblem, JobTimeout, MASTER_CONTAINER, readTail, masterPodName, watchJob } from '../k8s/job.js';
@@ -30,6 +31,12 @@ export interface ConvertMarker {
 }
 
 /** The HF commit whose files are converted: from the sync stage of this run, or a revision that is a sha. */
+/** The commit a plan can name: the one sync's plan resolved, or a pinned revision; undefined otherwise. */
+function planCommit(ctx: StageContext): string | undefined {
+  if (typeof ctx.state.commit === 'string') return ctx.state.commit;
+  return /^[0-9a-f]{40}$/.test(ctx.config.model.revision) ? ctx.config.model.revision : undefined;
+}
+
 function commitOf(ctx: StageContext): string {
   const c =
     ctx.state.commit ?? (/^[0-9a-f]{40}$/.test(ctx.config.model.revision) ? ctx.config.model.revision : undefined);
@@ -183,23 +190,36 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
     name: 'convert',
     async plan(ctx): Promise<PlanLine> {
       const cfg = ctx.config;
+      const commit = planCommit(ctx);
+      const detail = [
+        commit
+          ? commandLine(converterArgs(cfg, commit))
+          : `arena submit pytorchjob --name=${cfg.convert.jobName} … (the command names the HF commit; plan the sync stage with it, or pin revision to a commit)`,
+        `GPUs: ${cfg.convert.gpus} per worker × ${cfg.convert.workers} worker(s); tensor-parallel ${cfg.convert.tensorParallel}, ${cfg.convert.dataType}; image ${cfg.convert.image}; timeout ${cfg.convert.timeoutSeconds} s`,
+        `checkpoint → ${ossUri(cfg, ftCheckpointPrefix(cfg))}`
+      ];
+      const submit: PlanLine = {
+        action: 'run',
+        reason: `would submit PyTorchJob ${cfg.convert.jobName} (tp ${cfg.convert.tensorParallel}, ${cfg.convert.dataType}, ${cfg.convert.gpus} GPU × ${cfg.convert.workers}, image ${cfg.convert.image})`,
+        detail
+      };
+      if (ctx.planAccess && (!ctx.planAccess.oss || !ctx.planAccess.cluster)) {
+        return { ...submit, doneUnknown: ctx.planAccess.missing ?? 'no OSS credentials or kubeconfig in this run' };
+      }
       const oss = deps.oss(ctx);
-      const commit = ctx.state.commit ?? (/^[0-9a-f]{40}$/.test(cfg.model.revision) ? cfg.model.revision : undefined);
       if (commit) await checkSyncedModel(oss, cfg, commit, false);
       const marker = await readMarker(oss, cfg);
       if (marker && !markerProblem(cfg, marker, (await oss.list(ftCheckpointPrefix(cfg))).keys)) {
-        return { action: 'skip', reason: `already converted (${ossUri(cfg, convertMarkerKey(cfg))})` };
+        return { action: 'skip', reason: `already converted (${ossUri(cfg, convertMarkerKey(cfg))})`, detail };
       }
       const job = await deps.kube(ctx).api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName);
       if (job)
         return {
           action: 'run',
-          reason: `PyTorchJob ${cfg.convert.jobName} exists (${jobPhase(job)}): would attach, verify or resubmit`
+          reason: `PyTorchJob ${cfg.convert.jobName} exists (${jobPhase(job)}): would attach, verify or resubmit`,
+          detail
         };
-      return {
-        action: 'run',
-        reason: `would submit PyTorchJob ${cfg.convert.jobName} (tp ${cfg.convert.tensorParallel}, ${cfg.convert.dataType}, image ${cfg.convert.image})`
-      };
+      return submit;
     },
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;

@@ -11,6 +11,7 @@ import { checkParallelism } from '../hf/model-config.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaError } from '../arena/exec.js';
 import { serveTritonArgs } from '../arena/args.js';
+import { commandLine } from '../arena/command-line.js';
 import { arenaRetryLog, defaultDeps, stageArena, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
 import { RolloutProblem, servingSelector, servingSpecDiff, waitForRollout, type ServingSpec } from '../k8s/serving.js';
@@ -18,6 +19,7 @@ import { DEPLOYMENT, MANAGED_BY, type KObj, type KubeApi } from '../k8s/types.js
 import { deleteLeftovers, describeObject, servingConfigMapName, servingObjects } from '../k8s/arena-objects.js';
 import { removeServingVersion, type TeardownDeps } from './teardown.js';
 import { modelRepositoryObjects, modelRepositoryPodPath } from '../triton/model-config.js';
+import { LINEAGE_LABEL, replaceConflict } from './lineage.js';
 
 export function servingSpec(cfg: Config): ServingSpec {
   return {
@@ -68,23 +70,73 @@ async function checkConverted(oss: ObjectStoreLike, cfg: Config, required = true
   });
 }
 
+/** The `arena serve triton` arguments for this config (pure). */
+export function serveArgs(cfg: Config): string[] {
+  return serveTritonArgs({
+    name: cfg.serve.name,
+    version: cfg.serve.version,
+    namespace: cfg.cluster.namespace,
+    image: cfg.serve.image,
+    gpus: cfg.serve.gpus,
+    replicas: cfg.serve.replicas,
+    pvc: cfg.cluster.pvcName,
+    mountPath: cfg.cluster.mountPath,
+    modelRepository: servingSpec(cfg).modelRepository,
+    labels: { ...MANAGED_BY, [LINEAGE_LABEL]: cfg.lineage }
+  });
+}
+
+/** What deploy would do, in full: the command, the GPUs and the generated config.pbtxt (no credential in any). */
+function deployDetail(cfg: Config): string[] {
+  const pbtxt = modelRepositoryObjects(cfg).find((o) => o.key === tritonConfigKey(cfg))?.body ?? '';
+  return [
+    commandLine(serveArgs(cfg)),
+    `GPUs: ${cfg.serve.gpus} per replica × ${cfg.serve.replicas} replica(s) (tensor-parallel ${cfg.convert.tensorParallel} × pipeline-parallel ${cfg.serve.pipelineParallel})`,
+    `${ossUri(cfg, tritonConfigKey(cfg))}:`,
+    ...pbtxt
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`)
+  ];
+}
+
+/** Refuses to touch a serving version of another lineage (a preview whose version is a release's). */
+export async function checkLineage(api: KubeApi, cfg: Config): Promise<void> {
+  const existing = await findServing(api, cfg);
+  const why = existing && replaceConflict(existing, cfg.lineage);
+  if (why) {
+    throw new PipelineError(
+      'DEPLOY_LINEAGE_CONFLICT',
+      `serving ${cfg.serve.name} version ${cfg.serve.version} already exists and ${why}; it was left alone`,
+      'Give this run its own version (previews: a version suffix such as -pr42) or deploy it from the lineage that made it.'
+    );
+  }
+}
+
 export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
   return {
     name: 'deploy',
     async plan(ctx): Promise<PlanLine> {
       const cfg = ctx.config;
+      const detail = deployDetail(cfg);
+      const run: PlanLine = {
+        action: 'run',
+        reason: `would write ${ossUri(cfg, tritonConfigKey(cfg))} and run arena serve triton ${cfg.serve.name} version ${cfg.serve.version} (${cfg.serve.gpus} GPU × ${cfg.serve.replicas}, lineage ${cfg.lineage})`,
+        detail
+      };
+      if (ctx.planAccess && !ctx.planAccess.cluster) {
+        return { ...run, doneUnknown: ctx.planAccess.missing ?? 'no kubeconfig in this run' };
+      }
       await checkConverted(deps.oss(ctx), cfg, false);
       const existing = await findServing(deps.kube(ctx).api, cfg);
       if (existing && rolloutComplete(existing) && servingSpecDiff(existing, servingSpec(cfg)).length === 0) {
         return {
           action: 'skip',
-          reason: `serving ${cfg.serve.name} version ${cfg.serve.version} is available with the same spec`
+          reason: `serving ${cfg.serve.name} version ${cfg.serve.version} is available with the same spec`,
+          detail
         };
       }
-      return {
-        action: 'run',
-        reason: `would write ${ossUri(cfg, tritonConfigKey(cfg))} and run arena serve triton ${cfg.serve.name} version ${cfg.serve.version} (${cfg.serve.gpus} GPU × ${cfg.serve.replicas})`
-      };
+      return run;
     },
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;
@@ -93,6 +145,7 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
       const oss = deps.oss(ctx);
       const { api } = deps.kube(ctx);
       await checkConverted(oss, cfg);
+      await checkLineage(api, cfg);
       const changed = await writeModelRepository(oss, cfg);
       ctx.log.info(
         `Model repository ${ossUri(cfg, tritonRepoPrefix(cfg))}: ${changed === 0 ? 'unchanged' : `${changed} object(s) written`}`
@@ -127,19 +180,8 @@ export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
       const record = { kind: 'serving', namespace: ns, name, version } as const;
       const started = Date.now();
       if (!existing) {
-        const args = serveTritonArgs({
-          name,
-          version,
-          namespace: ns,
-          image: cfg.serve.image,
-          gpus: cfg.serve.gpus,
-          replicas: cfg.serve.replicas,
-          pvc: cfg.cluster.pvcName,
-          mountPath: cfg.cluster.mountPath,
-          modelRepository: want.modelRepository,
-          labels: MANAGED_BY
-        });
-        ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+        const args = serveArgs(cfg);
+        ctx.log.info(commandLine(args));
         let res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
         if (res.exitCode !== 0 && (await removeStrandedRelease(api, ctx, res.stderr + res.stdout))) {
           res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });

@@ -25,8 +25,9 @@ import {
   percentile,
   type TextCodec
 } from '../triton/generate.js';
-import { rollback, teardownDeps } from './deploy.js';
+import { checkLineage, rollback, teardownDeps } from './deploy.js';
 import { removeServingVersion } from './teardown.js';
+import { servingVersionInfo, versionsToRetire } from './lineage.js';
 
 const HTTP_PORT = 8000;
 
@@ -150,26 +151,27 @@ async function runSmoke(
   return { samples, latencies };
 }
 
-/** Deletes the oldest versions of this serving name beyond keep-versions (never the current one). */
+/**
+ * Deletes the oldest versions of this serving name and lineage beyond keep-versions (never the current one,
+ * never another lineage's: see ./lineage.ts).
+ */
 export async function retireOldVersions(api: KubeApi, deps: ClusterDeps, ctx: StageContext): Promise<string[]> {
   const cfg = ctx.config;
   const { items } = await api.list(DEPLOYMENT, cfg.cluster.namespace, {
     labelSelector: servingSelector(cfg.serve.name)
   });
-  const others = items
-    .filter(
-      (d) =>
-        d.metadata.labels?.servingName === cfg.serve.name && d.metadata.labels?.servingVersion !== cfg.serve.version
-    )
-    .sort((a, b) =>
-      String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? ''))
-    );
-  const keepOthers = Math.max(0, cfg.keepVersions - 1);
+  const versions = items.filter((d) => d.metadata.labels?.servingName === cfg.serve.name).map(servingVersionInfo);
+  const doomed = versionsToRetire(versions, {
+    current: cfg.serve.version,
+    lineage: cfg.lineage,
+    keep: cfg.keepVersions
+  });
   const retired: string[] = [];
-  for (const d of others.slice(keepOthers)) {
-    const v = d.metadata.labels!.servingVersion;
+  for (const v of doomed) {
     await removeServingVersion(teardownDeps(deps, api, ctx), cfg.cluster.namespace, cfg.serve.name, v);
-    ctx.log.info(`Retired serving ${cfg.serve.name} version ${v} (keep-versions ${cfg.keepVersions})`);
+    ctx.log.info(
+      `Retired serving ${cfg.serve.name} version ${v} (lineage ${cfg.lineage}, keep-versions ${cfg.keepVersions})`
+    );
     retired.push(v);
   }
   return retired;
@@ -188,8 +190,15 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;
       const { api, kc } = deps.kube(ctx);
+      // A failed smoke test deletes the version and a pass retires others: only for a version of this lineage.
+      await checkLineage(api, cfg);
       const passed = await earlierPass(api, cfg);
       if (passed) {
+        // A release that changes nothing about this model re-uses the version: the tag is recorded, not rebuilt.
+        if (cfg.releaseTag)
+          await writePassAnnotations(api, cfg, passed).catch((e) =>
+            ctx.log.warning(`Could not record release ${cfg.releaseTag} on the Deployment: ${(e as Error).message}`)
+          );
         return {
           status: 'skipped',
           summary: `passed at ${passed.at} with the same prompts and budget (p50 ${passed.p50} ms, p95 ${passed.p95} ms); the server is unchanged and available`,
@@ -390,13 +399,29 @@ async function recordPass(
     at: new Date().toISOString(),
     ...r
   };
+  await writePassAnnotations(api, cfg, rec, dep.metadata.name);
+}
+
+/** The release that last verified this version (`release-tag`), beside the pass record. */
+export const RELEASE_ANNOTATION = 'arena-ft-pipeline/release';
+
+/**
+ * One apply with every annotation this product owns on the Deployment (an apply by the same field manager drops
+ * what it leaves out, so the pass record and the release tag are always written together).
+ */
+async function writePassAnnotations(api: KubeApi, cfg: Config, rec: PassRecord, name?: string): Promise<void> {
+  const depName = name ?? (await servingDeployment(api, cfg))?.metadata.name;
+  if (!depName) return;
   await api.apply({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
-      name: dep.metadata.name,
+      name: depName,
       namespace: cfg.cluster.namespace,
-      annotations: { [SMOKE_ANNOTATION]: JSON.stringify(rec) }
+      annotations: {
+        [SMOKE_ANNOTATION]: JSON.stringify(rec),
+        ...(cfg.releaseTag ? { [RELEASE_ANNOTATION]: cfg.releaseTag } : {})
+      }
     }
   });
 }

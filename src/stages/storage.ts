@@ -9,7 +9,7 @@ import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { defaultDeps, type ClusterDeps } from '../k8s/cluster.js';
 import { PV, PVC, SECRET, type KObj, type KubeApi } from '../k8s/types.js';
-import { contains, ossPv, ossPvc, ossSecret, pvConflict, pvcConflict } from '../k8s/volume.js';
+import { contains, csiUrl, ossPv, ossPvc, ossSecret, pvConflict, pvcConflict } from '../k8s/volume.js';
 import { waitFor, WaitTimeoutError } from '../k8s/wait.js';
 
 const BIND_TIMEOUT_MS = 300_000;
@@ -123,6 +123,20 @@ export function makeStorageStage(deps: ClusterDeps = defaultDeps): Stage {
     async plan(ctx): Promise<PlanLine> {
       const cfg = ctx.config;
       checkPaths(cfg, ctx.state.commit);
+      // Names and the mount are known from the config alone; the Secret's values are never shown.
+      const detail = [
+        `Secret ${cfg.cluster.namespace}/${cfg.cluster.secretName} (the OSS AccessKey the CSI plugin mounts with)`,
+        `PersistentVolume ${cfg.cluster.pvName}: oss://${cfg.oss.bucket}${cfg.cluster.pvPath} via ${csiUrl(cfg)}`,
+        `PersistentVolumeClaim ${cfg.cluster.namespace}/${cfg.cluster.pvcName}, mounted at ${cfg.cluster.mountPath}`
+      ];
+      if (ctx.planAccess && !ctx.planAccess.cluster) {
+        return {
+          action: 'run',
+          reason: `would apply Secret ${cfg.cluster.secretName}, PV ${cfg.cluster.pvName}, PVC ${cfg.cluster.pvcName} and wait for the PVC to be Bound`,
+          doneUnknown: ctx.planAccess.missing ?? 'no kubeconfig in this run',
+          detail
+        };
+      }
       const { api } = deps.kube(ctx);
       const items = await current(api, cfg);
       const todo = items.filter((d) => !d.existing || !contains(d.existing, d.obj)).map((d) => describe(d.obj));

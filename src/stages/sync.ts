@@ -71,8 +71,15 @@ function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
     now: deps.now,
     onRetry
   });
-  const store = OssStore.fromConfig(cfg.oss, { attempts, signal, sleep: deps.sleep, random: deps.random, onRetry });
-  return { hub, store };
+  // Built on first use: a plan without OSS credentials lists the hub and never touches OSS.
+  let store: OssStore | undefined;
+  return {
+    hub,
+    get store(): OssStore {
+      store ??= OssStore.fromConfig(cfg.oss, { attempts, signal, sleep: deps.sleep, random: deps.random, onRetry });
+      return store;
+    }
+  };
 }
 
 /** Resolve, list, select: what this version of the model consists of. */
@@ -384,11 +391,27 @@ async function checkModel(r: Pick<Run, 'cfg' | 'hub'>, commit: string, files: re
 }
 
 async function plan(ctx: StageContext, deps: SyncDeps): Promise<PlanLine> {
-  const { hub, store } = clients(ctx, deps, ctx.signal);
-  const r = { ctx, cfg: ctx.config, hub };
+  const c = clients(ctx, deps, ctx.signal);
+  const r = { ctx, cfg: ctx.config, hub: c.hub };
+  // The hub needs no OSS credential: commit, files and bytes are always planned.
   const { commit, files, selected } = await discover(r);
+  // config.json is read from the hub: the model is checked without any OSS credential
   await checkModel(r, commit, files);
-  const manifest = parseManifest(await store.getText(syncManifestKey(ctx.config, commit)));
+  const target = ossUri(ctx.config, hfPrefix(ctx.config, commit));
+  const detail = [
+    `${ctx.config.model.repo}@${ctx.config.model.revision} → commit ${commit}`,
+    `${selected.length} files, ${formatBytes(total(selected))} → ${target}`,
+    ...selected.map((f) => `  ${f.path} (${formatBytes(f.size)})`)
+  ];
+  if (ctx.planAccess && !ctx.planAccess.oss) {
+    return {
+      action: 'run',
+      reason: `stream ${selected.length} files (${formatBytes(total(selected))}) of ${ctx.config.model.repo}@${commit} to ${target}`,
+      doneUnknown: ctx.planAccess.missing ?? 'no OSS credentials in this run',
+      detail
+    };
+  }
+  const manifest = parseManifest(await c.store.getText(syncManifestKey(ctx.config, commit)));
   if (manifest && manifestCovers(manifest, commit, selected)) {
     return {
       action: 'skip',
@@ -397,7 +420,8 @@ async function plan(ctx: StageContext, deps: SyncDeps): Promise<PlanLine> {
   }
   return {
     action: 'run',
-    reason: `stream ${selected.length} files (${formatBytes(total(selected))}) of ${ctx.config.model.repo}@${commit} to ${ossUri(ctx.config, hfPrefix(ctx.config, commit))}`
+    reason: `stream ${selected.length} files (${formatBytes(total(selected))}) of ${ctx.config.model.repo}@${commit} to ${target}`,
+    detail
   };
 }
 

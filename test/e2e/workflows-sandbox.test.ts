@@ -26,12 +26,13 @@ describe('workflows against the sandbox', () => {
   beforeAll(async () => {
     sb = await startSandbox({ speed: 500 });
     work = await mkdtemp(path.join(tmpdir(), 'wf-e2e-'));
+    await mkdir(path.join(work, 'home'));
     const { hub, oss, kube } = sb.info;
     secrets = {
-      'hf-token': hub.token,
-      'oss-access-key-id': oss.accessKeyId,
-      'oss-access-key-secret': oss.accessKeySecret,
-      kubeconfig: await readFile(kube!.kubeconfig, 'utf8')
+      HF_TOKEN: hub.token,
+      OSS_ACCESS_KEY_ID: oss.accessKeyId,
+      OSS_ACCESS_KEY_SECRET: oss.accessKeySecret,
+      ACK_KUBECONFIG: await readFile(kube!.kubeconfig, 'utf8')
     };
     callInputs = {
       'hf-endpoint': hub.endpoint,
@@ -56,6 +57,8 @@ describe('workflows against the sandbox', () => {
     const { main, post } = await runMainAndPost({
       inputs: inv.with,
       dirs: { jobDir, toolCache: path.join(work, 'tool-cache') },
+      // Arena's charts link goes to $HOME/charts: a HOME of the test's own, never the real one.
+      env: { HOME: path.join(work, 'home') },
       step: inv.job.replace(/[^A-Za-z0-9_-]+/g, '_')
     });
     for (const [name, run] of Object.entries({ main, post })) {
@@ -116,7 +119,7 @@ describe('workflows against the sandbox', () => {
     expect(res.outputs).toMatchObject({ version: 'wf1', 'hf-commit': commit, 'smoke-result': 'passed' });
   });
 
-  it('models.yml builds the model versions a change adds, from a models file in a git repository', async () => {
+  it('models.yml plans the model versions a change adds, from a models file in a git repository, with no credentials', async () => {
     const repo = path.join(work, 'caller-repo');
     await mkdir(repo, { recursive: true });
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' }).toString().trim();
@@ -140,23 +143,38 @@ describe('workflows against the sandbox', () => {
         name: 'pull_request',
         repository: 'acme/models',
         secrets: {},
-        payload: { pull_request: { base: { sha: base } } }
+        fork: true,
+        payload: { pull_request: { number: 7, base: { sha: base } } }
       },
       async (inv) => {
         stages.push(`${inv.with.stages}${inv.with.plan === 'true' ? ' (plan)' : ''}`);
         return runAction(inv, repo);
       },
-      { inputs: { ...callInputs, 'version-suffix': '-pr7' }, secrets }
+      {
+        inputs: {
+          'version-suffix': '-pr7',
+          'base-ref': base,
+          'hf-endpoint': callInputs['hf-endpoint'],
+          'oss-bucket': callInputs['oss-bucket'],
+          'oss-region': callInputs['oss-region'],
+          namespace: callInputs.namespace
+        },
+        secrets: {}
+      }
     );
     expect(res.jobs.every((j) => j.status === 'success')).toBe(true);
-    expect(stages).toEqual([
-      'none (plan)',
-      'all (plan)',
-      'sync',
-      'setup,storage,convert',
-      'setup,deploy',
-      'setup,smoke'
-    ]);
+    expect(stages).toEqual(['none (plan)', 'all (plan)']);
+    // The plan a fork's pull request gets, with no OSS key and no kubeconfig: as useful as `terraform plan`.
+    const summary = texts['.github/workflows/models.yml/plan[0] main summary'];
+    const commit = sb.hub!.commitOf(DEMO_MODEL.repo, 'main');
+    expect(summary).toContain(commit);
+    expect(summary).toMatch(/sync \| 📝 planned \| would run: stream \d+ files \([^)]+\)/);
+    expect(summary).toMatch(/arena submit pytorchjob --name=ft-\S+ /);
+    expect(summary).toMatch(/arena serve triton --name=\S+ --version=m1-pr7 /);
+    expect(summary).toMatch(/GPUs: \d+ per replica/);
+    expect(summary).toContain('backend: "fastertransformer"');
+    expect(summary).toMatch(/already done\? unknown \(no OSS credentials, no kubeconfig in this run\)/);
+    expect(summary).not.toMatch(/✅ done/);
     expect(JSON.parse(res.outputs.matrix)).toEqual([
       expect.objectContaining({ model: DEMO_MODEL.repo, version: 'm1-pr7' })
     ]);
@@ -166,7 +184,7 @@ describe('workflows against the sandbox', () => {
     expect(Object.keys(texts).length).toBeGreaterThan(10);
     const leaks = findLeaks(texts, {
       ...secrets,
-      kubeconfigToken: /token: (\S+)/.exec(secrets?.kubeconfig ?? '')?.[1] ?? ''
+      kubeconfigToken: /token: (\S+)/.exec(secrets?.ACK_KUBECONFIG ?? '')?.[1] ?? ''
     });
     expect(leaks).toEqual([]);
   });

@@ -71,7 +71,9 @@ export function testConfig(overrides: Overrides = {}): Config {
       latencyBudgetMs: 30_000,
       timeoutSeconds: 600
     },
-    keepVersions: 2
+    keepVersions: 2,
+    lineage: 'release',
+    releaseTag: ''
   };
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(overrides)) {

@@ -75,7 +75,9 @@ describe('arena-ft-pipeline CLI', () => {
     it('plans without changing anything', async () => {
       const res = await cli(['run', '--plan', '--stages', 'sync,storage,convert,deploy,smoke'], env);
       expect(res.code).toBe(0);
-      expect(res.out).toMatch(/sync\s+done.*would run/);
+      // a plan reports what would run as planned, never as done (issue 14)
+      expect(res.out).toMatch(/sync\s+planned.*would run/);
+      expect(res.out).not.toMatch(/^\w+\s+done\s/m);
       expect(sb.oss!.listKeys('')).toEqual([]);
       expect(res.out).not.toContain(env.OSS_ACCESS_KEY_SECRET);
       expect(res.out).not.toContain(env.HF_TOKEN);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { makeConvertStage } from '../../src/stages/convert.js';
 import { makeDeployStage } from '../../src/stages/deploy.js';
-import { makeSmokeStage } from '../../src/stages/smoke.js';
+import { RELEASE_ANNOTATION, makeSmokeStage } from '../../src/stages/smoke.js';
 import { makeStorageStage } from '../../src/stages/storage.js';
 import { servingSelector } from '../../src/k8s/serving.js';
 import { DEPLOYMENT } from '../../src/k8s/types.js';
@@ -122,5 +122,44 @@ describe('smoke stage against the sandbox', () => {
     if (out instanceof Error) throw out;
     expect(out.summary).toMatch(/retired a1/);
     expect(await versions(cfg)).toEqual(['a4', 'a5']);
+  });
+
+  it("a preview's passing smoke with keep-versions 1 leaves every release version serving", async () => {
+    const cfg = { ...version('a6-pr7', {}, 1), lineage: 'pr-7' };
+    const { out } = await deployAndSmoke(cfg);
+    if (out instanceof Error) throw out;
+    expect(out.summary).not.toMatch(/retired/);
+    expect(await versions(cfg)).toEqual(['a4', 'a5', 'a6-pr7']);
+  });
+
+  it('a preview cannot deploy over a release version, which keeps serving unchanged', async () => {
+    const cfg = { ...version('a5', {}, 1), lineage: 'pr-7', serve: { ...version('a5').serve, replicas: 2 } };
+    const t = cl.context(cfg);
+    const err = await makeDeployStage(cl.deps)
+      .run(t.ctx)
+      .catch((e: unknown) => e as PipelineError);
+    expect(err).toMatchObject({ code: 'DEPLOY_LINEAGE_CONFLICT' });
+    expect((err as PipelineError).message).toMatch(/lineage "release", this run is lineage "pr-7"/);
+    expect(await versions(cfg)).toEqual(['a4', 'a5', 'a6-pr7']);
+  });
+
+  it('keep-versions 0 keeps every version of the lineage', async () => {
+    const cfg = { ...version('a7', {}, 0), releaseTag: 'v2.0.0' };
+    const { out } = await deployAndSmoke(cfg);
+    if (out instanceof Error) throw out;
+    expect(await versions(cfg)).toEqual(['a4', 'a5', 'a6-pr7', 'a7']);
+  });
+
+  it('a release that changes nothing records its tag on the existing version instead of rebuilding it', async () => {
+    const cfg = { ...version('a7', {}, 0), releaseTag: 'v2.1.0' };
+    const t = cl.context(cfg);
+    expect((await makeDeployStage(cl.deps).run(t.ctx)).status).toBe('skipped');
+    expect((await makeSmokeStage(cl.deps).run(t.ctx)).status).toBe('skipped');
+    const [dep] = (
+      await cl.api(cfg).list(DEPLOYMENT, cfg.cluster.namespace, { labelSelector: servingSelector('bloom-tiny', 'a7') })
+    ).items;
+    expect(dep.metadata.annotations?.[RELEASE_ANNOTATION]).toBe('v2.1.0');
+    // the pass record survives the apply that adds the tag, so the next run still skips the smoke test
+    expect((await makeSmokeStage(cl.deps).run(cl.context(cfg).ctx)).status).toBe('skipped');
   });
 });

@@ -1,5 +1,5 @@
 import { loadConfig, parseDuration, parseStages } from '../../src/config/load.js';
-import { INPUTS } from '../../src/config/inputs.js';
+import { INPUTS, MAX_TIMEOUT_SECONDS } from '../../src/config/inputs.js';
 import { isDnsLabel, toDnsLabel, toDns1035Label, joinLabels } from '../../src/config/names.js';
 import { PipelineError } from '../../src/errors.js';
 
@@ -105,10 +105,21 @@ describe('config: hostile values', () => {
     ['revision', 'main..x', /not valid|\.\./],
     ['revision', 'feature/', /git ref/],
     ['oss-prefix', 'a/../b', /not valid|\.\./],
-    ['pv-path', '/other', /must contain oss-prefix/]
+    ['pv-path', '/other', /must contain oss-prefix/],
+    ['lineage', 'PR 42', /not valid|DNS-1123/],
+    ['lineage', 'x'.repeat(41), /not valid|at most 40/],
+    ['release-tag', 'v1;rm', /not valid|letters/],
+    ['convert-timeout', `${MAX_TIMEOUT_SECONDS + 1}`, /out of range/]
   ])('rejects %s = %j', (input, value, re) => {
     const e = err(() => load({ [input]: value }));
     expect(e.details.find((d) => d.includes(`Input "${input}"`))).toMatch(re);
+  });
+
+  it('accepts the longest timeout the workflows are sized for, and reads lineage and release-tag', () => {
+    const c = load({ 'convert-timeout': String(MAX_TIMEOUT_SECONDS), lineage: 'pr-42', 'release-tag': 'v1.4.0' });
+    expect(c.convert.timeoutSeconds).toBe(MAX_TIMEOUT_SECONDS);
+    expect([c.lineage, c.releaseTag]).toEqual(['pr-42', 'v1.4.0']);
+    expect(load({}).lineage).toBe('release');
   });
 
   it('requires the inputs the selected stages need, and only those', () => {

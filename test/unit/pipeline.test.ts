@@ -132,6 +132,32 @@ describe('pipeline runner', () => {
     expect(report.results[0]).toMatchObject({ status: 'skipped', summary: 'would skip: cached' });
   });
 
+  it('reports a stage that would run as planned (never done), with its detail and what is unknown', async () => {
+    let access: unknown;
+    const { report } = await run(config({ stages: 'setup', plan: 'true' }), [
+      {
+        name: 'setup',
+        run: async () => ({ status: 'done', summary: 'ran' }),
+        plan: async (ctx) => {
+          access = ctx.planAccess;
+          return {
+            action: 'run',
+            reason: 'download kubectl',
+            doneUnknown: 'no kubeconfig in this run',
+            detail: ['kubectl 1.31.0 from the release server']
+          };
+        }
+      }
+    ]);
+    expect(report.results[0]).toMatchObject({
+      status: 'planned',
+      summary: 'would run: download kubectl; already done? unknown (no kubeconfig in this run)'
+    });
+    expect(report.markdown.join('\n')).toMatch(/plan: setup[\s\S]*kubectl 1\.31\.0 from the release server/);
+    // the run's env has no KUBECONFIG and the config no kubeconfig: the stage is told so, and still planned
+    expect(access).toMatchObject({ cluster: false, missing: expect.stringMatching(/no kubeconfig/) });
+  });
+
   it('runs nothing for stages: none', async () => {
     const { report } = await run(config({ stages: 'none' }), []);
     expect(report).toMatchObject({ ok: true, results: [] });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { markerProblem, type ConvertMarker } from '../../src/stages/convert.js';
 import { retireOldVersions } from '../../src/stages/smoke.js';
+import { LINEAGE_LABEL } from '../../src/stages/lineage.js';
 import { deleteServingVersion, deleteTrainingJob } from '../../src/arena/cleanup.js';
 import type { ArenaRunner } from '../../src/arena/exec.js';
 import type { ClusterDeps } from '../../src/k8s/cluster.js';
@@ -98,11 +99,11 @@ function memoryApi(items: KObj[]): KubeApi {
 }
 
 describe('retention', () => {
-  const dep = (version: string, created: string, name = 'bloom-560m'): KObj => ({
+  const dep = (version: string, created: string, name = 'bloom-560m', lineage = 'release'): KObj => ({
     metadata: {
       name: `${name}-${version}`,
       creationTimestamp: created,
-      labels: { servingName: name, servingVersion: version }
+      labels: { servingName: name, servingVersion: version, [LINEAGE_LABEL]: lineage }
     }
   });
   it.each([
@@ -114,7 +115,9 @@ describe('retention', () => {
     const items = [
       dep('v1', '2026-01-05T00:00:00Z'),
       ...others.map((v, i) => dep(v, `2026-01-0${4 - i}T00:00:00Z`)),
-      dep('zz', '2026-01-01T00:00:00Z', 'other-model')
+      dep('zz', '2026-01-01T00:00:00Z', 'other-model'),
+      // another lineage (a pull request's previews) of the same serving name is never retired by a release
+      dep('p1', '2025-12-01T00:00:00Z', 'bloom-560m', 'pr-42')
     ];
     const api = memoryApi(items);
     const { run, calls } = recordingArena();
