@@ -121,15 +121,25 @@ export function validateObject(def: ResourceDef, obj: KubeObject): void {
       reason: 'FieldValueRequired'
     });
   } else {
-    const max = def.nameRule === 'subdomain' ? 253 : 63;
-    const re = def.nameRule === 'subdomain' ? SUBDOMAIN : def.nameRule === 'label' ? LABEL : DNS1035;
-    if (name.length > max)
-      causes.push({
-        field: 'metadata.name',
-        message: `Invalid value: "${name}": must be no more than ${max} characters`
-      });
-    if (!re.test(name))
-      causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${NAME_MSG[def.nameRule]}` });
+    if (def.nameRule === 'path') {
+      const bad =
+        name === '.' || name === '..'
+          ? `may not be '${name}'`
+          : /[/%]/.exec(name)
+            ? `may not contain '${/[/%]/.exec(name)![0]}'`
+            : '';
+      if (bad) causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${bad}` });
+    } else {
+      const max = def.nameRule === 'subdomain' ? 253 : 63;
+      const re = def.nameRule === 'subdomain' ? SUBDOMAIN : def.nameRule === 'label' ? LABEL : DNS1035;
+      if (name.length > max)
+        causes.push({
+          field: 'metadata.name',
+          message: `Invalid value: "${name}": must be no more than ${max} characters`
+        });
+      if (!re.test(name))
+        causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${NAME_MSG[def.nameRule]}` });
+    }
   }
   for (const [k, v] of Object.entries(meta.labels ?? {})) {
     if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) {
