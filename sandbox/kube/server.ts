@@ -129,7 +129,7 @@ export class ApiServer {
     this.authorize(attrs);
     if (r.def.plural === 'selfsubjectaccessreviews') return this.review(req, res, r, q, user);
     if (r.def.plural === 'tokenreviews') return this.tokenReview(req, res, r, q);
-    if (r.def.plural === 'serviceaccounts' && r.sub === 'token') return this.tokenRequest(req, res, r, q);
+    if (r.def.plural === 'serviceaccounts' && r.sub === 'token') return this.tokenRequest(req, res, r);
     if (r.sub === 'log' && req.method === 'GET') {
       handleLog(req, res, this.d.store, this.d.runtime, r.namespace!, r.name!, q);
       return;
@@ -415,7 +415,7 @@ export class ApiServer {
   }
 
   /** TokenRequest (`kubectl create token <sa>`): a bearer token for an existing ServiceAccount. */
-  private async tokenRequest(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
+  private async tokenRequest(req: IncomingMessage, res: ServerResponse, r: Route): Promise<void> {
     if (req.method !== 'POST') {
       throw new ApiError(405, 'BadRequest', 'the server does not allow this method on the requested resource');
     }
