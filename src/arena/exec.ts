@@ -5,6 +5,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import * as exec from '@actions/exec';
 import { PipelineError } from '../errors.js';
+import { forbiddenError, forbiddenSentence } from '../k8s/forbidden.js';
 
 export interface ArenaRunner {
   (args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<ArenaResult>;
@@ -76,6 +77,12 @@ export function arenaError(args: readonly string[], res: ArenaResult, what: stri
     .split('\n')
     .filter((l) => !/^\s+at /.test(l))
     .slice(-20);
+  // Arena (through arena-kubectl) passes the API server's Forbidden text on: say which rule to grant
+  const refused = lines.map(forbiddenSentence).find((l) => l !== undefined);
+  if (refused) {
+    const f = forbiddenError(`arena ${args.slice(0, 2).join(' ')} (${what})`, refused);
+    return new PipelineError(f.code, f.message, f.hint, { details: lines });
+  }
   return new PipelineError(
     'ARENA_FAILED',
     `arena ${args.slice(0, 2).join(' ')} (${what}) exited with ${res.exitCode}: ${lines[lines.length - 1] ?? ''}`,
