@@ -419,9 +419,7 @@ export class ApiServer {
     if (req.method !== 'POST') {
       throw new ApiError(405, 'BadRequest', 'the server does not allow this method on the requested resource');
     }
-    const body = parseBody(await readBody(req), String(req.headers['content-type'] ?? 'application/json')) as {
-      spec?: { expirationSeconds?: number; audiences?: string[] };
-    };
+    const body = (await this.body(req)) as { spec?: { expirationSeconds?: number; audiences?: string[] } };
     if (!this.d.store.get(r.def, r.namespace, r.name!)) throw notFound(r.def, r.name!);
     const token = this.d.issueToken(r.namespace!, r.name!);
     const seconds = body?.spec?.expirationSeconds ?? 3600;
