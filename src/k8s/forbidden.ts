@@ -61,12 +61,11 @@ export function grantText(g: Grant): string {
  */
 export function forbiddenError(what: string, serverMessage: string, known?: Grant): PipelineError {
   const grant = parseForbidden(serverMessage) ?? known;
-  const verbOn = grant ? `${grant.verb} ${grant.resource}` : 'the request';
+  const said = serverMessage || `no permission to ${grant ? `${grant.verb} ${grant.resource}` : 'do this'}`;
+  const rule = grant ? grantText(grant) : 'the kubeconfig’s user the permissions of deploy/rbac.yaml';
   return new PipelineError(
     'K8S_FORBIDDEN',
-    `the Kubernetes API refused ${what} (HTTP 403 Forbidden): ${serverMessage || `no permission to ${verbOn}`}`,
-    grant
-      ? `Grant ${grantText(grant)}; deploy/rbac.yaml lists every permission the action needs (kubectl apply -f deploy/rbac.yaml).`
-      : 'Grant the kubeconfig’s user the permissions in deploy/rbac.yaml (kubectl apply -f deploy/rbac.yaml).'
+    `the Kubernetes API refused ${what} (HTTP 403 Forbidden): ${said}`,
+    `Grant ${rule}; deploy/rbac.yaml lists every permission the action needs (kubectl apply -f deploy/rbac.yaml).`
   );
 }
