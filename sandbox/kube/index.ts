@@ -12,6 +12,7 @@ import { stringify as toYaml } from 'yaml';
 import type { ScenarioClock } from '../clock.js';
 import type { FaultRegistry } from '../faults.js';
 import type { KubeObject, ObjectStore, PodRuntime } from './contract.js';
+import { EndpointsController } from './endpoints.js';
 import { PortForwarder } from './portforward.js';
 import { pytorchJobCrd } from './resources.js';
 import { Runtime } from './runtime.js';
@@ -122,6 +123,7 @@ export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
   );
 
   const runtime = new Runtime(store);
+  const endpointsController = new EndpointsController(store);
   const watches = new Watches(store, () => Math.max(50, opts.clock.realMs(60)));
   const forwarder = new PortForwarder();
   const token = randomBytes(24).toString('hex');
@@ -204,6 +206,7 @@ export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
     dropWatches: () => watches.dropAll(),
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
+        endpointsController.stop();
         watches.dropAll();
         forwarder.close();
         runtime.close();

@@ -22,7 +22,7 @@ import type { Runtime } from './runtime.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest, forbidden, invalid, notFound, reasonForCode, statusBody } from './status.js';
 import type { Store } from './store.js';
-import { toTable, wantsTable } from './table.js';
+import { includeObjectOf, toTable, wantsTable } from './table.js';
 import { checkUnknownFields } from './validate.js';
 import type { Watches } from './watch.js';
 
@@ -141,7 +141,7 @@ export class ApiServer {
       case 'watch':
         return this.list(req, res, r, q, watch);
       case 'get':
-        return this.get(req, res, r);
+        return this.get(req, res, r, q);
       case 'create':
         return this.create(req, res, r, q);
       case 'update':
@@ -172,7 +172,7 @@ export class ApiServer {
         resourceVersion: q.get('resourceVersion') ?? undefined,
         timeoutSeconds: q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
         bookmarks: q.get('allowWatchBookmarks') === 'true',
-        table
+        table: table ? includeObjectOf(q) : false
       });
       return;
     }
@@ -195,15 +195,15 @@ export class ApiServer {
       meta.continue = Buffer.from(`${resourceVersion}:${start + limit}`).toString('base64');
       meta.remainingItemCount = items.length - start - limit;
     }
-    if (table) sendJson(res, 200, toTable(r.def, page, meta));
+    if (table) sendJson(res, 200, toTable(r.def, page, meta, includeObjectOf(q)));
     else sendJson(res, 200, { kind: r.def.listKind, apiVersion: apiVersionOf(r.def), metadata: meta, items: page });
   }
 
-  private get(req: IncomingMessage, res: ServerResponse, r: Route): void {
+  private get(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): void {
     const o = this.d.store.get(r.def, r.namespace, r.name!);
     if (!o) throw notFound(r.def, r.name!);
     if (wantsTable(req.headers.accept))
-      sendJson(res, 200, toTable(r.def, [o], { resourceVersion: o.metadata.resourceVersion }));
+      sendJson(res, 200, toTable(r.def, [o], { resourceVersion: o.metadata.resourceVersion }, includeObjectOf(q)));
     else sendJson(res, 200, o);
   }
 
