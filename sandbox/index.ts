@@ -133,7 +133,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (pieces.has('kube')) {
       const kubeDir = path.join(dir, 'kube');
       await mkdir(kubeDir, { recursive: true });
-      const kube = await startKube({ faults, clock, dir: kubeDir });
+      const kube = await startKube({ faults, clock, dir: kubeDir, gracefulPodDeletion: true });
       stops.push(() => kube.stop());
       sb.kube = kube;
       const ossAccess = sb.info.oss;

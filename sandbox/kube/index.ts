@@ -32,6 +32,8 @@ export interface KubeOptions {
   dir: string;
   /** The working namespace (default `default-group`); `default` and `kube-system` exist too. */
   namespace?: string;
+  /** A kubelet (the operator) finishes deleted pods: DELETE of a running pod leaves it Terminating until then. */
+  gracefulPodDeletion?: boolean;
 }
 
 export interface KubeHandle {
@@ -122,6 +124,7 @@ export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
     pytorchJobCrd() as never
   );
 
+  if (opts.gracefulPodDeletion) store.enableGracefulPodDeletion();
   const runtime = new Runtime(store);
   const endpointsController = new EndpointsController(store);
   const watches = new Watches(store, () => Math.max(50, opts.clock.realMs(60)));

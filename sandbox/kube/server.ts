@@ -493,6 +493,7 @@ export class ApiServer {
       preconditions?: { uid?: string };
       propagationPolicy?: string;
       orphanDependents?: boolean;
+      gracePeriodSeconds?: number;
     } = {};
     if (raw) {
       try {
@@ -505,7 +506,8 @@ export class ApiServer {
     const gone = this.d.store.deleteWith(r.def, r.namespace, r.name!, {
       dryRun,
       preconditionUid: opts.preconditions?.uid,
-      orphan: (q.get('propagationPolicy') ?? opts.propagationPolicy) === 'Orphan' || opts.orphanDependents === true
+      orphan: (q.get('propagationPolicy') ?? opts.propagationPolicy) === 'Orphan' || opts.orphanDependents === true,
+      gracePeriodSeconds: q.get('gracePeriodSeconds') ? Number(q.get('gracePeriodSeconds')) : opts.gracePeriodSeconds
     });
     if (r.def.plural === 'pods') sendJson(res, 200, gone);
     else {
