@@ -4,6 +4,7 @@
  */
 import type { KubeObject } from './contract.js';
 import type { ResourceDef } from './resources.js';
+import { badRequest } from './status.js';
 
 interface Column {
   name: string;
@@ -247,8 +248,10 @@ function shortMode(m: string): string {
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 export function includeObjectOf(q: URLSearchParams): IncludeObject {
-  const v = q.get('includeObject');
-  return v === 'None' || v === 'Object' ? v : 'Metadata';
+  const v = q.get('includeObject') ?? '';
+  if (v === '' || v === 'Metadata') return 'Metadata';
+  if (v === 'None' || v === 'Object') return v;
+  throw badRequest(`unrecognized includeObject value: "${v}"`);
 }
 
 function rowObject(o: KubeObject, include: IncludeObject): Record<string, unknown> | undefined {
