@@ -27,7 +27,7 @@ const FORBIDDEN =
 export function forbiddenSentence(line: string): string | undefined {
   const text = line.replace(/\\"/g, '"');
   const m =
-    /(?:\S+ (?:"[^"]*" )?is forbidden: )?User "[^"]*" cannot \S+ (?:resource|path) "[^"]*".*?(?:in the namespace "[^"]+"|at the cluster scope|$)/.exec(
+    /(?:[a-z0-9][a-z0-9.-]* (?:"[^"]*" )?is forbidden: )?User "[^"]*" cannot \S+ (?:resource|path) "[^"]*".*?(?:in the namespace "[^"]+"|at the cluster scope|$)/.exec(
       text
     );
   return m?.[0];
