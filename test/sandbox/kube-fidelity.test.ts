@@ -3,6 +3,7 @@
  * Deployments, Pods and Services, Endpoints and EndpointSlices kept from the ready pods behind a Service, and
  * Table responses that carry the whole object when asked (`--sort-by`).
  */
+import * as k8s from '@kubernetes/client-node';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -189,6 +190,19 @@ describe('Endpoints and EndpointSlices', () => {
       ['10.0.0.11', { ready: true, serving: true, terminating: false }],
       ['10.0.0.12', { ready: false, serving: false, terminating: false }]
     ]);
+
+    // client-node's typed models read both kinds
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(kube.kubeconfigPath);
+    const typedSlices = await kc
+      .makeApiClient(k8s.DiscoveryV1Api)
+      .listNamespacedEndpointSlice({ namespace: ns, labelSelector: 'kubernetes.io/service-name=web' });
+    expect((typedSlices.items[0].endpoints ?? []).map((e) => [e.addresses[0], e.conditions?.ready])).toEqual([
+      ['10.0.0.11', true],
+      ['10.0.0.12', false]
+    ]);
+    const typedEp = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedEndpoints({ name: 'web', namespace: ns });
+    expect(typedEp.subsets?.[0].addresses?.map((a) => a.ip)).toEqual(['10.0.0.11']);
 
     // kubectl describe reads the slices: the ready endpoint is listed
     const described = await runKubectl(['describe', 'service', 'web'], opts);
