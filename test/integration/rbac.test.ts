@@ -95,6 +95,22 @@ describe('the pipeline as the least-privilege ServiceAccount', () => {
     expect((await makeStorageStage(cl.deps).run(cl.context(cfg).ctx)).status).toBe('done');
   });
 
+  it('without watch on pytorchjobs the wait for the converter fails naming the verb (a refused watch has no body)', async () => {
+    const cfg = cl.cfg();
+    await cl.seedModel(cfg);
+    const watched = cl.cfg({ convert: { ...cfg.convert, jobName: 'ft-watch' } });
+    const err = await revoked('Role', 'pytorchjobs', 'watch', () =>
+      failure(makeConvertStage(cl.deps).run(cl.context(watched).ctx))
+    );
+    expect(err.code).toBe('K8S_FORBIDDEN');
+    expect(err.message).toContain(
+      'the Kubernetes API refused watch pytorchjobs (HTTP 403 Forbidden): no permission to watch pytorchjobs'
+    );
+    expect(err.hint).toContain(
+      `{ apiGroups: ['kubeflow.org'], resources: ['pytorchjobs'], verbs: ['watch'] } in the Role bound to the kubeconfig’s user in namespace default-group`
+    );
+  });
+
   it('without create on pytorchjobs (Role) arena submit fails naming the rule', async () => {
     const cfg = cl.cfg();
     await cl.seedModel(cfg);
