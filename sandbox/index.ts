@@ -3,9 +3,11 @@
  * FT converter and the Triton simulator), and the admin API over all of them. Tests call `startSandbox`
  * (random ports, isolated state in a temp dir, clean stop); `npm run sandbox` (sandbox/cli.ts) prints its info.
  */
-import { mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 import { FaultRegistry } from './faults.js';
 import { ScenarioClock } from './clock.js';
 import type { SandboxInfo } from './types.js';
@@ -32,6 +34,27 @@ export interface SandboxOptions {
   seedDemo?: boolean;
   /** Unpack the Arena stand-in into a bin dir (returned as `arenaBinDir`) for tests that run the arena adapter. */
   installArena?: boolean;
+  /**
+   * The RBAC manifest (YAML text) whose ServiceAccount the pipeline's kubeconfig (`info.kube.kubeconfig`) runs
+   * as. Default: the repository's `deploy/rbac.yaml`, the manifest the README documents.
+   */
+  rbacManifest?: string;
+}
+
+/** The repository's least-privilege manifest: what the README tells users to apply. */
+export const RBAC_MANIFEST = fileURLToPath(new URL('../deploy/rbac.yaml', import.meta.url));
+
+/** The manifest's objects, and the ServiceAccount the pipeline runs as (the first one, in its namespace). */
+export function parseRbacManifest(text: string): {
+  objects: import('./kube/index.js').KubeObject[];
+  serviceAccount: { name: string; namespace?: string };
+} {
+  const objects = parseAllDocuments(text)
+    .map((d) => d.toJS() as import('./kube/index.js').KubeObject | null)
+    .filter((o): o is import('./kube/index.js').KubeObject => !!o);
+  const sa = objects.find((o) => o.kind === 'ServiceAccount');
+  if (!sa) throw new Error('the RBAC manifest has no ServiceAccount to run the pipeline as');
+  return { objects, serviceAccount: { name: sa.metadata.name, namespace: sa.metadata.namespace } };
 }
 
 export type Hub = Awaited<ReturnType<typeof startHub>>;
@@ -112,7 +135,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (pieces.has('kube')) {
       const kubeDir = path.join(dir, 'kube');
       await mkdir(kubeDir, { recursive: true });
-      const kube = await startKube({ faults, clock, dir: kubeDir });
+      const kube = await startKube({ faults, clock, dir: kubeDir, gracefulPodDeletion: true });
       stops.push(() => kube.stop());
       sb.kube = kube;
       const ossAccess = sb.info.oss;
@@ -125,9 +148,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       });
       stops.splice(stops.length - 1, 0, () => operator.stop()); // stop controllers before the API server
       sb.operator = operator;
+      // the pipeline runs as the manifest's ServiceAccount, bound to exactly the manifest's rules; the admin
+      // kubeconfig is for the sandbox's own pieces and for tests' setup
+      const manifest = parseRbacManifest(opts.rbacManifest ?? (await readFile(RBAC_MANIFEST, 'utf8')));
+      kube.applyManifest(manifest.objects);
+      const sa = await kube.serviceAccountKubeconfig(manifest.serviceAccount.name, manifest.serviceAccount.namespace);
       sb.info.kube = {
-        kubeconfig: kube.kubeconfigPath,
+        kubeconfig: sa.path,
         namespace: kube.namespace,
+        user: sa.user,
+        adminKubeconfig: kube.kubeconfigPath,
         readOnlyKubeconfig: kube.readOnlyKubeconfigPath
       };
     }

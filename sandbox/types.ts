@@ -8,7 +8,16 @@ export interface SandboxInfo {
   oss: { endpoint: string; bucket: string; region: string; accessKeyId: string; accessKeySecret: string };
   releases: { endpoint: string };
   admin: { endpoint: string };
-  kube?: { kubeconfig: string; namespace: string; readOnlyKubeconfig?: string };
+  kube?: {
+    /** The pipeline's kubeconfig: the ServiceAccount of deploy/rbac.yaml, authorized by exactly its rules. */
+    kubeconfig: string;
+    namespace: string;
+    /** That kubeconfig's user as RBAC names it (`system:serviceaccount:<ns>:<name>`). */
+    user?: string;
+    /** A cluster-admin kubeconfig (system:masters): for setting up what the pipeline may not do itself. */
+    adminKubeconfig?: string;
+    readOnlyKubeconfig?: string;
+  };
 }
 
 export type ServiceName = 'hub' | 'cdn' | 'oss' | 'releases' | 'kube';

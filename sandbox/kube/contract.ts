@@ -78,8 +78,17 @@ export interface ObjectStore {
   update(res: ResourceType, obj: KubeObject): KubeObject;
   /** Changes only `status` (the status subresource); bumps resourceVersion. */
   updateStatus(res: ResourceType, namespace: string | undefined, name: string, status: unknown): KubeObject;
-  /** Removes the object (and, for objects with owner references to it, its dependents: background GC). */
-  delete(res: ResourceType, namespace: string | undefined, name: string): KubeObject;
+  /**
+   * Removes the object (and, for objects with owner references to it, its dependents: background GC). A bound,
+   * running pod is only marked Terminating (deletionTimestamp) when graceful pod deletion is on; the kubelet
+   * then removes it with `gracePeriodSeconds: 0`.
+   */
+  delete(
+    res: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts?: { gracePeriodSeconds?: number }
+  ): KubeObject;
   /** Every change, in order, as watchers see it. Returns an unsubscribe function. */
   subscribe(listener: (ev: WatchEvent) => void): () => void;
   /** Record a core/v1 Event about an object (as the scheduler, kubelet or a controller would). */

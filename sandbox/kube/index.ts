@@ -11,11 +11,13 @@ import selfsigned from 'selfsigned';
 import { stringify as toYaml } from 'yaml';
 import type { ScenarioClock } from '../clock.js';
 import type { FaultRegistry } from '../faults.js';
-import type { ObjectStore, PodRuntime } from './contract.js';
+import type { KubeObject, ObjectStore, PodRuntime } from './contract.js';
+import { EndpointsController } from './endpoints.js';
 import { PortForwarder } from './portforward.js';
 import { pytorchJobCrd } from './resources.js';
 import { Runtime } from './runtime.js';
-import { type User } from './routing.js';
+import { bootstrapPolicy, type User } from './rbac.js';
+import { resKey, RESOURCES } from './resources.js';
 import { ApiServer } from './server.js';
 import { Store } from './store.js';
 import { Watches } from './watch.js';
@@ -30,6 +32,8 @@ export interface KubeOptions {
   dir: string;
   /** The working namespace (default `default-group`); `default` and `kube-system` exist too. */
   namespace?: string;
+  /** A kubelet (the operator) finishes deleted pods: DELETE of a running pod leaves it Terminating until then. */
+  gracefulPodDeletion?: boolean;
 }
 
 export interface KubeHandle {
@@ -43,6 +47,16 @@ export interface KubeHandle {
   readOnlyToken: string;
   /** Base64 of the CA certificate PEM, as in the kubeconfig's `certificate-authority-data`. */
   caData: string;
+  /**
+   * Create objects as the admin would with `kubectl create -f` (a manifest's documents: ServiceAccounts, Roles,
+   * bindings…), each in its own `metadata.namespace` or the working namespace.
+   */
+  applyManifest(objects: KubeObject[]): void;
+  /**
+   * A kubeconfig (written to `dir`) whose user is the ServiceAccount's bearer token, as `kubectl create token`
+   * gives one: every request is authorized by RBAC as `system:serviceaccount:<namespace>:<name>`.
+   */
+  serviceAccountKubeconfig(name: string, namespace?: string): Promise<{ path: string; token: string; user: string }>;
   store: ObjectStore;
   pods: PodRuntime;
   /** Every resourceVersion older than now becomes too old to watch from (410 Gone). */
@@ -110,16 +124,33 @@ export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
     pytorchJobCrd() as never
   );
 
+  if (opts.gracefulPodDeletion) store.enableGracefulPodDeletion();
   const runtime = new Runtime(store);
+  const endpointsController = new EndpointsController(store);
   const watches = new Watches(store, () => Math.max(50, opts.clock.realMs(60)));
   const forwarder = new PortForwarder();
   const token = randomBytes(24).toString('hex');
   const readOnlyToken = randomBytes(24).toString('hex');
+  const authenticated = ['system:authenticated'];
+  // the admin is in system:masters (bound to cluster-admin, as kubeadm's admin.conf user is); the read-only
+  // user is bound to the `view` ClusterRole; ServiceAccounts get whatever their bindings grant
   const users = new Map<string, User>([
-    [token, { name: 'sandbox-admin', readOnly: false }],
-    [readOnlyToken, { name: 'ci-readonly', readOnly: true }]
+    [token, { name: 'sandbox-admin', groups: ['system:masters', ...authenticated] }],
+    [readOnlyToken, { name: 'ci-readonly', groups: authenticated }]
   ]);
-  const api = new ApiServer({ store, runtime, watches, forwarder, faults: opts.faults, users });
+  for (const o of bootstrapPolicy('ci-readonly')) store.create(defOf(o), o);
+  const issueToken = (ns: string, name: string): string => {
+    const sa = store.get({ group: '', version: 'v1', plural: 'serviceaccounts' }, ns, name);
+    if (!sa) throw new Error(`serviceaccounts "${name}" not found in namespace ${ns}`);
+    const t = randomBytes(24).toString('hex');
+    users.set(t, {
+      name: `system:serviceaccount:${ns}:${name}`,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, ...authenticated],
+      serviceAccount: { namespace: ns, name, uid: String(sa.metadata.uid) }
+    });
+    return t;
+  };
+  const api = new ApiServer({ store, runtime, watches, forwarder, faults: opts.faults, users, issueToken });
 
   const certs = await makeCertificates();
   const server = https.createServer({ cert: certs.cert, key: certs.key });
@@ -147,6 +178,20 @@ export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
     mode: 0o600
   });
 
+  const applyManifest = (objects: KubeObject[]): void => {
+    for (const o of objects) {
+      const def = defOf(o);
+      store.create(def, def.namespaced ? { ...o, metadata: { namespace, ...o.metadata } } : o);
+    }
+  };
+  const serviceAccountKubeconfig = async (name: string, ns = namespace) => {
+    const t = issueToken(ns, name);
+    const file = path.join(opts.dir, `kubeconfig-${ns}-${name}`);
+    const user = `system:serviceaccount:${ns}:${name}`;
+    await writeFile(file, kubeconfig(endpoint, caData, name, t, ns), { mode: 0o600 });
+    return { path: file, token: t, user };
+  };
+
   let stopped: Promise<void> | undefined;
   return {
     endpoint,
@@ -156,12 +201,15 @@ export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
     token,
     readOnlyToken,
     caData,
+    applyManifest,
+    serviceAccountKubeconfig,
     store,
     pods: runtime,
     compact: () => store.compact(),
     dropWatches: () => watches.dropAll(),
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
+        endpointsController.stop();
         watches.dropAll();
         forwarder.close();
         runtime.close();
@@ -169,4 +217,13 @@ export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
         server.closeAllConnections();
       }))
   };
+}
+
+/** The resource of a manifest document, from its apiVersion and kind. */
+function defOf(o: KubeObject) {
+  const def = RESOURCES.find(
+    (r) => (r.group ? `${r.group}/${r.version}` : r.version) === o.apiVersion && r.kind === o.kind
+  );
+  if (!def) throw new Error(`the sandbox API server does not serve ${o.apiVersion} ${o.kind}`);
+  return { group: def.group, version: def.version, plural: def.plural, namespaced: def.namespaced, key: resKey(def) };
 }

@@ -1,6 +1,6 @@
 /**
  * Just enough of the Kubernetes protobuf encoding to read the bodies kubectl's typed `create` subcommands send
- * (`kubectl create namespace|configmap|secret generic` POST `application/vnd.kubernetes.protobuf`): the
+ * (`kubectl create namespace|configmap|secret generic|token` POST `application/vnd.kubernetes.protobuf`): the
  * `k8s\0` + runtime.Unknown envelope and the messages of those three kinds. Responses stay JSON, which
  * kubectl accepts (it also lists application/json in Accept).
  */
@@ -67,6 +67,14 @@ const KINDS: Record<string, Schema> = {
           of: { 1: { name: 'path', t: 'string' }, 2: { name: 'verb', t: 'string' } }
         }
       }
+    }
+  },
+  'authentication.k8s.io/v1/TokenRequest': {
+    1: { name: 'metadata', t: 'msg', of: META },
+    2: {
+      name: 'spec',
+      t: 'msg',
+      of: { 1: { name: 'audiences', t: 'strings' }, 4: { name: 'expirationSeconds', t: 'int64' } }
     }
   },
   'v1/Secret': {

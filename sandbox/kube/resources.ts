@@ -4,7 +4,8 @@
  */
 import type { ResourceType } from './contract.js';
 
-export type NameRule = 'subdomain' | 'label' | 'dns1035';
+/** `path`: RBAC objects' names are path segments (`system:discovery`), rbac validation's ValidateRBACName. */
+export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path';
 
 export interface ResourceDef extends ResourceType {
   kind: string;
@@ -189,6 +190,85 @@ export const RESOURCES: ResourceDef[] = [
     subresources: ['status']
   }),
   def({
+    group: '',
+    version: 'v1',
+    plural: 'serviceaccounts',
+    singular: 'serviceaccount',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    shortNames: ['sa'],
+    subresources: ['token'],
+    fields: ['secrets', 'imagePullSecrets', 'automountServiceAccountToken']
+  }),
+  def({
+    group: '',
+    version: 'v1',
+    plural: 'endpoints',
+    singular: 'endpoints',
+    kind: 'Endpoints',
+    namespaced: true,
+    shortNames: ['ep'],
+    fields: ['subsets']
+  }),
+  def({
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    plural: 'endpointslices',
+    singular: 'endpointslice',
+    kind: 'EndpointSlice',
+    namespaced: true,
+    fields: ['addressType', 'endpoints', 'ports']
+  }),
+  def({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'roles',
+    nameRule: 'path',
+    singular: 'role',
+    kind: 'Role',
+    namespaced: true,
+    fields: ['rules']
+  }),
+  def({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'rolebindings',
+    nameRule: 'path',
+    singular: 'rolebinding',
+    kind: 'RoleBinding',
+    namespaced: true,
+    fields: ['roleRef', 'subjects']
+  }),
+  def({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'clusterroles',
+    nameRule: 'path',
+    singular: 'clusterrole',
+    kind: 'ClusterRole',
+    namespaced: false,
+    fields: ['rules', 'aggregationRule']
+  }),
+  def({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'clusterrolebindings',
+    nameRule: 'path',
+    singular: 'clusterrolebinding',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+    fields: ['roleRef', 'subjects']
+  }),
+  def({
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    plural: 'tokenreviews',
+    singular: 'tokenreview',
+    kind: 'TokenReview',
+    namespaced: false,
+    verbs: ['create']
+  }),
+  def({
     group: 'authorization.k8s.io',
     version: 'v1',
     plural: 'selfsubjectaccessreviews',
@@ -243,14 +323,30 @@ export function apiResources(group: string, version: string): Record<string, unk
       storageVersionHash: Buffer.from(resKey(r)).toString('base64').slice(0, 11)
     });
     for (const sub of r.subresources) {
-      const verbs = sub === 'log' ? ['get'] : sub === 'portforward' ? ['create', 'get'] : ['get', 'patch', 'update'];
+      const verbs =
+        sub === 'log'
+          ? ['get']
+          : sub === 'portforward'
+            ? ['create', 'get']
+            : sub === 'token'
+              ? ['create']
+              : ['get', 'patch', 'update'];
       out.push({
         name: `${r.plural}/${sub}`,
         singularName: '',
         namespaced: r.namespaced,
         kind:
-          sub === 'log' ? 'Pod' : sub === 'portforward' ? 'PodPortForwardOptions' : sub === 'scale' ? 'Scale' : r.kind,
+          sub === 'log'
+            ? 'Pod'
+            : sub === 'portforward'
+              ? 'PodPortForwardOptions'
+              : sub === 'scale'
+                ? 'Scale'
+                : sub === 'token'
+                  ? 'TokenRequest'
+                  : r.kind,
         ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : {}),
+        ...(sub === 'token' ? { group: 'authentication.k8s.io', version: 'v1' } : {}),
         verbs
       });
     }

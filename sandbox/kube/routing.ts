@@ -2,13 +2,11 @@
  * Request routing onto the resource table, the verb a request means, and bearer-token authentication.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Attributes, User } from './rbac.js';
 import { RESOURCES, type ResourceDef } from './resources.js';
 import { ApiError } from './status.js';
 
-export interface User {
-  name: string;
-  readOnly: boolean;
-}
+export type { User } from './rbac.js';
 
 export interface Route {
   def: ResourceDef;
@@ -55,8 +53,12 @@ export function route(path: string): Route | undefined {
   return { def, namespace, name, sub };
 }
 
+/**
+ * The request verb (apiserver's RequestInfoFactory): by HTTP method, `list`/`watch` for a collection GET.
+ * pods/portforward is no exception in v1.34: the WebSocket upgrade is a GET, so `get pods/portforward`; the
+ * SPDY upgrade is a POST, so `create`. (1.35 adds a second `create` check for WebSocket upgrades.)
+ */
 export function verbOf(method: string, r: Route, watch: boolean): string {
-  if (r.sub === 'portforward') return 'create';
   switch (method) {
     case 'GET':
     case 'HEAD':
@@ -72,6 +74,28 @@ export function verbOf(method: string, r: Route, watch: boolean): string {
     default:
       return method.toLowerCase();
   }
+}
+
+/** Authorization attributes of a resource request, as the request-info filter fills them from the URL. */
+export function attributesOf(user: User, verb: string, r: Route, path: string, q: URLSearchParams): Attributes {
+  let name = r.name;
+  // a list or watch narrowed to one object by `fieldSelector=metadata.name=x` is authorized for that name
+  if (!name && (verb === 'list' || verb === 'watch')) {
+    const m = /^metadata\.name==?([^,]+)$/.exec(q.get('fieldSelector') ?? '');
+    if (m) name = m[1];
+  }
+  return {
+    user,
+    verb,
+    resourceRequest: true,
+    path,
+    apiGroup: r.def.group,
+    resource: r.def.plural,
+    subresource: r.sub,
+    // a Namespace is authorized in its own namespace: a RoleBinding there may grant `get namespaces`
+    namespace: r.def.plural === 'namespaces' ? r.name : r.namespace,
+    name
+  };
 }
 
 export function authenticate(req: IncomingMessage, users: Map<string, User>): User | undefined {

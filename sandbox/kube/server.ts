@@ -16,14 +16,17 @@ import { jsonPatch, mergePatch, strategicMergePatch, clone } from './patch.js';
 import type { PortForwarder } from './portforward.js';
 import { apiVersionOf } from './resources.js';
 import { applyStreamFault, dryRunOf, managerOf, parseBody, readBody, validationOf } from './request.js';
-import { authenticate, NOT_FOUND, route, verbOf, type Route, type User } from './routing.js';
+import { authorize, type Attributes } from './rbac.js';
+import { attributesOf, authenticate, NOT_FOUND, route, verbOf, type Route, type User } from './routing.js';
 import type { Runtime } from './runtime.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest, forbidden, invalid, notFound, reasonForCode, statusBody } from './status.js';
 import type { Store } from './store.js';
-import { toTable, wantsTable } from './table.js';
+import { includeObjectOf, toTable, wantsTable } from './table.js';
 import { checkUnknownFields } from './validate.js';
 import type { Watches } from './watch.js';
+
+const SERVICE_ACCOUNTS = { group: '', version: 'v1', plural: 'serviceaccounts' };
 
 export interface ServerDeps {
   store: Store;
@@ -32,6 +35,13 @@ export interface ServerDeps {
   forwarder: PortForwarder;
   faults: FaultRegistry;
   users: Map<string, User>;
+  /** TokenRequest (`serviceaccounts/<name>/token`): a new bearer token for that ServiceAccount. */
+  issueToken(namespace: string, serviceAccount: string): string;
+}
+
+/** A non-resource request's attributes (`/api`, `/openapi/v3`, `/version`): the verb is the lower-case method. */
+function nonResource(user: User, method: string, path: string): Attributes {
+  return { user, verb: method.toLowerCase() === 'head' ? 'get' : method.toLowerCase(), resourceRequest: false, path };
 }
 
 export class ApiServer {
@@ -45,6 +55,22 @@ export class ApiServer {
       headers: { ...req.headers },
       at: Date.now()
     });
+  }
+
+  /** RBAC over the store's roles and bindings; a denial is the real Forbidden Status. */
+  private authorize(a: Attributes): void {
+    const d = authorize(this.d.store, a);
+    if (!d.allowed) throw forbidden(a, d.reason);
+  }
+
+  /** A bearer token's user; a ServiceAccount's token stops working when the ServiceAccount is gone. */
+  private user(req: IncomingMessage): User | undefined {
+    const u = authenticate(req, this.d.users);
+    if (u?.serviceAccount) {
+      const sa = this.d.store.get(SERVICE_ACCOUNTS, u.serviceAccount.namespace, u.serviceAccount.name);
+      if (!sa || sa.metadata.uid !== u.serviceAccount.uid) return undefined;
+    }
+    return u;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -79,7 +105,7 @@ export class ApiServer {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
       return;
     }
-    const user = authenticate(req, this.d.users);
+    const user = this.user(req);
     if (!user) {
       sendJson(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
       return;
@@ -87,18 +113,23 @@ export class ApiServer {
     if (req.method === 'GET') {
       const doc = discovery(path) ?? openapiV3(path);
       if (doc) {
+        this.authorize(nonResource(user, 'GET', path));
         sendJson(res, 200, doc);
         return;
       }
     }
     const r = route(path);
-    if (!r) throw NOT_FOUND();
-    if (r.def.plural === 'selfsubjectaccessreviews') return this.review(req, res, r, q, user);
+    if (!r) {
+      this.authorize(nonResource(user, req.method ?? 'GET', path));
+      throw NOT_FOUND();
+    }
     const watch = q.get('watch') === 'true' || q.get('watch') === '1';
     const verb = verbOf(req.method ?? 'GET', r, watch);
-    if (user.readOnly && !['get', 'list', 'watch'].includes(verb)) {
-      throw forbidden(user.name, verb, r.def, r.sub, r.name, r.def.namespaced ? r.namespace : undefined);
-    }
+    const attrs = attributesOf(user, verb, r, path, q);
+    this.authorize(attrs);
+    if (r.def.plural === 'selfsubjectaccessreviews') return this.review(req, res, r, q, user);
+    if (r.def.plural === 'tokenreviews') return this.tokenReview(req, res, r, q);
+    if (r.def.plural === 'serviceaccounts' && r.sub === 'token') return this.tokenRequest(req, res, r);
     if (r.sub === 'log' && req.method === 'GET') {
       handleLog(req, res, this.d.store, this.d.runtime, r.namespace!, r.name!, q);
       return;
@@ -110,13 +141,13 @@ export class ApiServer {
       case 'watch':
         return this.list(req, res, r, q, watch);
       case 'get':
-        return this.get(req, res, r);
+        return this.get(req, res, r, q);
       case 'create':
         return this.create(req, res, r, q);
       case 'update':
         return this.update(req, res, r, q);
       case 'patch':
-        return this.patch(req, res, r, q);
+        return this.patch(req, res, r, q, attrs);
       case 'delete':
         return this.remove(req, res, r, q);
       case 'deletecollection':
@@ -141,7 +172,7 @@ export class ApiServer {
         resourceVersion: q.get('resourceVersion') ?? undefined,
         timeoutSeconds: q.get('timeoutSeconds') ? Number(q.get('timeoutSeconds')) : undefined,
         bookmarks: q.get('allowWatchBookmarks') === 'true',
-        table
+        table: table ? includeObjectOf(q) : false
       });
       return;
     }
@@ -164,15 +195,15 @@ export class ApiServer {
       meta.continue = Buffer.from(`${resourceVersion}:${start + limit}`).toString('base64');
       meta.remainingItemCount = items.length - start - limit;
     }
-    if (table) sendJson(res, 200, toTable(r.def, page, meta));
+    if (table) sendJson(res, 200, toTable(r.def, page, meta, includeObjectOf(q)));
     else sendJson(res, 200, { kind: r.def.listKind, apiVersion: apiVersionOf(r.def), metadata: meta, items: page });
   }
 
-  private get(req: IncomingMessage, res: ServerResponse, r: Route): void {
+  private get(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): void {
     const o = this.d.store.get(r.def, r.namespace, r.name!);
     if (!o) throw notFound(r.def, r.name!);
     if (wantsTable(req.headers.accept))
-      sendJson(res, 200, toTable(r.def, [o], { resourceVersion: o.metadata.resourceVersion }));
+      sendJson(res, 200, toTable(r.def, [o], { resourceVersion: o.metadata.resourceVersion }, includeObjectOf(q)));
     else sendJson(res, 200, o);
   }
 
@@ -261,7 +292,13 @@ export class ApiServer {
     this.respond(res, 200, updated, warnings);
   }
 
-  private async patch(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
+  private async patch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    r: Route,
+    q: URLSearchParams,
+    attrs: Attributes
+  ): Promise<void> {
     const ct = String(req.headers['content-type'] ?? '')
       .split(';')[0]
       .trim();
@@ -272,6 +309,8 @@ export class ApiServer {
         throw badRequest('PATCH /apply requires fieldManager: fieldManager is required for apply requests');
       const { obj, warnings } = this.checkBody(r, await this.body(req), q, true);
       const force = q.get('force') === 'true';
+      // an apply that creates the object is also authorized as `create` (handlers/patch.go)
+      if (!sub && !this.d.store.get(r.def, r.namespace, r.name!)) this.authorize({ ...attrs, verb: 'create' });
       const out = this.d.store.apply(r.def, r.namespace, r.name!, obj, {
         manager: managerOf(req, q),
         force,
@@ -307,7 +346,7 @@ export class ApiServer {
     this.respond(res, 200, updated, warnings);
   }
 
-  /** SelfSubjectAccessReview (`kubectl auth can-i`): answered from the same two-user authorizer, never stored. */
+  /** SelfSubjectAccessReview (`kubectl auth can-i`): answered by the same RBAC authorizer, never stored. */
   private async review(
     req: IncomingMessage,
     res: ServerResponse,
@@ -319,16 +358,81 @@ export class ApiServer {
       throw new ApiError(405, 'BadRequest', 'the server does not allow this method on the requested resource');
     }
     const { obj } = this.checkBody(r, await this.body(req), q);
-    const attrs = (obj.spec?.resourceAttributes ?? {}) as { verb?: string; resource?: string; subresource?: string };
-    const readVerb = ['get', 'list', 'watch'].includes(attrs.verb ?? '') && attrs.subresource !== 'portforward';
-    const allowed = !user.readOnly || (!!obj.spec?.resourceAttributes && readVerb);
-    const status = allowed
-      ? {
-          allowed: true,
-          reason: `RBAC: allowed by ClusterRoleBinding "${user.readOnly ? 'ci-readonly-view' : 'sandbox-admin'}" of ClusterRole "${user.readOnly ? 'view' : 'cluster-admin'}" to User "${user.name}"`
+    const ra = obj.spec?.resourceAttributes as
+      | { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string; name?: string }
+      | undefined;
+    const nra = obj.spec?.nonResourceAttributes as { path?: string; verb?: string } | undefined;
+    if (!ra && !nra) {
+      throw invalid(r.def, r.def.kind, '', [
+        {
+          field: 'spec.resourceAttributes',
+          message:
+            'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+          reason: 'FieldValueInvalid'
         }
-      : { allowed: false };
+      ]);
+    }
+    const attrs: Attributes = ra
+      ? {
+          user,
+          verb: ra.verb ?? '',
+          resourceRequest: true,
+          path: '',
+          apiGroup: ra.group ?? '',
+          resource: ra.resource ?? '',
+          subresource: ra.subresource || undefined,
+          namespace: ra.namespace || undefined,
+          name: ra.name || undefined
+        }
+      : { user, verb: nra!.verb ?? '', resourceRequest: false, path: nra!.path ?? '' };
+    const d = authorize(this.d.store, attrs);
+    const status = d.allowed
+      ? { allowed: true, reason: d.reason }
+      : { allowed: false, ...(d.reason ? { reason: d.reason } : {}) };
     sendJson(res, 201, { ...obj, metadata: { creationTimestamp: null }, status });
+  }
+
+  /** TokenReview (authentication.k8s.io/v1): who a bearer token belongs to; Arena v0.15.2 asks at start. */
+  private async tokenReview(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
+    if (req.method !== 'POST' || r.name) {
+      throw new ApiError(405, 'BadRequest', 'the server does not allow this method on the requested resource');
+    }
+    const { obj } = this.checkBody(r, await this.body(req), q);
+    const token = String(obj.spec?.token ?? '');
+    const who = this.user({ headers: { authorization: `Bearer ${token}` } } as IncomingMessage);
+    const status = who
+      ? {
+          authenticated: true,
+          user: {
+            username: who.name,
+            ...(who.serviceAccount ? { uid: who.serviceAccount.uid } : {}),
+            groups: who.groups
+          },
+          audiences: ['https://kubernetes.default.svc']
+        }
+      : { user: {}, error: '[invalid bearer token, token lookup failed]' };
+    sendJson(res, 201, { ...obj, metadata: { creationTimestamp: null }, status });
+  }
+
+  /** TokenRequest (`kubectl create token <sa>`): a bearer token for an existing ServiceAccount. */
+  private async tokenRequest(req: IncomingMessage, res: ServerResponse, r: Route): Promise<void> {
+    if (req.method !== 'POST') {
+      throw new ApiError(405, 'BadRequest', 'the server does not allow this method on the requested resource');
+    }
+    const body = (await this.body(req)) as { spec?: { expirationSeconds?: number; audiences?: string[] } };
+    if (!this.d.store.get(r.def, r.namespace, r.name!)) throw notFound(r.def, r.name!);
+    const token = this.d.issueToken(r.namespace!, r.name!);
+    const seconds = body?.spec?.expirationSeconds ?? 3600;
+    sendJson(res, 201, {
+      kind: 'TokenRequest',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { name: r.name, namespace: r.namespace, creationTimestamp: null },
+      spec: { audiences: body?.spec?.audiences ?? ['https://kubernetes.default.svc'], expirationSeconds: seconds },
+      status: {
+        token,
+        expirationTimestamp: new Date(Date.now() + seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z')
+      }
+    });
   }
 
   /** The `scale` subresource (autoscaling/v1 Scale) of Deployments and ReplicaSets: `kubectl scale`. */
@@ -389,6 +493,7 @@ export class ApiServer {
       preconditions?: { uid?: string };
       propagationPolicy?: string;
       orphanDependents?: boolean;
+      gracePeriodSeconds?: number;
     } = {};
     if (raw) {
       try {
@@ -401,7 +506,8 @@ export class ApiServer {
     const gone = this.d.store.deleteWith(r.def, r.namespace, r.name!, {
       dryRun,
       preconditionUid: opts.preconditions?.uid,
-      orphan: (q.get('propagationPolicy') ?? opts.propagationPolicy) === 'Orphan' || opts.orphanDependents === true
+      orphan: (q.get('propagationPolicy') ?? opts.propagationPolicy) === 'Orphan' || opts.orphanDependents === true,
+      gracePeriodSeconds: q.get('gracePeriodSeconds') ? Number(q.get('gracePeriodSeconds')) : opts.gracePeriodSeconds
     });
     if (r.def.plural === 'pods') sendJson(res, 200, gone);
     else {
@@ -468,14 +574,15 @@ export class ApiServer {
         return;
       }
       const url = new URL(req.url ?? '/', 'https://sandbox');
-      const user = authenticate(req, this.d.users);
+      const user = this.user(req);
       if (!user) {
         refuse(401, statusBody(401, 'Unauthorized', 'Unauthorized'));
         return;
       }
       const r = route(url.pathname);
       if (!r || r.def.plural !== 'pods' || r.sub !== 'portforward' || !r.name) throw NOT_FOUND();
-      if (user.readOnly) throw forbidden(user.name, 'create', r.def, r.sub, r.name, r.namespace);
+      // v1.34: the WebSocket upgrade (GET) is `get pods/portforward`, kubectl's SPDY fallback (POST) `create`
+      this.authorize(attributesOf(user, verbOf(req.method ?? 'GET', r, false), r, url.pathname, url.searchParams));
       const pod = this.d.store.get(r.def, r.namespace, r.name);
       if (!pod) throw notFound(r.def, r.name);
       if (!pod.spec?.nodeName && pod.status?.phase !== 'Running')

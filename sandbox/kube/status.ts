@@ -3,6 +3,7 @@
  */
 import { StatusError } from './contract.js';
 import type { ResourceType } from './contract.js';
+import type { Attributes } from './rbac.js';
 import { qualifiedName } from './resources.js';
 
 export type Reason =
@@ -105,23 +106,26 @@ export function invalid(
   });
 }
 
-export function forbidden(
-  user: string,
-  verb: string,
-  res: ResourceType,
-  sub: string | undefined,
-  name: string | undefined,
-  namespace: string | undefined
-): ApiError {
-  const resource = sub ? `${res.plural}/${sub}` : res.plural;
-  const subject = name ? `${qualifiedName(res)} "${name}"` : qualifiedName(res);
-  const scope = namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope';
-  return new ApiError(
-    403,
-    'Forbidden',
-    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${res.group}"${scope}`,
-    det(res, name)
-  );
+/**
+ * 403 Forbidden as responsewriters.ForbiddenStatusError words it: `<resource>[.<group>] ["<name>"] is forbidden:
+ * User "<user>" cannot <verb> resource "<resource>[/<sub>]" in API group "<group>" in the namespace "<ns>"`
+ * (or `at the cluster scope`; `cannot <verb> path "<path>"` for non-resource URLs), then `: <reason>` when the
+ * authorizer gave one. Details carry the group, the resource as `kind` and the name.
+ */
+export function forbidden(a: Attributes, reason = ''): ApiError {
+  const user = a.user.name;
+  let msg: string;
+  if (!a.resourceRequest) msg = `User "${user}" cannot ${a.verb} path "${a.path}"`;
+  else {
+    const resource = a.subresource ? `${a.resource}/${a.subresource}` : String(a.resource);
+    const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+    msg = `User "${user}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup ?? ''}" ${scope}`;
+  }
+  if (reason) msg = `${msg}: ${reason}`;
+  if (!a.resourceRequest) return new ApiError(403, 'Forbidden', `forbidden: ${msg}`, {});
+  const res = { group: a.apiGroup ?? '', version: '', plural: String(a.resource) };
+  const subject = a.name ? `${qualifiedName(res)} "${a.name}"` : qualifiedName(res);
+  return new ApiError(403, 'Forbidden', `${subject} is forbidden: ${msg}`, det(res, a.name));
 }
 
 /** The reason the real server uses for a bare HTTP code (fault injection). */

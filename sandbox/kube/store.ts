@@ -68,6 +68,7 @@ export class Store implements ObjectStore {
   private compactedRv = 0;
   private readonly listeners = new Set<(ev: WatchEvent) => void>();
   private readonly internal = new Set<(e: LogEntry) => void>();
+  private gracefulPods = false;
 
   constructor() {
     for (const r of RESOURCES) this.data.set(this.bucketName(r), new Map());
@@ -152,8 +153,22 @@ export class Store implements ObjectStore {
     return this.commit(def, 'MODIFIED', next, cur);
   }
 
-  delete(res: ResourceType, namespace: string | undefined, name: string): KubeObject {
-    return this.deleteWith(res, namespace, name, {});
+  delete(
+    res: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts: { gracePeriodSeconds?: number } = {}
+  ): KubeObject {
+    return this.deleteWith(res, namespace, name, opts);
+  }
+
+  /**
+   * From now on a bound, running pod is deleted gracefully (a kubelet is there to finish it): DELETE sets
+   * `deletionTimestamp` and `deletionGracePeriodSeconds`, and the pod stays (Terminating) until the kubelet
+   * deletes it with a grace period of 0. Without a kubelet, pods go at once.
+   */
+  enableGracefulPodDeletion(): void {
+    this.gracefulPods = true;
   }
 
   subscribe(listener: (ev: WatchEvent) => void): () => void {
@@ -316,7 +331,7 @@ export class Store implements ObjectStore {
     res: ResourceType,
     namespace: string | undefined,
     name: string,
-    opts: { dryRun?: boolean; preconditionUid?: string; orphan?: boolean }
+    opts: { dryRun?: boolean; preconditionUid?: string; orphan?: boolean; gracePeriodSeconds?: number }
   ): KubeObject {
     const def = resolve(res);
     const k = objKey(def, namespace, name);
@@ -331,6 +346,8 @@ export class Store implements ObjectStore {
       );
     }
     if (opts.dryRun) return clone(cur);
+    const terminating = this.gracefulDelete(def, cur, opts.gracePeriodSeconds);
+    if (terminating) return terminating;
     this.bucket(def).delete(k);
     const gone = clone(cur);
     this.rv++;
@@ -339,6 +356,28 @@ export class Store implements ObjectStore {
     if (opts.orphan) this.orphanDependents(gone);
     else this.collectGarbage(gone, def);
     return clone(gone);
+  }
+
+  /**
+   * The pod strategy's CheckGracefulDelete + BeforeDelete: a pod bound to a node and not finished gets a
+   * deletionTimestamp (now + grace), deletionGracePeriodSeconds and a new generation instead of going; a
+   * second DELETE may only shorten the grace. Undefined when the object should go now.
+   */
+  private gracefulDelete(def: ResourceDef, cur: KubeObject, requested: number | undefined): KubeObject | undefined {
+    if (!this.gracefulPods || def.plural !== 'pods') return undefined;
+    const grace = Math.max(
+      0,
+      requested ?? Number(cur.metadata.deletionGracePeriodSeconds ?? cur.spec?.terminationGracePeriodSeconds ?? 30)
+    );
+    const finished = ['Succeeded', 'Failed'].includes(cur.status?.phase);
+    if (grace === 0 || !cur.spec?.nodeName || finished) return undefined;
+    const current = cur.metadata.deletionGracePeriodSeconds as number | undefined;
+    if (cur.metadata.deletionTimestamp && current !== undefined && grace >= current) return clone(cur);
+    const next = clone(cur);
+    next.metadata.deletionTimestamp = timestamp(new Date(Date.now() + grace * 1000));
+    next.metadata.deletionGracePeriodSeconds = grace;
+    next.metadata.generation = Number(cur.metadata.generation ?? 1) + 1;
+    return this.commit(def, 'MODIFIED', next, cur);
   }
 
   /** Background cascading deletion: dependents (by ownerReferences uid) and a namespace's contents. */

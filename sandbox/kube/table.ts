@@ -4,6 +4,7 @@
  */
 import type { KubeObject } from './contract.js';
 import type { ResourceDef } from './resources.js';
+import { badRequest } from './status.js';
 
 interface Column {
   name: string;
@@ -197,6 +198,38 @@ const COLUMNS: Record<string, Column[]> = {
     }),
     col('Message', (o) => String(o.message ?? ''))
   ],
+  endpoints: [
+    NAME,
+    col('Endpoints', (o) => {
+      const eps = ((o.subsets ?? []) as { addresses?: { ip: string }[]; ports?: { port: number }[] }[]).flatMap((s) =>
+        (s.addresses ?? []).flatMap((a) => (s.ports ?? []).map((p) => `${a.ip}:${p.port}`))
+      );
+      return eps.length ? eps.slice(0, 3).join(',') + (eps.length > 3 ? ` + ${eps.length - 3} more...` : '') : '<none>';
+    }),
+    AGE
+  ],
+  endpointslices: [
+    NAME,
+    col('AddressType', (o) => String(o.addressType ?? '')),
+    col('Ports', (o) => ((o.ports ?? []) as { port?: number }[]).map((p) => p.port).join(',') || '<unset>'),
+    col('Endpoints', (o) => {
+      const ips = ((o.endpoints ?? []) as { addresses: string[] }[]).flatMap((e) => e.addresses);
+      return ips.length
+        ? ips.slice(0, 3).join(',') + (ips.length > 3 ? ` + ${ips.length - 3} more...` : '')
+        : '<unset>';
+    }),
+    AGE
+  ],
+  rolebindings: [
+    NAME,
+    col('Role', (o) => `${(o.roleRef as { kind?: string })?.kind}/${(o.roleRef as { name?: string })?.name}`),
+    AGE
+  ],
+  clusterrolebindings: [
+    NAME,
+    col('Role', (o) => `${(o.roleRef as { kind?: string })?.kind}/${(o.roleRef as { name?: string })?.name}`),
+    AGE
+  ],
   customresourcedefinitions: [NAME, col('Created At', (o) => o.metadata.creationTimestamp ?? '', 0, 'date')]
 };
 
@@ -211,10 +244,27 @@ function shortMode(m: string): string {
   );
 }
 
+/** `includeObject` of a Table request: the row's object in full, as metadata only (the default), or none. */
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export function includeObjectOf(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject') ?? '';
+  if (v === '' || v === 'Metadata') return 'Metadata';
+  if (v === 'None' || v === 'Object') return v;
+  throw badRequest(`unrecognized includeObject value: "${v}"`);
+}
+
+function rowObject(o: KubeObject, include: IncludeObject): Record<string, unknown> | undefined {
+  if (include === 'None') return undefined;
+  if (include === 'Object') return o;
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
+}
+
 export function toTable(
   def: ResourceDef,
   items: KubeObject[],
-  listMeta: Record<string, unknown>
+  listMeta: Record<string, unknown>,
+  include: IncludeObject = 'Metadata'
 ): Record<string, unknown> {
   const cols = COLUMNS[def.plural] ?? [NAME, AGE];
   return {
@@ -228,10 +278,10 @@ export function toTable(
       description: c.description,
       priority: c.priority
     })),
-    rows: items.map((o) => ({
-      cells: cols.map((c) => c.cell(o)),
-      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }
-    }))
+    rows: items.map((o) => {
+      const object = rowObject(o, include);
+      return { cells: cols.map((c) => c.cell(o)), ...(object ? { object } : {}) };
+    })
   };
 }
 

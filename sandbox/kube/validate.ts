@@ -121,15 +121,25 @@ export function validateObject(def: ResourceDef, obj: KubeObject): void {
       reason: 'FieldValueRequired'
     });
   } else {
-    const max = def.nameRule === 'subdomain' ? 253 : 63;
-    const re = def.nameRule === 'subdomain' ? SUBDOMAIN : def.nameRule === 'label' ? LABEL : DNS1035;
-    if (name.length > max)
-      causes.push({
-        field: 'metadata.name',
-        message: `Invalid value: "${name}": must be no more than ${max} characters`
-      });
-    if (!re.test(name))
-      causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${NAME_MSG[def.nameRule]}` });
+    if (def.nameRule === 'path') {
+      const bad =
+        name === '.' || name === '..'
+          ? `may not be '${name}'`
+          : /[/%]/.exec(name)
+            ? `may not contain '${/[/%]/.exec(name)![0]}'`
+            : '';
+      if (bad) causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${bad}` });
+    } else {
+      const max = def.nameRule === 'subdomain' ? 253 : 63;
+      const re = def.nameRule === 'subdomain' ? SUBDOMAIN : def.nameRule === 'label' ? LABEL : DNS1035;
+      if (name.length > max)
+        causes.push({
+          field: 'metadata.name',
+          message: `Invalid value: "${name}": must be no more than ${max} characters`
+        });
+      if (!re.test(name))
+        causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${NAME_MSG[def.nameRule]}` });
+    }
   }
   for (const [k, v] of Object.entries(meta.labels ?? {})) {
     if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) {
@@ -153,6 +163,36 @@ export function validateObject(def: ResourceDef, obj: KubeObject): void {
 
 let nextIp = 10;
 
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * SetDefaults_Container + SetDefaults_ContainerPort (pkg/apis/core/v1/defaults.go): the termination message
+ * path and policy, TCP ports, and the image pull policy from the tag (`Always` for `:latest` or no tag).
+ */
+function defaultContainer(c: Obj): void {
+  if (!c.imagePullPolicy && typeof c.image === 'string') {
+    const ref = c.image.split('@')[0];
+    const tag = /:([^/:]+)$/.exec(ref)?.[1];
+    c.imagePullPolicy = c.image.includes('@') ? 'IfNotPresent' : !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
+  }
+  c.terminationMessagePath ??= '/dev/termination-log';
+  c.terminationMessagePolicy ??= 'File';
+  c.resources ??= {};
+  for (const p of (c.ports ?? []) as Obj[]) p.protocol ??= 'TCP';
+}
+
+/** SetDefaults_PodSpec (and SetDefaults_Pod's enableServiceLinks), for pods and pod templates alike. */
+function defaultPodSpec(spec: Obj): void {
+  spec.restartPolicy ??= 'Always';
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.securityContext ??= {};
+  spec.schedulerName ??= 'default-scheduler';
+  spec.enableServiceLinks ??= true;
+  for (const c of [...((spec.initContainers ?? []) as Obj[]), ...((spec.containers ?? []) as Obj[])])
+    defaultContainer(c);
+}
+
 /** Defaults the real API server (or its admission) fills on create. */
 export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
   switch (def.plural) {
@@ -162,28 +202,63 @@ export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
       obj.status = { phase: 'Active', ...obj.status };
       break;
     case 'pods':
-      obj.spec = { restartPolicy: 'Always', ...obj.spec };
+      obj.spec = obj.spec ?? {};
+      defaultPodSpec(obj.spec);
       obj.status =
         obj.status && Object.keys(obj.status).length ? obj.status : { phase: 'Pending', qosClass: 'BestEffort' };
       break;
-    case 'services':
+    case 'services': {
+      // SetDefaults_Service, plus what the registry allocates: a cluster IP and its single IPv4 family
       obj.spec = { type: 'ClusterIP', sessionAffinity: 'None', ...obj.spec };
-      if (!obj.spec.clusterIP) {
-        obj.spec.clusterIP = `10.96.${Math.floor(nextIp / 250)}.${(nextIp % 250) + 1}`;
-        nextIp++;
+      for (const p of (obj.spec.ports ?? []) as Obj[]) {
+        p.protocol ??= 'TCP';
+        p.targetPort ??= p.port;
       }
-      if (obj.spec.clusterIP !== 'None') obj.spec.clusterIPs = [obj.spec.clusterIP];
+      if (obj.spec.type !== 'ExternalName') {
+        obj.spec.internalTrafficPolicy ??= 'Cluster';
+        if (!obj.spec.clusterIP) {
+          obj.spec.clusterIP = `10.96.${Math.floor(nextIp / 250)}.${(nextIp % 250) + 1}`;
+          nextIp++;
+        }
+        if (obj.spec.clusterIP !== 'None') obj.spec.clusterIPs = [obj.spec.clusterIP];
+        obj.spec.ipFamilies ??= ['IPv4'];
+        obj.spec.ipFamilyPolicy ??= 'SingleStack';
+      }
+      if (obj.spec.type === 'NodePort' || obj.spec.type === 'LoadBalancer')
+        obj.spec.externalTrafficPolicy ??= 'Cluster';
       obj.status = obj.status ?? { loadBalancer: {} };
       break;
+    }
     case 'persistentvolumeclaims':
+      obj.spec = obj.spec ?? {};
+      obj.spec.volumeMode ??= 'Filesystem';
       obj.status = obj.status ?? { phase: 'Pending' };
       break;
     case 'persistentvolumes':
+      obj.spec = obj.spec ?? {};
+      obj.spec.persistentVolumeReclaimPolicy ??= 'Retain';
+      obj.spec.volumeMode ??= 'Filesystem';
       obj.status = obj.status ?? { phase: 'Available' };
       break;
-    case 'deployments':
+    case 'deployments': {
+      // SetDefaults_Deployment (pkg/apis/apps/v1/defaults.go), then the pod template's own defaults
       obj.spec = { replicas: 1, ...obj.spec };
+      const strategy = (obj.spec.strategy ??= {}) as Obj;
+      strategy.type ??= 'RollingUpdate';
+      if (strategy.type === 'RollingUpdate') {
+        strategy.rollingUpdate ??= {};
+        strategy.rollingUpdate.maxUnavailable ??= '25%';
+        strategy.rollingUpdate.maxSurge ??= '25%';
+      }
+      obj.spec.revisionHistoryLimit ??= 10;
+      obj.spec.progressDeadlineSeconds ??= 600;
+      if (obj.spec.template?.spec) defaultPodSpec(obj.spec.template.spec);
       obj.status = obj.status ?? {};
+      break;
+    }
+    case 'replicasets':
+      obj.spec = { replicas: 1, ...obj.spec };
+      if (obj.spec.template?.spec) defaultPodSpec(obj.spec.template.spec);
       break;
     default:
       break;

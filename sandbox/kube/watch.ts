@@ -10,7 +10,7 @@ import { apiVersionOf, type ResourceDef } from './resources.js';
 import type { Matcher } from './selectors.js';
 import { statusBody } from './status.js';
 import type { LogEntry, Store } from './store.js';
-import { toTable } from './table.js';
+import { toTable, type IncludeObject } from './table.js';
 
 export interface WatchRequest {
   def: ResourceDef;
@@ -19,7 +19,8 @@ export interface WatchRequest {
   resourceVersion?: string;
   timeoutSeconds?: number;
   bookmarks: boolean;
-  table: boolean;
+  /** A Table per event (with that includeObject), or false for the objects themselves. */
+  table: IncludeObject | false;
 }
 
 export class Watches {
@@ -44,7 +45,7 @@ export class Watches {
       if (!res.writableEnded) res.write(JSON.stringify({ type, object }) + '\n');
     };
     const sendObj = (type: string, o: KubeObject) =>
-      send(type, w.table ? toTable(def, [o], { resourceVersion: o.metadata.resourceVersion }) : o);
+      send(type, w.table ? toTable(def, [o], { resourceVersion: o.metadata.resourceVersion }, w.table) : o);
     const onChange = (e: LogEntry) => {
       if (e.def !== def) return;
       const was = inScope(e.prev);

@@ -92,6 +92,24 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     if (dep) enqueue({ kind: 'deploy', ns, name: dep });
   }
 
+  /**
+   * The kubelet's side of graceful deletion: kill the containers (within the grace period: at once here), free
+   * what the pod held, then remove the pod with a grace period of 0, as the kubelet's status manager does.
+   */
+  const terminating = new Set<string>();
+  function terminate(pod: KubeObject, worker: PodWorker | undefined): void {
+    const uid = pod.metadata.uid!;
+    if (terminating.has(uid)) return;
+    terminating.add(uid);
+    const ns = pod.metadata.namespace ?? 'default';
+    void (worker ? worker.stop() : Promise.resolve()).then(() => {
+      terminating.delete(uid);
+      if (stopped) return;
+      if (store.get(PODS, ns, pod.metadata.name)?.metadata.uid === uid)
+        store.delete(PODS, ns, pod.metadata.name, { gracePeriodSeconds: 0 });
+    });
+  }
+
   function onPod(type: WatchEvent['type'], pod: KubeObject): void {
     const key = objKey(pod);
     const cur = workers.get(key);
@@ -106,6 +124,13 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     if (cur && cur.uid !== pod.metadata.uid) {
       workers.delete(key);
       void cur.worker.stop();
+    }
+    if (pod.metadata.deletionTimestamp) {
+      const mine = cur && cur.uid === pod.metadata.uid ? cur.worker : undefined;
+      if (mine) workers.delete(key);
+      terminate(pod, mine);
+      ownerChanged(pod);
+      return;
     }
     if (!workers.has(key) && type === 'ADDED' && !['Succeeded', 'Failed'].includes(pod.status?.phase)) {
       workers.set(key, { uid: pod.metadata.uid!, worker: new PodWorker(ctx, pod) });

@@ -9,6 +9,7 @@ import { servingSelector } from '../k8s/serving.js';
 import { DEPLOYMENT, PYTORCHJOB, type KubeApi, type ResourceType } from '../k8s/types.js';
 import { abortableSleep, backoffDelay, type RetryOptions } from '../util/retry.js';
 import { arenaChildEnv } from '../tools/arena-layout.js';
+import { forbiddenError, forbiddenSentence } from '../k8s/forbidden.js';
 
 export interface ArenaRunner {
   (args: readonly string[], opts?: { env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<ArenaResult>;
@@ -81,6 +82,13 @@ export function arenaError(args: readonly string[], res: ArenaResult, what: stri
     .split('\n')
     .filter((l) => !/^\s+at /.test(l))
     .slice(-20);
+  // Arena (through arena-kubectl, whose output it prints on stdout) passes the API server's Forbidden text on:
+  // say which rule to grant
+  const refused = [...lines, ...res.stdout.split('\n')].map(forbiddenSentence).find((l) => l !== undefined);
+  if (refused) {
+    const f = forbiddenError(`arena ${args.slice(0, 2).join(' ')} (${what})`, refused);
+    return new PipelineError(f.code, f.message, f.hint, { details: lines });
+  }
   // Arena v0.15.2 prints a failed `arena-kubectl apply`'s own output on stdout and then only logs "exit status 1"
   // (pkg/workflow/workflow.go:188-200): the reason is kubectl's error lines on stdout.
   const kubectlReason = /level=error msg="?exit status \d+"?\s*$/.test(lines[lines.length - 1] ?? '')

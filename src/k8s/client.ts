@@ -10,6 +10,7 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Config } from '../config/types.js';
 import { PipelineError } from '../errors.js';
 import { retry } from '../util/retry.js';
+import { forbiddenError } from './forbidden.js';
 import {
   DEPLOYMENT,
   isTransient,
@@ -197,6 +198,20 @@ export class ClientNodeKubeApi implements KubeApi {
       (phase, obj) => onEvent(phase as WatchEventType, obj as KObj),
       (err: unknown) => {
         const code = (err as { statusCode?: number } | null)?.statusCode;
+        // a refused watch carries only the status line: name what was asked
+        if (code === 403) {
+          const group = type.apiVersion.includes('/') ? type.apiVersion.split('/')[0] : '';
+          const where = type.namespaced ? namespace : undefined;
+          onDone(
+            forbiddenError(`watch ${type.plural}`, '', {
+              verb: 'watch',
+              resource: type.plural,
+              group,
+              namespace: where
+            })
+          );
+          return;
+        }
         onDone(
           err
             ? code
@@ -278,13 +293,15 @@ function typeOf(obj: KObj): ResourceType {
   return t;
 }
 
-function statusError(res: RawResponse, what: string): KubeApiError {
+function statusError(res: RawResponse, what: string): KubeApiError | PipelineError {
   let st: { reason?: string; message?: string } = {};
   try {
     st = JSON.parse(res.body) as typeof st;
   } catch {
     st = { message: res.body.slice(0, 200) };
   }
+  // RBAC said no: no retry helps, the error names the rule to grant
+  if (res.status === 403) return forbiddenError(what, st.message ?? '');
   return new KubeApiError(
     res.status,
     st.reason ?? 'Unknown',

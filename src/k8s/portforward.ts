@@ -53,7 +53,7 @@ export async function forwardPort(
         socket.on('close', () => w.close());
       },
       (err: unknown) => {
-        errors.push(err instanceof Error ? err.message : String(err));
+        errors.push(errorText(err));
         socket.destroy();
       }
     );
@@ -76,4 +76,17 @@ export async function forwardPort(
         server.close(() => resolve());
       })
   };
+}
+
+/**
+ * client-node rejects a refused WebSocket upgrade with the `ws` library's ErrorEvent (not an Error): its
+ * `message` (e.g. "Unexpected server response: 403") is what says why.
+ */
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const m = (err as { message?: unknown; error?: unknown } | null)?.message;
+  if (typeof m === 'string' && m) return m;
+  const inner = (err as { error?: unknown } | null)?.error;
+  if (inner instanceof Error) return inner.message;
+  return String(err);
 }

@@ -3,6 +3,7 @@
  * interface so the wait primitive, the log follower and the diagnosis are tested without a server.
  */
 import type { Writable } from 'node:stream';
+import { PipelineError } from '../errors.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface KObj {
@@ -133,6 +134,8 @@ export function isGone(err: unknown): boolean {
 
 /** Worth another try: the server or the connection failed, not the request. */
 export function isTransient(err: unknown): boolean {
+  // an error already explained to the user (e.g. a 403 naming the rule to grant) is final
+  if (err instanceof PipelineError) return false;
   if (err instanceof KubeApiError) return err.status === 0 || err.status === 429 || err.status >= 500;
   return true;
 }

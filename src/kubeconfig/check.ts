@@ -72,7 +72,7 @@ export function explainConnectivityError(
     return new PipelineError(
       'KUBE_FORBIDDEN',
       `${where} accepted the credentials but denied access (HTTP 403 Forbidden)`,
-      'Grant the kubeconfig’s user RBAC permissions in the namespace (Secrets, PVs/PVCs, PyTorchJobs, Deployments, pods/log, pods/portforward).',
+      'Grant the kubeconfig’s user the RBAC permissions of deploy/rbac.yaml (a Role in the namespace and a ClusterRole for PersistentVolumes; kubectl apply -f deploy/rbac.yaml).',
       { cause: e }
     );
   }

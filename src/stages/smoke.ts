@@ -12,6 +12,7 @@ import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/clus
 import type { LocalForward } from '../k8s/portforward.js';
 import { isPodReady, servingSelector } from '../k8s/serving.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
+import { forbiddenError } from '../k8s/forbidden.js';
 import { createHash } from 'node:crypto';
 import { DEPLOYMENT, POD, type KubeApi } from '../k8s/types.js';
 import { TritonClient } from '../triton/client.js';
@@ -221,11 +222,12 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
       } as const;
       let forward: LocalForward | undefined;
       let client: TritonClient | undefined;
+      let pod: string | undefined;
       const timeout = AbortSignal.timeout(cfg.smoke.timeoutSeconds * 1000);
       let result: { samples: SmokeSample[]; latencies: number[] };
       try {
         const codec = await loadModelTokenizer(deps.oss(ctx), cfg, commitOf(ctx));
-        const pod = await readyPod(api, cfg);
+        pod = await readyPod(api, cfg);
         forward = await deps.forwardPort(kc, cfg.cluster.namespace, pod, HTTP_PORT);
         ctx.log.info(`Port-forward 127.0.0.1:${forward.port} → ${pod}:${HTTP_PORT}`);
         client = new TritonClient(forward.port, {
@@ -279,12 +281,26 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
           );
         }
         const forwardErrors = forward?.errors() ?? [];
+        const refused = forwardErrors.find((e) => /\b403\b|forbidden/i.test(e));
+        if (refused) {
+          // the WebSocket upgrade is authorized as `get pods/portforward` (and, from Kubernetes 1.35, `create`)
+          const f = forbiddenError(`the port-forward to pod ${pod ?? ''}`, refused, {
+            verb: 'get, create',
+            resource: 'pods/portforward',
+            group: '',
+            namespace: cfg.cluster.namespace
+          });
+          throw new PipelineError(f.code, `${f.message}; deleted serving version ${cfg.serve.version}`, f.hint, {
+            cause: err,
+            details: forwardErrors.slice(-5)
+          });
+        }
         if (forwardErrors.length > 0 || isConnectionError(err)) {
           // Nothing reached Triton: the tunnel through the API server is what failed.
           throw new PipelineError(
             'SMOKE_PORT_FORWARD_FAILED',
             `the port-forward to the serving pod (port ${HTTP_PORT}) failed: ${forwardErrors.at(-1) ?? (err as Error).message}; deleted serving version ${cfg.serve.version}`,
-            'Check that the kubeconfig user may create pods/portforward and that the API server is reachable from the runner, then run again.',
+            'Check that the kubeconfig user may get and create pods/portforward (deploy/rbac.yaml) and that the API server is reachable from the runner, then run again.',
             { cause: err, details: forwardErrors.slice(-5) }
           );
         }

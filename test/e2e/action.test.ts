@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { FaultRegistry } from '../../sandbox/faults.js';
 import { ScenarioClock } from '../../sandbox/clock.js';
 import { startKube, type KubeHandle } from '../../sandbox/kube/index.js';
+import { parseRbacManifest, RBAC_MANIFEST } from '../../sandbox/index.js';
 import { startReleases, type ReleasesServer } from '../../sandbox/releases/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -105,6 +106,8 @@ const visible = (stdout: string) =>
 let faults: FaultRegistry;
 let releases: ReleasesServer;
 let kube: KubeHandle;
+/** The action runs as deploy/rbac.yaml's ServiceAccount, as users are told to. */
+let sa: { path: string; token: string };
 let tmp: string;
 
 beforeAll(async () => {
@@ -115,6 +118,9 @@ beforeAll(async () => {
   releases = await startReleases({ faults, dir: path.join(tmp, 'releases') });
   await mkdir(path.join(tmp, 'kube'));
   kube = await startKube({ faults, clock: new ScenarioClock(1000), dir: path.join(tmp, 'kube') });
+  const manifest = parseRbacManifest(await readFile(RBAC_MANIFEST, 'utf8'));
+  kube.applyManifest(manifest.objects);
+  sa = await kube.serviceAccountKubeconfig(manifest.serviceAccount.name, manifest.serviceAccount.namespace);
 });
 
 afterAll(async () => {
@@ -131,7 +137,7 @@ describe('the bundled action', () => {
       ossSecret: 'e2e/Secret+Value=42',
       sts: 'CAIS-e2e-sts-token'
     };
-    const kubeconfig = await readFile(kube.kubeconfigPath, 'utf8');
+    const kubeconfig = await readFile(sa.path, 'utf8');
     const job = await newJob({
       stages: 'setup',
       kubeconfig: Buffer.from(kubeconfig).toString('base64'),
@@ -190,7 +196,7 @@ describe('the bundled action', () => {
       .split('\n')
       .filter((l) => l.startsWith('::add-mask::'))
       .map((l) => l.slice('::add-mask::'.length));
-    for (const s of [...Object.values(secrets), kube.token]) expect(masked).toContain(s);
+    for (const s of [...Object.values(secrets), sa.token]) expect(masked).toContain(s);
     const texts = {
       stdout: visible(main.stdout) + visible(post.stdout),
       stderr: main.stderr + post.stderr,
@@ -200,7 +206,7 @@ describe('the bundled action', () => {
       path: await readFile(job.files.path, 'utf8'),
       state: await readFile(job.files.state, 'utf8')
     };
-    for (const s of [...Object.values(secrets), kube.token]) {
+    for (const s of [...Object.values(secrets), sa.token]) {
       for (const f of forms(s)) {
         for (const [where, text] of Object.entries(texts)) expect([where, text.includes(f)]).toEqual([where, false]);
       }
@@ -209,7 +215,7 @@ describe('the bundled action', () => {
 
   it('cancels on SIGINT: the stage ends CANCELLED, the run is marked unfinished, the post step runs', async () => {
     faults.add({ service: 'releases', path: '/kubectl\\.sha256$', action: { kind: 'delay', ms: 3000 } });
-    const kubeconfig = await readFile(kube.kubeconfigPath, 'utf8');
+    const kubeconfig = await readFile(sa.path, 'utf8');
     const job = await newJob({
       stages: 'setup',
       kubeconfig,

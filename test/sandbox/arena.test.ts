@@ -528,8 +528,8 @@ describe('arena serve triton', () => {
     ]);
     expect(c.ports).toEqual([
       { name: 'http', containerPort: 8000, protocol: 'TCP' },
-      { name: 'grpc', containerPort: 8001 },
-      { name: 'metrics', containerPort: 8002 }
+      { name: 'grpc', containerPort: 8001, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 8002, protocol: 'TCP' }
     ]);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/v2/health/live', port: 'http' });
