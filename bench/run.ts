@@ -4,6 +4,7 @@
  * `[{"name","value","unit","goal","met"}]`.
  */
 import { writeFile } from 'node:fs/promises';
+import { enterHermeticRoot } from '../scripts/lib/hermetic.js';
 import type { BenchRow } from './types.js';
 
 interface Suite {
@@ -37,6 +38,8 @@ function table(rows: BenchRow[]): string {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const rows: BenchRow[] = [];
+  // HOME, TMPDIR, RUNNER_TEMP and the tool cache of its own, removed at exit.
+  enterHermeticRoot('arena-ft-bench');
   for (const suite of suites) {
     if (args.only && !args.only.has(suite.name)) continue;
     process.stderr.write(`bench: ${suite.name}...\n`);
