@@ -15,7 +15,8 @@ interface Suite {
 const suites: Suite[] = [
   { name: 'sync', run: async () => (await import('./sync.js')).benchSync() },
   { name: 'wait', run: async () => (await import('./wait.js')).benchWait() },
-  { name: 'action', run: async () => (await import('./action.js')).benchAction() }
+  { name: 'action', run: async () => (await import('./action.js')).benchAction() },
+  { name: 'shipped', run: async () => (await import('./shipped.js')).benchShipped() }
 ];
 
 function parseArgs(argv: string[]): { json?: string; only?: Set<string> } {

@@ -27,6 +27,6 @@ export function nodeVersionProblem(version: string, hasZstd: boolean): string | 
   return (
     `arena-ft-pipeline needs Node ${MIN_NODE} or newer (this is Node ${version.replace(/^v/, '')}` +
     `${hasZstd ? '' : ', without zlib zstd support'}): the Kubernetes client it uses requires it. ` +
-    'Install the current LTS (https://nodejs.org), or run it with `npx -p node@24 arena-ft-pipeline ...`.'
+    'Install Node 24 (the active LTS) or 22.19+ (https://nodejs.org/en/download), then run it again.'
   );
 }

@@ -1,6 +1,7 @@
 /**
  * ali-oss 6.23.0 parses the endpoint with the legacy `url.parse()` (lib/common/client/initOptions.js line 9), which
- * Node 24 reports as DEP0169 on every run. The call is inside the library, the behaviour it warns about (lenient parsing of odd hosts) does not
+ * Node 24 reports as DEP0169 on every run (Node skips the warning for code under node_modules, but in the bundle
+ * ali-oss is no longer there). The call is inside the library, the behaviour it warns about (lenient parsing of odd hosts) does not
  * apply to the endpoint URLs the config check has already validated, and the warning tells a CLI user nothing they
  * can act on: drop that one warning code, keep every other warning.
  */
