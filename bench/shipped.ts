@@ -2,7 +2,8 @@
  * Peak memory of what users run: the sync stage through the shipped bundles, `dist/cli/index.js run --stages sync`
  * and the action's `dist/main/index.js` (as a runner starts it), each with the product's default sync settings,
  * against the bench's hub and OSS servers (own processes). The peak RSS is read by a preload that prints
- * `process.resourceUsage().maxRSS` at exit. Sizes: SHIPPED_BENCH_GIB (default "1,4").
+ * `process.resourceUsage().maxRSS` at exit. Sizes: SHIPPED_BENCH_GIB (default "1,4"); entries: SHIPPED_BENCH_ENTRIES
+ * (default "cli,main"); other inputs to try: SHIPPED_BENCH_SET="sync-parts-in-flight=2,sync-part-size=8".
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -38,6 +39,12 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
 export async function benchShipped(): Promise<BenchRow[]> {
   const sizes = (process.env.SHIPPED_BENCH_GIB ?? '1,4').split(',').map(Number);
   const which = new Set((process.env.SHIPPED_BENCH_ENTRIES ?? 'cli,main').split(','));
+  const extra = Object.fromEntries(
+    (process.env.SHIPPED_BENCH_SET ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])
+  );
   const [hub, oss] = await Promise.all([server('hub'), server('oss')]);
   const rows: BenchRow[] = [];
   try {
@@ -52,7 +59,8 @@ export async function benchShipped(): Promise<BenchRow[]> {
       'oss-bucket': oss.info.bucket,
       'oss-prefix': prefix,
       'oss-access-key-id': oss.info.accessKeyId,
-      'oss-access-key-secret': oss.info.accessKeySecret
+      'oss-access-key-secret': oss.info.accessKeySecret,
+      ...extra
     });
     for (const gib of sizes) {
       const repo = `shipped/m${gib}`;
