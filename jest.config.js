@@ -7,6 +7,9 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }]
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Own HOME, TMPDIR, RUNNER_TEMP and tool cache for the whole run, removed afterwards (test/hermetic/).
+  globalSetup: '<rootDir>/test/hermetic/setup.mjs',
+  globalTeardown: '<rootDir>/test/hermetic/teardown.mjs',
   testTimeout: 60000,
   maxWorkers: 2
 };

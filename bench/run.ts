@@ -4,6 +4,7 @@
  * `[{"name","value","unit","goal","met"}]`.
  */
 import { writeFile } from 'node:fs/promises';
+import { enterHermeticRoot } from '../scripts/lib/hermetic.js';
 import type { BenchRow } from './types.js';
 
 interface Suite {
@@ -14,7 +15,8 @@ interface Suite {
 const suites: Suite[] = [
   { name: 'sync', run: async () => (await import('./sync.js')).benchSync() },
   { name: 'wait', run: async () => (await import('./wait.js')).benchWait() },
-  { name: 'action', run: async () => (await import('./action.js')).benchAction() }
+  { name: 'action', run: async () => (await import('./action.js')).benchAction() },
+  { name: 'shipped', run: async () => (await import('./shipped.js')).benchShipped() }
 ];
 
 function parseArgs(argv: string[]): { json?: string; only?: Set<string> } {
@@ -37,6 +39,8 @@ function table(rows: BenchRow[]): string {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const rows: BenchRow[] = [];
+  // HOME, TMPDIR, RUNNER_TEMP and the tool cache of its own, removed at exit.
+  enterHermeticRoot('arena-ft-bench');
   for (const suite of suites) {
     if (args.only && !args.only.has(suite.name)) continue;
     process.stderr.write(`bench: ${suite.name}...\n`);

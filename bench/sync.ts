@@ -64,7 +64,7 @@ async function child(script: string, job: object): Promise<ChildResult> {
 }
 
 /** A sandbox server in its own process (bench/sync-server.ts), driven by JSON lines. */
-async function server(kind: 'hub' | 'oss') {
+export async function server(kind: 'hub' | 'oss') {
   const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'sync-server.ts'), kind], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: '' }

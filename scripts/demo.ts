@@ -2,13 +2,15 @@
  * `npm run demo`: the whole pipeline in the sandbox, run the way a GitHub runner runs the action.
  * Starts the sandbox, runs the bundled action (dist/) through all six stages for the seeded demo model, prints
  * the stage table and the sample completion, writes the job summary to a file it names, stops the sandbox.
- * Exits 0 only when every stage succeeded.
+ * Exits 0 only when every stage succeeded. Everything it writes (sandbox, tool cache, runner folders, HOME) is
+ * under one temp root removed at exit: the only file it leaves is the summary under reports/.
  *   --rerun   run the pipeline a second time against the same sandbox: every stage is skipped
  *   --keep    leave the sandbox running afterwards (prints its endpoints; Ctrl-C stops it)
  */
 import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { enterHermeticRoot } from './lib/hermetic.js';
 import { startSandbox, DEMO_MODEL, type Sandbox } from '../sandbox/index.js';
 import { runMainAndPost, REPO_ROOT, type StepRun } from './lib/run-action.js';
 import { sandboxInputs } from './lib/sandbox-inputs.js';
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
   await readFile(path.join(REPO_ROOT, 'dist/main/index.js')).catch(() => {
     throw new Error('dist/main/index.js is missing: run `npm run build` first');
   });
+  const hermetic = enterHermeticRoot('arena-ft-demo');
   console.log(`demo: starting the sandbox (hub, OSS, releases, Kubernetes API, operator, Triton simulator)...`);
   const sb = await startSandbox({ speed: Number(process.env.SANDBOX_SPEED ?? 200) });
   const work = await mkdtemp(path.join(tmpdir(), 'arena-ft-demo-'));
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await sb.stop();
+    hermetic.remove();
   }
   process.exitCode = ok ? 0 : 1;
 }

@@ -6,6 +6,7 @@ import type { Config } from './config/types.js';
 import { isPipelineError, PipelineError } from './errors.js';
 import { parseKubeconfig } from './kubeconfig/parse.js';
 import { MemoryCleanupRegistry } from './pipeline/cleanup.js';
+import { registerCleanupHandlers } from './pipeline/handlers.js';
 import { runPipeline } from './pipeline/runner.js';
 import type { RunState } from './pipeline/types.js';
 import { savePostState, type PostState, type StateStore } from './pipeline/state.js';
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
     });
   }
 
+  // The same handlers as the post step and the CLI (the post step is what runs them in the action).
+  registerCleanupHandlers(config);
   const post: PostState = { cleanup: [], finished: false };
   const cleanup = new MemoryCleanupRegistry([], (records) => {
     post.cleanup = [...records];

@@ -7,7 +7,7 @@ import { loadConfig } from './config/load.js';
 import type { Config } from './config/types.js';
 import { removeKubeconfig } from './kubeconfig/write.js';
 import { POST_CLEANUP_BUDGET_MS, runCleanup } from './pipeline/cleanup.js';
-import { registerPostHandlers } from './pipeline/handlers.js';
+import { registerCleanupHandlers } from './pipeline/handlers.js';
 import { loadPostState, type StateStore } from './pipeline/state.js';
 import { ActionsLogger } from './report/logger.js';
 
@@ -26,7 +26,7 @@ async function post(): Promise<void> {
       } catch {
         log.warning('The inputs no longer validate; only records that need no configuration are cleaned up.');
       }
-      registerPostHandlers(config);
+      registerCleanupHandlers(config);
       await log.group(`cleanup: ${state.cleanup.length} unfinished item(s)`, async () => {
         const env = { ...process.env, ...(state.kubeconfigPath ? { KUBECONFIG: state.kubeconfigPath } : {}) };
         await runCleanup(state.cleanup, { log, env, signal: AbortSignal.timeout(POST_CLEANUP_BUDGET_MS) });

@@ -6,7 +6,14 @@
  */
 import { retry } from '../util/retry.js';
 import { httpRequest, readAll, readChunks, type HttpResponse } from './http.js';
-import { finalHubError, hubError, hubRetryDelayMs, isRetryableHubError, type HubTarget } from './errors.js';
+import {
+  finalHubError,
+  hubError,
+  hubOperation,
+  hubRetryDelayMs,
+  isRetryableHubError,
+  type HubTarget
+} from './errors.js';
 import { assertSafeRepoPath, encodeRepoPath, encodeRevision } from './paths.js';
 import { PipelineError } from '../errors.js';
 
@@ -139,7 +146,7 @@ export class HubClient {
         }
       );
     } catch (err) {
-      throw finalHubError(err, t, attempts);
+      throw finalHubError(err, t, attempts, hubOperation(url, init.method));
     }
   }
 

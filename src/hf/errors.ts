@@ -64,6 +64,38 @@ export interface HubTarget {
   readonly hasToken: boolean;
 }
 
+/** Which of the hub's requests failed: messages name it (a failed listing is not a failed download). */
+export type HubOperation = 'revision' | 'listing' | 'access' | 'download';
+
+/** The operation a hub request URL is for (the Hub API's paths: /api/models/<repo>/revision|tree/…, /resolve/). */
+export function hubOperation(url: string, method: string = 'GET'): HubOperation {
+  const p = new URL(url).pathname;
+  if (/^\/api\/models\/.+\/revision\//.test(p)) return 'revision';
+  if (/^\/api\/models\/.+\/tree\//.test(p)) return 'listing';
+  return method.toUpperCase() === 'HEAD' ? 'access' : 'download';
+}
+
+function describeOperation(op: HubOperation, t: HubTarget): string {
+  switch (op) {
+    case 'revision':
+      return `Resolving revision "${t.revision ?? 'main'}" of ${t.repo}`;
+    case 'listing':
+      return `Listing the files of ${t.repo}${t.revision ? ` at ${t.revision.slice(0, 12)}` : ''}`;
+    case 'access':
+      return `Checking download access to file ${t.path ?? '(unknown)'} of ${t.repo}`;
+    case 'download':
+      return `Downloading file ${t.path ?? '(unknown)'} of ${t.repo}`;
+  }
+}
+
+/** "the hub (host) answered HTTP 500 (request id …)" or "the CDN (host) …", by the host of the failing URL. */
+function describeAnswer(err: unknown, endpoint: string): string {
+  if (!(err instanceof HubHttpError)) return err instanceof Error ? err.message : String(err);
+  const host = new URL(err.url).host;
+  const who = host === new URL(endpoint).host ? `the hub (${host})` : `the CDN (${host})`;
+  return `${who} answered HTTP ${err.status}${err.requestId ? ` (request id ${err.requestId})` : ''}`;
+}
+
 /**
  * A final (non-retryable) error for a 4xx answer, or a HubHttpError for 429/5xx, which the retry helper retries
  * and `finalHubError` turns into a PipelineError after the last attempt.
@@ -118,11 +150,15 @@ export function hubError(status: number, headers: IncomingHttpHeaders, url: stri
   );
 }
 
-/** After the last retry: name the file and the cause. */
-export function finalHubError(err: unknown, t: HubTarget, attempts: number): unknown {
+/** After the last retry: name the request (revision, listing, access check, download), who answered, the status. */
+export function finalHubError(
+  err: unknown,
+  t: HubTarget,
+  attempts: number,
+  op: HubOperation = t.path ? 'download' : 'listing'
+): unknown {
   if (err instanceof PipelineError) return err;
   const what = t.path ? `file ${t.path} of ${t.repo}` : t.repo;
-  const cause = err instanceof Error ? err.message : String(err);
   if (err instanceof HubHttpError && err.status === 429) {
     return new PipelineError(
       'HF_RATE_LIMITED',
@@ -134,7 +170,7 @@ export function finalHubError(err: unknown, t: HubTarget, attempts: number): unk
   if (isRetryableHubError(err)) {
     return new PipelineError(
       'HF_UNAVAILABLE',
-      `Downloading ${what} failed after ${attempts} attempts: ${cause}.`,
+      `${describeOperation(op, t)} failed after ${attempts} attempts: ${describeAnswer(err, t.endpoint)}.`,
       'The hub or its CDN is unreachable or unstable; re-run the job (finished files are kept and skipped), or set hf-endpoint to a mirror.',
       { cause: err }
     );

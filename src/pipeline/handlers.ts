@@ -1,12 +1,14 @@
 /**
- * The cleanup handlers the post step uses, one per record kind. Adapters export theirs; each is imported only when
- * a record of its kind is left (the post bundle stays small, and a clean run loads none of them).
+ * The composition root of cleanup: every handler, one per record kind, registered by one function that the
+ * action's main and post steps and the CLI all call (so the CLI's cleanup after a failure or Ctrl-C undoes the
+ * same things the post step does). Each adapter is imported only when a record of its kind is left (the post
+ * bundle stays small, and a clean run loads none of them).
  */
 import { rm } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import { registerCleanupHandler } from './cleanup.js';
 
-export function registerPostHandlers(config: Config | undefined): void {
+export function registerCleanupHandlers(config: Config | undefined): void {
   registerCleanupHandler('file', async (record) => {
     await rm(record.path, { force: true, recursive: true });
   });

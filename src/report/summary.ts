@@ -22,12 +22,26 @@ export function cell(s: string): string {
 }
 
 /**
+ * The gantt axis labels (d3 time format) for a run of this span. mermaid puts about ten ticks on the axis, so a
+ * few-second run gets sub-second ticks ("%M:%S" would print the same second several times) and a run over an hour
+ * would wrap "%M:%S" back to 00:00.
+ */
+export function axisFormat(spanMs: number): string {
+  if (spanMs < 10_000) return '%S.%L';
+  if (spanMs < 3_600_000) return '%M:%S';
+  if (spanMs < 86_400_000) return '%H:%M';
+  return '%d %H:%M';
+}
+
+/**
  * The run as a mermaid gantt chart (GitHub renders it): one bar per stage on a shared time axis, so where the
  * time went is visible at a glance. Stages that did not run have no bar.
  */
 export function timeline(results: readonly StageResult[]): string {
   const ran = results.filter((r) => r.startedAt !== undefined);
   if (ran.length === 0) return '';
+  const starts = ran.map((r) => Date.parse(r.startedAt!));
+  const span = Math.max(...ran.map((r, i) => starts[i] + Math.max(1, r.durationMs))) - Math.min(...starts);
   const tag: Record<StageResult['status'], string> = {
     done: 'done',
     skipped: 'done',
@@ -41,7 +55,35 @@ export function timeline(results: readonly StageResult[]): string {
     const tags = [tag[r.status], `${r.stage}`, `${start}`, `${start + Math.max(1, r.durationMs)}`].filter(Boolean);
     return `  ${r.stage} (${r.status}, ${formatDuration(r.durationMs)}) : ${tags.join(', ')}`;
   });
-  return ['```mermaid', 'gantt', '  dateFormat x', '  axisFormat %M:%S', '  section stages', ...bars, '```'].join('\n');
+  return [
+    '```mermaid',
+    'gantt',
+    '  dateFormat x',
+    `  axisFormat ${axisFormat(span)}`,
+    '  section stages',
+    ...bars,
+    '```'
+  ].join('\n');
+}
+
+/**
+ * Each stage's figures as recorded (bytes, counts, seconds), folded under the table: the "what happened" sentence
+ * already says them in words, so the table does not repeat them.
+ */
+export function figures(results: readonly StageResult[]): string {
+  const rows = results.flatMap((r) =>
+    Object.entries(r.details ?? {}).map(([k, v]) => `| ${r.stage} | ${cell(k)} | ${cell(String(v))} |`)
+  );
+  if (rows.length === 0) return '';
+  return [
+    '<details><summary>Figures recorded by each stage</summary>',
+    '',
+    '| stage | figure | value |',
+    '| --- | --- | --- |',
+    ...rows,
+    '',
+    '</details>'
+  ].join('\n');
 }
 
 /** Commands to look at what the run made, for the stages that ran. */
@@ -78,15 +120,10 @@ export function renderSummary(config: Config, report: RunReport): string {
   } else {
     lines.push('| stage | result | what happened | time |', '| --- | --- | --- | --- |');
     for (const r of report.results) {
-      const details = r.details
-        ? ' (' +
-          Object.entries(r.details)
-            .map(([k, v]) => `${k}: ${v}`)
-            .join(', ') +
-          ')'
-        : '';
-      lines.push(`| ${r.stage} | ${ICON[r.status]} | ${cell(r.summary + details)} | ${formatDuration(r.durationMs)} |`);
+      lines.push(`| ${r.stage} | ${ICON[r.status]} | ${cell(r.summary)} | ${formatDuration(r.durationMs)} |`);
     }
+    const more = figures(report.results);
+    if (more) lines.push('', more);
     lines.push('', timeline(report.results));
     if (!config.plan) {
       const next = followUps(config, report.results);

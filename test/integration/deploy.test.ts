@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runArena } from '../../src/arena/exec.js';
 import { serveTritonArgs } from '../../src/arena/args.js';
-import { registerPostHandlers } from '../../src/pipeline/handlers.js';
+import { registerCleanupHandlers } from '../../src/pipeline/handlers.js';
 import { runCleanup } from '../../src/pipeline/cleanup.js';
 import type { PipelineError } from '../../src/errors.js';
 import { MODEL_CONFIG, parsePbtxt as sandboxParse } from '../../sandbox/triton/pbtxt.js';
@@ -213,7 +213,7 @@ describe('deploy stage against the sandbox', () => {
       const api = cl.api(cfg);
       await serveOrphan('orphan');
       const env = { ...cl.env, PATH: `${fakeBin}${path.delimiter}${cl.env.PATH}` };
-      registerPostHandlers(cfg);
+      registerCleanupHandlers(cfg);
       const record = { kind: 'serving', namespace: ns, name: 'bloom-tiny', version: 'orphan' } as const;
       const t = cl.context(cfg);
       const first = await runCleanup([record], { log: t.log, env, signal: new AbortController().signal });

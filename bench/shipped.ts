@@ -1,0 +1,111 @@
+/**
+ * Peak memory of what users run: the sync stage through the shipped bundles, `dist/cli/index.js run --stages sync`
+ * and the action's `dist/main/index.js` (as a runner starts it), each with the product's default sync settings,
+ * against the bench's hub and OSS servers (own processes). The peak RSS is read by a preload that prints
+ * `process.resourceUsage().maxRSS` at exit. Sizes: SHIPPED_BENCH_GIB (default "1,4"); entries: SHIPPED_BENCH_ENTRIES
+ * (default "cli,main"); other inputs to try: SHIPPED_BENCH_SET="sync-parts-in-flight=2,sync-part-size=8".
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NODE24, REPO_ROOT, runStep } from '../scripts/lib/run-action.js';
+import { server } from './sync.js';
+import type { BenchRow } from './types.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const GiB = 1024 ** 3;
+const PRELOAD = ['--import', path.join(here, 'rss-at-exit.mjs')];
+
+const peakMiB = (stderr: string): number => {
+  const m = /maxRssKiB=(\d+)/.exec(stderr);
+  if (!m) throw new Error(`the measured process printed no peak RSS: ${stderr.slice(-400)}`);
+  return Math.round(Number(m[1]) / 1024);
+};
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(NODE24, [...PRELOAD, path.join(REPO_ROOT, 'dist/cli/index.js'), ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe']
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+export async function benchShipped(): Promise<BenchRow[]> {
+  const sizes = (process.env.SHIPPED_BENCH_GIB ?? '1,4').split(',').map(Number);
+  const which = new Set((process.env.SHIPPED_BENCH_ENTRIES ?? 'cli,main').split(','));
+  const extra = Object.fromEntries(
+    (process.env.SHIPPED_BENCH_SET ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])
+  );
+  const [hub, oss] = await Promise.all([server('hub'), server('oss')]);
+  const rows: BenchRow[] = [];
+  try {
+    const inputs = (repo: string, prefix: string): Record<string, string> => ({
+      stages: 'sync',
+      model: repo,
+      revision: 'main',
+      'hf-endpoint': hub.info.endpoint,
+      'hf-token': hub.info.token,
+      'oss-endpoint': oss.info.endpoint,
+      'oss-region': oss.info.region,
+      'oss-bucket': oss.info.bucket,
+      'oss-prefix': prefix,
+      'oss-access-key-id': oss.info.accessKeyId,
+      'oss-access-key-secret': oss.info.accessKeySecret,
+      ...extra
+    });
+    for (const gib of sizes) {
+      const repo = `shipped/m${gib}`;
+      await hub.call({
+        op: 'declare',
+        spec: { id: repo, files: [{ path: 'model.safetensors', size: Math.round(gib * GiB), seed: `shipped-${gib}` }] }
+      });
+      await hub.call({ op: 'warm', repo });
+      if (which.has('cli')) {
+        const env: Record<string, string> = {};
+        for (const [k, v] of Object.entries(inputs(repo, `cli-${gib}`)))
+          env[`ARENA_FT_${k.replace(/-/g, '_').toUpperCase()}`] = v;
+        const res = await runCli(['run'], env);
+        if (res.code !== 0)
+          throw new Error(`dist/cli sync of ${gib} GiB exited ${res.code}: ${res.stderr.slice(-600)}`);
+        const mib = peakMiB(res.stderr);
+        rows.push({
+          name: `peak RSS, dist/cli syncing ${gib} GiB`,
+          value: mib,
+          unit: 'MiB',
+          goal: '≤ 200',
+          met: mib <= 200
+        });
+      }
+      if (which.has('main')) {
+        const work = await mkdtemp(path.join(tmpdir(), 'shipped-main-'));
+        const res = await runStep({
+          entry: 'main',
+          inputs: inputs(repo, `main-${gib}`),
+          dirs: { jobDir: work, toolCache: path.join(work, 'tc') },
+          env: { NODE_OPTIONS: PRELOAD.join(' ') }
+        });
+        if (res.exitCode !== 0) throw new Error(`dist/main sync of ${gib} GiB exited ${res.exitCode}`);
+        const mib = peakMiB(res.stderr);
+        rows.push({
+          name: `peak RSS, dist/main syncing ${gib} GiB`,
+          value: mib,
+          unit: 'MiB',
+          goal: '≤ 200',
+          met: mib <= 200
+        });
+      }
+    }
+  } finally {
+    await Promise.all([hub.stop(), oss.stop()]);
+  }
+  return rows;
+}
