@@ -8,6 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ArenaError, CORE, KubeCallError, type KubeClient } from './kube.js';
+import { KubectlError } from './kubectl.js';
 import type { Io } from './training.js';
 
 export interface AppObject {
@@ -42,8 +43,10 @@ export async function installApps(
       created.push(await client.create(o.collection, o.obj));
       out += `${o.label} created\n`;
     } catch (e) {
-      if (!(e instanceof KubeCallError)) throw e;
-      out += kubectlCreateError(e, file);
+      // arena-kubectl ran and failed: its own output (kubectl's `Error from server …`) is what Arena prints
+      if (e instanceof KubectlError && e.output !== '') out += e.output.endsWith('\n') ? e.output : `${e.output}\n`;
+      else if (e instanceof KubeCallError) out += kubectlCreateError(e, file);
+      else throw e;
       failed = true;
     }
   }
