@@ -154,7 +154,7 @@ describe('arena-ft-pipeline CLI', () => {
       expect(first.code).toBe(0);
       // the @actions libraries' workflow commands (::debug::, ::add-path::, ::set-env) stay off the terminal
       expect(first.out).not.toMatch(/^::/m);
-      expect(first.out).toMatch(/kubectl 1\.34\.5 \(downloaded, sha256 verified\)/);
+      expect(first.out).toMatch(/kubectl 1\.34\.5 \(downloaded, sha256 verified by the published \.sha256\)/);
       expect(first.err).not.toMatch(/DEP0169|DeprecationWarning/);
       // XDG's default cache (~/.cache) of the user running it, nothing in the temp folder (afterEach)
       expect(existsSync(path.join(machine.home, '.cache/arena-ft-pipeline/tools/kubectl'))).toBe(true);
@@ -163,7 +163,7 @@ describe('arena-ft-pipeline CLI', () => {
       expect(sb.oss!.listKeys('').some((k) => k.endsWith('.sync-manifest.json'))).toBe(true);
       const second = await cli(['run', '--stages', 'setup,sync'], env);
       expect(second.code).toBe(0);
-      expect(second.out).toMatch(/kubectl 1\.34\.5 \(cached\)/);
+      expect(second.out).toMatch(/kubectl 1\.34\.5 \(cached, sha256 verified when downloaded\)/);
       expect(second.out).toMatch(/sync\s+skipped/);
     });
 

@@ -97,7 +97,7 @@ describe('against the sandbox', () => {
     const res = await run(bin(), ['run', '--plan', '--stages', 'sync,storage,convert'], user, env);
     expect(res.err).toBe('');
     expect(res.code).toBe(0);
-    expect(res.out).toMatch(/sync\s+done.*would run/);
+    expect(res.out).toMatch(/sync\s+planned.*would run/);
     expect(sb.oss!.listKeys('')).toEqual([]);
   });
 });
