@@ -11,7 +11,7 @@ import { INPUTS } from '../../src/config/inputs.js';
 import { isPipelineError } from '../../src/errors.js';
 import type { Config } from '../../src/config/types.js';
 import { unsafePathReason } from '../../src/hf/paths.js';
-import { serveTritonArgs } from '../../src/arena/args.js';
+import { serveArgs } from '../../src/stages/deploy.js';
 import { converterArgs } from '../../src/stages/convert.js';
 
 const BASE: Record<string, string> = {
@@ -122,17 +122,8 @@ describe('hostile input values', () => {
         (input, value) => {
           const cfg = load({ [input]: value });
           if (!cfg) return;
-          const args = serveTritonArgs({
-            name: cfg.serve.name,
-            version: cfg.serve.version,
-            namespace: cfg.cluster.namespace,
-            image: cfg.serve.image,
-            gpus: cfg.serve.gpus,
-            replicas: cfg.serve.replicas,
-            pvc: cfg.cluster.pvcName,
-            mountPath: cfg.cluster.mountPath,
-            modelRepository: '/mnt/models/triton/x'
-          } as Parameters<typeof serveTritonArgs>[0]);
+          // the deploy stage's own argument builder, as the convert case above uses convert's
+          const args = serveArgs(cfg);
           for (const a of args.slice(2)) expect(a).toMatch(/^--[a-z-]+(=.*)?$/s);
         }
       ),
