@@ -35,7 +35,7 @@ export interface SandboxOptions {
   /** Unpack the Arena stand-in into a bin dir (returned as `arenaBinDir`) for tests that run the arena adapter. */
   installArena?: boolean;
   /**
-   * The RBAC manifest (YAML text) whose ServiceAccount the pipeline's kubeconfig (`info.kube.kubeconfig`) runs
+   * The RBAC manifest (YAML text) whose ServiceAccount the pipeline's kubeconfig (`info.kube.pipelineKubeconfig`) runs
    * as. Default: the repository's `deploy/rbac.yaml`, the manifest the README documents.
    */
   rbacManifest?: string;
@@ -154,7 +154,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       kube.applyManifest(manifest.objects);
       const sa = await kube.serviceAccountKubeconfig(manifest.serviceAccount.name, manifest.serviceAccount.namespace);
       sb.info.kube = {
-        kubeconfig: sa.path,
+        // `kubeconfig` keeps its meaning for tools outside the suite (cluster-admin); the pipeline's is separate
+        kubeconfig: kube.kubeconfigPath,
+        pipelineKubeconfig: sa.path,
         namespace: kube.namespace,
         user: sa.user,
         adminKubeconfig: kube.kubeconfigPath,

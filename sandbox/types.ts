@@ -9,12 +9,14 @@ export interface SandboxInfo {
   releases: { endpoint: string };
   admin: { endpoint: string };
   kube?: {
-    /** The pipeline's kubeconfig: the ServiceAccount of deploy/rbac.yaml, authorized by exactly its rules. */
+    /** A cluster-admin kubeconfig (system:masters), as before RBAC came in: tools outside the suite rely on it. */
     kubeconfig: string;
     namespace: string;
+    /** The pipeline's kubeconfig: the ServiceAccount of deploy/rbac.yaml, authorized by exactly its rules. */
+    pipelineKubeconfig?: string;
     /** That kubeconfig's user as RBAC names it (`system:serviceaccount:<ns>:<name>`). */
     user?: string;
-    /** A cluster-admin kubeconfig (system:masters): for setting up what the pipeline may not do itself. */
+    /** The same as `kubeconfig` (cluster-admin), by a name that says so. */
     adminKubeconfig?: string;
     readOnlyKubeconfig?: string;
   };

@@ -13,7 +13,8 @@ export async function sandboxInputs(
   const { hub, oss, kube } = sb.info;
   const releases = sb.releases;
   if (!releases) throw new Error('sandboxInputs needs the releases piece');
-  const kubeconfig = kube ? await readFile(kube.kubeconfig, 'utf8') : '';
+  // the pipeline runs as deploy/rbac.yaml's ServiceAccount (falls back to the admin one on a sandbox without RBAC)
+  const kubeconfig = kube ? await readFile(kube.pipelineKubeconfig ?? kube.kubeconfig, 'utf8') : '';
   return {
     stages: 'all',
     model: DEMO_MODEL.repo,

@@ -32,7 +32,7 @@ describe('workflows against the sandbox', () => {
       HF_TOKEN: hub.token,
       OSS_ACCESS_KEY_ID: oss.accessKeyId,
       OSS_ACCESS_KEY_SECRET: oss.accessKeySecret,
-      ACK_KUBECONFIG: await readFile(kube!.kubeconfig, 'utf8')
+      ACK_KUBECONFIG: await readFile(kube!.pipelineKubeconfig!, 'utf8')
     };
     callInputs = {
       'hf-endpoint': hub.endpoint,

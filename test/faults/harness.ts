@@ -155,7 +155,7 @@ export async function startFaultSandbox(opts: { bigRepo?: boolean; speed?: numbe
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     RUNNER_TEMP: work,
-    KUBECONFIG: sb.info.kube!.kubeconfig,
+    KUBECONFIG: sb.info.kube!.pipelineKubeconfig!,
     ARENA_FT_ARENA_HOME: sb.arenaHome,
     PATH: `${sb.arenaBinDir}${path.delimiter}${process.env.PATH ?? ''}`
   };
@@ -362,7 +362,7 @@ export async function sandboxSecrets(sb: Sandbox): Promise<Secrets> {
     'hf-token': sb.info.hub.token,
     'oss-access-key-id': sb.info.oss.accessKeyId,
     'oss-access-key-secret': sb.info.oss.accessKeySecret,
-    'kubeconfig token': await kubeconfigToken(sb.info.kube!.kubeconfig)
+    'kubeconfig token': await kubeconfigToken(sb.info.kube!.pipelineKubeconfig!)
   };
 }
 

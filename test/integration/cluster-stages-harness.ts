@@ -40,11 +40,11 @@ export async function startCluster(opts: { speed?: number } = {}): Promise<Clust
   });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    KUBECONFIG: sb.info.kube!.kubeconfig,
+    KUBECONFIG: sb.info.kube!.pipelineKubeconfig!,
     ARENA_FT_ARENA_HOME: sb.arenaHome,
     PATH: `${sb.arenaBinDir}${path.delimiter}${process.env.PATH ?? ''}`
   };
-  const kubeconfig = await readFile(sb.info.kube!.kubeconfig, 'utf8');
+  const kubeconfig = await readFile(sb.info.kube!.pipelineKubeconfig!, 'utf8');
   const cfg = (over: Parameters<typeof testConfig>[0] = {}) =>
     testConfig({
       ...over,

@@ -76,7 +76,7 @@ afterAll(async () => {
 describe('the pipeline as the least-privilege ServiceAccount', () => {
   it('runs as the manifest’s ServiceAccount', () => {
     expect(cl.sb.info.kube!.user).toBe(SA);
-    expect(cl.sb.info.kube!.kubeconfig).not.toBe(cl.sb.info.kube!.adminKubeconfig);
+    expect(cl.sb.info.kube!.pipelineKubeconfig).not.toBe(cl.sb.info.kube!.adminKubeconfig);
   });
 
   it('without get on persistentvolumes (ClusterRole) the storage stage fails naming the rule', async () => {

@@ -37,6 +37,10 @@ it('prints one JSON line of endpoints and credentials, serves, and cleans up on 
       accessKeySecret: expect.any(String)
     });
     expect(readFileSync(info.kube.kubeconfig, 'utf8')).toMatch(/certificate-authority-data/);
+    // kube.kubeconfig stays cluster-admin for tools outside the suite; the pipeline's ServiceAccount is beside it
+    expect(info.kube.kubeconfig).toBe(info.kube.adminKubeconfig);
+    expect(readFileSync(info.kube.pipelineKubeconfig!, 'utf8')).toMatch(/token: /);
+    expect(info.kube.user).toBe('system:serviceaccount:default-group:arena-ft-pipeline');
     const admin = await fetch(`${info.admin.endpoint}/info`).then((r) => r.json());
     expect(admin).toEqual(info);
     const faultId = (await fetch(`${info.admin.endpoint}/faults`, {
@@ -58,4 +62,5 @@ it('prints one JSON line of endpoints and credentials, serves, and cleans up on 
     expect(await exited).toBe(0);
   }
   expect(existsSync(info.kube.kubeconfig)).toBe(false);
+  expect(existsSync(info.kube.pipelineKubeconfig!)).toBe(false);
 });
