@@ -38,8 +38,7 @@ function planCommit(ctx: StageContext): string | undefined {
 }
 
 function commitOf(ctx: StageContext): string {
-  const c =
-    ctx.state.commit ?? (/^[0-9a-f]{40}$/.test(ctx.config.model.revision) ? ctx.config.model.revision : undefined);
+  const c = planCommit(ctx);
   if (!c) {
     throw new PipelineError(
       'CONVERT_COMMIT_UNKNOWN',

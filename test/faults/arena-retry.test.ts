@@ -8,14 +8,12 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { FaultSpec } from '../../sandbox/types.js';
 import { PYTORCHJOBS, DEPLOYMENTS } from '../../sandbox/operator/common.js';
-import { describeRun, leftovers, startFaultSandbox, type FaultSandbox } from './harness.js';
+import { describeRun, leftovers, startSyncedFaultSandbox, type FaultSandbox } from './harness.js';
 
 let fs: FaultSandbox;
 let n = 0;
 beforeAll(async () => {
-  fs = await startFaultSandbox();
-  const first = await fs.run({ stages: 'sync' });
-  if (!first.report.ok) throw new Error(`warm-up sync failed: ${describeRun(first)}`);
+  fs = await startSyncedFaultSandbox();
 });
 afterAll(async () => {
   await fs?.stop();

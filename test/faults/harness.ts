@@ -147,6 +147,19 @@ export interface FaultSandbox {
   stop(): Promise<void>;
 }
 
+/** A fault sandbox whose demo model is synced once, so every later run of a cluster cell skips the sync. */
+export async function startSyncedFaultSandbox(
+  opts: Parameters<typeof startFaultSandbox>[0] = {}
+): Promise<FaultSandbox> {
+  const fs = await startFaultSandbox(opts);
+  const first = await fs.run({ stages: 'sync' });
+  if (!first.report.ok) {
+    await fs.stop();
+    throw new Error(`warm-up sync failed: ${describeRun(first)}`);
+  }
+  return fs;
+}
+
 export async function startFaultSandbox(opts: { bigRepo?: boolean; speed?: number } = {}): Promise<FaultSandbox> {
   const speed = opts.speed ?? CLUSTER_SPEED;
   const sb = await startSandbox({ speed, installArena: true });

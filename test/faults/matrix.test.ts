@@ -28,6 +28,7 @@ import {
   stageRows,
   stepLeaks,
   startFaultSandbox,
+  startSyncedFaultSandbox,
   type CellRun,
   type Secrets,
   type FaultSandbox
@@ -339,10 +340,7 @@ describe('cluster stages', () => {
   let fs: FaultSandbox;
   let n = 0;
   beforeAll(async () => {
-    fs = await startFaultSandbox();
-    // sync the demo model once: every later run of these cells skips it
-    const first = await fs.run({ stages: 'sync' });
-    if (!first.report.ok) throw new Error(`warm-up sync failed: ${describeRun(first)}`);
+    fs = await startSyncedFaultSandbox();
   });
   afterAll(async () => {
     await fs?.stop();

@@ -21,7 +21,7 @@ import {
   BIG_REPO,
   describeRun,
   leftovers,
-  startFaultSandbox,
+  startSyncedFaultSandbox,
   type CellRun,
   type FaultSandbox
 } from './harness.js';
@@ -193,9 +193,7 @@ let transientOk = 0;
 let held = 0;
 
 beforeAll(async () => {
-  fs = await startFaultSandbox({ bigRepo: true });
-  const first = await fs.run({ stages: 'sync' });
-  if (!first.report.ok) throw new Error(`warm-up sync failed: ${describeRun(first)}`);
+  fs = await startSyncedFaultSandbox({ bigRepo: true });
 });
 afterAll(async () => {
   await fs?.stop();
