@@ -194,8 +194,9 @@ export const INPUTS: readonly InputDef[] = [
   // sync
   {
     name: 'sync-part-size',
-    description: 'Multipart upload part size in MiB (memory ≈ sync-parts-in-flight × this).',
-    default: '16',
+    description:
+      'Multipart upload part size in MiB (memory ≈ sync-parts-in-flight × this). A file needs at most 10000 parts (OSS): 8 MiB parts take files up to 80 GiB.',
+    default: '8',
     form: 'an integer number of MiB from 1 to 5120',
     schema: int(1, 5120)
   },

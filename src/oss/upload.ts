@@ -399,6 +399,28 @@ export class Uploader {
   }
 }
 
+/** OSS takes at most this many parts in one multipart upload (InvalidArgument past it). */
+export const MAX_PARTS = 10000;
+
+/**
+ * The files that would need more than OSS's 10000 parts at `partSize`, checked before anything is sent so a
+ * large file cannot fail at part 10001 after hours of transfer. Names the smallest part size that fits.
+ */
+export function checkPartCount(files: readonly { path: string; size: number }[], partSize: number): void {
+  const biggest = files.reduce<{ path: string; size: number } | undefined>(
+    (b, f) => (!b || f.size > b.size ? f : b),
+    undefined
+  );
+  if (!biggest || Math.ceil(biggest.size / partSize) <= MAX_PARTS) return;
+  const MiB = 1024 * 1024;
+  const needMiB = Math.ceil(biggest.size / MAX_PARTS / MiB);
+  throw new PipelineError(
+    'SYNC_TOO_MANY_PARTS',
+    `${biggest.path} (${biggest.size} bytes) needs ${Math.ceil(biggest.size / partSize)} parts of ${partSize / MiB} MiB; OSS takes at most ${MAX_PARTS} parts per object.`,
+    `Set sync-part-size to ${needMiB} or more (memory grows with it: sync-parts-in-flight × sync-part-size).`
+  );
+}
+
 function endedEarly(at: number, size: number): Error {
   return Object.assign(new Error(`the download ended at byte ${at} of ${size}`), {
     code: 'ERR_STREAM_PREMATURE_CLOSE'

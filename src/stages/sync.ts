@@ -25,7 +25,7 @@ import { selectFiles } from '../hf/select.js';
 import { OssStore } from '../oss/client.js';
 import type { Digests } from '../oss/digest.js';
 import { FileProgress, formatBytes, formatDuration, formatRate } from '../oss/progress.js';
-import { PartPool, Uploader } from '../oss/upload.js';
+import { checkPartCount, PartPool, Uploader } from '../oss/upload.js';
 
 export interface SyncDeps {
   /** Backoff sleep of every retry (tests inject one that does not wait). */
@@ -253,6 +253,7 @@ function fileFailed(file: HubFile, err: unknown): unknown {
 /** Every selected file into OSS, `filesInParallel` at a time; the first failure stops the others. */
 async function transferAll(r: Run, stop: AbortController, commit: string, selected: HubFile[]): Promise<FileResult[]> {
   const { cfg, ctx, store } = r;
+  checkPartCount(selected, cfg.sync.partSizeBytes);
   const prefix = hfPrefix(cfg, commit);
   const before = await store.listUploads(prefix);
   const unfinished = new Map(before.map((u) => [u.key, u.uploadId]));

@@ -284,6 +284,25 @@ test('a ".." path in the tree listing is rejected before any OSS key is formed',
   }
 });
 
+test('a file needing more than 10000 parts fails before any byte is sent, naming the part size that fits', async () => {
+  // 10000 parts of 1 MiB hold 9.77 GiB; the hub synthesises bytes only when read, so this file costs nothing here.
+  hub.declareRepo({
+    id: 'org/tiny',
+    files: [
+      { path: 'config.json', content: '{"model_type":"bloom"}' },
+      { path: 'model-00001.safetensors', size: 10000 * MiB + 1, seed: 'big', sha256: 'ab'.repeat(32) }
+    ]
+  });
+  const { ctx } = testContext(cfg());
+  const err = await failure(stage().run(ctx));
+  expect(err.code).toBe('SYNC_TOO_MANY_PARTS');
+  expect(err.message).toContain('model-00001.safetensors');
+  expect(err.message).toContain('10001 parts of 1 MiB');
+  expect(err.hint).toContain('sync-part-size to 2 or more');
+  expect(ossWrites()).toEqual([]);
+  expect(oss.listUploads()).toEqual([]);
+});
+
 test('cancel mid-file: the upload is aborted, no object, no unfinished upload, nothing left to clean', async () => {
   hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 6 * MiB, seed: 'x' }] });
   faults.add({ service: 'oss', method: 'PUT', path: 'partNumber=2', times: 1, action: { kind: 'delay', ms: 300 } });
