@@ -112,6 +112,8 @@ export interface UploaderOptions {
   readonly earlierUploads?: ReadonlySet<string>;
   /** An upload this run started and abandoned was aborted (or could not be: then `err`). */
   readonly onStrayUpload?: (key: string, uploadId: string, err?: unknown) => void;
+  /** A part (or a whole small file) was read from the source: `bytes` more moved through memory. */
+  readonly onPartRead?: (bytes: number) => void;
 }
 
 /** The source failed after some progress: start over with a fresh attempt count. */
@@ -187,6 +189,7 @@ export class Uploader {
         }
         if (fill !== spec.size) throw endedEarly(fill, spec.size);
       });
+      this.opts.onPartRead?.(spec.size);
       const body = buf.subarray(0, spec.size);
       digest.addPartCrc(crc64(body), spec.size);
       const d = digest.digest();
@@ -289,6 +292,7 @@ export class Uploader {
               ev.position?.(pos);
               if (fill === len) {
                 finishPart(next, part, len, digest);
+                this.opts.onPartRead?.(len);
                 buf = undefined;
                 fill = 0;
                 next++;

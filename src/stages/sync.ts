@@ -26,6 +26,10 @@ import { OssStore } from '../oss/client.js';
 import type { Digests } from '../oss/digest.js';
 import { FileProgress, formatBytes, formatDuration, formatRate } from '../oss/progress.js';
 import { checkPartCount, PartPool, Uploader } from '../oss/upload.js';
+import { reclaimer } from '../util/reclaim.js';
+
+/** Bytes moved between two collections of finished socket reads (src/util/reclaim.ts). */
+const RECLAIM_EVERY_BYTES = 32 * 1024 * 1024;
 
 export interface SyncDeps {
   /** Backoff sleep of every retry (tests inject one that does not wait). */
@@ -271,6 +275,7 @@ async function transferAll(r: Run, stop: AbortController, commit: string, select
     signal: stop.signal,
     sleep: r.deps.sleep,
     random: r.deps.random,
+    onPartRead: reclaimer(RECLAIM_EVERY_BYTES),
     onRetry: (what, err, attempt, delay) =>
       ctx.log.info(`  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1}): ${describeError(err)}`)
   });
