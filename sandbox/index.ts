@@ -21,6 +21,7 @@ import { demoModelFiles, DEMO_MODEL } from './models/demo.js';
 import { startAdmin } from './admin/index.js';
 import { installArenaStandIn } from './install-arena.js';
 import { NetworkModel, type NetworkConfig } from './network.js';
+import type { ProcessImage } from './operator/process.js';
 
 export type Piece = 'hub' | 'oss' | 'releases' | 'kube';
 
@@ -46,6 +47,12 @@ export interface SandboxOptions {
    * `POST /network` on the admin API changes it at run time.
    */
   network?: NetworkConfig;
+  /**
+   * Images the kubelet runs as real child processes: image (or repository) → the host command standing for its
+   * entrypoint, e.g. `{ 'ghcr.io/org/arena-ft-pipeline-sync': { command: [process.execPath, 'dist/cli/index.js'] } }`
+   * (see sandbox/operator/README.md "Images that run for real"). Default: none.
+   */
+  images?: Record<string, ProcessImage>;
 }
 
 /** The repository's least-privilege manifest: what the README tells users to apply. */
@@ -158,7 +165,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         pods: kube.pods,
         clock,
         oss: ossAccess,
-        startTriton: createStartTriton({ oss: ossAccess, clock })
+        startTriton: createStartTriton({ oss: ossAccess, clock }),
+        images: opts.images
       });
       stops.splice(stops.length - 1, 0, () => operator.stop()); // stop controllers before the API server
       sb.operator = operator;

@@ -11,6 +11,7 @@ import { PodWorker } from './kubelet.js';
 import { OssClients } from './oss-fs.js';
 import { jobOfPod, PyTorchJobController } from './pytorchjob.js';
 import { batchJobOfPod, JobController, JOBS } from './job.js';
+import { findProcessImage } from './process.js';
 import { ScenarioBook, type Scenario } from './scenarios.js';
 import { DEFAULT_NODES, Scheduler } from './scheduler.js';
 import { DEFAULT_IMAGE_ALLOWLIST, type OperatorHandle, type OperatorOptions } from './types.js';
@@ -71,7 +72,8 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     oss: new OssClients(opts.oss),
     startTriton: opts.startTriton,
     imageCache: new Set(),
-    imageAllowed: (image) => allow.some((re) => re.test(image)),
+    imageAllowed: (image) => allow.some((re) => re.test(image)) || !!findProcessImage(opts.images, image),
+    images: opts.images,
     ownerName: (pod) => jobOfPod(pod) ?? batchJobOfPod(pod) ?? deployments.deploymentOf(pod) ?? pod.metadata.name,
     pokeAll: () => {
       for (const { worker } of workers.values()) worker.poke();

@@ -14,6 +14,7 @@ import type { OperatorContext } from './context.js';
 import { DURATIONS } from './types.js';
 import { mountProblem, resolvePodPath, volumeSchedulingProblem } from './volumes.js';
 import { containerEnv, EnvError } from './env.js';
+import { findProcessImage, processArgv, runHostProcess } from './process.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -408,29 +409,51 @@ export class PodWorker {
     let ports: Record<number, number> = {};
     let probe: Promise<void> | undefined;
     let exit: Exit;
+    const hostImage = findProcessImage(this.ctx.images, String(c.image ?? ''));
     try {
       plan.start();
       const running = plan.replacesProgram
         ? new Promise<Exit>((_, reject) =>
             proc.signal.addEventListener('abort', () => reject(new Killed()), { once: true })
           )
-        : runContainerProcess({
-            namespace: this.ns,
-            pod: this.name,
-            container: c,
-            env,
-            gpus,
-            log,
-            signal: proc.signal,
-            sleep: (s) => this.ctx.clock.sleep(s, proc.signal),
-            fs: podFs(this.ctx.oss, resolve),
-            resolvePodPath: resolve,
-            startTriton: this.ctx.startTriton,
-            exposePorts: (p) => {
-              ports = p;
-              for (const [cp, lp] of Object.entries(p)) this.ctx.pods.registerPort(this.ns, this.name, Number(cp), lp);
-            }
-          });
+        : hostImage
+          ? runHostProcess({
+              argv: processArgv(hostImage, c, env),
+              env: { ...hostImage.env, ...env },
+              cwd: c.workingDir ?? hostImage.cwd,
+              hostname: this.pod.spec?.hostname || this.name,
+              // every line the process writes reaches the log, also while it is being stopped
+              log: (line) => {
+                appendLog(line);
+                if (!proc.signal.aborted && plan.afterLine()) proc.abort();
+              },
+              signal: proc.signal,
+              graceSeconds: () => {
+                const cur = store.get(PODS, this.ns, this.name);
+                return Number(
+                  cur?.metadata.deletionGracePeriodSeconds ?? cur?.spec?.terminationGracePeriodSeconds ?? 30
+                );
+              },
+              sleep: (s, signal) => this.ctx.clock.sleep(s, signal)
+            })
+          : runContainerProcess({
+              namespace: this.ns,
+              pod: this.name,
+              container: c,
+              env,
+              gpus,
+              log,
+              signal: proc.signal,
+              sleep: (s) => this.ctx.clock.sleep(s, proc.signal),
+              fs: podFs(this.ctx.oss, resolve),
+              resolvePodPath: resolve,
+              startTriton: this.ctx.startTriton,
+              exposePorts: (p) => {
+                ports = p;
+                for (const [cp, lp] of Object.entries(p))
+                  this.ctx.pods.registerPort(this.ns, this.name, Number(cp), lp);
+              }
+            });
       if (c.readinessProbe) {
         probe = runReadinessProbe({
           container: c,
