@@ -18,18 +18,23 @@ import { kubectlPath, runKubectl, type KubectlOptions } from '../helpers/kubectl
 
 const IMAGE = 'ghcr.io/example/arena-ft-pipeline-sync';
 const WORKER = `
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 const [mode, ...rest] = process.argv.slice(2);
 const e = process.env;
 console.log('args=' + JSON.stringify(process.argv.slice(2)));
 console.log('index=' + (e.JOB_COMPLETION_INDEX ?? '-') + ' greeting=' + e.GREETING + ' token=' + e.HF_TOKEN + ' bucket=' + e.OSS_BUCKET + ' host=' + e.HOSTNAME);
 console.error('to stderr');
 if (mode === 'exit') process.exit(Number(rest[0]));
-if (mode === 'wait' || mode === 'stubborn') {
+if (mode === 'once') {
+  // the first run waits to be killed; a rerun (the replacement pod) finds the marker and succeeds
+  if (existsSync(e.MARK_FILE)) process.exit(0);
+  writeFileSync(e.MARK_FILE, 'first');
+}
+if (mode === 'wait' || mode === 'stubborn' || mode === 'once') {
   writeFileSync(e.PID_FILE, String(process.pid));
   process.on('SIGTERM', () => {
-    writeFileSync(e.MARK_FILE, mode === 'wait' ? 'SIGTERM' : 'ignored');
-    if (mode === 'wait') process.exit(0);
+    if (mode !== 'once') writeFileSync(e.MARK_FILE, mode === 'wait' ? 'SIGTERM' : 'ignored');
+    if (mode !== 'stubborn') process.exit(0);
   });
   setInterval(() => undefined, 1000);
   console.log('waiting');
@@ -233,6 +238,49 @@ describe('deleting the pod', () => {
 });
 
 describe('an Indexed Job of the mapped image', () => {
+  it('replaces a pod deleted mid-run: the deletion counts as a failure, the new pod of that index completes', async () => {
+    const mark = path.join(scriptDir, 'once.mark');
+    const pidFile = path.join(scriptDir, 'once.pid');
+    await apply({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'resume' },
+      spec: {
+        completionMode: 'Indexed',
+        completions: 1,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [
+              {
+                name: 'sync',
+                image: `${IMAGE}:v1`,
+                args: ['once'],
+                env: [
+                  { name: 'MARK_FILE', value: mark },
+                  { name: 'PID_FILE', value: pidFile }
+                ]
+              }
+            ]
+          }
+        }
+      }
+    });
+    expect((await kubectl('wait', '--for=jsonpath={.status.active}=1', 'job/resume', '--timeout=60s')).code).toBe(0);
+    const first = JSON.parse((await kubectl('get', 'pods', '-l', 'job-name=resume', '-o', 'json')).stdout).items;
+    expect(first).toHaveLength(1);
+    await logShows(first[0].metadata.name, 'waiting');
+    expect((await kubectl('delete', 'pod', first[0].metadata.name, '--wait=true')).code).toBe(0);
+    expect((await kubectl('wait', '--for=condition=Complete', 'job/resume', '--timeout=60s')).code).toBe(0);
+    const j = JSON.parse((await kubectl('get', 'job', 'resume', '-o', 'json')).stdout);
+    expect(j.status).toMatchObject({ succeeded: 1, failed: 1, completedIndexes: '0' });
+    const pods = JSON.parse((await kubectl('get', 'pods', '-l', 'job-name=resume', '-o', 'json')).stdout).items;
+    expect(
+      pods.map((p: any) => [p.metadata.annotations['batch.kubernetes.io/job-completion-index'], p.status.phase])
+    ).toEqual([['0', 'Succeeded']]);
+    expect(pods[0].metadata.name).not.toBe(first[0].metadata.name);
+  });
+
   it('runs one process per index with JOB_COMPLETION_INDEX and completes', async () => {
     await apply({
       apiVersion: 'batch/v1',
