@@ -247,3 +247,38 @@ describe('startSandbox: cluster endpoints in the JSON line, POST /network', () =
     expect(await (await fetch(`${admin}/network`)).json()).toEqual({});
   });
 });
+
+describe('real time, as the bench sees it (loose ratios only, never a duration)', () => {
+  let root: string;
+  let oss: OssHandle;
+  const model = new NetworkModel();
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'net-real-'));
+    oss = await startOss({ faults: new FaultRegistry(), root, network: model });
+    await aliOss(oss).put('real/a.bin', Buffer.alloc(512 * KiB, 1));
+  });
+  afterAll(async () => {
+    await oss.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('4 connections capped at c with aggregate 2c move 4x the bytes in about 2x the time of one', async () => {
+    const c = 1024 * KiB;
+    model.configure({ oss: { cluster: { perConnectionBytesPerSec: c, aggregateBytesPerSec: 2 * c } } });
+    const internal = () => aliOss({ ...oss, endpoint: oss.internalEndpoint });
+    const timed = async (n: number) => {
+      const clients = Array.from({ length: n }, internal);
+      const t0 = performance.now();
+      const got = await Promise.all(clients.map((cl) => cl.get('real/a.bin')));
+      const ms = performance.now() - t0;
+      for (const g of got) expect(g.content.length).toBe(512 * KiB);
+      return ms;
+    };
+    const one = await timed(1);
+    const four = await timed(4);
+    // 2 MiB at 2c against 0.5 MiB at c: a ratio of 2; no aggregate cap would give 1, no per-connection cap 4
+    expect(four / one).toBeGreaterThan(1.4);
+    expect(four / one).toBeLessThan(3);
+  });
+});
