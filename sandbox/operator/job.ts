@@ -32,6 +32,7 @@ interface JobState {
   /** Real-time ms before which no replacement is created, per index (-1 for a NonIndexed Job). */
   notBefore: Map<number, number>;
   timer?: NodeJS.Timeout;
+  timerAt?: number;
   /** A FailJob rule's message, once one matched. */
   failJobMessage?: string;
 }
@@ -144,11 +145,18 @@ export class JobController {
 
   /** Re-sync `job` at real time `at` (a back-off or the active deadline ending). */
   private wakeAt(job: KubeObject, s: JobState, at: number): void {
-    const ms = Math.max(0, at - Date.now());
+    // one timer per Job, for the earliest wake: that re-sync schedules the later ones again
+    if (s.timer && s.timerAt !== undefined && s.timerAt <= at) return;
     clearTimeout(s.timer);
-    s.timer = setTimeout(() => {
-      if (!this.stopped) this.enqueue(job.metadata.namespace ?? 'default', job.metadata.name);
-    }, ms);
+    s.timerAt = at;
+    s.timer = setTimeout(
+      () => {
+        s.timer = undefined;
+        s.timerAt = undefined;
+        if (!this.stopped) this.enqueue(job.metadata.namespace ?? 'default', job.metadata.name);
+      },
+      Math.max(0, at - Date.now())
+    );
   }
 
   private event(job: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {

@@ -220,6 +220,42 @@ describe('failures', () => {
     expect((await kubectl('get', 'job', 'backoff', '--no-headers')).stdout).toMatch(/^backoff\s+Failed\s/);
   });
 
+  it('fails the Job when more indexes fail than maxFailedIndexes (MaxFailedIndexesExceeded)', async () => {
+    await apply(
+      job(
+        'maxfailed',
+        { completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimitPerIndex: 0, maxFailedIndexes: 1 },
+        'exit $JOB_COMPLETION_INDEX'
+      )
+    );
+    await waitFor('maxfailed', 'Failed');
+    const j = await getJson('job', 'maxfailed');
+    const failed = j.status.conditions.find((c: any) => c.type === 'Failed');
+    expect([failed.reason, failed.message]).toEqual([
+      'MaxFailedIndexesExceeded',
+      'Job has exceeded the specified maximal number of failed indexes'
+    ]);
+    expect(parseIndexes(j.status.failedIndexes, 4).size).toBeGreaterThan(1);
+  });
+
+  it('fails a Job running past activeDeadlineSeconds (DeadlineExceeded) and deletes its pods', async () => {
+    await apply(
+      job(
+        'deadline',
+        { completionMode: 'Indexed', completions: 2, parallelism: 2, activeDeadlineSeconds: 30 },
+        'sleep 100000'
+      )
+    );
+    await waitFor('deadline', 'Failed');
+    const j = await getJson('job', 'deadline');
+    expect(j.status.conditions.map((c: any) => [c.type, c.reason, c.message])).toEqual([
+      ['FailureTarget', 'DeadlineExceeded', 'Job was active longer than specified deadline'],
+      ['Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline']
+    ]);
+    expect(j.status).toMatchObject({ active: 0, terminating: 0 });
+    expect(await podsOf('deadline')).toEqual([]);
+  });
+
   it('a podFailurePolicy FailJob rule fails the Job at the first matching exit code', async () => {
     await apply(
       job(
