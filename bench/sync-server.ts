@@ -5,7 +5,9 @@
  * argv[2]: 'hub' | 'oss'. Prints its info as one JSON line, then answers JSON commands on stdin, one per line:
  * {"op":"declare","spec":...} → {"ok":true}; {"op":"commit","repo":..} → {"sha":..}; {"op":"warm","repo":..};
  * {"op":"writes"} → {"bytes": body bytes of PUT/POST requests so far};
- * {"op":"link","bytesPerSecond":N|null} → models a network link of that bandwidth in front of the server.
+ * {"op":"link","bytesPerSecond":N|null} → models a network link of that bandwidth in front of the server;
+ * {"op":"network","config":{...}} → the sandbox network model (sandbox/README.md "Network model"; `{}` turns it off).
+ * The info line also carries the cluster-side endpoint (`clusterEndpoint`), which the model's `cluster` profile shapes.
  * Stops when stdin closes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,23 +17,36 @@ import { createInterface } from 'node:readline';
 import { FaultRegistry } from '../sandbox/faults.js';
 import { startHub, type RepoSpec } from '../sandbox/hub/index.js';
 import { startOss } from '../sandbox/oss/index.js';
+import { NetworkModel, type NetworkConfig } from '../sandbox/network.js';
 
 async function main(): Promise<void> {
   const faults = new FaultRegistry();
   faults.recordLimit = 1_000_000;
   const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
   let stop: () => Promise<void>;
-  let handle: (cmd: { op: string; spec?: RepoSpec; repo?: string; bytesPerSecond?: number | null }) => Promise<unknown>;
+  let handle: (cmd: {
+    op: string;
+    spec?: RepoSpec;
+    repo?: string;
+    bytesPerSecond?: number | null;
+    config?: NetworkConfig;
+  }) => Promise<unknown>;
+  const network = new NetworkModel();
+  const configure = (config: NetworkConfig | undefined) => {
+    network.configure(config ?? {});
+    return { ok: true };
+  };
   const link = (services: ('hub' | 'cdn' | 'oss')[], bps: number | null | undefined) => {
     for (const s of services) faults.setLinkRate(s, bps ?? undefined);
     return { ok: true };
   };
   if (process.argv[2] === 'hub') {
-    const hub = await startHub({ faults });
+    const hub = await startHub({ faults, network });
     stop = () => hub.stop();
-    out({ endpoint: hub.endpoint, token: hub.token });
+    out({ endpoint: hub.endpoint, token: hub.token, clusterEndpoint: hub.clusterEndpoint });
     handle = async (c) => {
       if (c.op === 'link') return link(['hub', 'cdn'], c.bytesPerSecond);
+      if (c.op === 'network') return configure(c.config);
       if (c.op === 'declare') hub.declareRepo(c.spec!);
       if (c.op === 'commit') return { sha: hub.commitOf(c.repo!, 'main') };
       if (c.op === 'warm')
@@ -40,7 +55,7 @@ async function main(): Promise<void> {
     };
   } else {
     const root = await mkdtemp(path.join(tmpdir(), 'sync-bench-oss-'));
-    const oss = await startOss({ faults, root });
+    const oss = await startOss({ faults, root, network });
     stop = async () => {
       await oss.stop();
       await rm(root, { recursive: true, force: true });
@@ -50,10 +65,12 @@ async function main(): Promise<void> {
       bucket: oss.bucket,
       region: oss.region,
       accessKeyId: oss.accessKeyId,
-      accessKeySecret: oss.accessKeySecret
+      accessKeySecret: oss.accessKeySecret,
+      clusterEndpoint: oss.internalEndpoint
     });
     handle = async (c) => {
       if (c.op === 'link') return link(['oss'], c.bytesPerSecond);
+      if (c.op === 'network') return configure(c.config);
       if (c.op === 'writes') {
         const bytes = faults.requests
           .filter((r) => r.method === 'PUT' || r.method === 'POST')
@@ -65,7 +82,8 @@ async function main(): Promise<void> {
   }
   const rl = createInterface({ input: process.stdin });
   for await (const line of rl) {
-    if (line.trim()) out(await handle(JSON.parse(line)));
+    // a bad command is answered, not fatal: the bench reads `error`
+    if (line.trim()) out(await handle(JSON.parse(line)).catch((err: Error) => ({ error: err.message })));
   }
   await stop();
 }

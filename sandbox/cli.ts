@@ -3,10 +3,13 @@
  * credentials) on stdout, log to stderr, and serve until SIGINT/SIGTERM, then remove temporary files.
  */
 import { startSandbox } from './index.js';
+import type { NetworkConfig } from './network.js';
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const sb = await startSandbox({ speed: Number(process.env.SANDBOX_SPEED ?? 50) });
+  // SANDBOX_NETWORK: the network model as JSON (sandbox/README.md "Network model"); default no shaping
+  const network = process.env.SANDBOX_NETWORK ? (JSON.parse(process.env.SANDBOX_NETWORK) as NetworkConfig) : undefined;
+  const sb = await startSandbox({ speed: Number(process.env.SANDBOX_SPEED ?? 50), network });
   process.stdout.write(JSON.stringify(sb.info) + '\n');
   process.stderr.write(`sandbox: ready in ${Date.now() - started} ms (data in ${sb.dir}); SIGTERM stops it\n`);
   let stopping = false;

@@ -20,6 +20,8 @@ import { createStartTriton } from './triton/index.js';
 import { demoModelFiles, DEMO_MODEL } from './models/demo.js';
 import { startAdmin } from './admin/index.js';
 import { installArenaStandIn } from './install-arena.js';
+import { NetworkModel, type NetworkConfig } from './network.js';
+import type { ProcessImage } from './operator/process.js';
 
 export type Piece = 'hub' | 'oss' | 'releases' | 'kube';
 
@@ -39,6 +41,18 @@ export interface SandboxOptions {
    * as. Default: the repository's `deploy/rbac.yaml`, the manifest the README documents.
    */
   rbacManifest?: string;
+  /**
+   * The network model (see sandbox/README.md "Network model"): per service (`hub` with its CDN, `oss`) and client
+   * side (`runner`, `cluster`), `{ perConnectionBytesPerSec?, aggregateBytesPerSec?, rttMs? }`. Default: no shaping.
+   * `POST /network` on the admin API changes it at run time.
+   */
+  network?: NetworkConfig;
+  /**
+   * Images the kubelet runs as real child processes: image (or repository) → the host command standing for its
+   * entrypoint, e.g. `{ 'ghcr.io/org/arena-ft-pipeline-sync': { command: [process.execPath, 'dist/cli/index.js'] } }`
+   * (see sandbox/operator/README.md "Images that run for real"). Default: none.
+   */
+  images?: Record<string, ProcessImage>;
 }
 
 /** The repository's least-privilege manifest: what the README tells users to apply. */
@@ -68,6 +82,8 @@ export interface Sandbox {
   dir: string;
   faults: FaultRegistry;
   clock: ScenarioClock;
+  /** The live network model (`sb.network.configure(...)`): shapes the hub, CDN and OSS endpoints of both sides. */
+  network: NetworkModel;
   hub?: Hub;
   oss?: Oss;
   releases?: Releases;
@@ -89,12 +105,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const dir = await mkdtemp(path.join(tmpdir(), 'arena-ft-sandbox-'));
   const faults = new FaultRegistry();
   const clock = new ScenarioClock(opts.speed ?? 50);
+  const network = new NetworkModel();
+  if (opts.network) network.configure(opts.network);
   const stops: (() => Promise<void>)[] = [];
   const sb: Sandbox = {
     info: {} as SandboxInfo,
     dir,
     faults,
     clock,
+    network,
     async stop() {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
@@ -102,18 +121,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
   try {
     if (pieces.has('hub')) {
-      const hub = await startHub({ faults, pageSize: opts.hubPageSize });
+      const hub = await startHub({ faults, pageSize: opts.hubPageSize, network });
       stops.push(() => hub.stop());
       sb.hub = hub;
       if (opts.seedDemo !== false) {
         hub.declareRepo({ id: DEMO_MODEL.repo, files: demoModelFiles() });
       }
       sb.info.hub = { endpoint: hub.endpoint, token: hub.token };
+      sb.info.cluster = { ...sb.info.cluster, hub: { endpoint: hub.clusterEndpoint } };
     }
     if (pieces.has('oss') || pieces.has('kube')) {
       const root = path.join(dir, 'oss');
       await mkdir(root, { recursive: true });
-      const oss = await startOss({ faults, root });
+      const oss = await startOss({ faults, root, network });
       stops.push(() => oss.stop());
       sb.oss = oss;
       sb.info.oss = {
@@ -123,6 +143,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         accessKeyId: oss.accessKeyId,
         accessKeySecret: oss.accessKeySecret
       };
+      sb.info.cluster = { ...sb.info.cluster, oss: { endpoint: oss.internalEndpoint } };
     }
     if (pieces.has('releases')) {
       const releasesDir = path.join(dir, 'releases');
@@ -144,7 +165,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         pods: kube.pods,
         clock,
         oss: ossAccess,
-        startTriton: createStartTriton({ oss: ossAccess, clock })
+        startTriton: createStartTriton({ oss: ossAccess, clock }),
+        images: opts.images
       });
       stops.splice(stops.length - 1, 0, () => operator.stop()); // stop controllers before the API server
       sb.operator = operator;

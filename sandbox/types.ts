@@ -8,6 +8,15 @@ export interface SandboxInfo {
   oss: { endpoint: string; bucket: string; region: string; accessKeyId: string; accessKeySecret: string };
   releases: { endpoint: string };
   admin: { endpoint: string };
+  /**
+   * The endpoints the cluster's pods use (the cluster-internal side): the same hub and bucket on other ports, so the
+   * network model (`POST /network`) can give pods a different link than the runner's. Present with the hub / OSS.
+   */
+  cluster?: {
+    hub?: { endpoint: string };
+    /** OSS's internal endpoint (`oss-<region>-internal.aliyuncs.com` in the real world). */
+    oss?: { endpoint: string };
+  };
   kube?: {
     /** A cluster-admin kubeconfig (system:masters), as before RBAC came in: tools outside the suite rely on it. */
     kubeconfig: string;

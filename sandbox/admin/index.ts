@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Operator, Sandbox } from '../index.js';
 import type { FaultSpec, ServiceName } from '../types.js';
+import type { NetworkConfig } from '../network.js';
 
 type Handler = (body: any, match: RegExpMatchArray, url: URL) => Promise<unknown> | unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -125,11 +126,25 @@ export async function startAdmin(sb: Sandbox): Promise<{ endpoint: string; stop(
         return { speed };
       }
     ],
+    ['GET', /^\/network$/, () => sb.network.current()],
+    [
+      'POST',
+      /^\/network$/,
+      (body: NetworkConfig) => {
+        try {
+          sb.network.configure(body);
+        } catch (err) {
+          throw new HttpError(400, (err as Error).message);
+        }
+        return sb.network.current();
+      }
+    ],
     [
       'POST',
       /^\/reset$/,
       () => {
         sb.faults.reset();
+        sb.network.configure({});
         sb.operator?.clearScenarios();
         sb.operator?.setFlavor('training-operator');
         return { reset: true };

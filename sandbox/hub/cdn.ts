@@ -6,6 +6,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { FaultRegistry } from '../faults.js';
 import type { Content } from './content.js';
 import { sendBuffer, sendBytes, startService, type ServiceServer } from './http.js';
+import type { NetworkModel } from '../network.js';
 
 const OBJECT_PATH = /^\/repos\/([0-9a-f]{2})\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
 
@@ -62,7 +63,8 @@ export function startCdn(
   faults: FaultRegistry,
   now: () => number,
   signer: UrlSigner,
-  objects: Map<string, Content>
+  objects: Map<string, Content>,
+  network?: NetworkModel
 ): Promise<ServiceServer> {
   return startService(
     'cdn',
@@ -98,6 +100,7 @@ export function startCdn(
       const disposition = url.searchParams.get('response-content-disposition');
       if (disposition) headers['Content-Disposition'] = disposition.replace(/[^\x20-\x7e]/g, '_');
       return sendBytes(ex, headers, content.size, (s, e) => content.chunks(s, e));
-    }
+    },
+    network
   );
 }

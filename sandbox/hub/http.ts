@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { FaultRegistry } from '../faults.js';
 import type { FaultAction, ServiceName } from '../types.js';
+import { both, NO_SHAPING, SIDES, type NetworkModel, type Side } from '../network.js';
 
 /** A request in flight, with the body fault (reset/corrupt) to apply when the response is written. */
 export interface Exchange {
@@ -17,6 +18,8 @@ export interface Exchange {
   bodyFault?: Extract<FaultAction, { kind: 'reset' | 'corrupt' }>;
   /** Waits as a network link of the configured bandwidth would before `bytes` more are sent. */
   pace?: (bytes: number) => Promise<void>;
+  /** Which client side the request came from: the port it arrived on (runner endpoint or cluster endpoint). */
+  side: Side;
 }
 
 /** How a service renders an error: JSON for the hub, XML for the CDN. */
@@ -27,7 +30,10 @@ export type ErrorRenderer = (
 ) => { headers: Record<string, string>; body: string };
 
 export interface ServiceServer {
+  /** The runner's endpoint (as it always was). */
   endpoint: string;
+  /** The same service as the cluster's pods reach it (a second port, shaped by the network model's cluster side). */
+  clusterEndpoint: string;
   stop(): Promise<void>;
 }
 
@@ -36,14 +42,17 @@ export async function startService(
   faults: FaultRegistry,
   now: () => number,
   renderError: ErrorRenderer,
-  handle: (ex: Exchange) => Promise<void>
+  handle: (ex: Exchange) => Promise<void>,
+  network?: NetworkModel
 ): Promise<ServiceServer> {
   const timers = new Set<NodeJS.Timeout>();
-  const server = http.createServer((req, res) => {
-    void onRequest(req, res);
-  });
+  const servers = SIDES.map((side) =>
+    http.createServer((req, res) => {
+      void onRequest(req, res, side);
+    })
+  );
 
-  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function onRequest(req: IncomingMessage, res: ServerResponse, side: Side): Promise<void> {
     const rawUrl = req.url ?? '/';
     res.setHeader('X-Request-Id', `Root=1-${Math.floor(now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`);
     const rec = faults.record({
@@ -57,7 +66,10 @@ export async function startService(
     res.on('close', () => (rec.status ??= res.headersSent ? res.statusCode : undefined));
     req.resume();
     const fault = faults.take(service, req.method ?? 'GET', rawUrl);
+    // the hub and its CDN are one link to the HF world in the model
+    const shaper = network?.shaper('hub', side, req.socket) ?? NO_SHAPING;
     try {
+      await shaper.rtt();
       if (fault?.kind === 'delay') {
         await new Promise<void>((resolve) => {
           const t = setTimeout(() => {
@@ -80,8 +92,8 @@ export async function startService(
         return;
       }
       const bodyFault = fault?.kind === 'reset' || fault?.kind === 'corrupt' ? fault : undefined;
-      const pace = (bytes: number) => faults.pace(service, bytes);
-      await handle({ req, res, url: new URL(rawUrl, 'http://sandbox.invalid'), bodyFault, pace });
+      const pace = both((bytes) => faults.pace(service, bytes), shaper.down);
+      await handle({ req, res, url: new URL(rawUrl, 'http://sandbox.invalid'), bodyFault, pace, side });
     } catch (err) {
       if (res.headersSent) res.destroy();
       else {
@@ -91,18 +103,26 @@ export async function startService(
     }
   }
 
-  server.keepAliveTimeout = 5000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const endpoints: string[] = [];
+  for (const server of servers) {
+    server.keepAliveTimeout = 5000;
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    endpoints.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: endpoints[SIDES.indexOf('runner')],
+    clusterEndpoint: endpoints[SIDES.indexOf('cluster')],
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await Promise.all(
+        servers.map((server) => {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeAllConnections();
+          return closed;
+        })
+      );
     }
   };
 }

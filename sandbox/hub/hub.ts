@@ -9,6 +9,7 @@ import type { Content } from './content.js';
 import type { UrlSigner } from './cdn.js';
 import { sendBuffer, sendBytes, startService, type Exchange, type ServiceServer } from './http.js';
 import type { Commit, Repo, RepoStore } from './repos.js';
+import type { NetworkModel, Side } from '../network.js';
 
 export interface HubServerOptions {
   faults: FaultRegistry;
@@ -19,7 +20,9 @@ export interface HubServerOptions {
   signer: UrlSigner;
   /** Objects the CDN may serve, by sha256 (filled when a resolve redirects there). */
   cdnObjects: Map<string, Content>;
-  cdnEndpoint: () => string;
+  /** The CDN endpoint for a side: the cluster's pods are redirected to the CDN's cluster endpoint. */
+  cdnEndpoint: (side: Side) => string;
+  network?: NetworkModel;
   /** Mirror mode: the upstream origin the Link header names (see HubOptions.mirrorOf). */
   mirrorOf?: string;
 }
@@ -89,19 +92,26 @@ const DEFAULT_MESSAGES: Record<number, string> = {
 };
 
 export function startHubServer(o: HubServerOptions): Promise<ServiceServer> {
-  return startService('hub', o.faults, o.now, errorBody, async (ex) => {
-    try {
-      await route(o, ex);
-    } catch (err) {
-      if (!(err instanceof HubError)) throw err;
-      if (err.status === 307) {
-        const headers = { ...err.headers, 'Content-Type': 'text/plain; charset=utf-8' };
-        return sendBuffer(ex, 307, headers, err.message);
+  return startService(
+    'hub',
+    o.faults,
+    o.now,
+    errorBody,
+    async (ex) => {
+      try {
+        await route(o, ex);
+      } catch (err) {
+        if (!(err instanceof HubError)) throw err;
+        if (err.status === 307) {
+          const headers = { ...err.headers, 'Content-Type': 'text/plain; charset=utf-8' };
+          return sendBuffer(ex, 307, headers, err.message);
+        }
+        const { headers, body } = errorBody(err.status, err.code, err.message);
+        await sendBuffer(ex, err.status, { ...headers, ...err.headers }, body);
       }
-      const { headers, body } = errorBody(err.status, err.code, err.message);
-      await sendBuffer(ex, err.status, { ...headers, ...err.headers }, body);
-    }
-  });
+    },
+    o.network
+  );
 }
 
 async function route(o: HubServerOptions, ex: Exchange): Promise<void> {
@@ -348,7 +358,7 @@ async function download(o: HubServerOptions, ex: Exchange, repo: Repo, commit: C
   if (content.lfs) {
     const sha256 = await content.sha256();
     o.cdnObjects.set(sha256, content);
-    const location = o.signer.sign(o.cdnEndpoint(), sha256, filename);
+    const location = o.signer.sign(o.cdnEndpoint(ex.side), sha256, filename);
     return sendBuffer(
       ex,
       302,

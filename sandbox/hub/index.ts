@@ -8,6 +8,7 @@ import { startCdn, UrlSigner } from './cdn.js';
 import { Hasher, type Content, type FileSpec } from './content.js';
 import { startHubServer } from './hub.js';
 import { RepoStore, type RepoSpec } from './repos.js';
+import type { NetworkModel } from '../network.js';
 
 export type { FileSpec, GeneratedFileSpec, InlineFileSpec } from './content.js';
 export { generate, generatorKey } from './content.js';
@@ -29,11 +30,16 @@ export interface HubOptions {
   urlTtlSeconds?: number;
   /** Clock for URL expiry and commit dates (default Date.now). */
   now?: () => number;
+  /** Shapes the runner and cluster endpoints of the hub and its CDN (default: no shaping). */
+  network?: NetworkModel;
 }
 
 export interface HubHandle {
   endpoint: string;
   cdnEndpoint: string;
+  /** The hub as the cluster's pods reach it; its resolve redirects to `cdnClusterEndpoint`. */
+  clusterEndpoint: string;
+  cdnClusterEndpoint: string;
   token: string;
   declareRepo(spec: RepoSpec): void;
   /** Commit a change on `branch` (created from main when missing); returns the new commit sha. */
@@ -51,7 +57,7 @@ export async function startHub(opts: HubOptions): Promise<HubHandle> {
   const store = new RepoStore(hasher, now);
   const signer = new UrlSigner(opts.urlTtlSeconds ?? 3600, now);
   const cdnObjects = new Map<string, Content>();
-  const cdn = await startCdn(opts.faults, now, signer, cdnObjects);
+  const cdn = await startCdn(opts.faults, now, signer, cdnObjects, opts.network);
   const hub = await startHubServer({
     faults: opts.faults,
     token,
@@ -61,11 +67,14 @@ export async function startHub(opts: HubOptions): Promise<HubHandle> {
     store,
     signer,
     cdnObjects,
-    cdnEndpoint: () => cdn.endpoint
+    cdnEndpoint: (side) => (side === 'cluster' ? cdn.clusterEndpoint : cdn.endpoint),
+    network: opts.network
   });
   return {
     endpoint: hub.endpoint,
     cdnEndpoint: cdn.endpoint,
+    clusterEndpoint: hub.clusterEndpoint,
+    cdnClusterEndpoint: cdn.clusterEndpoint,
     token,
     declareRepo: (spec) => store.declare(spec),
     moveBranch: (repo, branch, change) => store.moveBranch(repo, branch, change),

@@ -169,6 +169,16 @@ export const RESOURCES: ResourceDef[] = [
     categories: ['all']
   }),
   def({
+    group: 'batch',
+    version: 'v1',
+    plural: 'jobs',
+    singular: 'job',
+    kind: 'Job',
+    namespaced: true,
+    subresources: ['status'],
+    categories: ['all']
+  }),
+  def({
     group: 'kubeflow.org',
     version: 'v1',
     plural: 'pytorchjobs',

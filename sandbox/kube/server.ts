@@ -44,6 +44,10 @@ function nonResource(user: User, method: string, path: string): Attributes {
   return { user, verb: method.toLowerCase() === 'head' ? 'get' : method.toLowerCase(), resourceRequest: false, path };
 }
 
+/** kubernetes/kubernetes pkg/registry/batch/job/storage/storage.go `deleteOptionWarnings`. */
+const JOB_ORPHAN_WARNING =
+  'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
+
 export class ApiServer {
   constructor(private readonly d: ServerDeps) {}
 
@@ -327,7 +331,7 @@ export class ApiServer {
     if (ct === 'application/json-patch+json') next = jsonPatch(cur, patch);
     else if (ct === 'application/merge-patch+json') next = mergePatch(cur, patch);
     else if (ct === 'application/strategic-merge-patch+json') {
-      if (!r.def.group || r.def.group === 'apps') next = strategicMergePatch(cur, patch);
+      if (!r.def.group || r.def.group === 'apps' || r.def.group === 'batch') next = strategicMergePatch(cur, patch);
       else
         throw new ApiError(
           415,
@@ -503,26 +507,38 @@ export class ApiServer {
       }
     }
     const dryRun = dryRunOf(q) || (opts.dryRun ?? []).includes('All');
+    const policy = q.get('propagationPolicy') ?? opts.propagationPolicy;
+    // batch/v1 Jobs orphan their pods unless told otherwise, and say so (registry/batch/job/storage/storage.go)
+    const jobDefault = r.def.plural === 'jobs' && policy === undefined && opts.orphanDependents === undefined;
     const gone = this.d.store.deleteWith(r.def, r.namespace, r.name!, {
       dryRun,
       preconditionUid: opts.preconditions?.uid,
-      orphan: (q.get('propagationPolicy') ?? opts.propagationPolicy) === 'Orphan' || opts.orphanDependents === true,
+      orphan: policy === 'Orphan' || opts.orphanDependents === true || jobDefault,
+      foreground: policy === 'Foreground',
       gracePeriodSeconds: q.get('gracePeriodSeconds') ? Number(q.get('gracePeriodSeconds')) : opts.gracePeriodSeconds
     });
+    const warnings = jobDefault ? [JOB_ORPHAN_WARNING] : [];
     if (r.def.plural === 'pods') sendJson(res, 200, gone);
+    else if (gone.metadata.deletionTimestamp)
+      this.respond(res, 200, gone, warnings); // foreground: still there
     else {
-      sendJson(res, 200, {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Success',
-        details: {
-          name: r.name,
-          ...(r.def.group ? { group: r.def.group } : {}),
-          kind: r.def.plural,
-          uid: gone.metadata.uid
-        }
-      });
+      this.respond(
+        res,
+        200,
+        {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Success',
+          details: {
+            name: r.name,
+            ...(r.def.group ? { group: r.def.group } : {}),
+            kind: r.def.plural,
+            uid: gone.metadata.uid
+          }
+        },
+        warnings
+      );
     }
   }
 
@@ -532,23 +548,40 @@ export class ApiServer {
     r: Route,
     q: URLSearchParams
   ): Promise<void> {
-    await readBody(req);
+    const raw = (await readBody(req)).toString('utf8').trim();
+    let opts: { propagationPolicy?: string; orphanDependents?: boolean };
+    try {
+      opts = raw ? JSON.parse(raw) : {};
+    } catch {
+      throw badRequest('error decoding DeleteOptions');
+    }
     const dryRun = dryRunOf(q);
+    const policy = q.get('propagationPolicy') ?? opts.propagationPolicy;
+    const jobDefault = r.def.plural === 'jobs' && policy === undefined && opts.orphanDependents === undefined;
     const { items } = this.d.store.list(r.def, r.namespace, {
       labelSelector: q.get('labelSelector') ?? undefined,
       fieldSelector: q.get('fieldSelector') ?? undefined
     });
     for (const o of items) {
       if (this.d.store.get(r.def, o.metadata.namespace, o.metadata.name))
-        this.d.store.deleteWith(r.def, o.metadata.namespace, o.metadata.name, { dryRun });
+        this.d.store.deleteWith(r.def, o.metadata.namespace, o.metadata.name, {
+          dryRun,
+          orphan: policy === 'Orphan' || opts.orphanDependents === true || jobDefault,
+          foreground: policy === 'Foreground'
+        });
     }
-    sendJson(res, 200, {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Success',
-      details: { ...(r.def.group ? { group: r.def.group } : {}), kind: r.def.plural }
-    });
+    this.respond(
+      res,
+      200,
+      {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { ...(r.def.group ? { group: r.def.group } : {}), kind: r.def.plural }
+      },
+      jobDefault ? [JOB_ORPHAN_WARNING] : []
+    );
   }
 
   /** `Upgrade` requests: only pods/portforward accepts them. */

@@ -10,7 +10,7 @@ import { clone, deepEqual } from './patch.js';
 import { findResource, RESOURCES, type ResourceDef } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, conflict, alreadyExists, notFound } from './status.js';
-import { applyDefaults, normalizeSecret, validateObject } from './validate.js';
+import { applyDefaults, normalizeSecret, validateDefaulted, validateObject, validateUpdate } from './validate.js';
 
 export interface LogEntry {
   rv: number;
@@ -236,8 +236,9 @@ export class Store implements ObjectStore {
       throw notFound({ group: '', version: 'v1', plural: 'namespaces' }, ns!);
     }
     if (this.bucket(def).has(objKey(def, ns, obj.metadata.name))) throw alreadyExists(def, obj.metadata.name);
+    obj.metadata.uid = randomUUID(); // before the defaults: a Job's generated selector names it
     applyDefaults(def, obj);
-    obj.metadata.uid = randomUUID();
+    validateDefaulted(def, obj);
     obj.metadata.generation = 1;
     obj.metadata.creationTimestamp = timestamp();
     delete obj.metadata.resourceVersion;
@@ -272,6 +273,7 @@ export class Store implements ObjectStore {
       if (def.plural === 'namespaces')
         next.metadata.labels = { ...next.metadata.labels, 'kubernetes.io/metadata.name': cur.metadata.name };
       next.metadata.managedFields = cur.metadata.managedFields;
+      validateUpdate(def, next, cur);
       if (opts.manager) recordUpdate(cur, next, opts.manager);
     }
     return this.finishUpdate(def, cur, next, opts);
@@ -313,6 +315,7 @@ export class Store implements ObjectStore {
     const next = applyConfig(def, cur, cfg, manager, opts.force);
     validateObject(def, next);
     normalizeSecret(def, next);
+    validateUpdate(def, next, cur);
     return { object: this.finishUpdate(def, cur, next, opts), created: false };
   }
 
@@ -331,7 +334,14 @@ export class Store implements ObjectStore {
     res: ResourceType,
     namespace: string | undefined,
     name: string,
-    opts: { dryRun?: boolean; preconditionUid?: string; orphan?: boolean; gracePeriodSeconds?: number }
+    opts: {
+      dryRun?: boolean;
+      preconditionUid?: string;
+      orphan?: boolean;
+      /** propagationPolicy Foreground: the owner stays (deletionTimestamp, `foregroundDeletion`) until its dependents are gone. */
+      foreground?: boolean;
+      gracePeriodSeconds?: number;
+    }
   ): KubeObject {
     const def = resolve(res);
     const k = objKey(def, namespace, name);
@@ -346,16 +356,78 @@ export class Store implements ObjectStore {
       );
     }
     if (opts.dryRun) return clone(cur);
+    if (opts.foreground && !opts.orphan && this.dependentsOf(cur).length) return this.deleteForeground(def, cur);
     const terminating = this.gracefulDelete(def, cur, opts.gracePeriodSeconds);
     if (terminating) return terminating;
-    this.bucket(def).delete(k);
+    const gone = this.remove(def, cur);
+    if (opts.orphan) this.orphanDependents(gone);
+    else this.collectGarbage(gone, def);
+    this.finishForeground();
+    return clone(gone);
+  }
+
+  private remove(def: ResourceDef, cur: KubeObject): KubeObject {
+    this.bucket(def).delete(objKey(def, cur.metadata.namespace, cur.metadata.name));
     const gone = clone(cur);
     this.rv++;
     gone.metadata.resourceVersion = String(this.rv);
     this.emit({ rv: this.rv, type: 'DELETED', def, object: gone, prev: cur });
-    if (opts.orphan) this.orphanDependents(gone);
-    else this.collectGarbage(gone, def);
-    return clone(gone);
+    return gone;
+  }
+
+  /** Owners being deleted in the foreground, by uid. */
+  private readonly foregroundOwners = new Map<string, { def: ResourceDef; namespace?: string; name: string }>();
+
+  private dependentsOf(owner: KubeObject): [ResourceDef, KubeObject][] {
+    const out: [ResourceDef, KubeObject][] = [];
+    for (const r of RESOURCES) {
+      for (const o of this.bucket(r).values()) {
+        if ((o.metadata.ownerReferences ?? []).some((ref) => ref.uid === owner.metadata.uid)) out.push([r, o]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The garbage collector's foreground deletion: the owner gets a deletionTimestamp and the `foregroundDeletion`
+   * finalizer, its dependents are deleted (pods gracefully), and the owner goes once none is left.
+   */
+  private deleteForeground(def: ResourceDef, cur: KubeObject): KubeObject {
+    let marked = clone(cur);
+    if (!cur.metadata.deletionTimestamp) {
+      const next = clone(cur);
+      next.metadata.deletionTimestamp = timestamp();
+      next.metadata.deletionGracePeriodSeconds = 0;
+      next.metadata.finalizers = [...((next.metadata.finalizers as string[]) ?? []), 'foregroundDeletion'];
+      next.metadata.generation = Number(cur.metadata.generation ?? 1) + 1;
+      marked = this.commit(def, 'MODIFIED', next, cur);
+      this.foregroundOwners.set(cur.metadata.uid!, { def, namespace: cur.metadata.namespace, name: cur.metadata.name });
+      for (const [r, o] of this.dependentsOf(cur)) {
+        if (this.bucket(r).has(objKey(r, o.metadata.namespace, o.metadata.name)))
+          this.deleteWith(r, o.metadata.namespace, o.metadata.name, {});
+      }
+    }
+    this.finishForeground();
+    return marked;
+  }
+
+  /** Removes foreground-deleted owners whose dependents are all gone. */
+  private finishForeground(): void {
+    for (const [uid, o] of this.foregroundOwners) {
+      const cur = this.bucket(o.def).get(objKey(o.def, o.namespace, o.name));
+      if (!cur || cur.metadata.uid !== uid) {
+        this.foregroundOwners.delete(uid);
+        continue;
+      }
+      if (this.dependentsOf(cur).length) continue;
+      this.foregroundOwners.delete(uid);
+      const done = clone(cur);
+      done.metadata.finalizers = ((cur.metadata.finalizers as string[]) ?? []).filter(
+        (f) => f !== 'foregroundDeletion'
+      );
+      if (!(done.metadata.finalizers as string[]).length) delete done.metadata.finalizers;
+      this.remove(o.def, done);
+    }
   }
 
   /**

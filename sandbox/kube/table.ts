@@ -53,6 +53,19 @@ interface CS {
   state?: { waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number } };
 }
 
+/** printJob's STATUS: the terminal conditions first, then Terminating, Suspended, the interim conditions, Running. */
+function jobStatus(o: KubeObject): string {
+  const has = (t: string) =>
+    (o.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === t && c.status === 'True');
+  if (has('Complete')) return 'Complete';
+  if (has('Failed')) return 'Failed';
+  if (o.metadata.deletionTimestamp) return 'Terminating';
+  if (has('Suspended')) return 'Suspended';
+  if (has('FailureTarget')) return 'FailureTarget';
+  if (has('SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
 /** kubectl's printPod status logic, for the states the sandbox produces. */
 function podStatus(o: KubeObject): string {
   let reason: string = o.status?.reason || o.status?.phase || 'Unknown';
@@ -99,6 +112,22 @@ const COLUMNS: Record<string, Column[]> = {
     col('Node', (o) => o.spec?.nodeName ?? '<none>', 1)
   ],
   pytorchjobs: [NAME, col('State', lastCondition), AGE],
+  // kubectl's printJob (pkg/printers/internalversion/printers.go)
+  jobs: [
+    NAME,
+    col('Status', jobStatus),
+    col('Completions', (o) =>
+      o.spec?.completions != null
+        ? `${o.status?.succeeded ?? 0}/${o.spec.completions}`
+        : `${o.status?.succeeded ?? 0}/1 of ${o.spec?.parallelism ?? 1}`
+    ),
+    col('Duration', (o) =>
+      o.status?.startTime
+        ? humanAge(Date.parse(o.status.completionTime ?? new Date().toISOString()) - Date.parse(o.status.startTime))
+        : ''
+    ),
+    AGE
+  ],
   deployments: [
     NAME,
     col('Ready', (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`),

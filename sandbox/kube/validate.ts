@@ -7,6 +7,7 @@ import type { KubeObject } from './contract.js';
 import type { ResourceDef } from './resources.js';
 import { apiVersionOf } from './resources.js';
 import { ApiError, badRequest, invalid } from './status.js';
+import { defaultJob, validateJob, validateJobUpdate } from './jobs.js';
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -105,7 +106,7 @@ export function validateObject(def: ResourceDef, obj: KubeObject): void {
   checkTypes(def, obj);
   const meta = obj.metadata;
   if (!meta.name && typeof meta.generateName === 'string' && meta.generateName) {
-    meta.name = meta.generateName + randomBytes(4).toString('hex').slice(0, 5);
+    meta.name = meta.generateName + generateSuffix();
   }
   const name = String(meta.name ?? '');
   if (obj.apiVersion !== apiVersionOf(def) || obj.kind !== def.kind) {
@@ -159,6 +160,32 @@ export function validateObject(def: ResourceDef, obj: KubeObject): void {
     causes.push({ field: 'spec.containers', message: 'Required value', reason: 'FieldValueRequired' });
   }
   if (causes.length) throw invalid(def, def.kind, name, causes);
+}
+
+/** The 5 characters the API server appends to a generateName (apiserver pkg/storage/names/generate.go). */
+function generateSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  return Array.from(randomBytes(5), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+/** `Job.batch "<name>" is invalid: …` with details kind `Job`, group `batch` (apimachinery errors.NewInvalid). */
+function jobInvalid(def: ResourceDef, name: string, causes: Parameters<typeof invalid>[3]): ApiError {
+  const err = invalid(def, 'Job', name, causes);
+  return new ApiError(err.code, err.reason, err.message.replace(/^Job /, 'Job.batch '), err.details);
+}
+
+/** Per-kind validation that needs the defaults (and the uid) in place: batch/v1 Jobs. Throws 422 Invalid. */
+export function validateDefaulted(def: ResourceDef, obj: KubeObject): void {
+  if (def.plural !== 'jobs') return;
+  const causes = validateJob(obj);
+  if (causes.length) throw jobInvalid(def, obj.metadata.name, causes);
+}
+
+/** Per-kind rules on update (immutable fields): batch/v1 Jobs. Throws 422 Invalid. */
+export function validateUpdate(def: ResourceDef, next: KubeObject, cur: KubeObject): void {
+  if (def.plural !== 'jobs') return;
+  const causes = validateJobUpdate(next, cur);
+  if (causes.length) throw jobInvalid(def, next.metadata.name, causes);
 }
 
 let nextIp = 10;
@@ -256,6 +283,10 @@ export function applyDefaults(def: ResourceDef, obj: KubeObject): void {
       obj.status = obj.status ?? {};
       break;
     }
+    case 'jobs':
+      defaultJob(obj);
+      if (obj.spec.template?.spec) defaultPodSpec(obj.spec.template.spec);
+      break;
     case 'replicasets':
       obj.spec = { replicas: 1, ...obj.spec };
       if (obj.spec.template?.spec) defaultPodSpec(obj.spec.template.spec);

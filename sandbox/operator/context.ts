@@ -5,6 +5,7 @@ import type { OssClients } from './oss-fs.js';
 import type { ScenarioBook } from './scenarios.js';
 import type { Scheduler } from './scheduler.js';
 import type { StartTriton } from './types.js';
+import type { ProcessImage } from './process.js';
 
 export interface OperatorContext {
   store: ObjectStore;
@@ -17,6 +18,8 @@ export interface OperatorContext {
   /** node|image pairs already pulled. */
   imageCache: Set<string>;
   imageAllowed(image: string): boolean;
+  /** Images that run as real host processes (see process.ts). */
+  images?: Record<string, ProcessImage>;
   /** The PyTorchJob or Deployment a pod belongs to (scenarios match on it), else the pod's own name. */
   ownerName(pod: KubeObject): string;
   /** Wake every pod worker waiting on a resource (GPUs freed, claims bound, Secrets created). */

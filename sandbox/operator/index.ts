@@ -10,6 +10,8 @@ import { DeploymentController } from './deployment.js';
 import { PodWorker } from './kubelet.js';
 import { OssClients } from './oss-fs.js';
 import { jobOfPod, PyTorchJobController } from './pytorchjob.js';
+import { batchJobOfPod, JobController, JOBS } from './job.js';
+import { findProcessImage } from './process.js';
 import { ScenarioBook, type Scenario } from './scenarios.js';
 import { DEFAULT_NODES, Scheduler } from './scheduler.js';
 import { DEFAULT_IMAGE_ALLOWLIST, type OperatorHandle, type OperatorOptions } from './types.js';
@@ -19,7 +21,7 @@ export type { Scenario } from './scenarios.js';
 export type { OperatorFlavor, OperatorHandle, OperatorOptions, StartTriton } from './types.js';
 export { DEFAULT_IMAGE_ALLOWLIST } from './types.js';
 
-type Work = { kind: 'job' | 'deploy'; ns: string; name: string } | { kind: 'volumes' };
+type Work = { kind: 'job' | 'deploy' | 'batchjob'; ns: string; name: string } | { kind: 'volumes' };
 
 export function startOperator(opts: OperatorOptions): OperatorHandle {
   const { store } = opts;
@@ -53,6 +55,7 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
       try {
         if (w.kind === 'volumes') binder.reconcile();
         else if (w.kind === 'job') jobs.reconcile(w.ns, w.name);
+        else if (w.kind === 'batchjob') batchJobs.reconcile(w.ns, w.name);
         else deployments.reconcile(w.ns, w.name);
       } catch (err) {
         ctx.reportError(k, err);
@@ -69,8 +72,9 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     oss: new OssClients(opts.oss),
     startTriton: opts.startTriton,
     imageCache: new Set(),
-    imageAllowed: (image) => allow.some((re) => re.test(image)),
-    ownerName: (pod) => jobOfPod(pod) ?? deployments.deploymentOf(pod) ?? pod.metadata.name,
+    imageAllowed: (image) => allow.some((re) => re.test(image)) || !!findProcessImage(opts.images, image),
+    images: opts.images,
+    ownerName: (pod) => jobOfPod(pod) ?? batchJobOfPod(pod) ?? deployments.deploymentOf(pod) ?? pod.metadata.name,
     pokeAll: () => {
       for (const { worker } of workers.values()) worker.poke();
     },
@@ -83,6 +87,7 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
   const jobs = new PyTorchJobController(ctx);
   jobs.flavor = opts.flavor ?? 'training-operator';
   const deployments = new DeploymentController(ctx, (ns, name) => enqueue({ kind: 'deploy', ns, name }));
+  const batchJobs = new JobController(ctx, (ns, name) => enqueue({ kind: 'batchjob', ns, name }));
 
   function ownerChanged(pod: KubeObject): void {
     const ns = pod.metadata.namespace ?? 'default';
@@ -90,6 +95,8 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     if (job) enqueue({ kind: 'job', ns, name: job });
     const dep = deployments.deploymentOf(pod);
     if (dep) enqueue({ kind: 'deploy', ns, name: dep });
+    const batchJob = batchJobOfPod(pod);
+    if (batchJob) enqueue({ kind: 'batchjob', ns, name: batchJob });
   }
 
   /**
@@ -147,6 +154,9 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
     else if (sameRes(r, PYTORCHJOBS)) {
       if (ev.type === 'DELETED') jobs.deleted(o);
       else enqueue({ kind: 'job', ns, name: o.metadata.name });
+    } else if (sameRes(r, JOBS)) {
+      if (ev.type === 'DELETED') batchJobs.deleted(o);
+      else enqueue({ kind: 'batchjob', ns, name: o.metadata.name });
     } else if (sameRes(r, DEPLOYMENTS)) {
       if (ev.type === 'DELETED') deployments.deleted(o);
       else enqueue({ kind: 'deploy', ns, name: o.metadata.name });
@@ -212,6 +222,8 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
   for (const pod of store.list(PODS, undefined).items) onPod('ADDED', pod);
   for (const job of store.list(PYTORCHJOBS, undefined).items)
     enqueue({ kind: 'job', ns: job.metadata.namespace ?? 'default', name: job.metadata.name });
+  for (const j of store.list(JOBS, undefined).items)
+    enqueue({ kind: 'batchjob', ns: j.metadata.namespace ?? 'default', name: j.metadata.name });
   for (const d of store.list(DEPLOYMENTS, undefined).items)
     enqueue({ kind: 'deploy', ns: d.metadata.namespace ?? 'default', name: d.metadata.name });
   enqueue({ kind: 'volumes' });
@@ -235,6 +247,7 @@ export function startOperator(opts: OperatorOptions): OperatorHandle {
       stopped = true;
       queue.clear();
       jobs.stop();
+      batchJobs.stop();
       deployments.stop();
       const all = [...workers.values()];
       workers.clear();

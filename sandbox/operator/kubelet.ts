@@ -13,6 +13,8 @@ import { runReadinessProbe } from './probe.js';
 import type { OperatorContext } from './context.js';
 import { DURATIONS } from './types.js';
 import { mountProblem, resolvePodPath, volumeSchedulingProblem } from './volumes.js';
+import { containerEnv, EnvError } from './env.js';
+import { findProcessImage, processArgv, runHostProcess } from './process.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -295,6 +297,7 @@ export class PodWorker {
     let restarts = 0;
     for (;;) {
       await this.sleep(DURATIONS.createContainer);
+      const env = await this.resolveEnv(c, cs);
       this.event('Normal', 'Created', `Created container: ${c.name}`);
       this.event('Normal', 'Started', `Started container ${c.name}`);
       const startedAt = now();
@@ -311,7 +314,7 @@ export class PodWorker {
       this.podStatus.phase = 'Running';
       this.flush();
 
-      const exit = await this.runProcess(c, cs, gpus, podIP);
+      const exit = await this.runProcess(c, cs, gpus, podIP, env);
       cs.ready = false;
       const terminated = {
         exitCode: exit.exitCode,
@@ -353,8 +356,36 @@ export class PodWorker {
     }
   }
 
+  /**
+   * The container's environment (envFrom, env, valueFrom of Secrets, ConfigMaps and pod fields); while a Secret,
+   * ConfigMap or key is missing the container waits in CreateContainerConfigError, as the kubelet does.
+   */
+  private async resolveEnv(c: any, cs: ContainerState): Promise<Record<string, string>> {
+    for (let backoff = 10; ; backoff = Math.min(backoff * 2, 300)) {
+      const pod = this.ctx.store.get(PODS, this.ns, this.name) ?? this.pod;
+      try {
+        return containerEnv(this.ctx.store, { ...pod, status: { ...pod.status, ...this.podStatus } }, c);
+      } catch (err) {
+        if (!(err instanceof EnvError)) throw err;
+        cs.status = {
+          ...cs.status,
+          state: { waiting: { reason: 'CreateContainerConfigError', message: err.message } }
+        };
+        this.flush();
+        this.event('Warning', 'Failed', `Error: ${err.message}`);
+        await this.waitPoke(backoff);
+      }
+    }
+  }
+
   /** Runs one attempt of a container's process, with scenario faults and the readiness probe. */
-  private async runProcess(c: any, cs: ContainerState, gpus: number, podIP: string): Promise<Exit> {
+  private async runProcess(
+    c: any,
+    cs: ContainerState,
+    gpus: number,
+    podIP: string,
+    env: Record<string, string>
+  ): Promise<Exit> {
     const proc = new AbortController();
     const onStop = () => proc.abort();
     this.signal.addEventListener('abort', onStop, { once: true });
@@ -368,8 +399,6 @@ export class PodWorker {
       appendLog,
       kill: () => proc.abort()
     });
-    const env: Record<string, string> = {};
-    for (const e of c.env ?? []) if (typeof e.value === 'string') env[e.name] = e.value;
     const log = (line: string) => {
       if (proc.signal.aborted) throw new Killed();
       appendLog(line);
@@ -380,29 +409,51 @@ export class PodWorker {
     let ports: Record<number, number> = {};
     let probe: Promise<void> | undefined;
     let exit: Exit;
+    const hostImage = findProcessImage(this.ctx.images, String(c.image ?? ''));
     try {
       plan.start();
       const running = plan.replacesProgram
         ? new Promise<Exit>((_, reject) =>
             proc.signal.addEventListener('abort', () => reject(new Killed()), { once: true })
           )
-        : runContainerProcess({
-            namespace: this.ns,
-            pod: this.name,
-            container: c,
-            env,
-            gpus,
-            log,
-            signal: proc.signal,
-            sleep: (s) => this.ctx.clock.sleep(s, proc.signal),
-            fs: podFs(this.ctx.oss, resolve),
-            resolvePodPath: resolve,
-            startTriton: this.ctx.startTriton,
-            exposePorts: (p) => {
-              ports = p;
-              for (const [cp, lp] of Object.entries(p)) this.ctx.pods.registerPort(this.ns, this.name, Number(cp), lp);
-            }
-          });
+        : hostImage
+          ? runHostProcess({
+              argv: processArgv(hostImage, c, env),
+              env: { ...hostImage.env, ...env },
+              cwd: c.workingDir ?? hostImage.cwd,
+              hostname: this.pod.spec?.hostname || this.name,
+              // every line the process writes reaches the log, also while it is being stopped
+              log: (line) => {
+                appendLog(line);
+                if (!proc.signal.aborted && plan.afterLine()) proc.abort();
+              },
+              signal: proc.signal,
+              graceSeconds: () => {
+                const cur = store.get(PODS, this.ns, this.name);
+                return Number(
+                  cur?.metadata.deletionGracePeriodSeconds ?? cur?.spec?.terminationGracePeriodSeconds ?? 30
+                );
+              },
+              sleep: (s, signal) => this.ctx.clock.sleep(s, signal)
+            })
+          : runContainerProcess({
+              namespace: this.ns,
+              pod: this.name,
+              container: c,
+              env,
+              gpus,
+              log,
+              signal: proc.signal,
+              sleep: (s) => this.ctx.clock.sleep(s, proc.signal),
+              fs: podFs(this.ctx.oss, resolve),
+              resolvePodPath: resolve,
+              startTriton: this.ctx.startTriton,
+              exposePorts: (p) => {
+                ports = p;
+                for (const [cp, lp] of Object.entries(p))
+                  this.ctx.pods.registerPort(this.ns, this.name, Number(cp), lp);
+              }
+            });
       if (c.readinessProbe) {
         probe = runReadinessProbe({
           container: c,

@@ -2,6 +2,7 @@
 import type { ScenarioClock } from '../clock.js';
 import type { ObjectStore, PodRuntime } from '../kube/contract.js';
 import type { Scenario } from './scenarios.js';
+import type { ProcessImage } from './process.js';
 
 /**
  * Starts the Triton simulator for one `tritonserver` container (implemented in sandbox/triton/).
@@ -30,6 +31,12 @@ export interface OperatorOptions {
   startTriton?: StartTriton;
   /** Which PyTorchJob controller the cluster runs (default the Kubeflow training-operator); see README.md. */
   flavor?: OperatorFlavor;
+  /**
+   * Images whose containers run as real child processes of a host command (the image's entrypoint), keyed by
+   * image or repository: `{ 'ghcr.io/org/arena-ft-pipeline-sync': { command: [process.execPath, 'dist/cli/index.js'] } }`.
+   * Such images are always pullable. See README.md "Images that run for real".
+   */
+  images?: Record<string, ProcessImage>;
 }
 
 /**

@@ -18,6 +18,10 @@ export interface Ctx {
   resetAfter?: number;
   /** corrupt fault: flip the body byte at this offset. */
   corruptAt?: number;
+  /** Waits as the network model's link would before `bytes` more of the request body are taken in. */
+  paceUp?: (bytes: number) => Promise<void>;
+  /** … before `bytes` more of the response body are written. */
+  paceDown?: (bytes: number) => Promise<void>;
 }
 
 function head(ctx: Ctx, status: number, headers: OutgoingHttpHeaders): void {
@@ -69,6 +73,7 @@ export async function send(
         return resetNow(ctx, chunk.subarray(0, ctx.resetAfter - sent));
       }
       sent += chunk.length;
+      await ctx.paceDown?.(chunk.length);
       if (!res.write(chunk)) await drained(res);
       if (res.destroyed) {
         if (!Buffer.isBuffer(buf)) (buf as Readable).destroy();

@@ -10,6 +10,7 @@ import type { FaultRegistry } from '../faults.js';
 import type { KeyRecord } from './auth.js';
 import { handle, type State } from './server.js';
 import { DiskStore } from './store.js';
+import { SIDES, type NetworkModel } from '../network.js';
 
 export interface OssOptions {
   faults: FaultRegistry;
@@ -21,6 +22,8 @@ export interface OssOptions {
   accessKeyId?: string;
   accessKeySecret?: string;
   now?: () => number;
+  /** Shapes the runner endpoint and the cluster-internal endpoint (default: no shaping). */
+  network?: NetworkModel;
 }
 
 export interface StsCredentials {
@@ -34,6 +37,8 @@ export interface StsCredentials {
 export interface OssHandle {
   /** http://127.0.0.1:PORT */
   endpoint: string;
+  /** The cluster-internal endpoint (what `oss-<region>-internal.aliyuncs.com` is to pods): the same bucket, another port. */
+  internalEndpoint: string;
   bucket: string;
   region: string;
   accessKeyId: string;
@@ -67,20 +72,28 @@ export async function startOss(opts: OssOptions): Promise<OssHandle> {
     now,
     faults: opts.faults,
     keys: (ak) => keys.get(ak),
-    createdAt: now()
+    createdAt: now(),
+    network: opts.network
   };
+  // One server per client side: the port a request arrives on says whether a runner or a pod sent it.
   // requestTimeout 0: a multi-GiB part may take longer than Node's default 5 minutes to arrive.
-  const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
-    handle(state, req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const servers = SIDES.map((side) =>
+    createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+      handle(state, req, res, side).catch(() => res.destroy());
+    })
+  );
+  const endpoints: string[] = [];
+  for (const server of servers) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    endpoints.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: endpoints[SIDES.indexOf('runner')],
+    internalEndpoint: endpoints[SIDES.indexOf('cluster')],
     bucket,
     region,
     accessKeyId,
@@ -120,10 +133,15 @@ export async function startOss(opts: OssOptions): Promise<OssHandle> {
       };
     },
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            })
+        )
+      );
       await store.close();
     }
   };

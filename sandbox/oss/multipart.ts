@@ -69,7 +69,7 @@ export async function uploadPart(svc: Service, ctx: Ctx, key: string, q: Map<str
   checkLength(ctx.req.headers);
   const md5 = copying ? undefined : contentMd5(ctx.req.headers);
   const body = await svc.store.receive(copying ? copiedRange(svc, ctx) : ctx.req, MAX_OBJECT, (n) =>
-    copying ? Promise.resolve() : (svc.faults?.pace('oss', n) ?? Promise.resolve())
+    copying ? Promise.resolve() : (ctx.paceUp?.(n) ?? Promise.resolve())
   );
   await verifyMd5(svc.store, body, md5, one(ctx.req.headers, 'content-md5'));
   if (svc.store.uploads.get(u.uploadId) !== u) {

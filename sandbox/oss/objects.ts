@@ -1,7 +1,6 @@
 /**
  * Object operations: PutObject, CopyObject, GetObject (Range, conditions), HeadObject, DeleteObject, DeleteMultipleObjects.
  */
-import type { FaultRegistry } from '../faults.js';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { E, OssError } from './errors.js';
@@ -17,8 +16,6 @@ export interface Service {
   bucket: string;
   region: string;
   now(): number;
-  /** For the link-rate model of benchmarks (FaultRegistry.setLinkRate). */
-  faults?: Pick<FaultRegistry, 'pace'>;
 }
 
 export function one(h: IncomingHttpHeaders, name: string): string | undefined {
@@ -196,7 +193,7 @@ export async function putObject(svc: Service, ctx: Ctx, key: string): Promise<vo
   checkOverwrite(svc, h, key);
   const meta = userMeta(h);
   const md5 = contentMd5(h);
-  const body = await svc.store.receive(ctx.req, MAX_OBJECT, (n) => svc.faults?.pace('oss', n) ?? Promise.resolve());
+  const body = await svc.store.receive(ctx.req, MAX_OBJECT, (n) => ctx.paceUp?.(n) ?? Promise.resolve());
   await verifyMd5(svc.store, body, md5, one(h, 'content-md5'));
   try {
     checkOverwrite(svc, h, key);

@@ -13,11 +13,13 @@ import { bucketInfo, bucketLocation, listObjectsV1, listObjectsV2 } from './list
 import { abort, complete, initiate, listParts, listUploads, uploadPart } from './multipart.js';
 import { deleteMultiple, deleteObject, getObject, putObject, type Service } from './objects.js';
 import { TooLarge } from './store.js';
+import { both, NO_SHAPING, type NetworkModel, type Side } from '../network.js';
 
 export interface State extends Service {
   faults: FaultRegistry;
   keys: (ak: string) => KeyRecord | undefined;
   createdAt: number;
+  network?: NetworkModel;
 }
 
 /** Subresources the sandbox answers; any other signed subresource gets 501 rather than a silent wrong answer. */
@@ -91,18 +93,28 @@ function checkObjectName(key: string): void {
   }
 }
 
-export async function handle(st: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handle(
+  st: State,
+  req: IncomingMessage,
+  res: ServerResponse,
+  side: Side = 'runner'
+): Promise<void> {
   const url = req.url ?? '/';
   const method = (req.method ?? 'GET').toUpperCase();
+  const shaper = st.network?.shaper('oss', side, req.socket) ?? NO_SHAPING;
   const ctx: Ctx = {
     req,
     res,
     requestId: randomBytes(12).toString('hex').toUpperCase(),
     hostId: req.headers.host ?? `${st.bucket}.${st.region}.aliyuncs.com`,
     now: st.now(),
-    record: st.faults.record({ service: 'oss', method, url, headers: { ...req.headers }, at: st.now() })
+    record: st.faults.record({ service: 'oss', method, url, headers: { ...req.headers }, at: st.now() }),
+    // the benchmarks' older link rate (FaultRegistry.setLinkRate) paces uploads; the network model both ways
+    paceUp: both((n) => st.faults.pace('oss', n), shaper.up),
+    paceDown: shaper.down
   };
   try {
+    await shaper.rtt();
     const fault = st.faults.take('oss', method, url);
     if (fault?.kind === 'delay') await sleep(fault.ms);
     if (fault?.kind === 'reset') ctx.resetAfter = fault.afterBytes;

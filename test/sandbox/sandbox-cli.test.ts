@@ -24,7 +24,13 @@ it('prints one JSON line of endpoints and credentials, serves, and cleans up on 
   });
   const info = JSON.parse(firstLine);
   try {
-    expect(Object.keys(info).sort()).toEqual(['admin', 'hub', 'kube', 'oss', 'releases']);
+    expect(Object.keys(info).sort()).toEqual(['admin', 'cluster', 'hub', 'kube', 'oss', 'releases']);
+    // the cluster's pods reach the hub and OSS on their own endpoints (the network model's cluster side)
+    expect(info.cluster).toEqual({
+      hub: { endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) },
+      oss: { endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) }
+    });
+    expect(info.cluster.oss.endpoint).not.toBe(info.oss.endpoint);
     expect(info.hub).toEqual({
       endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       token: expect.stringMatching(/^hf_/)
