@@ -229,11 +229,16 @@ export class HubClient {
     return Buffer.concat(parts).toString('utf8');
   }
 
-  /** The file's bytes from `start` (a ranged GET when > 0), following the CDN redirect without the token. */
-  async open(repo: string, commit: string, path: string, start = 0): Promise<OpenedFile> {
+  /**
+   * The file's bytes from `start` up to `end` (exclusive; the end of the file when absent), a ranged GET when
+   * either is given, following the CDN redirect without the token. A server that ignores Range sends the whole
+   * file: the bytes before `start` are dropped here, the reader stops at `end`.
+   */
+  async open(repo: string, commit: string, path: string, start = 0, end?: number): Promise<OpenedFile> {
     const url = `${this.endpoint}/${repo}/resolve/${commit}/${encodeRepoPath(path)}`;
+    const range = end !== undefined ? `bytes=${start}-${end - 1}` : start > 0 ? `bytes=${start}-` : undefined;
     const res = await this.send(url, this.target(repo, commit, path), {
-      headers: start > 0 ? { range: `bytes=${start}-` } : {}
+      headers: range ? { range } : {}
     });
     let skip = 0;
     let size: number | undefined;

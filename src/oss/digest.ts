@@ -1,7 +1,6 @@
 /**
  * The hashes computed while bytes stream through: sha256 (what LFS files are checked against and what object
  * metadata records), git blob sha1 (what non-LFS files are checked against) and CRC-64 (what OSS reports).
- * `copy()` snapshots the state at a part boundary so a fault mid-part resumes without re-reading earlier parts.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { CRC64_EMPTY, crc64Combine } from './crc64.js';
@@ -43,10 +42,6 @@ export class StreamDigest {
 
   get size(): number {
     return this.bytes;
-  }
-
-  copy(): StreamDigest {
-    return new StreamDigest(this.sha256.copy(), this.sha1?.copy(), this.crc, this.bytes);
   }
 
   digest(): Digests {

@@ -1,10 +1,11 @@
 /**
  * A streamed upload of one object from a re-openable byte source (the hub), with no disk and bounded memory:
  * every part lives in a buffer of a shared pool (`parts in flight` buffers of `part size`), so all files of a run
- * together never hold more. Hashes are computed as bytes pass and `verify` runs before the upload completes: a
- * mismatch aborts it and nothing becomes visible. A fault while reading resumes from the parts OSS has
- * (ListParts) with the hash state of that boundary; parts already sent are not sent again. An unfinished upload
- * from an earlier run is continued: its parts whose size and MD5 ETag match the bytes re-read are kept.
+ * together never hold more. A large file moves as parallel ranged GETs, one per part, each feeding its own
+ * UploadPart. Hashes see the bytes in file order and `verify` runs before the upload completes: a mismatch
+ * aborts it and nothing becomes visible. A fault while reading a part goes on from the byte that part reached
+ * (another ranged GET); parts already sent are not sent again. An unfinished upload from an earlier run is
+ * continued: its parts whose size and MD5 ETag match the bytes re-read are kept.
  */
 import { createHash } from 'node:crypto';
 import { retry } from '../util/retry.js';
@@ -20,8 +21,34 @@ export interface OpenedSource {
 }
 
 export interface ByteSource {
-  /** The content from byte `start` on. */
-  open(start: number): Promise<OpenedSource>;
+  /** The content from byte `start` on, up to `end` (exclusive) when given. */
+  open(start: number, end?: number): Promise<OpenedSource>;
+}
+
+/**
+ * The file's digests fed part by part in file order while parts arrive in any order: a part waits (in its pool
+ * buffer) until every part before it has been hashed; `hashed` runs once its bytes are in the digest.
+ */
+export class InOrderDigest {
+  private readonly waiting = new Map<number, { body: Buffer; crc: string; hashed: () => void }>();
+  private nextPart = 1;
+
+  constructor(private readonly digest_: StreamDigest) {}
+
+  add(n: number, body: Buffer, crc: string, hashed: () => void): void {
+    this.waiting.set(n, { body, crc, hashed });
+    for (let p = this.waiting.get(this.nextPart); p; p = this.waiting.get(this.nextPart)) {
+      this.waiting.delete(this.nextPart++);
+      this.digest_.update(p.body);
+      this.digest_.addPartCrc(p.crc, p.body.length);
+      p.hashed();
+    }
+  }
+
+  /** The digests of the whole content (every part added). */
+  digest(): Digests {
+    return this.digest_.digest();
+  }
 }
 
 /** Fixed-size part buffers shared by every upload of a run: the memory bound. */
@@ -116,7 +143,7 @@ export interface UploaderOptions {
   readonly onPartRead?: (bytes: number) => void;
 }
 
-/** The source failed after some progress: start over with a fresh attempt count. */
+/** The source failed after some progress: go on with a fresh attempt count. */
 class Progressed extends Error {
   constructor(readonly inner: unknown) {
     super('progressed');
@@ -202,118 +229,91 @@ export class Uploader {
     }
   }
 
+  /**
+   * Parallel ranged transfer: up to `slots` parts of the file at once, each read by its own ranged GET into a
+   * pool buffer and sent as its own UploadPart (several connections per file, as fast downloaders do: one TCP
+   * stream across an ocean gets a fraction of the link). The file's hashes must see the bytes in order, so a
+   * part is hashed when every part before it has been; its buffer goes back to the pool once it is both hashed
+   * and sent. Parts take buffers in part order, so the lowest unhashed part always holds one: no deadlock, and
+   * memory stays `slots × part size` for all files together.
+   */
   private async multipart(spec: UploadSpec, ev: UploadEvents): Promise<UploadResult> {
     const partSize = this.pool.partSize;
     const nParts = Math.max(1, Math.ceil(spec.size / partSize));
     const lenOf = (n: number) => (n < nParts ? partSize : spec.size - (nParts - 1) * partSize);
-    let earlier = new Map<number, UploadedPart>();
-    let uploadId = spec.resumeUploadId;
-    if (uploadId) {
-      try {
-        earlier = new Map((await this.store.listParts(spec.key, uploadId)).map((p) => [p.number, p]));
-      } catch {
-        uploadId = undefined;
-      }
-    }
-    uploadId ??= await this.start(spec);
-    ev.uploadStarted?.(uploadId);
-    const id = uploadId;
+    const { id, earlier } = await this.openUpload(spec);
+    ev.uploadStarted?.(id);
 
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(this.opts.signal?.reason);
+    this.opts.signal?.addEventListener('abort', onAbort, { once: true });
     const done = new Map<number, UploadedPart>();
-    const boundaries = new Map<number, StreamDigest>([[1, StreamDigest.start(spec.gitBlob ? spec.size : undefined)]]);
-    const inflight = new Set<Promise<void>>();
-    let failed: { err: unknown } | undefined;
-    let sentBytes = 0;
-    let keptParts = 0;
-    let next = 1;
+    const order = new InOrderDigest(StreamDigest.start(spec.gitBlob ? spec.size : undefined));
+    const tally = { sentBytes: 0, keptParts: 0, readBytes: 0 };
+    let next = 0;
 
-    const settle = async () => {
-      while (inflight.size > 0) await Promise.allSettled([...inflight]);
-      if (failed) throw failed.err;
-    };
-    const finishPart = (n: number, buf: Buffer, len: number, digest: StreamDigest) => {
+    const sendPart = async (n: number): Promise<void> => {
+      const len = lenOf(n);
+      const buf = await this.pool.acquire(stop.signal);
+      let holds = 2;
+      const drop = () => {
+        if (--holds === 0) this.pool.release(buf);
+      };
+      try {
+        await this.readPart(
+          spec,
+          n,
+          (n - 1) * partSize,
+          buf.subarray(0, len),
+          stop.signal,
+          (bytes) => {
+            tally.readBytes += bytes;
+            ev.position?.(tally.readBytes);
+          },
+          ev
+        );
+      } catch (err) {
+        this.pool.release(buf);
+        throw err;
+      }
       const body = buf.subarray(0, len);
       const partCrc = crc64(body);
-      digest.addPartCrc(partCrc, len);
-      boundaries.set(n + 1, digest.copy());
+      this.opts.onPartRead?.(len);
+      order.add(n, body, partCrc, drop);
       const prior = earlier.get(n);
       if (prior && prior.size === len && sameEtag(prior.etag, md5Etag(body))) {
         done.set(n, prior);
-        keptParts++;
-        this.pool.release(buf);
+        tally.keptParts++;
+        drop();
         return;
       }
-      const p = this.store
-        .uploadPart(spec.key, id, n, body, partCrc)
-        .then((part) => {
-          done.set(n, part);
-          sentBytes += len;
-        })
-        .catch((err) => {
-          failed ??= { err };
-        })
-        .finally(() => {
-          this.pool.release(buf);
-          inflight.delete(p);
-        });
-      inflight.add(p);
+      try {
+        done.set(n, await this.store.uploadPart(spec.key, id, n, body, partCrc));
+        tally.sentBytes += len;
+      } finally {
+        drop();
+      }
+    };
+    const worker = async (): Promise<void> => {
+      while (!stop.signal.aborted) {
+        const n = ++next; // taken and its buffer asked for in one synchronous step: buffers go in part order
+        if (n > nParts) return;
+        await sendPart(n);
+      }
     };
 
     try {
-      await this.withSourceRetries(spec.key, async (progressed) => {
-        if (next > 1 || done.size > 0) {
-          // Authoritative: what OSS has. Continue at the first part it does not have.
-          await settle();
-          const have = new Map((await this.store.listParts(spec.key, id)).map((p) => [p.number, p]));
-          let first = 1;
-          while (first < next && have.get(first)?.size === lenOf(first)) first++;
-          next = Math.min(next, first);
-        }
-        if (next > nParts) return;
-        const start = (next - 1) * partSize;
-        const digest = boundaries.get(next)!.copy();
-        const src = await spec.source.open(start);
-        let buf: Buffer | undefined;
-        let fill = 0;
-        let pos = start;
-        try {
-          buf = await this.pool.acquire(this.opts.signal);
-          for await (const chunk of src.chunks) {
-            for (let off = 0; off < chunk.length;) {
-              if (next > nParts) throw tooLong(spec);
-              const len = lenOf(next);
-              const part = buf!;
-              const piece = chunk.subarray(off, off + Math.min(len - fill, chunk.length - off));
-              piece.copy(part, fill);
-              digest.update(piece);
-              fill += piece.length;
-              off += piece.length;
-              pos += piece.length;
-              ev.position?.(pos);
-              if (fill === len) {
-                finishPart(next, part, len, digest);
-                this.opts.onPartRead?.(len);
-                buf = undefined;
-                fill = 0;
-                next++;
-                progressed();
-                if (failed) throw failed.err;
-                if (next <= nParts) buf = await this.pool.acquire(this.opts.signal);
-              }
-            }
-          }
-          if (next <= nParts) throw endedEarly(pos, spec.size);
-        } catch (err) {
-          if (this.opts.isRetryableSourceError(err) && !failed)
-            ev.resumed?.(Math.min(pos, (next - 1) * partSize), next, err);
+      const workers = Array.from({ length: Math.min(this.pool.slots, nParts) }, () =>
+        worker().catch((err: unknown) => {
+          if (!stop.signal.aborted) stop.abort(err);
           throw err;
-        } finally {
-          if (buf) this.pool.release(buf);
-          src.close();
-        }
-      });
-      await settle();
-      const d = boundaries.get(nParts + 1)!.digest();
+        })
+      );
+      const settled = await Promise.allSettled(workers);
+      this.opts.signal?.throwIfAborted();
+      const failure = settled.find((r) => r.status === 'rejected');
+      if (failure) throw stop.signal.reason ?? failure.reason;
+      const d = order.digest();
       spec.verify(d);
       this.opts.signal?.throwIfAborted();
       const parts = Array.from({ length: nParts }, (_, i) => done.get(i + 1)!);
@@ -324,9 +324,8 @@ export class Uploader {
         await this.store.delete(spec.key).catch(() => undefined);
         throw crcMismatch(spec.key, d.crc64, reported);
       }
-      return { digests: d, multipart: true, sentBytes, keptParts };
+      return { digests: d, multipart: true, sentBytes: tally.sentBytes, keptParts: tally.keptParts };
     } catch (err) {
-      await Promise.allSettled([...inflight]);
       if (!(err instanceof PipelineError && err.code === 'OSS_CHECKSUM_MISMATCH')) {
         try {
           await this.store.abort(spec.key, id);
@@ -336,7 +335,62 @@ export class Uploader {
         }
       }
       throw err;
+    } finally {
+      this.opts.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The upload to send parts into: an earlier run's unfinished one (with the parts it has), or a new one. */
+  private async openUpload(spec: UploadSpec): Promise<{ id: string; earlier: Map<number, UploadedPart> }> {
+    if (spec.resumeUploadId) {
+      try {
+        const parts = await this.store.listParts(spec.key, spec.resumeUploadId);
+        return { id: spec.resumeUploadId, earlier: new Map(parts.map((p) => [p.number, p])) };
+      } catch {
+        // gone or unreadable: start afresh
+      }
+    }
+    return { id: await this.start(spec), earlier: new Map() };
+  }
+
+  /**
+   * Fills `into` with the file's bytes from `start` by a ranged GET. A fault mid-part goes on from the byte it
+   * reached (another ranged GET), with a fresh count of attempts whenever bytes arrived since the last fault.
+   */
+  private async readPart(
+    spec: UploadSpec,
+    n: number,
+    start: number,
+    into: Buffer,
+    signal: AbortSignal,
+    onBytes: (bytes: number) => void,
+    ev: UploadEvents
+  ): Promise<void> {
+    const last = start + into.length === spec.size;
+    let fill = 0;
+    await this.withSourceRetries(`${spec.key} (part ${n})`, async (progressed) => {
+      // The last part asks for the rest of the file, so a file longer than listed shows (SYNC_SIZE_MISMATCH).
+      const src = await spec.source.open(start + fill, last ? undefined : start + into.length);
+      try {
+        for await (const chunk of src.chunks) {
+          signal.throwIfAborted();
+          const take = Math.min(chunk.length, into.length - fill);
+          if (take < chunk.length && last) throw tooLong(spec);
+          chunk.copy(into, fill, 0, take);
+          fill += take;
+          onBytes(take);
+          progressed();
+          // A server that ignored the range's end sends on: stop reading (closing drops that connection).
+          if (fill === into.length && take < chunk.length) break;
+        }
+      } catch (err) {
+        if (this.opts.isRetryableSourceError(err) && !signal.aborted) ev.resumed?.(start + fill, n, err);
+        throw err;
+      } finally {
+        src.close();
+      }
+      if (fill < into.length) throw endedEarly(start + fill, spec.size);
+    });
   }
 
   /**

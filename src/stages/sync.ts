@@ -207,7 +207,7 @@ async function syncFile(
           meta: (d) => objectMeta(file, file.sha256 ?? d?.sha256 ?? '', commit),
           gitBlob: file.sha256 === undefined,
           resumeUploadId: round === 1 ? resumeId : undefined,
-          source: { open: (start) => hub.open(cfg.model.repo, commit, file.path, start) },
+          source: { open: (start, end) => hub.open(cfg.model.repo, commit, file.path, start, end) },
           verify: (d) => {
             const bad = hashMismatch(file, d);
             if (bad) throw bad;

@@ -221,7 +221,8 @@ describe('sync', () => {
   c({
     fault: 'CDN reset mid-stream',
     expect: 'ok',
-    faults: [{ service: 'cdn', method: 'GET', times: 1, action: { kind: 'reset', afterBytes: 1536 * 1024 } }],
+    // the first GET is part 1's (1 MiB parts, one ranged GET each): it breaks half-way
+    faults: [{ service: 'cdn', method: 'GET', times: 1, action: { kind: 'reset', afterBytes: 512 * 1024 } }],
     logs: /resuming at byte/
   });
   c({
@@ -859,7 +860,7 @@ describe('cancel (bundled action)', () => {
     });
   };
 
-  // the download breaks after 1.5 MiB (part 1 sent), and the resumed request hangs: the signal comes then
+  // part 1's ranged GET breaks half-way and part 2's hangs: the signal comes when part 1 resumes
   const midUpload = (prefix: string, signal: string) => ({
     stage: 'sync' as const,
     inputs: {
@@ -870,7 +871,7 @@ describe('cancel (bundled action)', () => {
       'sync-parts-in-flight': '2'
     },
     faults: [
-      { service: 'cdn' as const, method: 'GET', times: 1, action: { kind: 'reset' as const, afterBytes: 1536 * 1024 } },
+      { service: 'cdn' as const, method: 'GET', times: 1, action: { kind: 'reset' as const, afterBytes: 512 * 1024 } },
       { service: 'cdn' as const, method: 'GET', times: 1, action: { kind: 'delay' as const, ms: 5000 } }
     ],
     when: /resuming at byte/,

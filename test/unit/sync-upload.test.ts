@@ -1,6 +1,7 @@
 /** The streamed uploader over an in-memory store: memory bound, resume, verify-before-complete, abort. */
 import { createHash, randomBytes } from 'node:crypto';
-import { PartPool, Uploader, type ByteSource } from '../../src/oss/upload.js';
+import { InOrderDigest, PartPool, Uploader, type ByteSource } from '../../src/oss/upload.js';
+import { StreamDigest } from '../../src/oss/digest.js';
 import type { OssStore, UploadedPart } from '../../src/oss/client.js';
 import { crc64 } from '../../src/oss/crc64.js';
 import { PipelineError } from '../../src/errors.js';
@@ -56,26 +57,51 @@ class MemStore {
   }
 }
 
-/** A source over `data` in chunks of `chunk` bytes; `failAt` byte offsets fail once each (a reset). */
-function source(data: Buffer, chunk: number, failAt: number[] = []): ByteSource & { starts: number[] } {
+/**
+ * A source over `data` in chunks of `chunk` bytes, honouring ranges; `failAt` byte offsets fail once each (a
+ * reset). `open` records each range asked for and how many streams are open at once.
+ */
+function source(
+  data: Buffer,
+  chunk: number,
+  failAt: number[] = [],
+  opts: { ignoreEnd?: boolean; delayPart?: (start: number) => Promise<void> } = {}
+): ByteSource & { starts: number[]; ranges: [number, number | undefined][]; maxOpen: number } {
   const starts: number[] = [];
-  return {
+  const ranges: [number, number | undefined][] = [];
+  let open = 0;
+  const src = {
     starts,
-    async open(start) {
+    ranges,
+    maxOpen: 0,
+    async open(start: number, end?: number) {
       starts.push(start);
+      ranges.push([start, end]);
+      const stop = opts.ignoreEnd || end === undefined ? data.length : end;
+      open++;
+      src.maxOpen = Math.max(src.maxOpen, open);
       async function* gen() {
-        for (let p = start; p < data.length; p += chunk) {
+        await opts.delayPart?.(start);
+        for (let p = start; p < stop; p += chunk) {
           const fail = failAt.findIndex((f) => f >= p && f < p + chunk);
           if (fail >= 0) {
             failAt.splice(fail, 1);
             throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
           }
-          yield data.subarray(p, Math.min(p + chunk, data.length));
+          yield data.subarray(p, Math.min(p + chunk, stop));
         }
       }
-      return { chunks: gen(), close: () => undefined };
+      let closed = false;
+      return {
+        chunks: gen(),
+        close: () => {
+          if (!closed) open--;
+          closed = true;
+        }
+      };
     }
   };
+  return src;
 }
 
 const retryable = (e: unknown) => (e as { code?: string }).code === 'ECONNRESET';
@@ -110,7 +136,7 @@ test('parts in flight never exceed the pool, and the pool never allocates more t
   expect(r.digests.crc64).toBe(crc64(data));
 });
 
-test('a reset mid-part resumes at that part with a ranged read; earlier parts are not sent again', async () => {
+test('a reset mid-part goes on from the byte it reached with a ranged read; no part is sent twice', async () => {
   const { store, up } = setup(1000, 2);
   const data = randomBytes(5000);
   const src = source(data, 100, [2500]);
@@ -126,10 +152,84 @@ test('a reset mid-part resumes at that part with a ranged read; earlier parts ar
     },
     { resumed: (off) => resumed.push(off) }
   );
-  expect(src.starts).toEqual([0, 2000]);
-  expect(resumed).toEqual([2000]);
+  expect([...src.starts].sort((a, b) => a - b)).toEqual([0, 1000, 2000, 2500, 3000, 4000]);
+  expect(src.ranges).toContainEqual([2500, 3000]); // the rest of part 3 only
+  expect(resumed).toEqual([2500]);
   expect(store.sent.sort()).toEqual([1, 2, 3, 4, 5]);
   expect(store.objects.get('k')!.equals(data)).toBe(true);
+});
+
+test('parts are read by parallel ranged GETs, each exactly its part, as many at once as the pool has buffers', async () => {
+  const { store, pool, up } = setup(1000, 4);
+  const data = randomBytes(10_000);
+  const src = source(data, 250);
+  await up.upload({
+    key: 'k',
+    size: data.length,
+    meta: () => ({}),
+    gitBlob: false,
+    source: src,
+    verify: (d) => expect(d.sha256).toBe(sha(data))
+  });
+  expect([...src.ranges].sort((a, b) => a[0] - b[0])).toEqual(
+    Array.from({ length: 10 }, (_, i) => [i * 1000, i < 9 ? (i + 1) * 1000 : undefined])
+  );
+  expect(src.maxOpen).toBe(4);
+  expect((pool as unknown as { created: number }).created).toBe(4);
+  expect(store.objects.get('k')!.equals(data)).toBe(true);
+});
+
+test('parts arriving out of order are hashed in file order: a slow first part holds the later ones, not the hash', async () => {
+  const { store, pool, up } = setup(1000, 3);
+  const data = randomBytes(6000);
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+  const src = source(data, 500, [], { delayPart: (start) => (start === 0 ? firstHeld : Promise.resolve()) });
+  const running = up.upload({
+    key: 'k',
+    size: data.length,
+    meta: () => ({}),
+    gitBlob: true,
+    source: src,
+    verify: (d) => {
+      expect(d.sha256).toBe(sha(data));
+      expect(d.gitSha1).toBe(createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex'));
+    }
+  });
+  // parts 2 and 3 are read and sent while part 1 waits; nothing past the pool's 3 buffers is taken
+  for (let i = 0; i < 50 && store.sent.length < 2; i++) await new Promise((r) => setImmediate(r));
+  expect(store.sent.sort()).toEqual([2, 3]);
+  expect(src.starts).not.toContain(3000);
+  releaseFirst();
+  const r = await running;
+  expect(r.digests.crc64).toBe(crc64(data));
+  expect((pool as unknown as { created: number }).created).toBe(3);
+  expect(store.objects.get('k')!.equals(data)).toBe(true);
+});
+
+test('a server that ignores the end of the range: each part still gets exactly its bytes', async () => {
+  const { store, up } = setup(1000, 2);
+  const data = randomBytes(4500);
+  await up.upload({
+    key: 'k',
+    size: data.length,
+    meta: () => ({}),
+    gitBlob: false,
+    source: source(data, 300, [], { ignoreEnd: true }),
+    verify: (d) => expect(d.sha256).toBe(sha(data))
+  });
+  expect(store.objects.get('k')!.equals(data)).toBe(true);
+});
+
+test('InOrderDigest: parts added in any order give the digests of the content in order', () => {
+  const data = randomBytes(10 * 97 + 13);
+  const parts = Array.from({ length: 11 }, (_, i) => data.subarray(i * 97, Math.min((i + 1) * 97, data.length)));
+  const order = [5, 1, 11, 2, 3, 10, 4, 9, 6, 8, 7];
+  const hashedAt: number[] = [];
+  const d = new InOrderDigest(StreamDigest.start());
+  for (const n of order) d.add(n, parts[n - 1], crc64(parts[n - 1]), () => hashedAt.push(n));
+  expect(hashedAt).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  expect(d.digest()).toMatchObject({ sha256: sha(data), crc64: crc64(data), size: data.length });
 });
 
 test('git blob sha1 for non-LFS content', async () => {
