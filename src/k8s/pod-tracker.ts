@@ -1,0 +1,65 @@
+/**
+ * Every pod matching a selector seen during a stage, with its last known state, including pods deleted on the
+ * way (a retry, a timeout or a cancel deletes the job; the clean-pod policy deletes running pods): a listing at
+ * the end alone would miss their GPU time. A dropped watch is resumed with a fresh list.
+ */
+import { POD, type KObj, type KubeApi, type WatchHandle } from './types.js';
+import type { PodSeen } from './gpu-usage.js';
+
+export interface PodTracker {
+  /** Stops watching and returns every pod seen, refreshed by a last list. */
+  stop(): Promise<PodSeen[]>;
+}
+
+export async function trackPods(
+  api: KubeApi,
+  namespace: string,
+  labelSelector: string,
+  now: () => number = Date.now
+): Promise<PodTracker> {
+  const seen = new Map<string, { pod: KObj; deletedAtMs?: number }>();
+  let handle: WatchHandle | undefined;
+  let stopped = false;
+  const note = (pod: KObj) => {
+    const prev = seen.get(pod.metadata.uid ?? pod.metadata.name);
+    if (!prev?.deletedAtMs) seen.set(pod.metadata.uid ?? pod.metadata.name, { pod });
+  };
+  const relist = async (): Promise<string> => {
+    const { items, resourceVersion } = await api.list(POD, namespace, { labelSelector });
+    const present = new Set(items.map((p) => p.metadata.uid ?? p.metadata.name));
+    for (const [k, v] of seen) if (!present.has(k) && !v.deletedAtMs) seen.set(k, { ...v, deletedAtMs: now() });
+    items.forEach(note);
+    return resourceVersion;
+  };
+  const watch = async (resourceVersion: string): Promise<void> => {
+    handle = await api.watch(
+      POD,
+      namespace,
+      { labelSelector, resourceVersion },
+      (type, pod) => {
+        if (type === 'ADDED' || type === 'MODIFIED') note(pod);
+        else if (type === 'DELETED') {
+          const k = pod.metadata.uid ?? pod.metadata.name;
+          if (!seen.get(k)?.deletedAtMs) seen.set(k, { pod, deletedAtMs: now() });
+        }
+      },
+      () => {
+        // resume from a fresh list; a failure here only loses precision, never the stage
+        if (!stopped)
+          void relist()
+            .then((rv) => (stopped ? undefined : watch(rv)))
+            .catch(() => undefined);
+      }
+    );
+    if (stopped) handle.abort();
+  };
+  await watch(await relist());
+  return {
+    async stop() {
+      stopped = true;
+      handle?.abort();
+      await relist().catch(() => undefined);
+      return [...seen.values()];
+    }
+  };
+}
