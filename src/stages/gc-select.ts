@@ -57,12 +57,13 @@ export function gcDecisions(
 ): GcDecision[] {
   const out: GcDecision[] = [];
   const owned = deployments.filter(ownedByAction);
-  const newest = new Map<string, KObj>();
+  // the newest creation time per serving name and lineage; versions created in the same second all count as newest
+  const newest = new Map<string, string>();
   const groupOf = (d: KObj) => `${d.metadata.labels?.servingName}\u0000${d.metadata.labels?.[LINEAGE_LABEL] ?? ''}`;
+  const createdOf = (d: KObj) => String(d.metadata.creationTimestamp ?? '');
   for (const d of owned) {
     const cur = newest.get(groupOf(d));
-    const created = String(d.metadata.creationTimestamp ?? '');
-    if (!cur || created > String(cur.metadata.creationTimestamp ?? '')) newest.set(groupOf(d), d);
+    if (cur === undefined || createdOf(d) > cur) newest.set(groupOf(d), createdOf(d));
   }
   for (const d of owned) {
     const item: GcItem = {
@@ -73,7 +74,7 @@ export function gcDecisions(
     };
     if (!item.name || !item.version) continue;
     const lineage = d.metadata.labels?.[LINEAGE_LABEL];
-    if (newest.get(groupOf(d)) === d)
+    if (newest.get(groupOf(d)) === createdOf(d))
       out.push({ ...item, remove: false, reason: `newest version of ${item.name}${lineage ? ` (${lineage})` : ''}` });
     else if (item.ageSeconds <= o.retentionSeconds)
       out.push({ ...item, remove: false, reason: `created ${formatAge(item.ageSeconds)} ago, within the retention` });

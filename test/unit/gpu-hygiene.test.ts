@@ -221,6 +221,14 @@ describe('what gc may remove', () => {
     });
   });
 
+  it('versions created in the same second as the newest all stay (creation times have second precision)', () => {
+    expect(decide([serving('v1', 1), serving('v2', 2), serving('v3', 2)], [])).toEqual({
+      'bloom/v1': true,
+      'bloom/v2': false,
+      'bloom/v3': false
+    });
+  });
+
   it('never what the action did not create, never a running job', () => {
     expect(
       decide(
