@@ -3,8 +3,11 @@
  * way (a retry, a timeout or a cancel deletes the job; the clean-pod policy deletes running pods): a listing at
  * the end alone would miss their GPU time. A dropped watch is resumed with a fresh list.
  */
-import { POD, type KObj, type KubeApi, type WatchHandle } from './types.js';
+import { POD, isGone, isTransient, type KObj, type KubeApi, type WatchHandle } from './types.js';
 import type { PodSeen } from './gpu-usage.js';
+
+/** Watch streams resumed per stage at most (the API server ends a watch every few minutes). */
+const MAX_RESUMES = 50;
 
 export interface PodTracker {
   /** Stops watching and returns every pod seen, refreshed by a last list. */
@@ -20,6 +23,7 @@ export async function trackPods(
   const seen = new Map<string, { pod: KObj; deletedAtMs?: number }>();
   let handle: WatchHandle | undefined;
   let stopped = false;
+  let resumes = 0;
   const note = (pod: KObj) => {
     const prev = seen.get(pod.metadata.uid ?? pod.metadata.name);
     if (!prev?.deletedAtMs) seen.set(pod.metadata.uid ?? pod.metadata.name, { pod });
@@ -43,12 +47,14 @@ export async function trackPods(
           if (!seen.get(k)?.deletedAtMs) seen.set(k, { pod, deletedAtMs: now() });
         }
       },
-      () => {
-        // resume from a fresh list; a failure here only loses precision, never the stage
-        if (!stopped)
-          void relist()
-            .then((rv) => (stopped ? undefined : watch(rv)))
-            .catch(() => undefined);
+      (err) => {
+        // resume from a fresh list (a bounded number of times; a refused watch is not retried): a failure here
+        // only loses precision, the final list in stop() still sees every pod that remains
+        if (stopped || resumes >= MAX_RESUMES || (err !== undefined && !isGone(err) && !isTransient(err))) return;
+        resumes++;
+        void relist()
+          .then((rv) => (stopped ? undefined : watch(rv)))
+          .catch(() => undefined);
       }
     );
     if (stopped) handle.abort();

@@ -24,6 +24,8 @@ beforeAll(async () => {
   const cfg = cl.cfg();
   await makeStorageStage(cl.deps).run(cl.context(cfg).ctx);
   await cl.seedModel(cfg);
+  // a converted version the deploy cases serve (each test stands on its own)
+  await makeConvertStage(cl.deps).run(cl.context(version('base')).ctx);
 });
 afterAll(async () => {
   await cl.stop();
@@ -122,7 +124,7 @@ describe('no GPU pod of the run is left', () => {
   });
 
   it('after a failed deploy: the new version is deleted with its pods', async () => {
-    const base = version('ok');
+    const base = version('base');
     const cfg = { ...base, serve: { ...base.serve, version: 'crashy' } };
     cl.sb.operator!.setScenario({ match: 'bloom-tiny-crashy', outcome: 'crash-loop', afterSeconds: 1 });
     const t = cl.context(cfg);
@@ -134,18 +136,23 @@ describe('no GPU pod of the run is left', () => {
 
   it('after a cancelled conversion and a cancelled deploy', async () => {
     const cfg = version('stop');
-    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-stop', outcome: 'slow', factor: 1000 });
+    cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-stop', outcome: 'slow', factor: 100 });
     const ctl = new AbortController();
     const t = cl.context(cfg, { signal: ctl.signal });
     const p = fails(metered(makeConvertStage(cl.deps)), t.ctx);
-    for (let i = 0; i < 300 && (await gpuPodsOfRun(cfg)).length === 0; i++) await cl.sb.clock.sleep(1);
-    expect(await gpuPodsOfRun(cfg)).toEqual([`${cfg.convert.jobName}-master-0`]);
+    // cancelled once its pod is bound to a node (startTime set) and pulling its image (slowed down)
+    const master = `${cfg.convert.jobName}-master-0`;
+    const started = async () => (await cl.api(cfg).get(POD, cfg.cluster.namespace, master))?.status?.startTime;
+    for (let i = 0; i < 300 && !(await started()); i++) await cl.sb.clock.sleep(1);
+    expect(await gpuPodsOfRun(cfg)).toEqual([master]);
     ctl.abort(new Error('SIGTERM'));
     expect((await p).code).toBe('CANCELLED');
     cl.sb.operator!.clearScenarios();
     expect(await settledGpuPods(cfg, (x) => x.length === 0)).toEqual([]);
+    // the pod was deleted before the stage ended: its GPU time until then still counts
+    expect((t.ctx.state.gpuHours as Record<string, number>).convert).toBeGreaterThan(0);
 
-    const base = version('ok');
+    const base = version('base');
     const dcfg = { ...base, serve: { ...base.serve, version: 'stopped' } };
     cl.sb.operator!.setScenario({ match: 'bloom-tiny-stopped', outcome: 'slow', factor: 1000 });
     const dctl = new AbortController();
