@@ -1,13 +1,14 @@
 /**
  * What the gc stage may remove, as a pure function of the listed objects: only what this action made (the
  * `app.kubernetes.io/managed-by: arena-ft-pipeline` label it passes to Arena with `--label`), only what is older
- * than the retention, never a job still running, never the newest serving version of a serving name and lineage
- * (the one a rollout of this action left serving). Whether an old version still receives traffic is measured
+ * than the retention, never a job still running, never the newest serving version of a serving name in the
+ * release lineage or the run's own (the one a rollout left serving, even through a quiet hour). A preview
+ * lineage's newest version is not kept for being newest: an abandoned pull request's preview is what gc is for. Whether an old version still receives traffic is measured
  * afterwards (gc.ts); this only says which are candidates and why the others stay.
  */
 import { MANAGED_BY, type KObj } from '../k8s/types.js';
 import { jobPhase } from '../k8s/diagnose.js';
-import { LINEAGE_LABEL } from './lineage.js';
+import { DEFAULT_LINEAGE, LINEAGE_LABEL } from './lineage.js';
 
 export interface GcItem {
   readonly kind: 'serving' | 'pytorchjob';
@@ -53,7 +54,12 @@ export function formatAge(s: number): string {
 export function gcDecisions(
   deployments: readonly KObj[],
   jobs: readonly KObj[],
-  o: { readonly nowMs: number; readonly retentionSeconds: number }
+  o: {
+    readonly nowMs: number;
+    readonly retentionSeconds: number;
+    /** Lineages whose newest version always stays (the release line, the run's own); previews' do not. */
+    readonly keepNewestOf: readonly string[];
+  }
 ): GcDecision[] {
   const out: GcDecision[] = [];
   const owned = deployments.filter(ownedByAction);
@@ -74,7 +80,9 @@ export function gcDecisions(
     };
     if (!item.name || !item.version) continue;
     const lineage = d.metadata.labels?.[LINEAGE_LABEL];
-    if (newest.get(groupOf(d)) === createdOf(d))
+    // unlabelled versions predate lineages and were all releases (lineage.ts replaceConflict)
+    const guarded = o.keepNewestOf.includes(lineage ?? DEFAULT_LINEAGE);
+    if (guarded && newest.get(groupOf(d)) === createdOf(d))
       out.push({ ...item, remove: false, reason: `newest version of ${item.name}${lineage ? ` (${lineage})` : ''}` });
     else if (item.ageSeconds <= o.retentionSeconds)
       out.push({ ...item, remove: false, reason: `created ${formatAge(item.ageSeconds)} ago, within the retention` });

@@ -2,7 +2,8 @@
  * gc (opt-in, `stages: gc`): removes the serving versions and conversion jobs this action created that are older
  * than `gc-retention` and that no traffic reaches, through Arena and confirmed through the API (teardown.ts).
  *
- * "No traffic" for a serving version: it is not the newest version of its serving name and lineage, and Triton's
+ * "No traffic" for a serving version: it is not the newest version of its serving name in the release lineage (or
+ * the run's own lineage; a preview's newest is not spared), and Triton's
  * `nv_inference_request_success` counter on every ready pod of it did not move during `gc-idle-window` (a version
  * without a ready pod serves nothing). The counter is what the server itself answered, whatever routed the
  * requests (a Service, a VirtualService, a port-forward). A version whose metrics cannot be read is kept. A job
@@ -16,6 +17,7 @@ import { isPodReady, servingSelector } from '../k8s/serving.js';
 import { DEPLOYMENT, POD, PYTORCHJOB, type KubeApi } from '../k8s/types.js';
 import { cell } from '../report/summary.js';
 import { formatAge, gcDecisions, OWNED_SELECTOR, requestSuccessTotal, type GcDecision } from './gc-select.js';
+import { DEFAULT_LINEAGE } from './lineage.js';
 import { removeServingVersion, removeTrainingJob, type TeardownDeps } from './teardown.js';
 
 /** Triton's metrics port (`arena serve triton --metric-port`, default 8002). */
@@ -75,7 +77,8 @@ async function decide(deps: GcDeps, ctx: StageContext): Promise<GcDecision[]> {
   ]);
   const decisions = gcDecisions(deployments.items, jobs.items, {
     nowMs: (deps.now ?? Date.now)(),
-    retentionSeconds: gc.retentionSeconds
+    retentionSeconds: gc.retentionSeconds,
+    keepNewestOf: [DEFAULT_LINEAGE, cfg.lineage]
   });
   const candidates = decisions.filter((d) => d.remove && d.kind === 'serving');
   if (candidates.length === 0) return decisions;

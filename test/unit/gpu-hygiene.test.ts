@@ -189,13 +189,13 @@ describe('what gc may remove', () => {
   });
   const decide = (d: KObj[], j: KObj[]) =>
     Object.fromEntries(
-      gcDecisions(d, j, { nowMs: now, retentionSeconds: 7 * 86400 }).map((x) => [
+      gcDecisions(d, j, { nowMs: now, retentionSeconds: 7 * 86400, keepNewestOf: ['release'] }).map((x) => [
         x.version ? `${x.name}/${x.version}` : x.name,
         x.remove
       ])
     );
 
-  it('old versions of this action are candidates; the newest per serving name and lineage and recent ones stay', () => {
+  it('old versions of this action are candidates; the newest of the release line and recent ones stay', () => {
     const lin = (l: string) => ({ ...OWN, 'arena-ft-pipeline/lineage': l });
     expect(
       decide(
@@ -214,11 +214,20 @@ describe('what gc may remove', () => {
       'bloom/v1': true,
       'bloom/v2': true,
       'bloom/v3': false, // newest of bloom/release
-      'bloom/pr1': false, // newest (only) of bloom/pr-1
+      'bloom/pr1': true, // a preview's newest is not spared: an abandoned pull request's version
       'other/v9': false,
       'other2/v8': false,
       'other2/v7': false // 4 days old: within the retention
     });
+  });
+
+  it("the run's own lineage keeps its newest too (gc run from a preview's workflow)", () => {
+    const pr = { ...OWN, 'arena-ft-pipeline/lineage': 'pr-1' };
+    const d = [serving('p1', 1, pr), serving('p2', 2, pr)];
+    const keep = (lineages: string[]) =>
+      gcDecisions(d, [], { nowMs: now, retentionSeconds: 7 * 86400, keepNewestOf: lineages }).map((x) => x.remove);
+    expect(keep(['release'])).toEqual([true, true]);
+    expect(keep(['release', 'pr-1'])).toEqual([true, false]);
   });
 
   it('versions created in the same second as the newest all stay (creation times have second precision)', () => {
