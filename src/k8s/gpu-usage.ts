@@ -39,14 +39,29 @@ export interface PodSeen {
   readonly pod: KObj;
   /** When the pod was seen deleted (its containers were killed then), if it was. */
   readonly deletedAtMs?: number;
+  /** When a watcher first saw it started / ended (milliseconds; the API's times are whole seconds). */
+  readonly startSeenMs?: number;
+  readonly endSeenMs?: number;
+}
+
+/**
+ * The API writes times in whole seconds: the true moment lies in [t, t + 1 s). A moment a watcher saw inside
+ * that second is the finer figure (a short pod would otherwise measure 0 s); one outside it is not about the
+ * same event and is ignored.
+ */
+export function refine(apiMs: number, seenMs: number | undefined): number {
+  return seenMs !== undefined && seenMs >= apiMs && seenMs < apiMs + 1000 ? seenMs : apiMs;
 }
 
 /** GPU-seconds of one pod inside [fromMs, toMs]. */
 export function podGpuSeconds(seen: PodSeen, fromMs: number, toMs: number): number {
   const gpus = podGpus(seen.pod);
-  const start = Date.parse(String(seen.pod.status?.startTime ?? ''));
-  if (gpus === 0 || !Number.isFinite(start)) return 0; // never started: no GPU was bound to a running container
-  const end = Math.min(podEndMs(seen.pod) ?? seen.deletedAtMs ?? toMs, seen.deletedAtMs ?? toMs, toMs);
+  const apiStart = Date.parse(String(seen.pod.status?.startTime ?? ''));
+  if (gpus === 0 || !Number.isFinite(apiStart)) return 0; // never started: no GPU was bound to a running container
+  const start = refine(apiStart, seen.startSeenMs);
+  const apiEnd = podEndMs(seen.pod);
+  const ended = apiEnd === undefined ? undefined : refine(apiEnd, seen.endSeenMs);
+  const end = Math.min(ended ?? seen.deletedAtMs ?? toMs, seen.deletedAtMs ?? toMs, toMs);
   const from = Math.max(start, fromMs);
   return end > from ? (gpus * (end - from)) / 1000 : 0;
 }

@@ -4,7 +4,7 @@
  * the end alone would miss their GPU time. A dropped watch is resumed with a fresh list.
  */
 import { POD, isGone, isTransient, type KObj, type KubeApi, type WatchHandle } from './types.js';
-import type { PodSeen } from './gpu-usage.js';
+import { podEndMs, type PodSeen } from './gpu-usage.js';
 
 /** Watch streams resumed per stage at most (the API server ends a watch every few minutes). */
 const MAX_RESUMES = 50;
@@ -20,19 +20,29 @@ export async function trackPods(
   labelSelector: string,
   now: () => number = Date.now
 ): Promise<PodTracker> {
-  const seen = new Map<string, { pod: KObj; deletedAtMs?: number }>();
+  type Entry = { -readonly [K in keyof PodSeen]: PodSeen[K] };
+  const seen = new Map<string, Entry>();
   let handle: WatchHandle | undefined;
   let stopped = false;
   let resumes = 0;
-  const note = (pod: KObj) => {
-    const prev = seen.get(pod.metadata.uid ?? pod.metadata.name);
-    if (!prev?.deletedAtMs) seen.set(pod.metadata.uid ?? pod.metadata.name, { pod });
+  const note = (pod: KObj, deleted = false) => {
+    const k = pod.metadata.uid ?? pod.metadata.name;
+    const prev = seen.get(k);
+    if (prev?.deletedAtMs) return;
+    const t = now();
+    // when this tracker first saw the pod started and ended: refines the API's whole-second times (gpu-usage.ts)
+    seen.set(k, {
+      pod,
+      ...(prev?.startSeenMs !== undefined || pod.status?.startTime ? { startSeenMs: prev?.startSeenMs ?? t } : {}),
+      ...(prev?.endSeenMs !== undefined || podEndMs(pod) !== undefined ? { endSeenMs: prev?.endSeenMs ?? t } : {}),
+      ...(deleted ? { deletedAtMs: t } : {})
+    });
   };
   const relist = async (): Promise<string> => {
     const { items, resourceVersion } = await api.list(POD, namespace, { labelSelector });
     const present = new Set(items.map((p) => p.metadata.uid ?? p.metadata.name));
-    for (const [k, v] of seen) if (!present.has(k) && !v.deletedAtMs) seen.set(k, { ...v, deletedAtMs: now() });
-    items.forEach(note);
+    for (const [k, v] of seen) if (!present.has(k) && !v.deletedAtMs) v.deletedAtMs = now();
+    for (const p of items) note(p);
     return resourceVersion;
   };
   const watch = async (resourceVersion: string): Promise<void> => {
@@ -42,10 +52,7 @@ export async function trackPods(
       { labelSelector, resourceVersion },
       (type, pod) => {
         if (type === 'ADDED' || type === 'MODIFIED') note(pod);
-        else if (type === 'DELETED') {
-          const k = pod.metadata.uid ?? pod.metadata.name;
-          if (!seen.get(k)?.deletedAtMs) seen.set(k, { pod, deletedAtMs: now() });
-        }
+        else if (type === 'DELETED') note(pod, true);
       },
       (err) => {
         // resume from a fresh list (a bounded number of times; a refused watch is not retried): a failure here

@@ -91,6 +91,16 @@ describe('GPU-hours from pod times and GPU requests', () => {
     ],
     ['never started (Pending): nothing', { pod: pod({ gpus: [8] }) }, 0],
     ['started after the window', { pod: pod({ start: 4000, finished: [5000] }) }, 0],
+    [
+      'a pod inside one second: the times a watcher saw refine the whole-second API times',
+      { pod: pod({ gpus: [2], start: 100, finished: [100] }), startSeenMs: ms(100) + 200, endSeenMs: ms(100) + 700 },
+      2 * 0.5
+    ],
+    [
+      'seen times outside the API time’s second are not about it: ignored',
+      { pod: pod({ start: 100, finished: [200] }), startSeenMs: ms(150), endSeenMs: ms(260) },
+      100
+    ],
     ['no GPU requested', { pod: pod({ gpus: [undefined], start: 0, finished: [3600] }) }, 0]
   ];
   it.each(cases)('podGpuSeconds: %s', (_what, seen, want) => {
