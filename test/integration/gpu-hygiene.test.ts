@@ -134,6 +134,22 @@ describe('no GPU pod of the run is left', () => {
     expect(await settledGpuPods(cfg, (p) => p.length === 0)).toEqual([]);
   });
 
+  it('after a failed smoke test: the version it deployed is deleted with its pods', async () => {
+    const base = version('base');
+    const cfg = {
+      ...base,
+      serve: { ...base.serve, version: 'slowpoke' },
+      smoke: { ...base.smoke, latencyBudgetMs: 0 }
+    };
+    const t = cl.context(cfg);
+    await metered(makeDeployStage(cl.deps)).run(t.ctx);
+    expect(await gpuPodsOfRun(cfg)).toHaveLength(1);
+    const err = await fails(metered(makeSmokeStage(cl.deps)), t.ctx);
+    expect(err.code).toBe('SMOKE_LATENCY_OVER_BUDGET');
+    expect(await settledGpuPods(cfg, (p) => p.length === 0)).toEqual([]);
+    expect(Object.keys(t.ctx.state.gpuHours as object)).toEqual(['deploy', 'smoke']);
+  });
+
   it('after a cancelled conversion and a cancelled deploy', async () => {
     const cfg = version('stop');
     cl.sb.operator!.setScenario({ match: 'ft-bloom-tiny-stop', outcome: 'slow', factor: 100 });
