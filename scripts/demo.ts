@@ -37,7 +37,8 @@ async function runOnce(
   label: string
 ): Promise<{ ok: boolean; main: StepRun; rows: StageRow[] }> {
   const started = Date.now();
-  const inputs = await sandboxInputs(sb, { stages: 'all' });
+  // a price per GPU-hour makes the summary add the cost line (the sandbox's GPU time is scenario-compressed)
+  const inputs = await sandboxInputs(sb, { stages: 'all', 'gpu-price-per-hour': '20', 'gpu-currency': 'CNY' });
   const { main, post } = await runMainAndPost({
     inputs,
     dirs: { jobDir: path.join(work, label), toolCache: path.join(work, 'tool-cache') },
@@ -51,6 +52,8 @@ async function runOnce(
     `\n${label}: exit ${main.exitCode}, post ${post.exitCode}, ${((Date.now() - started) / 1000).toFixed(1)} s`
   );
   printTable(rows);
+  if (main.outputs['gpu-hours'])
+    console.log(`GPU-hours ${main.outputs['gpu-hours']}, GPU cost ${main.outputs['gpu-cost'] ?? '-'} CNY`);
   const ok =
     main.exitCode === 0 &&
     post.exitCode === 0 &&

@@ -63,6 +63,8 @@ interface JobState {
   startMs?: number;
   deadline?: NodeJS.Timeout;
   ttl?: NodeJS.Timeout;
+  /** When this controller saw the job finish (completionTime has second precision, many scenario seconds). */
+  finishedMs?: number;
   finished: boolean;
 }
 
@@ -322,6 +324,7 @@ export class PyTorchJobController {
   private finish(job: KubeObject, st: JobState, type: 'Succeeded' | 'Failed', reason: string, message: string): void {
     if (st.finished) return;
     st.finished = true;
+    st.finishedMs = Date.now();
     clearTimeout(st.deadline);
     this.setCondition(job, type, reason, message, (s) => {
       s.completionTime ??= now();
@@ -336,7 +339,10 @@ export class PyTorchJobController {
     if (policy === 'None') return;
     for (const pod of this.ownedPods(job)) {
       const phase = pod.status?.phase;
-      if (policy === 'All' || phase === 'Running' || phase === 'Pending' || !phase) {
+      // Running: the training-operator also deletes Pending pods (they would start later), the older
+      // pytorch-operator only Running ones (training-operator v1.7.0 common/job.go:58; pytorch-operator v0.7.0 job.go:165)
+      const active = phase === 'Running' || (this.flavor === 'training-operator' && (phase === 'Pending' || !phase));
+      if (policy === 'All' || active) {
         safeDelete(this.ctx.store, PODS, pod.metadata.namespace, pod.metadata.name);
         safeDelete(this.ctx.store, SERVICES, pod.metadata.namespace, pod.metadata.name);
       }
@@ -366,10 +372,18 @@ export class PyTorchJobController {
   private armTtl(job: KubeObject, st: JobState): void {
     const ttl = job.spec?.runPolicy?.ttlSecondsAfterFinished ?? job.spec?.ttlSecondsAfterFinished;
     if (st.ttl || ttl === undefined) return;
-    st.ttl = setTimeout(() => {
-      const cur = this.ctx.store.get(PYTORCHJOBS, job.metadata.namespace, job.metadata.name);
-      if (cur && cur.metadata.uid === st.uid)
-        safeDelete(this.ctx.store, PYTORCHJOBS, job.metadata.namespace, job.metadata.name);
-    }, this.ctx.clock.realMs(ttl));
+    // expires at completionTime + ttl, on the scenario clock: a job found finished (the operator restarted) is
+    // deleted when its time is up, not a full ttl later (training-operator v1.7.0 common/job.go:416-448)
+    const done = this.ctx.store.get(PYTORCHJOBS, job.metadata.namespace, job.metadata.name)?.status?.completionTime;
+    const finishedMs = st.finishedMs ?? (Date.parse(done ?? '') || Date.now());
+    const elapsedScenario = ((Date.now() - finishedMs) / 1000) * this.ctx.clock.speed;
+    st.ttl = setTimeout(
+      () => {
+        const cur = this.ctx.store.get(PYTORCHJOBS, job.metadata.namespace, job.metadata.name);
+        if (cur && cur.metadata.uid === st.uid)
+          safeDelete(this.ctx.store, PYTORCHJOBS, job.metadata.namespace, job.metadata.name);
+      },
+      this.ctx.clock.realMs(Math.max(0, ttl - elapsedScenario))
+    );
   }
 }

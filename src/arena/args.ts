@@ -53,6 +53,13 @@ export interface PytorchJobSpec {
   readonly mountPath: string;
   readonly runningTimeoutSeconds: number;
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * `--clean-task-policy`: which pods the operator deletes when the job ends (Running: those still running or
+   * pending, so no GPU stays held; finished pods keep their log and status for the diagnosis).
+   */
+  readonly cleanTaskPolicy?: 'None' | 'Running' | 'All';
+  /** `--ttl-after-finished`: the operator deletes the finished job (and so its pods) this long after it ended. */
+  readonly ttlAfterFinishedSeconds?: number;
   /** Run by Arena as `sh -c "<command>"` in container `pytorch`. */
   readonly command: string;
 }
@@ -69,6 +76,9 @@ export function submitPytorchJobArgs(spec: PytorchJobSpec): string[] {
     `--data=${dataFlag(spec.pvc, spec.mountPath)}`,
     `--running-timeout=${positive('convert timeout', spec.runningTimeoutSeconds)}s`
   ];
+  if (spec.cleanTaskPolicy) args.push(`--clean-task-policy=${spec.cleanTaskPolicy}`);
+  if (spec.ttlAfterFinishedSeconds !== undefined)
+    args.push(`--ttl-after-finished=${positive('convert ttl', spec.ttlAfterFinishedSeconds)}s`);
   for (const [k, v] of Object.entries(spec.labels ?? {})) args.push(`--label=${k}=${v}`);
   args.push(nonEmpty('converter command', spec.command));
   return args;

@@ -35,7 +35,7 @@ const VERSION_RE = '^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$';
 /** Globs for repo paths: no spaces at the ends, no `..` segments, no leading `-` or `/`. */
 const GLOBS = { type: 'string', maxLength: 4096 };
 
-export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'deploy', 'smoke'];
+export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'deploy', 'smoke', 'gc'];
 const MODEL_STAGES: readonly StageName[] = ['sync', 'storage', 'convert', 'deploy', 'smoke'];
 const OSS_STAGES: readonly StageName[] = ['sync', 'storage', 'convert', 'deploy', 'smoke'];
 
@@ -44,9 +44,9 @@ export const INPUTS: readonly InputDef[] = [
   {
     name: 'stages',
     description:
-      'Stages to run, in pipeline order: `all`, `none`, or a list (comma, space or newline separated) of setup, sync, storage, convert, deploy, smoke.',
+      'Stages to run, in pipeline order: `all`, `none`, or a list (comma, space or newline separated) of setup, sync, storage, convert, deploy, smoke, gc. `all` leaves out `gc` (removing old versions is asked for by name).',
     default: 'all',
-    form: '"all", "none" or a list of setup, sync, storage, convert, deploy, smoke',
+    form: '"all", "none" or a list of setup, sync, storage, convert, deploy, smoke, gc',
     schema: str('^[a-z, \\n\\r\\t]*$', 200)
   },
   {
@@ -365,6 +365,14 @@ export const INPUTS: readonly InputDef[] = [
     schema: DURATION
   },
   {
+    name: 'convert-ttl',
+    description:
+      'How long a finished conversion job stays before the training operator deletes it and its pods (Arena `--ttl-after-finished`; the job also runs with `--clean-task-policy=Running`, so pods still running when it ends are deleted at once). A failed job stays this long to be inspected.',
+    default: '24h',
+    form: 'a duration like 600, 45m, 24h, 7d or 1d12h (10 minutes to 720 hours)',
+    schema: str('^(\\d+|(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?)$', 16)
+  },
+  {
     name: 'resubmit-failed',
     description: 'Delete and resubmit a failed conversion job of this version (false: fail and show its logs).',
     default: 'false',
@@ -527,6 +535,38 @@ export const INPUTS: readonly InputDef[] = [
     default: 'release',
     form: 'a DNS-1123 label of at most 40 characters (e.g. release, pr-42)',
     schema: str('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', 40)
+  },
+  {
+    name: 'gpu-price-per-hour',
+    description:
+      'Price of one GPU-hour: with it the summary adds the cost of the GPU-hours each stage used and the `gpu-cost` output is set. Empty: no cost.',
+    default: '',
+    form: 'a number such as 2.5 (0 to 1000000)',
+    schema: str('^([0-9]{1,7}(\\.[0-9]{1,6})?)?$', 16)
+  },
+  {
+    name: 'gpu-currency',
+    description:
+      'Currency of `gpu-price-per-hour`, shown beside the cost (e.g. `CNY`, `USD`). Empty: “in your currency”.',
+    default: '',
+    form: 'up to 8 letters',
+    schema: str('^[A-Za-z]{0,8}$', 8)
+  },
+  {
+    name: 'gc-retention',
+    description:
+      'The `gc` stage removes serving versions and conversion jobs this action created that are older than this and receive no traffic (e.g. `7d`, `36h`).',
+    default: '7d',
+    form: 'a duration like 7d, 36h or 1d12h (1 hour to 365 days)',
+    schema: str('^(\\d+|(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?)$', 16)
+  },
+  {
+    name: 'gc-idle-window',
+    description:
+      "How long the `gc` stage watches each old serving version's Triton request counter (`nv_inference_request_success`); a version whose counter moves is kept.",
+    default: '60s',
+    form: 'a duration like 30s, 60s or 5m (10 seconds to 1 hour)',
+    schema: str('^(\\d+|(\\d+h)?(\\d+m)?(\\d+s)?)$', 16)
   },
   {
     name: 'release-tag',

@@ -8,9 +8,10 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { PipelineError } from '../errors.js';
 import { parseKubeconfig } from '../kubeconfig/parse.js';
 import { CLUSTER_STAGES, INPUTS, inputDef, type InputDef } from './inputs.js';
+import { gpuAndGcProblems, parseRetention } from './gpu-gc.js';
 import { joinLabels, shortHash, toDns1035Label, toDnsLabel } from './names.js';
 import { parseModelSpec, type ModelSpec } from './spec.js';
-import { STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
+import { DEFAULT_STAGES, STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
 
 export interface LoadOptions {
   /** An input's value as given ('' or undefined: not given, the default applies). */
@@ -78,7 +79,7 @@ export function parseStages(s: string): StageName[] | string {
     .split(/[\s,]+/)
     .map((w) => w.trim())
     .filter(Boolean);
-  if (words.length === 0 || (words.length === 1 && words[0] === 'all')) return [...STAGE_NAMES];
+  if (words.length === 0 || (words.length === 1 && words[0] === 'all')) return [...DEFAULT_STAGES];
   if (words.length === 1 && words[0] === 'none') return [];
   for (const w of words) {
     if (!(STAGE_NAMES as readonly string[]).includes(w)) return `names "${w}", which is not a stage`;
@@ -235,6 +236,7 @@ export function loadConfig(opts: LoadOptions): Config {
     const s = parseDuration(val(name));
     if (!bad.has(name) && !(s >= 60 && s <= 48 * 3600)) check(name, 'is out of range');
   }
+  for (const [name, why] of gpuAndGcProblems(val)) if (!bad.has(name)) check(name, why);
   const expect = val('smoke-expect');
   try {
     if (expect) new RegExp(expect);
@@ -383,7 +385,8 @@ export function loadConfig(opts: LoadOptions): Config {
       timeoutSeconds: parseDuration(val('convert-timeout')),
       resubmitFailed: flag('resubmit-failed'),
       retries: num('convert-retries'),
-      jobName: modelName ? joinLabels(['ft', modelName, version], 48) : ''
+      jobName: modelName ? joinLabels(['ft', modelName, version], 48) : '',
+      ttlSeconds: parseRetention(val('convert-ttl'))
     },
     serve: {
       image: val('serve-image'),
@@ -405,9 +408,22 @@ export function loadConfig(opts: LoadOptions): Config {
     },
     keepVersions: num('keep-versions'),
     lineage: val('lineage'),
-    releaseTag: val('release-tag')
+    releaseTag: val('release-tag'),
+    ...gpuAndGc(val)
   };
   return deepFreeze(config);
+}
+
+/** The GPU price and gc inputs as config (src/config/gpu-gc.ts checks their ranges). */
+function gpuAndGc(val: (name: string) => string): Pick<Config, 'gpuPrice' | 'gc'> {
+  const price = val('gpu-price-per-hour');
+  return {
+    ...(price !== '' ? { gpuPrice: { perHour: Number(price), currency: val('gpu-currency') } } : {}),
+    gc: {
+      retentionSeconds: parseRetention(val('gc-retention')),
+      idleWindowSeconds: parseRetention(val('gc-idle-window'))
+    }
+  };
 }
 
 function deepFreeze<T>(o: T): T {

@@ -4,8 +4,10 @@
  * YAML; every name that reaches Kubernetes, OSS or a command line is derived here, once, and is already valid.
  */
 
-export const STAGE_NAMES = ['setup', 'sync', 'storage', 'convert', 'deploy', 'smoke'] as const;
+export const STAGE_NAMES = ['setup', 'sync', 'storage', 'convert', 'deploy', 'smoke', 'gc'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
+/** What `stages: all` runs: every stage but the opt-in ones (`gc` removes old versions: asked for by name). */
+export const DEFAULT_STAGES: readonly StageName[] = STAGE_NAMES.filter((s) => s !== 'gc');
 
 export type DataType = 'fp16' | 'fp32';
 
@@ -104,6 +106,8 @@ export interface Config {
     readonly retries: number;
     /** DNS-1123 name of the PyTorchJob. */
     readonly jobName: string;
+    /** Arena `--ttl-after-finished`: the operator deletes the finished job (and its pods) this long after it ends. */
+    readonly ttlSeconds?: number;
   };
 
   readonly serve: {
@@ -137,4 +141,14 @@ export interface Config {
 
   /** Release tag recorded on the serving version after its smoke test ('' when none). */
   readonly releaseTag: string;
+
+  /** Price of one GPU-hour for the summary's cost line (absent: no cost), and its currency ('' when not given). */
+  readonly gpuPrice?: { readonly perHour: number; readonly currency: string };
+
+  /** The gc stage: remove what this action created that is older than `retentionSeconds` and idle. */
+  readonly gc?: {
+    readonly retentionSeconds: number;
+    /** How long a serving version's request counter is watched for traffic. */
+    readonly idleWindowSeconds: number;
+  };
 }

@@ -5,6 +5,7 @@
 import { ftCheckpointPrefix, hfPrefix, ossUri, tritonRepoPrefix } from '../config/layout.js';
 import type { Config } from '../config/types.js';
 import type { RunReport } from '../pipeline/runner.js';
+import { gpuOutputs } from './gpu-cost.js';
 
 export interface OutputDef {
   readonly name: string;
@@ -50,7 +51,17 @@ export const OUTPUTS: readonly OutputDef[] = [
     description:
       'With `models-file`: JSON list of the model versions to build, `{model, version, revision, spec, reason}` each (a matrix for the pipeline workflow).'
   },
-  { name: 'models-count', description: 'With `models-file`: how many model versions `models-matrix` holds.' }
+  { name: 'models-count', description: 'With `models-file`: how many model versions `models-matrix` holds.' },
+  {
+    name: 'gpu-hours',
+    description:
+      'GPU-hours the run’s own pods used (conversion job, serving version during deploy and smoke), from pod start/end times and `nvidia.com/gpu` requests.'
+  },
+  { name: 'gpu-cost', description: '`gpu-hours` × `gpu-price-per-hour` (set only when a price is given).' },
+  {
+    name: 'gc-removed',
+    description: 'With `stages: gc`: JSON list of what the gc stage removed (`{kind, name, version?}`).'
+  }
 ];
 
 function smokeResult(report: RunReport): string {
@@ -83,6 +94,6 @@ export function computeOutputs(config: Config, report: RunReport): Record<string
       }))
     )
   };
-  const all = { ...base, ...report.outputs };
+  const all = { ...base, ...gpuOutputs(config, report), ...report.outputs };
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== ''));
 }

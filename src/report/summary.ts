@@ -2,6 +2,7 @@
 import type { Config } from '../config/types.js';
 import { formatDuration, type RunReport } from '../pipeline/runner.js';
 import type { StageResult } from '../pipeline/types.js';
+import { gpuSection } from './gpu-cost.js';
 
 const ICON: Record<StageResult['status'], string> = {
   done: '✅ done',
@@ -125,6 +126,8 @@ export function renderSummary(config: Config, report: RunReport): string {
     const more = figures(report.results);
     if (more) lines.push('', more);
     lines.push('', timeline(report.results));
+    const gpu = gpuSection(config, report);
+    if (gpu) lines.push('', gpu);
     if (!config.plan) {
       const next = followUps(config, report.results);
       if (next) lines.push('', next);

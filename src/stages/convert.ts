@@ -19,6 +19,7 @@ import { JobProblem, JobTimeout, MASTER_CONTAINER, readTail, masterPodName, watc
 import { MANAGED_BY, PYTORCHJOB, type KObj, type KubeApi } from '../k8s/types.js';
 import { waitFor } from '../k8s/wait.js';
 import { removeTrainingJob } from './teardown.js';
+import { finishedJobPolicy } from './gpu-hygiene.js';
 
 export interface ConvertMarker {
   readonly version: string;
@@ -171,6 +172,7 @@ export function converterArgs(cfg: Config, commit: string): string[] {
     pvc: cfg.cluster.pvcName,
     mountPath: cfg.cluster.mountPath,
     runningTimeoutSeconds: cfg.convert.timeoutSeconds,
+    ...finishedJobPolicy(cfg),
     labels: MANAGED_BY,
     command
   });

@@ -25,15 +25,21 @@ export function lazyStage(name: StageName, load: () => Promise<Stage>): Stage {
   };
 }
 
+/** The stage with its GPU-hours recorded (src/stages/gpu-usage.ts, loaded with the stage). */
+async function gpuMetered(stage: Stage): Promise<Stage> {
+  return (await import('./gpu-usage.js')).withGpuUsage(stage);
+}
+
 export function defaultStages(): Map<StageName, Stage> {
   const registry = new Map<StageName, Stage>();
   for (const stage of [
     lazyStage('setup', async () => (await import('./setup.js')).setupStage),
     lazyStage('sync', async () => (await import('./sync.js')).syncStage),
     lazyStage('storage', async () => (await import('./storage.js')).storageStage),
-    lazyStage('convert', async () => (await import('./convert.js')).convertStage),
-    lazyStage('deploy', async () => (await import('./deploy.js')).deployStage),
-    lazyStage('smoke', async () => (await import('./smoke.js')).smokeStage)
+    lazyStage('convert', async () => gpuMetered((await import('./convert.js')).convertStage)),
+    lazyStage('deploy', async () => gpuMetered((await import('./deploy.js')).deployStage)),
+    lazyStage('smoke', async () => gpuMetered((await import('./smoke.js')).smokeStage)),
+    lazyStage('gc', async () => (await import('./gc.js')).gcStage)
   ]) {
     registerStage(registry, stage);
   }
