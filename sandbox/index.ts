@@ -20,6 +20,7 @@ import { createStartTriton } from './triton/index.js';
 import { demoModelFiles, DEMO_MODEL } from './models/demo.js';
 import { startAdmin } from './admin/index.js';
 import { installArenaStandIn } from './install-arena.js';
+import { Router, startTraffic, type PortLookup, type TrafficHandle, type TrafficOptions } from './mesh/index.js';
 
 export type Piece = 'hub' | 'oss' | 'releases' | 'kube';
 
@@ -39,6 +40,8 @@ export interface SandboxOptions {
    * as. Default: the repository's `deploy/rbac.yaml`, the manifest the README documents.
    */
   rbacManifest?: string;
+  /** Install Istio's networking CRDs (VirtualService, DestinationRule) in the API server (default false). */
+  istio?: boolean;
 }
 
 /** The repository's least-privilege manifest: what the README tells users to apply. */
@@ -73,6 +76,10 @@ export interface Sandbox {
   releases?: Releases;
   kube?: Kube;
   operator?: Operator;
+  /** The data plane: routes a request for a Service by its VirtualService weights or its endpoints. */
+  router?: Router;
+  /** Simulated users calling a Service through the router (stop them before `stop`). */
+  traffic?(o: TrafficOptions): TrafficHandle;
   /** A directory holding only `arena` (the stand-in) and `arena-kubectl` (the real kubectl), when installArena was set. */
   arenaBinDir?: string;
   /** Directory of Arena's charts, when installArena was set. */
@@ -135,7 +142,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (pieces.has('kube')) {
       const kubeDir = path.join(dir, 'kube');
       await mkdir(kubeDir, { recursive: true });
-      const kube = await startKube({ faults, clock, dir: kubeDir, gracefulPodDeletion: true });
+      const kube = await startKube({ faults, clock, dir: kubeDir, gracefulPodDeletion: true, istio: opts.istio });
       stops.push(() => kube.stop());
       sb.kube = kube;
       const ossAccess = sb.info.oss;
@@ -148,6 +155,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       });
       stops.splice(stops.length - 1, 0, () => operator.stop()); // stop controllers before the API server
       sb.operator = operator;
+      const router = new Router(kube.store, kube.pods as unknown as PortLookup);
+      sb.router = router;
+      sb.traffic = (o) => startTraffic(router, clock, o);
       // the pipeline runs as the manifest's ServiceAccount, bound to exactly the manifest's rules; the admin
       // kubeconfig is for the sandbox's own pieces and for tests' setup
       const manifest = parseRbacManifest(opts.rbacManifest ?? (await readFile(RBAC_MANIFEST, 'utf8')));

@@ -33,7 +33,8 @@ export function defaultStages(): Map<StageName, Stage> {
     lazyStage('storage', async () => (await import('./storage.js')).storageStage),
     lazyStage('convert', async () => (await import('./convert.js')).convertStage),
     lazyStage('deploy', async () => (await import('./deploy.js')).deployStage),
-    lazyStage('smoke', async () => (await import('./smoke.js')).smokeStage)
+    lazyStage('smoke', async () => (await import('./smoke.js')).smokeStage),
+    lazyStage('canary', async () => (await import('./canary.js')).canaryStage)
   ]) {
     registerStage(registry, stage);
   }
