@@ -86,10 +86,35 @@ function oldVersionsOf(all: readonly Version[], cfg: Config): Version[] {
   return all.filter((v) => v.version !== cfg.serve.version && v.lineage === cfg.lineage && v.replicas > 0);
 }
 
+const evenly = (old: readonly Version[]): VersionWeight[] => old.map((o) => ({ version: o.version, weight: 1 }));
+
+/**
+ * The old versions' weights as the VirtualService has them now (a rollback restores exactly these); versions it
+ * does not route to keep getting nothing. Without a VirtualService, the old versions share evenly.
+ */
+async function currentWeights(
+  api: KubeApi,
+  cfg: Config,
+  istio: IstioVersion,
+  old: readonly Version[]
+): Promise<VersionWeight[]> {
+  const type = {
+    apiVersion: `networking.istio.io/${istio}`,
+    kind: 'VirtualService',
+    plural: 'virtualservices',
+    namespaced: true
+  };
+  const vs = await api.get(type, cfg.cluster.namespace, cfg.serve.name);
+  const routes = ((vs?.spec?.http?.[0]?.route ?? []) as { destination?: { subset?: string }; weight?: number }[])
+    .map((r) => ({ version: r.destination?.subset ?? '', weight: Number(r.weight ?? 0) }))
+    .filter((r) => r.weight > 0 && old.some((o) => o.version === r.version));
+  return routes.length ? routes : evenly(old);
+}
+
 /** What each step would set, in words (the plan and the log). */
 export function describeSteps(cfg: Config, mode: CanaryMode, old: readonly Version[]): string[] {
   const c = cfg.canary;
-  const oldWeights = old.map((o) => ({ version: o.version, weight: 1 }));
+  const oldWeights = evenly(old);
   const budget = `soak ${c.soakSeconds} s, then check success ≥ ${c.minSuccessRate} %, mean latency ≤ ${c.latencyBudgetMs} ms, ≥ ${c.minRequests} requests`;
   return c.steps.map((w, i) => {
     if (mode === 'istio') {
@@ -159,10 +184,17 @@ async function runCanary(deps: ClusterDeps, meshOf: MeshFactory, ctx: StageConte
       'Run the deploy and smoke stages before the canary (in the same run or an earlier one).'
     );
   const old = oldVersionsOf(all, cfg);
-  const record: CanaryRecord = { mode, name, newVersion: version, oldVersions: old.map((o) => o.version), steps: [] };
+  const oldWeights = mode === 'istio' && istio ? await currentWeights(api, cfg, istio, old) : evenly(old);
+  const record: CanaryRecord = {
+    mode,
+    name,
+    newVersion: version,
+    oldVersions: oldWeights.map((o) => o.version),
+    steps: []
+  };
   ctx.state.canary = record;
   await mesh.apply(servingService(name, ns));
-  const routing = new Routing(mesh, cfg, istio ?? 'v1', mode, old);
+  const routing = new Routing(mesh, cfg, istio ?? 'v1', mode, old, oldWeights);
   routing.timers = deps.timers;
   ctx.log.info(
     `Canary of ${name} ${record.oldVersions.join(', ') || '(none)'} → ${version}: ${mode === 'istio' ? `Istio networking.istio.io/${istio}` : 'replica ratio through Service ' + name}`
@@ -250,17 +282,14 @@ async function readCounters(api: KubeApi, mesh: MeshApi, cfg: Config): Promise<M
 
 /** Sets a step's weights the mode's way, and puts them back. */
 class Routing {
-  private readonly oldWeights: VersionWeight[];
-
   constructor(
     private readonly mesh: MeshApi,
     private readonly cfg: Config,
     private readonly istio: IstioVersion,
     private readonly mode: CanaryMode,
-    private readonly old: readonly Version[]
-  ) {
-    this.oldWeights = old.map((o) => ({ version: o.version, weight: 1 }));
-  }
+    private readonly old: readonly Version[],
+    private readonly oldWeights: readonly VersionWeight[]
+  ) {}
 
   private get ns(): string {
     return this.cfg.cluster.namespace;
@@ -337,7 +366,9 @@ class Routing {
     try {
       if (this.mode === 'istio') {
         await this.mesh.apply(virtualService(name, this.ns, splitWeights(this.oldWeights, version, 0), this.istio));
-        done.push(`VirtualService ${name} sends all traffic to ${this.old.map((o) => o.version).join(', ')} again`);
+        done.push(
+          `VirtualService ${name} sends all traffic to ${this.oldWeights.map((o) => o.version).join(', ')} again`
+        );
       } else {
         // a cancelled run must still restore capacity: the wait gets no signal
         const calm = { ...ctx, signal: new AbortController().signal };
