@@ -22,7 +22,7 @@ export function checkServiceName(name: string): string {
     throw new PipelineError(
       'CANARY_INVALID_NAME',
       `serving name "${name}" cannot name the canary's Service: a Service name is a DNS-1035 label (a lowercase letter first, then letters, digits or "-", at most 63)`,
-      'Set serving-name to a name that starts with a letter (e.g. m-7b1 rather than 7b1).'
+      'Set serving-name to a name that starts with a letter (e.g. bloom7b1 rather than 7b1).'
     );
   }
   return name;

@@ -516,8 +516,8 @@ export const INPUTS: readonly InputDef[] = [
     description:
       'Lowest acceptable share of successful inference requests of the new version in a canary step, in percent (Triton’s nv_inference_request_success and _failure).',
     default: '99',
-    form: 'a number from 0 to 100',
-    schema: { type: 'number', minimum: 0, maximum: 100 }
+    form: 'a number from 0 to 100 (e.g. 99 or 99.5)',
+    schema: str('^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)$', 12)
   },
   {
     name: 'canary-latency-budget',
