@@ -49,10 +49,7 @@ export function istioCrds(): KubeObject[] {
       }))
     }
   });
-  return [
-    crd('virtualservices', 'VirtualService', 'vs'),
-    crd('destinationrules', 'DestinationRule', 'dr')
-  ];
+  return [crd('virtualservices', 'VirtualService', 'vs'), crd('destinationrules', 'DestinationRule', 'dr')];
 }
 
 type Obj = Record<string, unknown>;
@@ -114,9 +111,7 @@ export function validateIstio(def: ResourceDef, obj: KubeObject): void {
   const errs = def.kind === 'VirtualService' ? virtualServiceErrors(spec) : destinationRuleErrors(spec);
   if (errs.length === 0) return;
   const text =
-    errs.length === 1
-      ? errs[0]
-      : `${errs.length} errors occurred:\n\t${errs.map((e) => `* ${e}`).join('\n\t')}\n`;
+    errs.length === 1 ? errs[0] : `${errs.length} errors occurred:\n\t${errs.map((e) => `* ${e}`).join('\n\t')}\n`;
   throw new ApiError(
     400,
     'BadRequest',

@@ -56,7 +56,7 @@ export function parsePrometheusText(text: string): Sample[] {
     try {
       out.push({ name: m[1], labels: parseLabels(m[2] ?? ''), value: parseValue(m[3]) });
     } catch (e) {
-      throw new Error(`line ${i + 1}: ${(e as Error).message}`);
+      throw new Error(`line ${i + 1}: ${(e as Error).message}`, { cause: e });
     }
   }
   return out;
@@ -103,10 +103,7 @@ export interface StepFigures {
  * The new version's figures over a step from per-pod readings at its start and end (a pod absent at the start
  * came up during the step: it counts from zero; a pod absent at the end is gone: its requests are lost to us).
  */
-export function stepFigures(
-  before: ReadonlyMap<string, Counters>,
-  after: ReadonlyMap<string, Counters>
-): StepFigures {
+export function stepFigures(before: ReadonlyMap<string, Counters>, after: ReadonlyMap<string, Counters>): StepFigures {
   let success = 0;
   let failure = 0;
   let durationUs = 0;

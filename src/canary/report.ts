@@ -56,9 +56,7 @@ export function weightsChart(r: CanaryRecord): string {
 export function canaryMarkdown(r: CanaryRecord): string {
   const rows = r.steps.map((s, i) => {
     const f = s.figures;
-    const figures = f
-      ? `${f.requests} | ${round1(f.successRate)} % | ${Math.round(f.meanLatencyMs)} ms`
-      : '– | – | –';
+    const figures = f ? `${f.requests} | ${round1(f.successRate)} % | ${Math.round(f.meanLatencyMs)} ms` : '– | – | –';
     const verdict = s.failed ? `❌ ${cell(s.failed)}` : f ? '✅' : '⚪ not checked';
     return `| ${i + 1} | ${s.weight} % | ${s.applied} % | ${cell(s.how)} | ${figures} | ${verdict} |`;
   });

@@ -67,7 +67,12 @@ export function destinationRule(name: string, namespace: string, versions: reado
   };
 }
 
-export function virtualService(name: string, namespace: string, weights: readonly VersionWeight[], v: IstioVersion): KObj {
+export function virtualService(
+  name: string,
+  namespace: string,
+  weights: readonly VersionWeight[],
+  v: IstioVersion
+): KObj {
   return {
     apiVersion: `networking.istio.io/${v}`,
     kind: 'VirtualService',

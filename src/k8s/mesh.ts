@@ -60,14 +60,7 @@ export function clientNodeMesh(kc: KubeConfig, forwardPort: typeof ForwardPort):
     },
     async apply(obj) {
       await objects
-        .patch(
-          obj as KubernetesObject,
-          undefined,
-          undefined,
-          FIELD_MANAGER,
-          true,
-          PatchStrategy.ServerSideApply
-        )
+        .patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)
         .catch((e: unknown) => {
           throw apiError(`apply ${obj.kind} ${obj.metadata.name}`, e);
         });

@@ -19,13 +19,7 @@ import { DEPLOYMENT, POD, type KObj, type KubeApi } from '../k8s/types.js';
 import type { Timers } from '../k8s/wait.js';
 import { sleepOn } from '../util/retry.js';
 import { parsePrometheusText, stepFigures, tritonCounters, type Counters } from '../canary/metrics.js';
-import {
-  replicasFor,
-  splitWeights,
-  stepVerdict,
-  type CanaryMode,
-  type VersionWeight
-} from '../canary/plan.js';
+import { replicasFor, splitWeights, stepVerdict, type CanaryMode, type VersionWeight } from '../canary/plan.js';
 import type { CanaryRecord, CanaryStepRecord } from '../canary/report.js';
 import {
   checkServiceName,
@@ -158,7 +152,9 @@ export function makeCanaryStage(deps: ClusterDeps = defaultDeps, meshOf: MeshFac
       return {
         action: 'run',
         reason: `would apply Service ${name} and shift traffic from ${old.map((o) => o.version).join(', ') || 'no other version'} to ${version} in steps ${steps} % with ${how}; a failed check rolls back and deletes ${version}`,
-        detail: old.length ? describeSteps(cfg, mode, old) : [`no other version of ${name} serves: ${version} takes all traffic at once`]
+        detail: old.length
+          ? describeSteps(cfg, mode, old)
+          : [`no other version of ${name} serves: ${version} takes all traffic at once`]
       };
     },
     run: (ctx) => runCanary(deps, meshOf, ctx)
@@ -239,10 +235,15 @@ async function runCanary(deps: ClusterDeps, meshOf: MeshFactory, ctx: StageConte
         `the canary of ${name} version ${version} failed at ${err.message}; ${undo}`,
         'Read the step table in the summary; fix the new version (or raise canary-success-rate / canary-latency-budget if the budgets were wrong) and run again.'
       );
+    if (err instanceof PipelineError)
+      throw new PipelineError(err.code, `${err.message}; the canary of ${version} stopped: ${undo}`, err.hint, {
+        cause: err,
+        details: err.details
+      });
     throw new PipelineError(
-      err instanceof PipelineError ? err.code : 'CANARY_FAILED',
+      'CANARY_FAILED',
       `the canary of ${name} version ${version} stopped: ${(err as Error).message}; ${undo}`,
-      err instanceof PipelineError ? err.hint : 'Read the log above, then run again.',
+      'Read the log above, then run again.',
       { cause: err }
     );
   }
@@ -332,14 +333,17 @@ class Routing {
     for (const [i, o] of this.old.entries()) await this.scaleAndWait(o.version, r.oldReplicas[i], api, ctx);
     return {
       applied: r.effective,
-      how: [`${version} ${r.newReplicas} pod(s)`, ...this.old.map((o, i) => `${o.version} ${r.oldReplicas[i]} pod(s)`)].join(
-        ' · '
-      )
+      how: [
+        `${version} ${r.newReplicas} pod(s)`,
+        ...this.old.map((o, i) => `${o.version} ${r.oldReplicas[i]} pod(s)`)
+      ].join(' · ')
     };
   }
 
   private async scaleAndWait(version: string, replicas: number, api: KubeApi, ctx: StageContext): Promise<void> {
-    const { items } = await api.list(DEPLOYMENT, this.ns, { labelSelector: servingSelector(this.cfg.serve.name, version) });
+    const { items } = await api.list(DEPLOYMENT, this.ns, {
+      labelSelector: servingSelector(this.cfg.serve.name, version)
+    });
     const dep = items[0];
     if (!dep) throw new Error(`serving ${this.cfg.serve.name} version ${version} has no Deployment any more`);
     const had = Number(dep.spec?.replicas ?? 1);

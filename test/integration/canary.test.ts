@@ -20,8 +20,18 @@ import { startCluster, type Cluster } from './cluster-stages-harness.js';
 
 let cl: Cluster;
 const NS = () => cl.sb.info.kube!.namespace;
-const VS = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', plural: 'virtualservices', namespaced: true };
-const DR = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', plural: 'destinationrules', namespaced: true };
+const VS = {
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'VirtualService',
+  plural: 'virtualservices',
+  namespaced: true
+};
+const DR = {
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'DestinationRule',
+  plural: 'destinationrules',
+  namespaced: true
+};
 
 /** The stage's timers on the scenario clock: a 20 s soak takes 20 scenario seconds. */
 const scenarioTimers = (): Timers => ({

@@ -43,10 +43,40 @@ describe('splitWeights', () => {
     { old: [['v1', 1]], w: 10, want: ['v1:90', 'v2:10'] },
     { old: [['v1', 1]], w: 100, want: ['v2:100'] },
     { old: [['v1', 1]], w: 0, want: ['v1:100'] },
-    { old: [['a', 1], ['b', 1], ['c', 1]], w: 10, want: ['a:30', 'b:30', 'c:30', 'v2:10'] },
-    { old: [['a', 1], ['b', 1], ['c', 1]], w: 0, want: ['a:34', 'b:33', 'c:33'] },
-    { old: [['a', 80], ['b', 20]], w: 50, want: ['a:40', 'b:10', 'v2:50'] },
-    { old: [['a', 0], ['b', 0]], w: 50, want: ['a:25', 'b:25', 'v2:50'] }
+    {
+      old: [
+        ['a', 1],
+        ['b', 1],
+        ['c', 1]
+      ],
+      w: 10,
+      want: ['a:30', 'b:30', 'c:30', 'v2:10']
+    },
+    {
+      old: [
+        ['a', 1],
+        ['b', 1],
+        ['c', 1]
+      ],
+      w: 0,
+      want: ['a:34', 'b:33', 'c:33']
+    },
+    {
+      old: [
+        ['a', 80],
+        ['b', 20]
+      ],
+      w: 50,
+      want: ['a:40', 'b:10', 'v2:50']
+    },
+    {
+      old: [
+        ['a', 0],
+        ['b', 0]
+      ],
+      w: 50,
+      want: ['a:25', 'b:25', 'v2:50']
+    }
   ])('old $old, new weight $w → $want (sums to 100)', ({ old, w, want }) => {
     const ws = splitWeights(
       old.map(([version, weight]) => ({ version: String(version), weight: Number(weight) })),
@@ -170,8 +200,14 @@ describe('stepVerdict', () => {
     [{ requests: 100, failures: 0, successRate: 100, meanLatencyMs: 120 }, undefined],
     [{ requests: 100, failures: 1, successRate: 99, meanLatencyMs: 500 }, undefined],
     [{ requests: 19, failures: 0, successRate: 100, meanLatencyMs: 1 }, 'only 19 request(s) reached the new version'],
-    [{ requests: 100, failures: 2, successRate: 98, meanLatencyMs: 1 }, 'success rate 98 % (2 of 100 failed) is under 99 %'],
-    [{ requests: 100, failures: 0, successRate: 100, meanLatencyMs: 501 }, 'mean latency 501 ms is over the budget of 500 ms']
+    [
+      { requests: 100, failures: 2, successRate: 98, meanLatencyMs: 1 },
+      'success rate 98 % (2 of 100 failed) is under 99 %'
+    ],
+    [
+      { requests: 100, failures: 0, successRate: 100, meanLatencyMs: 501 },
+      'mean latency 501 ms is over the budget of 500 ms'
+    ]
   ])('%j → %s', (f, why) => {
     const v = stepVerdict(f, budgets);
     if (why === undefined) expect(v).toBeUndefined();
@@ -207,7 +243,10 @@ describe('routing manifests', () => {
     expect(() => checkServiceName(n)).toThrow(expect.objectContaining({ code: 'CANARY_INVALID_NAME' }));
   });
   it('Service over every version, DestinationRule subsets by servingVersion, weighted VirtualService', () => {
-    expect(servingService('bloom', 'ns').spec.selector).toEqual({ servingName: 'bloom', servingType: 'triton-serving' });
+    expect(servingService('bloom', 'ns').spec.selector).toEqual({
+      servingName: 'bloom',
+      servingType: 'triton-serving'
+    });
     const dr = destinationRule('bloom', 'ns', ['v2', 'v1'], 'v1');
     expect(dr.apiVersion).toBe('networking.istio.io/v1');
     expect(dr.spec).toEqual({
