@@ -7,7 +7,7 @@
  * Sources: istio/api and istio/istio at 1.24.6 (see README.md's conformance table).
  */
 import type { KubeObject, ObjectStore } from './contract.js';
-import type { ResourceDef, Served } from './resources.js';
+import { RESOURCES, type ResourceDef, type Served } from './resources.js';
 import { ApiError } from './status.js';
 
 const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
@@ -21,6 +21,14 @@ export function servedBy(store: Pick<ObjectStore, 'get'>): Served {
     const versions = (crd?.spec?.versions ?? []) as { name: string; served?: boolean }[];
     return versions.some((v) => v.name === r.version && v.served === true);
   };
+}
+
+/** A path under a CRD-backed group none of whose kinds is served now (`/apis/networking.istio.io/...`). */
+export function uninstalledGroup(path: string, served: Served): boolean {
+  const g = /^\/apis\/([^/]+)(?:\/|$)/.exec(path)?.[1];
+  if (!g) return false;
+  const defs = RESOURCES.filter((r) => r.group === g);
+  return defs.length > 0 && defs.every((r) => r.crd) && !defs.some(served);
 }
 
 /** The two CRDs as istio/api 1.24.6 declares them (schemas left open: the webhook below validates). */

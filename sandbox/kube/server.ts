@@ -9,7 +9,7 @@ import type { KubeObject } from './contract.js';
 import type { FaultRegistry } from '../faults.js';
 import type { RecordedRequest } from '../types.js';
 import { discovery, openapiV3 } from './discovery.js';
-import { servedBy } from './istio.js';
+import { servedBy, uninstalledGroup } from './istio.js';
 import type { Served } from './resources.js';
 import { sendError, sendJson } from './http.js';
 import { handleLog } from './logs.js';
@@ -124,6 +124,12 @@ export class ApiServer {
         sendJson(res, 200, doc);
         return;
       }
+    }
+    if (uninstalledGroup(path, this.served)) {
+      // no handler is registered for a group whose CRDs are gone: the API server's NotFoundHandler answers
+      this.authorize(nonResource(user, req.method ?? 'GET', path));
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+      return;
     }
     const r = route(path, this.served);
     if (!r) {
