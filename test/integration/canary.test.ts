@@ -108,6 +108,15 @@ describe('canary with Istio (VirtualService weights)', () => {
     await deployAndSmoke(config('bloom-tiny', 'c1'));
     const cfg = config('bloom-tiny', 'c2');
     await deployAndSmoke(cfg);
+    // the plan says what it would do, step by step, and changes nothing
+    const plan = await makeCanaryStage(deps()).plan(cl.context(cfg).ctx);
+    expect(plan.reason).toMatch(
+      /from c1 to c2 in steps 20, 50, 100 % with a DestinationRule subset per version and a weighted VirtualService/
+    );
+    expect(plan.detail![0]).toBe(
+      'step 1: 20 % → VirtualService weights c1 80 · c2 20; soak 20 s, then check success ≥ 95 %, mean latency ≤ 30000 ms, ≥ 3 requests'
+    );
+    expect(await cl.api(cfg).get(VS, NS(), 'bloom-tiny')).toBeUndefined();
     const traffic = cl.sb.traffic!({ namespace: NS(), host: 'bloom-tiny', model: cfg.serve.modelName, rate: 5 });
     const { out, record } = await runCanary(cfg);
     await traffic.stop();
@@ -204,6 +213,27 @@ describe('canary cancelled', () => {
       'cancelled during the canary of c4; VirtualService bloom-tiny sends all traffic to c2 again; deleted serving version c4'
     );
     expect((t.ctx.state.canary as CanaryRecord).steps).toHaveLength(1);
+    expect(await versions(cfg)).toEqual(['c1:1', 'c2:1']);
+    expect(weightsOf(await cl.api(cfg).get(VS, NS(), 'bloom-tiny'))).toEqual(['c2:100']);
+  });
+});
+
+describe('canary metrics unreadable', () => {
+  it('port-forwards to port 8002 refused: CANARY_METRICS_UNREADABLE, rolled back', async () => {
+    const cfg = config('bloom-tiny', 'c5');
+    await deployAndSmoke(cfg);
+    cl.sb.faults.add({
+      service: 'kube',
+      path: '/portforward',
+      times: 1000,
+      action: { kind: 'status', status: 500, message: 'kubelet unreachable' }
+    });
+    const { out, record } = await runCanary(cfg).finally(() => cl.sb.faults.reset());
+    expect((out as PipelineError).code).toBe('CANARY_METRICS_UNREADABLE');
+    expect((out as PipelineError).message).toMatch(
+      /^could not read Triton's metrics of pod bloom-tiny-c5-\S+ \(port 8002 \/metrics\): .*; the canary of c5 stopped: VirtualService bloom-tiny sends all traffic to c2 again; deleted serving version c5$/
+    );
+    expect(record.result).toBe('rolled-back');
     expect(await versions(cfg)).toEqual(['c1:1', 'c2:1']);
     expect(weightsOf(await cl.api(cfg).get(VS, NS(), 'bloom-tiny'))).toEqual(['c2:100']);
   });

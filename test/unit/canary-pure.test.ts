@@ -16,6 +16,7 @@ import { canaryMarkdown, weightsChart, type CanaryRecord } from '../../src/canar
 import { checkServiceName, destinationRule, servingService, virtualService } from '../../src/canary/routing.js';
 import { chooseMode } from '../../src/stages/canary.js';
 import { PipelineError } from '../../src/errors.js';
+import { loadConfig } from '../../src/config/load.js';
 
 describe('parseCanarySteps', () => {
   it.each([
@@ -310,5 +311,48 @@ describe('the summary step picture', () => {
     const md = canaryMarkdown(r);
     expect(md).toContain(outcome);
     expect(md.split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(r.steps.length);
+  });
+});
+
+describe('canary inputs through loadConfig', () => {
+  const base: Record<string, string> = {
+    model: 'org/m',
+    'oss-bucket': 'bkt',
+    'oss-access-key-id': 'ak',
+    'oss-access-key-secret': 'sk',
+    version: 'v1'
+  };
+  const load = (over: Record<string, string>) =>
+    loadConfig({ getInput: (n) => ({ ...base, ...over })[n], env: { KUBECONFIG: '/k' } });
+  it('stages: all leaves the canary out; canary: true adds it after smoke', () => {
+    expect(load({}).stages).not.toContain('canary');
+    expect(load({ canary: 'true' }).stages.at(-1)).toBe('canary');
+    expect(load({ stages: 'deploy smoke canary' }).stages).toEqual(['deploy', 'smoke', 'canary']);
+  });
+  it('defaults: 10,50,100, 5 min soak, auto, 99 %, the smoke latency budget, 20 requests', () => {
+    expect(load({ 'smoke-latency-budget': '1234' }).canary).toEqual({
+      steps: [10, 50, 100],
+      soakSeconds: 300,
+      mode: 'auto',
+      minSuccessRate: 99,
+      latencyBudgetMs: 1234,
+      minRequests: 20
+    });
+    expect(load({ 'canary-latency-budget': '800', 'canary-success-rate': '99.5' }).canary).toMatchObject({
+      latencyBudgetMs: 800,
+      minSuccessRate: 99.5
+    });
+  });
+  it.each([
+    ['canary-steps', '10,50', /Input "canary-steps".*does not end at 100/],
+    ['canary-steps', 'ten', /Input "canary-steps"/],
+    ['canary-soak', '0', /Input "canary-soak".*out of range/],
+    ['canary-soak', '2d', /Input "canary-soak"/],
+    ['canary-mode', 'linkerd', /Input "canary-mode"/],
+    ['canary-success-rate', '101', /Input "canary-success-rate"/],
+    ['canary-latency-budget', '-5', /Input "canary-latency-budget"/],
+    ['canary-min-requests', '0', /Input "canary-min-requests"/]
+  ])('%s %j is refused, naming the input', (name, value, msg) => {
+    expect(() => load({ [name]: value })).toThrow(msg);
   });
 });
