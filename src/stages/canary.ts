@@ -190,8 +190,7 @@ async function runCanary(deps: ClusterDeps, meshOf: MeshFactory, ctx: StageConte
   };
   ctx.state.canary = record;
   await mesh.apply(servingService(name, ns));
-  const routing = new Routing(mesh, cfg, istio ?? 'v1', mode, old, oldWeights);
-  routing.timers = deps.timers;
+  const routing = new Routing(mesh, cfg, istio ?? 'v1', mode, old, oldWeights, deps.timers);
   ctx.log.info(
     `Canary of ${name} ${record.oldVersions.join(', ') || '(none)'} → ${version}: ${mode === 'istio' ? `Istio networking.istio.io/${istio}` : 'replica ratio through Service ' + name}`
   );
@@ -289,7 +288,8 @@ class Routing {
     private readonly istio: IstioVersion,
     private readonly mode: CanaryMode,
     private readonly old: readonly Version[],
-    private readonly oldWeights: readonly VersionWeight[]
+    private readonly oldWeights: readonly VersionWeight[],
+    private readonly timers?: Timers
   ) {}
 
   private get ns(): string {
@@ -360,8 +360,6 @@ class Routing {
         ...(this.timers ? { timers: this.timers } : {})
       });
   }
-
-  timers?: Timers;
 
   /** All traffic back on the old versions, then the new version deleted. Returns what it did, in words. */
   async rollBack(api: KubeApi, ctx: StageContext, deps: ClusterDeps): Promise<string> {
