@@ -22,6 +22,7 @@ import { startAdmin } from './admin/index.js';
 import { installArenaStandIn } from './install-arena.js';
 import { NetworkModel, type NetworkConfig } from './network.js';
 import type { ProcessImage } from './operator/process.js';
+import { Router, startTraffic, type PortLookup, type TrafficHandle, type TrafficOptions } from './mesh/index.js';
 
 export type Piece = 'hub' | 'oss' | 'releases' | 'kube';
 
@@ -53,6 +54,8 @@ export interface SandboxOptions {
    * (see sandbox/operator/README.md "Images that run for real"). Default: none.
    */
   images?: Record<string, ProcessImage>;
+  /** Install Istio's networking CRDs (VirtualService, DestinationRule) in the API server (default false). */
+  istio?: boolean;
 }
 
 /** The repository's least-privilege manifest: what the README tells users to apply. */
@@ -89,6 +92,10 @@ export interface Sandbox {
   releases?: Releases;
   kube?: Kube;
   operator?: Operator;
+  /** The data plane: routes a request for a Service by its VirtualService weights or its endpoints. */
+  router?: Router;
+  /** Simulated users calling a Service through the router (stop them before `stop`). */
+  traffic?(o: TrafficOptions): TrafficHandle;
   /** A directory holding only `arena` (the stand-in) and `arena-kubectl` (the real kubectl), when installArena was set. */
   arenaBinDir?: string;
   /** Directory of Arena's charts, when installArena was set. */
@@ -156,7 +163,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (pieces.has('kube')) {
       const kubeDir = path.join(dir, 'kube');
       await mkdir(kubeDir, { recursive: true });
-      const kube = await startKube({ faults, clock, dir: kubeDir, gracefulPodDeletion: true });
+      const kube = await startKube({ faults, clock, dir: kubeDir, gracefulPodDeletion: true, istio: opts.istio });
       stops.push(() => kube.stop());
       sb.kube = kube;
       const ossAccess = sb.info.oss;
@@ -170,6 +177,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       });
       stops.splice(stops.length - 1, 0, () => operator.stop()); // stop controllers before the API server
       sb.operator = operator;
+      const router = new Router(kube.store, kube.pods as unknown as PortLookup);
+      sb.router = router;
+      sb.traffic = (o) => startTraffic(router, clock, o);
       // the pipeline runs as the manifest's ServiceAccount, bound to exactly the manifest's rules; the admin
       // kubeconfig is for the sandbox's own pieces and for tests' setup
       const manifest = parseRbacManifest(opts.rbacManifest ?? (await readFile(RBAC_MANIFEST, 'utf8')));

@@ -6,6 +6,9 @@
  * under one temp root removed at exit: the only file it leaves is the summary under reports/.
  *   --rerun   run the pipeline a second time against the same sandbox: every stage is skipped
  *   --keep    leave the sandbox running afterwards (prints its endpoints; Ctrl-C stops it)
+ *   --canary  (or DEMO_CANARY=1) the sandbox has Istio and simulated users calling the serving; run-1 serves
+ *             version demo-a, then a canary run deploys demo-b and shifts the users' traffic to it step by step
+ *             (the summary written is that run's, with the canary's step picture)
  */
 import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,14 +34,30 @@ function printTable(rows: StageRow[]): void {
   for (const c of cells) console.log(line(c));
 }
 
+/** The canary demo's inputs: a short real soak per step (the product's soak runs on real time). */
+const CANARY_INPUTS = {
+  'serving-name': 'demo-bloom',
+  canary: 'true',
+  'canary-steps': '20,50,100',
+  'canary-soak': '4s',
+  'canary-min-requests': '5'
+};
+
 async function runOnce(
   sb: Sandbox,
   work: string,
-  label: string
+  label: string,
+  overrides: Record<string, string> = {}
 ): Promise<{ ok: boolean; main: StepRun; rows: StageRow[] }> {
   const started = Date.now();
   // a price per GPU-hour makes the summary add the cost line (the sandbox's GPU time is scenario-compressed)
-  const inputs = await sandboxInputs(sb, { stages: 'all', 'gpu-price-per-hour': '20', 'gpu-currency': 'CNY' });
+  const inputs = await sandboxInputs(sb, {
+    stages: 'all',
+    'gpu-price-per-hour': '20',
+    'gpu-currency': 'CNY',
+    ...overrides
+  });
+  const stageCount = inputs.canary === 'true' ? 7 : 6;
   const { main, post } = await runMainAndPost({
     inputs,
     dirs: { jobDir: path.join(work, label), toolCache: path.join(work, 'tool-cache') },
@@ -57,7 +76,7 @@ async function runOnce(
   const ok =
     main.exitCode === 0 &&
     post.exitCode === 0 &&
-    rows.length === 6 &&
+    rows.length === stageCount &&
     rows.every((r) => r.status === 'done' || r.status === 'skipped');
   if (!ok) {
     const errors = main.stdout.split('\n').filter((l) => l.startsWith('::error'));
@@ -75,12 +94,22 @@ async function main(): Promise<void> {
   });
   const hermetic = enterHermeticRoot('arena-ft-demo');
   console.log(`demo: starting the sandbox (hub, OSS, releases, Kubernetes API, operator, Triton simulator)...`);
-  const sb = await startSandbox({ speed: Number(process.env.SANDBOX_SPEED ?? 200) });
+  const canary = args.has('--canary') || process.env.DEMO_CANARY === '1';
+  const sb = await startSandbox({ speed: Number(process.env.SANDBOX_SPEED ?? 200), istio: canary });
   const work = await mkdtemp(path.join(tmpdir(), 'arena-ft-demo-'));
   let ok: boolean;
+  // simulated users call the serving name's Service through the sandbox mesh (503 until the canary makes it)
+  const users = canary
+    ? sb.traffic!({ namespace: sb.info.kube!.namespace, host: 'demo-bloom', model: 'fastertransformer', rate: 0.1 })
+    : undefined;
   try {
     console.log(`demo: model ${DEMO_MODEL.repo}, prompt ${JSON.stringify(DEMO_MODEL.prompt)}`);
-    const first = await runOnce(sb, work, 'run-1');
+    let first = await runOnce(sb, work, 'run-1', canary ? { ...CANARY_INPUTS, version: 'demo-a' } : {});
+    if (canary && first.ok) {
+      console.log('\ndemo: demo-a serves; now the canary run deploys demo-b and shifts the traffic to it');
+      first = await runOnce(sb, work, 'canary', { ...CANARY_INPUTS, version: 'demo-b' });
+      console.log(`users' requests per version: ${JSON.stringify(users!.counts())}`);
+    }
     ok = first.ok;
     const completion = first.main.outputs.completion;
     if (completion !== undefined)
@@ -90,7 +119,7 @@ async function main(): Promise<void> {
     await writeFile(summaryFile, first.main.summary);
     console.log(`job summary written to ${path.relative(process.cwd(), summaryFile)}`);
     if (ok && args.has('--rerun')) {
-      const second = await runOnce(sb, work, 'run-2');
+      const second = await runOnce(sb, work, 'run-2', canary ? { ...CANARY_INPUTS, version: 'demo-b' } : {});
       const allSkipped = second.rows.every((r) => r.status === 'skipped');
       ok = second.ok && allSkipped;
       console.log(allSkipped ? 'run-2: every stage found its work done' : 'run-2: some stage did its work again');
@@ -107,6 +136,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
+    await users?.stop();
     await sb.stop();
     hermetic.remove();
   }

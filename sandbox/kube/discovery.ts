@@ -2,7 +2,7 @@
  * Discovery (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/<g>/<v>`) and the OpenAPI v3 documents kubectl
  * reads before `apply` (it only needs each PATCH operation's GVK and its `fieldValidation` parameter).
  */
-import { apiResources, groupVersions, RESOURCES } from './resources.js';
+import { apiResources, groupVersions, RESOURCES, type Served } from './resources.js';
 
 export const VERSION = {
   major: '1',
@@ -21,7 +21,7 @@ export const VERSION = {
 };
 
 /** The JSON body for a discovery path, or undefined when the path is not a discovery document. */
-export function discovery(path: string): unknown {
+export function discovery(path: string, served: Served = () => true): unknown {
   if (path === '/version') return VERSION;
   if (path === '/api') {
     return {
@@ -34,19 +34,21 @@ export function discovery(path: string): unknown {
     return {
       kind: 'APIGroupList',
       apiVersion: 'v1',
-      groups: groupVersions()
-        .filter((gv) => gv.group)
-        .map((gv) => ({
-          name: gv.group,
-          versions: [{ groupVersion: `${gv.group}/${gv.version}`, version: gv.version }],
-          preferredVersion: { groupVersion: `${gv.group}/${gv.version}`, version: gv.version }
-        }))
+      // one entry per group with all its versions, the first (highest priority) preferred
+      groups: [...new Set(groupVersions(served).map((gv) => gv.group))]
+        .filter((g) => g)
+        .map((g) => {
+          const versions = groupVersions(served)
+            .filter((gv) => gv.group === g)
+            .map((gv) => ({ groupVersion: `${g}/${gv.version}`, version: gv.version }));
+          return { name: g, versions, preferredVersion: versions[0] };
+        })
     };
   }
   if (path === '/api/v1') return { kind: 'APIResourceList', groupVersion: 'v1', resources: apiResources('', 'v1') };
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
   if (m) {
-    const gvs = groupVersions().filter((gv) => gv.group === m[1]);
+    const gvs = groupVersions(served).filter((gv) => gv.group === m[1]);
     if (!gvs.length) return undefined;
     if (!m[2]) {
       const v = gvs[0].version;
@@ -63,7 +65,7 @@ export function discovery(path: string): unknown {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: `${m[1]}/${m[2]}`,
-      resources: apiResources(m[1], m[2])
+      resources: apiResources(m[1], m[2], served)
     };
   }
   return undefined;
@@ -72,16 +74,16 @@ export function discovery(path: string): unknown {
 const gvPath = (group: string, version: string) => (group ? `apis/${group}/${version}` : `api/${version}`);
 const HASH = 'SANDBOX0000000000000000000000000000000000000000000000000000000001';
 
-export function openapiV3(path: string): unknown {
+export function openapiV3(path: string, served: Served = () => true): unknown {
   if (path === '/openapi/v3') {
     const paths: Record<string, unknown> = {};
-    for (const gv of groupVersions())
+    for (const gv of groupVersions(served))
       paths[gvPath(gv.group, gv.version)] = {
         serverRelativeURL: `/openapi/v3/${gvPath(gv.group, gv.version)}?hash=${HASH}`
       };
     return { paths };
   }
-  const gv = groupVersions().find((x) => path === `/openapi/v3/${gvPath(x.group, x.version)}`);
+  const gv = groupVersions(served).find((x) => path === `/openapi/v3/${gvPath(x.group, x.version)}`);
   if (!gv) return undefined;
   const fieldValidation = {
     name: 'fieldValidation',
@@ -92,7 +94,7 @@ export function openapiV3(path: string): unknown {
   };
   const paths: Record<string, unknown> = {};
   const schemas: Record<string, unknown> = {};
-  for (const r of RESOURCES.filter((x) => x.group === gv.group && x.version === gv.version)) {
+  for (const r of RESOURCES.filter((x) => x.group === gv.group && x.version === gv.version && served(x))) {
     const gvk = { group: r.group, version: r.version, kind: r.kind };
     const base = `/${gvPath(r.group, r.version)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}`;
     const ref = `${r.group || 'core'}.${r.version}.${r.kind}`;

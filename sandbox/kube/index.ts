@@ -15,6 +15,7 @@ import type { KubeObject, ObjectStore, PodRuntime } from './contract.js';
 import { EndpointsController } from './endpoints.js';
 import { PortForwarder } from './portforward.js';
 import { pytorchJobCrd } from './resources.js';
+import { istioCrds } from './istio.js';
 import { Runtime } from './runtime.js';
 import { bootstrapPolicy, type User } from './rbac.js';
 import { resKey, RESOURCES } from './resources.js';
@@ -34,6 +35,8 @@ export interface KubeOptions {
   namespace?: string;
   /** A kubelet (the operator) finishes deleted pods: DELETE of a running pod leaves it Terminating until then. */
   gracefulPodDeletion?: boolean;
+  /** Install Istio's networking CRDs (VirtualService, DestinationRule), as a service mesh would. */
+  istio?: boolean;
 }
 
 export interface KubeHandle {
@@ -123,6 +126,10 @@ export async function startKube(opts: KubeOptions): Promise<KubeHandle> {
     { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' },
     pytorchJobCrd() as never
   );
+  if (opts.istio) {
+    for (const crd of istioCrds())
+      store.create({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' }, crd);
+  }
 
   if (opts.gracefulPodDeletion) store.enableGracefulPodDeletion();
   const runtime = new Runtime(store);

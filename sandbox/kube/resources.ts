@@ -21,6 +21,10 @@ export interface ResourceDef extends ResourceType {
   categories?: string[];
   /** Verbs when not the full set (review resources only accept create and are never stored). */
   verbs?: string[];
+  /** Served only while this CustomResourceDefinition exists and serves the version (Istio's kinds). */
+  crd?: string;
+  /** The version objects are kept in when several are served (one object, seen through each version). */
+  storageVersion?: string;
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -289,6 +293,33 @@ export const RESOURCES: ResourceDef[] = [
   })
 ];
 
+/**
+ * Istio's networking kinds (istio/api 1.24.6 kubernetes/customresourcedefinitions.gen.yaml): v1, v1beta1 and
+ * v1alpha3 served, v1beta1 stored; served only once their CRDs are installed (see ./istio.ts).
+ */
+for (const version of ['v1', 'v1beta1', 'v1alpha3']) {
+  for (const [plural, kind, short] of [
+    ['virtualservices', 'VirtualService', 'vs'],
+    ['destinationrules', 'DestinationRule', 'dr']
+  ]) {
+    RESOURCES.push(
+      def({
+        group: 'networking.istio.io',
+        version,
+        plural,
+        singular: kind.toLowerCase(),
+        kind,
+        namespaced: true,
+        shortNames: [short],
+        subresources: ['status'],
+        categories: ['istio-io', 'networking-istio-io'],
+        crd: `${plural}.networking.istio.io`,
+        storageVersion: 'v1beta1'
+      })
+    );
+  }
+}
+
 export function resKey(r: ResourceType): string {
   return `${r.group}/${r.version}/${r.plural}`;
 }
@@ -312,16 +343,20 @@ export function qualifiedName(r: ResourceType): string {
   return r.group ? `${r.plural}.${r.group}` : r.plural;
 }
 
-export function groupVersions(): { group: string; version: string }[] {
+/** Whether a resource is served now (a CRD-backed kind only while its CRD serves that version). */
+export type Served = (r: ResourceDef) => boolean;
+const ALL: Served = () => true;
+
+export function groupVersions(served: Served = ALL): { group: string; version: string }[] {
   const seen = new Map<string, { group: string; version: string }>();
-  for (const r of RESOURCES) seen.set(`${r.group}/${r.version}`, { group: r.group, version: r.version });
+  for (const r of RESOURCES.filter(served)) seen.set(`${r.group}/${r.version}`, { group: r.group, version: r.version });
   return [...seen.values()];
 }
 
 /** The APIResourceList entries for one group/version. */
-export function apiResources(group: string, version: string): Record<string, unknown>[] {
+export function apiResources(group: string, version: string, served: Served = ALL): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const r of RESOURCES.filter((x) => x.group === group && x.version === version)) {
+  for (const r of RESOURCES.filter((x) => x.group === group && x.version === version && served(x))) {
     out.push({
       name: r.plural,
       singularName: r.singular,

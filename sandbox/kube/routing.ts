@@ -3,7 +3,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Attributes, User } from './rbac.js';
-import { RESOURCES, type ResourceDef } from './resources.js';
+import { RESOURCES, type ResourceDef, type Served } from './resources.js';
 import { ApiError } from './status.js';
 
 export type { User } from './rbac.js';
@@ -18,7 +18,7 @@ export interface Route {
 export const NOT_FOUND = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 
 /** Maps a path onto the resource table, or undefined when it is not a resource path. */
-export function route(path: string): Route | undefined {
+export function route(path: string, served: Served = () => true): Route | undefined {
   let segs: string[];
   try {
     segs = path.split('/').filter(Boolean).map(decodeURIComponent);
@@ -32,7 +32,7 @@ export function route(path: string): Route | undefined {
   else if (segs[0] === 'apis' && segs.length >= 4) [group, version, rest] = [segs[1], segs[2], segs.slice(3)];
   else return undefined;
   const find = (plural: string) =>
-    RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
+    RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural && served(r));
   let namespace: string | undefined;
   if (
     rest[0] === 'namespaces' &&

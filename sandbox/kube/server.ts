@@ -9,6 +9,8 @@ import type { KubeObject } from './contract.js';
 import type { FaultRegistry } from '../faults.js';
 import type { RecordedRequest } from '../types.js';
 import { discovery, openapiV3 } from './discovery.js';
+import { servedBy, uninstalledGroup } from './istio.js';
+import type { Served } from './resources.js';
 import { sendError, sendJson } from './http.js';
 import { handleLog } from './logs.js';
 import { decodeProtobuf } from './protobuf.js';
@@ -49,7 +51,12 @@ const JOB_ORPHAN_WARNING =
   'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
 
 export class ApiServer {
-  constructor(private readonly d: ServerDeps) {}
+  /** CRD-backed kinds (Istio's) are served only while their CRD is installed. */
+  private readonly served: Served;
+
+  constructor(private readonly d: ServerDeps) {
+    this.served = servedBy(d.store);
+  }
 
   private record(req: IncomingMessage): RecordedRequest {
     return this.d.faults.record({
@@ -115,14 +122,20 @@ export class ApiServer {
       return;
     }
     if (req.method === 'GET') {
-      const doc = discovery(path) ?? openapiV3(path);
+      const doc = discovery(path, this.served) ?? openapiV3(path, this.served);
       if (doc) {
         this.authorize(nonResource(user, 'GET', path));
         sendJson(res, 200, doc);
         return;
       }
     }
-    const r = route(path);
+    if (uninstalledGroup(path, this.served)) {
+      // no handler is registered for a group whose CRDs are gone: the API server's NotFoundHandler answers
+      this.authorize(nonResource(user, req.method ?? 'GET', path));
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+      return;
+    }
+    const r = route(path, this.served);
     if (!r) {
       this.authorize(nonResource(user, req.method ?? 'GET', path));
       throw NOT_FOUND();
@@ -612,7 +625,7 @@ export class ApiServer {
         refuse(401, statusBody(401, 'Unauthorized', 'Unauthorized'));
         return;
       }
-      const r = route(url.pathname);
+      const r = route(url.pathname, this.served);
       if (!r || r.def.plural !== 'pods' || r.sub !== 'portforward' || !r.name) throw NOT_FOUND();
       // v1.34: the WebSocket upgrade (GET) is `get pods/portforward`, kubectl's SPDY fallback (POST) `create`
       this.authorize(attributesOf(user, verbOf(req.method ?? 'GET', r, false), r, url.pathname, url.searchParams));

@@ -41,6 +41,12 @@ function resolve(res: ResourceType): ResourceDef {
   return def;
 }
 
+/** An object read through another served version than it was written with (Istio's versions share one schema). */
+function asVersion(def: ResourceDef, o: KubeObject): KubeObject {
+  if (def.storageVersion) o.apiVersion = `${def.group}/${def.version}`;
+  return o;
+}
+
 function objKey(def: ResourceDef, namespace: string | undefined, name: string): string {
   return def.namespaced ? `${namespace ?? ''}/${name}` : name;
 }
@@ -74,8 +80,9 @@ export class Store implements ObjectStore {
     for (const r of RESOURCES) this.data.set(this.bucketName(r), new Map());
   }
 
+  /** Every served version of a kind shares the storage version's bucket (one object, several versions). */
   private bucketName(r: ResourceType): string {
-    return `${r.group}/${r.version}/${r.plural}`;
+    return `${r.group}/${findResource(r)?.storageVersion ?? r.version}/${r.plural}`;
   }
 
   private bucket(def: ResourceDef): Map<string, KubeObject> {
@@ -112,7 +119,7 @@ export class Store implements ObjectStore {
   get(res: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
     const def = resolve(res);
     const o = this.bucket(def).get(objKey(def, namespace, name));
-    return o && clone(o);
+    return o && asVersion(def, clone(o));
   }
 
   list(
@@ -131,7 +138,7 @@ export class Store implements ObjectStore {
           (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
           a.metadata.name.localeCompare(b.metadata.name)
       )
-      .map((o) => clone(o));
+      .map((o) => asVersion(def, clone(o)));
     return { items, resourceVersion: this.currentRv() };
   }
 

@@ -8,6 +8,7 @@ import type { ResourceDef } from './resources.js';
 import { apiVersionOf } from './resources.js';
 import { ApiError, badRequest, invalid } from './status.js';
 import { defaultJob, validateJob, validateJobUpdate } from './jobs.js';
+import { validateIstio } from './istio.js';
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -160,6 +161,8 @@ export function validateObject(def: ResourceDef, obj: KubeObject): void {
     causes.push({ field: 'spec.containers', message: 'Required value', reason: 'FieldValueRequired' });
   }
   if (causes.length) throw invalid(def, def.kind, name, causes);
+  // the validating webhooks run after the object passed the API server's own checks
+  validateIstio(def, obj);
 }
 
 /** The 5 characters the API server appends to a generateName (apiserver pkg/storage/names/generate.go). */

@@ -11,6 +11,8 @@ import { FaultPlan } from './fault-plan.js';
 import { podFs } from './oss-fs.js';
 import { runReadinessProbe } from './probe.js';
 import type { OperatorContext } from './context.js';
+import type { Scenario } from './scenarios.js';
+import type { Degradation } from '../triton/index.js';
 import { DURATIONS } from './types.js';
 import { mountProblem, resolvePodPath, volumeSchedulingProblem } from './volumes.js';
 import { containerEnv, EnvError } from './env.js';
@@ -448,6 +450,7 @@ export class PodWorker {
               fs: podFs(this.ctx.oss, resolve),
               resolvePodPath: resolve,
               startTriton: this.ctx.startTriton,
+              ...degradationOf(this.ctx.scenarios.find(owner, ['degrade-under-load'])),
               exposePorts: (p) => {
                 ports = p;
                 for (const [cp, lp] of Object.entries(p))
@@ -501,4 +504,12 @@ function randomHex(n: number): string {
 
 function fmtDuration(s: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+/** The Triton degradation a `degrade-under-load` scenario asks for (with its defaults). */
+function degradationOf(s: Scenario | undefined): { degrade?: Degradation } {
+  if (s?.outcome !== 'degrade-under-load') return {};
+  return {
+    degrade: { afterRequests: s.afterRequests ?? 20, failEvery: s.failEvery ?? 2, latencyFactor: s.latencyFactor ?? 10 }
+  };
 }

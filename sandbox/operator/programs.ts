@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { runBloomConverter, type ConverterFs } from '../converter/bloom.js';
 import { parseShell, ShellSyntaxError } from './shell.js';
 import type { StartTriton } from './types.js';
+import type { Degradation } from '../triton/index.js';
 import type { OssLocation } from './volumes.js';
 
 export interface Exit {
@@ -31,6 +32,8 @@ export interface ProcessEnv {
   fs: ConverterFs;
   resolvePodPath(p: string): OssLocation | undefined;
   startTriton?: StartTriton;
+  /** Triton's degradation under load (the `degrade-under-load` scenario), when one matches. */
+  degrade?: Degradation;
   /** Container port → local port, for port-forward and probes. */
   exposePorts(ports: Record<number, number>): void;
 }
@@ -172,6 +175,7 @@ async function runTriton(p: ProcessEnv, args: string[]): Promise<Exit> {
       args,
       gpus: p.gpus,
       resolvePodPath: (x) => p.resolvePodPath(x),
+      ...(p.degrade ? { degrade: p.degrade } : {}),
       log: (text) => {
         try {
           if (!p.signal.aborted) for (const l of text.replace(/\r?\n$/, '').split('\n')) p.log(l);

@@ -29,6 +29,11 @@ export type Scenario = {
   | { outcome: 'crash-loop'; afterSeconds?: number }
   /** Every operator duration (scheduling, image pull, container start, probes) for matches multiplied by `factor`. */
   | { outcome: 'slow'; factor: number }
+  /**
+   * Serving pods: Triton answers normally for `afterRequests` requests (default 20), then every `failEvery`-th
+   * (default 2) fails with FT's out-of-memory error and the rest take `latencyFactor` (default 10) times as long.
+   */
+  | { outcome: 'degrade-under-load'; afterRequests?: number; failEvery?: number; latencyFactor?: number }
 );
 
 export class ScenarioBook {

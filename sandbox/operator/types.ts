@@ -17,6 +17,8 @@ export type StartTriton = (o: {
   gpus: number;
   resolvePodPath: (p: string) => { bucket: string; key: string } | undefined;
   log: (line: string) => void;
+  /** The `degrade-under-load` scenario's degradation for this pod. */
+  degrade?: { afterRequests: number; failEvery: number; latencyFactor: number };
 }) => Promise<{ ports: Record<number, number>; stop(): Promise<void>; exited?: Promise<number> }>;
 
 export interface OperatorOptions {

@@ -18,7 +18,9 @@ import {
   type ModelState,
   type RepoStore
 } from './repository.js';
-import { KserveServer, type ServerState } from './server.js';
+import { KserveServer, type Degradation, type ServerState } from './server.js';
+
+export type { Degradation } from './server.js';
 
 export type StartTriton = (o: {
   namespace: string;
@@ -28,6 +30,8 @@ export type StartTriton = (o: {
   gpus: number;
   resolvePodPath: (p: string) => { bucket: string; key: string } | undefined;
   log: (line: string) => void;
+  /** Set by the operator's `degrade-under-load` scenario for this pod's Deployment. */
+  degrade?: Degradation;
 }) => Promise<TritonHandle>;
 
 export interface TritonHandle {
@@ -234,7 +238,8 @@ export function createStartTriton(opts: TritonSimOptions): StartTriton {
     const state: ServerState = {
       loaded: false,
       models: [],
-      delay: (tokens) => clock.sleep((tokens * perTokenMs) / 1000, abort.signal)
+      delay: (tokens) => clock.sleep((tokens * perTokenMs) / 1000, abort.signal),
+      ...(o.degrade ? { degrade: o.degrade } : {})
     };
     const kserve = new KserveServer(state, o.gpus);
     const listening = await kserve.listen(args.allowMetrics);

@@ -11,6 +11,18 @@ export interface ServerState {
   models: ModelState[];
   /** Scenario delay for the generated tokens of one request. */
   delay(tokens: number): Promise<void>;
+  /** A version that degrades under load (operator scenario `degrade-under-load`). */
+  degrade?: Degradation;
+}
+
+/**
+ * After `afterRequests` requests the server is "under load": every `failEvery`-th request fails as the FT
+ * backend fails when GPU memory runs out, and the others take `latencyFactor` times as long.
+ */
+export interface Degradation {
+  readonly afterRequests: number;
+  readonly failEvery: number;
+  readonly latencyFactor: number;
 }
 
 interface Stats {
@@ -216,7 +228,18 @@ export class KserveServer {
       }
       try {
         const r = runInfer(model, body);
-        await this.state.delay(r.generatedTokens);
+        const d = this.state.degrade;
+        const served = stats.success + stats.failure;
+        if (d && served >= d.afterRequests) {
+          if ((served - d.afterRequests) % Math.max(1, d.failEvery) === 0) {
+            await this.state.delay(r.generatedTokens);
+            stats.failure++;
+            return send(res, 400, {
+              error: `[FT][ERROR] CUDA runtime error: out of memory /workspace/build/fastertransformer_backend/build/_deps/repo-ft-src/src/fastertransformer/utils/allocator.h:181`
+            });
+          }
+          await this.state.delay(r.generatedTokens * d.latencyFactor);
+        } else await this.state.delay(r.generatedTokens);
         const us = (Date.now() - started) * 1000;
         stats.success++;
         stats.count += r.batchSize;

@@ -35,7 +35,7 @@ const VERSION_RE = '^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$';
 /** Globs for repo paths: no spaces at the ends, no `..` segments, no leading `-` or `/`. */
 const GLOBS = { type: 'string', maxLength: 4096 };
 
-export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'deploy', 'smoke', 'gc'];
+export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'deploy', 'smoke', 'canary', 'gc'];
 const MODEL_STAGES: readonly StageName[] = ['sync', 'storage', 'convert', 'deploy', 'smoke'];
 const OSS_STAGES: readonly StageName[] = ['sync', 'storage', 'convert', 'deploy', 'smoke'];
 
@@ -44,9 +44,9 @@ export const INPUTS: readonly InputDef[] = [
   {
     name: 'stages',
     description:
-      'Stages to run, in pipeline order: `all`, `none`, or a list (comma, space or newline separated) of setup, sync, storage, convert, deploy, smoke, gc. `all` leaves out `gc` (removing old versions is asked for by name).',
+      'Stages to run, in pipeline order: `all`, `none`, or a list (comma, space or newline separated) of setup, sync, storage, convert, deploy, smoke, canary, gc. `all` leaves out the opt-in `canary` and `gc` (removing old versions is asked for by name).',
     default: 'all',
-    form: '"all", "none" or a list of setup, sync, storage, convert, deploy, smoke, gc',
+    form: '"all", "none" or a list of setup, sync, storage, convert, deploy, smoke, canary, gc',
     schema: str('^[a-z, \\n\\r\\t]*$', 200)
   },
   {
@@ -487,6 +487,62 @@ export const INPUTS: readonly InputDef[] = [
     default: '10m',
     form: 'a duration like 300, 90s, 10m (1 minute to 48 hours)',
     schema: DURATION
+  },
+  // canary (opt-in: the canary stage runs after smoke only when turned on)
+  {
+    name: 'canary',
+    description:
+      'Run the canary stage after smoke: shift traffic from the serving version(s) to the new one in `canary-steps`, checking the new version’s Triton metrics at each step and rolling back automatically when a check fails. Same as naming `canary` in `stages` (which `all` leaves out).',
+    default: 'false',
+    form: 'true or false',
+    schema: bool
+  },
+  {
+    name: 'canary-steps',
+    description:
+      'The new version’s share of the traffic at each canary step, in percent (comma or space separated, increasing, ending at 100), e.g. `10,50,100`.',
+    default: '10,50,100',
+    form: 'increasing integers from 1 to 100 ending at 100, at most 10 (e.g. 10,50,100)',
+    schema: str('^[0-9, ]*$', 64)
+  },
+  {
+    name: 'canary-soak',
+    description: 'How long each canary step runs before the new version’s metrics are checked (e.g. `5m`).',
+    default: '5m',
+    form: 'a duration like 300, 90s, 5m (1 second to 24 hours)',
+    schema: DURATION
+  },
+  {
+    name: 'canary-mode',
+    description:
+      '`istio`: a DestinationRule with one subset per serving version and a weighted VirtualService (needs Istio, e.g. ACK service mesh); `replicas`: one Service over every version, weights approximated by replica counts; `auto`: Istio when its CRDs are installed, else replicas.',
+    default: 'auto',
+    form: 'auto, istio or replicas',
+    schema: { type: 'string', enum: ['auto', 'istio', 'replicas'] }
+  },
+  {
+    name: 'canary-success-rate',
+    description:
+      'Lowest acceptable share of successful inference requests of the new version in a canary step, in percent (Triton’s nv_inference_request_success and _failure).',
+    default: '99',
+    form: 'a number from 0 to 100 (e.g. 99 or 99.5)',
+    schema: str('^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)$', 12)
+  },
+  {
+    name: 'canary-latency-budget',
+    description:
+      'Largest acceptable mean request latency of the new version in a canary step, in milliseconds (Triton 22.03 exports only cumulative counters, so the mean, not a percentile). Empty: smoke-latency-budget.',
+    default: '',
+    form: 'empty or an integer number of milliseconds from 1 to 3600000',
+    schema: str('^([1-9][0-9]{0,6})?$', 7)
+  },
+  {
+    name: 'canary-min-requests',
+    description:
+      'Fewest requests the new version must serve in a canary step for its figures to count; fewer fails the step (no traffic reached it).',
+    default: '20',
+    form: 'an integer from 1 to 1000000',
+    schema: int(1, 1_000_000)
   },
   // models file (the models workflow's plan job)
   {

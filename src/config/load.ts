@@ -12,6 +12,7 @@ import { gpuAndGcProblems, parseRetention } from './gpu-gc.js';
 import { joinLabels, shortHash, toDns1035Label, toDnsLabel } from './names.js';
 import { parseModelSpec, type ModelSpec } from './spec.js';
 import { DEFAULT_STAGES, STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
+import { parseCanarySteps } from './canary.js';
 
 export interface LoadOptions {
   /** An input's value as given ('' or undefined: not given, the default applies). */
@@ -204,7 +205,12 @@ export function loadConfig(opts: LoadOptions): Config {
 
   const stages = parseStages(val('stages'));
   if (typeof stages === 'string') check('stages', stages);
-  const selected: readonly StageName[] = typeof stages === 'string' ? [] : stages;
+  const listed: readonly StageName[] = typeof stages === 'string' ? [] : stages;
+  // `canary: true` adds the opt-in canary stage to the selected ones
+  const selected: readonly StageName[] =
+    typed.canary === true && !listed.includes('canary') ? [...listed, 'canary'] : listed;
+  const canarySteps = parseCanarySteps(val('canary-steps'));
+  if (typeof canarySteps === 'string') check('canary-steps', canarySteps);
 
   // A plan changes nothing, so it runs without credentials too (fork pull requests get no secrets): the stages
   // it cannot look into are planned as "would run".
@@ -232,6 +238,8 @@ export function loadConfig(opts: LoadOptions): Config {
     if (val(name) !== '' && !bad.has(name)) check(name, checkUrl(val(name)));
   }
   for (const name of ['hf-include', 'hf-exclude']) check(name, checkGlobs(splitList(val(name))));
+  if (!(parseDuration(val('canary-soak')) >= 1 && parseDuration(val('canary-soak')) <= 24 * 3600))
+    check('canary-soak', 'is out of range');
   for (const name of ['convert-timeout', 'serve-timeout', 'smoke-timeout']) {
     const s = parseDuration(val(name));
     if (!bad.has(name) && !(s >= 60 && s <= 48 * 3600)) check(name, 'is out of range');
@@ -405,6 +413,14 @@ export function loadConfig(opts: LoadOptions): Config {
       requests: num('smoke-requests'),
       latencyBudgetMs: num('smoke-latency-budget'),
       timeoutSeconds: parseDuration(val('smoke-timeout'))
+    },
+    canary: {
+      steps: typeof canarySteps === 'string' ? [] : canarySteps,
+      soakSeconds: parseDuration(val('canary-soak')),
+      mode: val('canary-mode') as Config['canary']['mode'],
+      minSuccessRate: Number(val('canary-success-rate')),
+      latencyBudgetMs: Number(val('canary-latency-budget') || num('smoke-latency-budget')),
+      minRequests: num('canary-min-requests')
     },
     keepVersions: num('keep-versions'),
     lineage: val('lineage'),

@@ -4,10 +4,15 @@
  * YAML; every name that reaches Kubernetes, OSS or a command line is derived here, once, and is already valid.
  */
 
-export const STAGE_NAMES = ['setup', 'sync', 'storage', 'convert', 'deploy', 'smoke', 'gc'] as const;
+export const STAGE_NAMES = ['setup', 'sync', 'storage', 'convert', 'deploy', 'smoke', 'canary', 'gc'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
-/** What `stages: all` runs: every stage but the opt-in ones (`gc` removes old versions: asked for by name). */
-export const DEFAULT_STAGES: readonly StageName[] = STAGE_NAMES.filter((s) => s !== 'gc');
+/**
+ * Stages that `stages: all` leaves out: they run only when named (or turned on by their own input): `canary`
+ * shifts live traffic, `gc` removes old versions.
+ */
+export const OPT_IN_STAGES: readonly StageName[] = ['canary', 'gc'];
+/** What `stages: all` runs: every stage but the opt-in ones. */
+export const DEFAULT_STAGES: readonly StageName[] = STAGE_NAMES.filter((s) => !OPT_IN_STAGES.includes(s));
 
 export type DataType = 'fp16' | 'fp32';
 
@@ -133,6 +138,9 @@ export interface Config {
     readonly timeoutSeconds: number;
   };
 
+  /** The canary rollout after smoke (src/stages/canary.ts): used when the canary stage runs. */
+  readonly canary: CanaryConfig;
+
   /** Serving versions of this serving name kept after a successful smoke (the newest ones). */
   readonly keepVersions: number;
 
@@ -151,4 +159,20 @@ export interface Config {
     /** How long a serving version's request counter is watched for traffic. */
     readonly idleWindowSeconds: number;
   };
+}
+
+/** How the canary shifts traffic and what it checks at each step. */
+export interface CanaryConfig {
+  /** The new version's share of the traffic at each step, in percent, increasing, ending at 100. */
+  readonly steps: readonly number[];
+  /** How long each step runs before its metrics are read. */
+  readonly soakSeconds: number;
+  /** `istio`: weighted VirtualService; `replicas`: replica ratio through one Service; `auto`: Istio when installed. */
+  readonly mode: 'auto' | 'istio' | 'replicas';
+  /** Lowest acceptable share of successful requests of the new version in a step, in percent. */
+  readonly minSuccessRate: number;
+  /** Largest acceptable mean request latency of the new version in a step, in milliseconds. */
+  readonly latencyBudgetMs: number;
+  /** Fewest requests the new version must have served in a step for its figures to count. */
+  readonly minRequests: number;
 }

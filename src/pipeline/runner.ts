@@ -183,7 +183,8 @@ export function planMarkdown(stage: StageName, detail: readonly string[]): strin
 /** What a plan of this stage would need to look at OSS or the cluster and does not have, if anything. */
 export function missingCredentials(stage: StageName, config: Config, env: NodeJS.ProcessEnv): string | undefined {
   const needsOss = stage !== 'setup';
-  const needsCluster = stage === 'storage' || stage === 'convert' || stage === 'deploy' || stage === 'smoke';
+  const needsCluster =
+    stage === 'storage' || stage === 'convert' || stage === 'deploy' || stage === 'smoke' || stage === 'canary';
   const missing: string[] = [];
   if (needsOss && (config.oss.accessKeyId === '' || config.oss.accessKeySecret === ''))
     missing.push('no OSS credentials');

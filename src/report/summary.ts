@@ -3,6 +3,7 @@ import type { Config } from '../config/types.js';
 import { formatDuration, type RunReport } from '../pipeline/runner.js';
 import type { StageResult } from '../pipeline/types.js';
 import { gpuSection } from './gpu-cost.js';
+import { canaryMarkdown, type CanaryRecord } from '../canary/report.js';
 
 const ICON: Record<StageResult['status'], string> = {
   done: '✅ done',
@@ -146,5 +147,8 @@ export function renderSummary(config: Config, report: RunReport): string {
     if (e.details.length > 0) lines.push('', '```text', ...e.details.map((d) => d.replace(/```/g, "'''")), '```');
   }
   for (const md of report.markdown) lines.push('', md);
+  // the canary's steps, whether it finished or rolled back (a failed stage has no markdown of its own)
+  const canary = report.state?.canary as CanaryRecord | undefined;
+  if (canary) lines.push('', canaryMarkdown(canary));
   return lines.join('\n') + '\n';
 }

@@ -39,6 +39,7 @@ export function defaultStages(): Map<StageName, Stage> {
     lazyStage('convert', async () => gpuMetered((await import('./convert.js')).convertStage)),
     lazyStage('deploy', async () => gpuMetered((await import('./deploy.js')).deployStage)),
     lazyStage('smoke', async () => gpuMetered((await import('./smoke.js')).smokeStage)),
+    lazyStage('canary', async () => gpuMetered((await import('./canary.js')).canaryStage)),
     lazyStage('gc', async () => (await import('./gc.js')).gcStage)
   ]) {
     registerStage(registry, stage);

@@ -71,6 +71,14 @@ export function testConfig(overrides: Overrides = {}): Config {
       latencyBudgetMs: 30_000,
       timeoutSeconds: 600
     },
+    canary: {
+      steps: [10, 50, 100],
+      soakSeconds: 300,
+      mode: 'auto',
+      minSuccessRate: 99,
+      latencyBudgetMs: 30_000,
+      minRequests: 20
+    },
     keepVersions: 2,
     lineage: 'release',
     releaseTag: ''

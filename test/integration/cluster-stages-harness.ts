@@ -31,12 +31,13 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(opts: { speed?: number } = {}): Promise<Cluster> {
+export async function startCluster(opts: { speed?: number; istio?: boolean } = {}): Promise<Cluster> {
   const sb = await startSandbox({
     pieces: ['oss', 'kube'],
     installArena: true,
     speed: opts.speed ?? 500,
-    seedDemo: false
+    seedDemo: false,
+    istio: opts.istio
   });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
