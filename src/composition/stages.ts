@@ -1,10 +1,10 @@
 /**
- * The stage registry. A stage is a file in src/stages/ exporting a `Stage`; registering it here is all the
- * runner needs (it runs the selected ones in STAGE_NAMES order).
+ * The stage registry: each stage built with its dependencies (src/composition/cluster.ts for the cluster stages).
+ * The runner runs the selected ones in STAGE_NAMES order.
  *
- * Each stage module is loaded when the stage first runs or plans, not at start-up: the adapters behind them
- * (ali-oss, @kubernetes/client-node, the tokenizer) are most of the bundle, and a run of `stages: setup` or a
- * failed input check should not pay for them (ncc splits each into its own chunk).
+ * Each stage module, and the adapters behind it, is loaded when the stage first runs or plans, not at start-up:
+ * the adapters (ali-oss, @kubernetes/client-node, the tokenizer) are most of the bundle, and a run of
+ * `stages: setup` or a failed input check should not pay for them (ncc splits each into its own chunk).
  */
 import type { StageName } from '../config/types.js';
 import type { Stage } from '../pipeline/types.js';
@@ -25,15 +25,18 @@ export function lazyStage(name: StageName, load: () => Promise<Stage>): Stage {
   };
 }
 
+/** The cluster stages' dependencies, loaded with the first of them. */
+const clusterDeps = async () => (await import('./cluster.js')).defaultDeps;
+
 export function defaultStages(): Map<StageName, Stage> {
   const registry = new Map<StageName, Stage>();
   for (const stage of [
-    lazyStage('setup', async () => (await import('./setup.js')).setupStage),
-    lazyStage('sync', async () => (await import('./sync.js')).syncStage),
-    lazyStage('storage', async () => (await import('./storage.js')).storageStage),
-    lazyStage('convert', async () => (await import('./convert.js')).convertStage),
-    lazyStage('deploy', async () => (await import('./deploy.js')).deployStage),
-    lazyStage('smoke', async () => (await import('./smoke.js')).smokeStage)
+    lazyStage('setup', async () => (await import('../stages/setup.js')).createSetupStage()),
+    lazyStage('sync', async () => (await import('../stages/sync.js')).createSyncStage()),
+    lazyStage('storage', async () => (await import('../stages/storage.js')).makeStorageStage(await clusterDeps())),
+    lazyStage('convert', async () => (await import('../stages/convert.js')).makeConvertStage(await clusterDeps())),
+    lazyStage('deploy', async () => (await import('../stages/deploy.js')).makeDeployStage(await clusterDeps())),
+    lazyStage('smoke', async () => (await import('../stages/smoke.js')).makeSmokeStage(await clusterDeps()))
   ]) {
     registerStage(registry, stage);
   }

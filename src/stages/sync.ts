@@ -76,7 +76,7 @@ function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
   return {
     hub,
     get store(): OssStore {
-      store ??= OssStore.fromConfig(cfg.oss, { attempts, signal, sleep: deps.sleep, random: deps.random, onRetry });
+      store ??= OssStore.connect(cfg.oss, { attempts, signal, sleep: deps.sleep, random: deps.random, onRetry });
       return store;
     }
   };
@@ -428,5 +428,3 @@ async function plan(ctx: StageContext, deps: SyncDeps): Promise<PlanLine> {
 export function createSyncStage(deps: SyncDeps = {}): Stage {
   return { name: 'sync', run: (ctx) => run(ctx, deps), plan: (ctx) => plan(ctx, deps) };
 }
-
-export const syncStage: Stage = createSyncStage();

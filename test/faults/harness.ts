@@ -14,10 +14,11 @@ import type { StepRun } from '../../scripts/lib/run-action.js';
 import { filesBelow, findLeaks, type Leak } from '../helpers/leaks.js';
 import { PODS, PYTORCHJOBS, DEPLOYMENTS } from '../../sandbox/operator/common.js';
 import { sandboxInputs } from '../../scripts/lib/sandbox-inputs.js';
-import { convertMarkerKey, hfPrefix, syncManifestKey } from '../../src/config/layout.js';
+import { convertMarkerKey, hfPrefix, modelRepositoryLayout, syncManifestKey } from '../../src/config/layout.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config, StageName } from '../../src/config/types.js';
-import { defaultDeps, kubeFactory, type ClusterDeps } from '../../src/k8s/cluster.js';
+import { defaultDeps, kubeFactory } from '../../src/composition/cluster.js';
+import type { ClusterDeps } from '../../src/stages/deps.js';
 import type { Timers } from '../../src/k8s/wait.js';
 import { OssStore } from '../../src/oss/client.js';
 import { MemoryCleanupRegistry } from '../../src/pipeline/cleanup.js';
@@ -105,7 +106,7 @@ export function fastDeps(speed: number): ClusterDeps {
     retrySleep: noSleep,
     timers: scenarioTimers(speed),
     oss: (ctx) =>
-      OssStore.fromConfig(ctx.config.oss, {
+      OssStore.connect(ctx.config.oss, {
         attempts: Math.max(1, ctx.config.sync.retries + 1),
         signal: ctx.signal,
         sleep: noSleep
@@ -285,7 +286,7 @@ export async function leftovers(
   }
   if (cfg.stages.includes('deploy')) {
     // the model repository: each object is either absent or whole
-    for (const o of modelRepositoryObjects(cfg)) {
+    for (const o of modelRepositoryObjects(cfg, modelRepositoryLayout(cfg))) {
       const got = await readAll(sb.oss!.readObject(o.key));
       if (got && got.toString('utf8') !== o.body)
         problems.push(

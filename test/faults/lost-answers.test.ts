@@ -132,7 +132,7 @@ test('a complete answered 200 with its XML cut short: checked by HEAD + CRC-64, 
 
 test('ListParts answered 200 with its XML cut short is asked again', async () => {
   const c = cfg();
-  const store = OssStore.fromConfig(c.oss, { attempts: 3, sleep });
+  const store = OssStore.connect(c.oss, { attempts: 3, sleep });
   const id = await store.initUpload('llm/lp.bin', {});
   await store.uploadPart('llm/lp.bin', id, 1, Buffer.alloc(200 * 1024, 1));
   faults.add({ service: 'oss', method: 'GET', path: 'uploadId=', action: { kind: 'reset', afterBytes: 50 } });

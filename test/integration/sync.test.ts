@@ -318,7 +318,7 @@ test('an unfinished upload of an earlier run is continued: its matching parts ar
   const { OssStore } = await import('../../src/oss/client.js');
   const { HubClient } = await import('../../src/hf/client.js');
   const c = cfg();
-  const store = OssStore.fromConfig(c.oss, { attempts: 1 });
+  const store = OssStore.connect(c.oss, { attempts: 1 });
   const commit = hub.commitOf('org/tiny', 'main');
   const key = `llm/tiny/hf/${commit}/model.safetensors`;
   const id = await store.initUpload(key, {});
@@ -476,10 +476,10 @@ test('the post step aborts recorded multipart uploads (and ignores other records
   const { OssStore } = await import('../../src/oss/client.js');
   const { abortUploads } = await import('../../src/oss/cleanup.js');
   const c = cfg();
-  const store = OssStore.fromConfig(c.oss, { attempts: 1 });
+  const store = OssStore.connect(c.oss, { attempts: 1 });
   const id = await store.initUpload('llm/x.bin', {});
   expect(oss.listUploads()).toHaveLength(1);
-  const r = await abortUploads(c.oss, [
+  const r = await abortUploads(store, [
     { kind: 'multipart-upload', bucket: 'models', key: 'llm/x.bin', uploadId: id },
     { kind: 'multipart-upload', bucket: 'models', key: 'llm/gone.bin', uploadId: 'nope' },
     { kind: 'pytorchjob', namespace: 'ns', name: 'j' }
@@ -501,12 +501,12 @@ test('periodic progress lines for a large file (time injected): bytes, %, MB/s, 
 
 test('the post step handler aborts a multipart upload left by a cancelled job, with the OSS inputs', async () => {
   const { OssStore } = await import('../../src/oss/client.js');
-  const { registerUploadCleanup } = await import('../../src/oss/cleanup.js');
-  const { runCleanup } = await import('../../src/pipeline/cleanup.js');
-  const store = OssStore.fromConfig(cfg().oss, { attempts: 1 });
+  const { cleanUp } = await import('../../src/composition/index.js');
+  const { loadConfig } = await import('../../src/config/load.js');
+  const store = OssStore.connect(cfg().oss, { attempts: 1 });
   const uploadId = await store.initUpload('llm/left.bin', {});
-  registerUploadCleanup();
-  const env = {
+  // The post step reads the same inputs as the main step (INPUT_* variables), and its handlers come from them.
+  const env: NodeJS.ProcessEnv = {
     INPUT_MODEL: 'org/tiny',
     INPUT_STAGES: 'sync',
     'INPUT_OSS-ENDPOINT': oss.endpoint,
@@ -515,12 +515,10 @@ test('the post step handler aborts a multipart upload left by a cancelled job, w
     'INPUT_OSS-ACCESS-KEY-ID': oss.accessKeyId,
     'INPUT_OSS-ACCESS-KEY-SECRET': oss.accessKeySecret
   };
+  const config = loadConfig({ getInput: (name) => env[`INPUT_${name.toUpperCase()}`], env });
   const { log } = testContext(cfg());
-  const out = await runCleanup([{ kind: 'multipart-upload', bucket: 'models', key: 'llm/left.bin', uploadId }], {
-    log,
-    env,
-    signal: new AbortController().signal
-  });
+  const record = { kind: 'multipart-upload', bucket: 'models', key: 'llm/left.bin', uploadId } as const;
+  const out = await cleanUp([record], config, { log, env, signal: new AbortController().signal });
   expect(out.map((o) => [o.status, o.message])).toEqual([['done', undefined]]);
   expect(oss.listUploads()).toEqual([]);
 });

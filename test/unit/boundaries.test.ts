@@ -1,0 +1,112 @@
+/**
+ * The layer rules of .dependency-cruiser.cjs (run by `npm run lint`): each wrong arrow of the design's table, put in
+ * a small tree of its own, is caught by the rule named for it; the allowed arrows pass; and the real src/ and
+ * sandbox/ have none.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CONFIG = path.join(ROOT, '.dependency-cruiser.cjs');
+const DEPCRUISE = path.join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruiser.mjs');
+
+interface Violation {
+  rule: string;
+  from: string;
+  to: string;
+}
+
+/** Runs depcruise with the project's rules in `cwd`; the violations it reports. */
+function cruise(cwd: string, paths: string[]): Violation[] {
+  const res = spawnSync(process.execPath, [DEPCRUISE, ...paths, '--config', CONFIG, '--output-type', 'json'], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024
+  });
+  if (!res.stdout) throw new Error(`depcruise printed nothing (exit ${res.status}): ${res.stderr}`);
+  const out = JSON.parse(res.stdout) as {
+    summary: { violations: { rule: { name: string }; from: string; to: string }[] };
+  };
+  return out.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+}
+
+/** A tree of one-line modules: path → the modules it imports (`type:` first = a type-only import). */
+async function tree(dir: string, files: Record<string, string[]>): Promise<void> {
+  await copyFile(path.join(ROOT, 'tsconfig.json'), path.join(dir, 'tsconfig.json'));
+  const all = new Set([
+    ...Object.keys(files),
+    ...Object.values(files)
+      .flat()
+      .map((i) => i.replace(/^type:/, ''))
+  ]);
+  for (const file of all) {
+    const imports = files[file] ?? [];
+    const rel = (to: string) => {
+      const r = path.relative(path.dirname(file), to).replace(/\.ts$/, '.js');
+      return r.startsWith('.') ? r : `./${r}`;
+    };
+    const lines = imports.map((i, n) =>
+      i.startsWith('type:')
+        ? `import type { T as T${n} } from '${rel(i.slice(5))}';\nexport type U${n} = T${n};`
+        : `import { v as v${n} } from '${rel(i)}';\nexport const w${n} = v${n};`
+    );
+    await mkdir(path.join(dir, path.dirname(file)), { recursive: true });
+    await writeFile(path.join(dir, file), `${lines.join('\n')}\nexport const v = 1;\nexport type T = number;\n`);
+  }
+}
+
+describe('boundary rules (.dependency-cruiser.cjs)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'boundaries-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a wrong arrow fails with the rule named for it; the allowed arrows pass', async () => {
+    await tree(dir, {
+      // wrong
+      'src/oss/cleanup.ts': ['src/pipeline/cleanup.ts', 'src/config/load.ts'],
+      'src/arena/exec.ts': ['src/k8s/types.ts'],
+      'src/triton/model-config.ts': ['src/config/layout.ts'],
+      'src/config/load.ts': ['src/kubeconfig/parse.ts'],
+      'src/report/summary.ts': ['src/pipeline/runner.ts'],
+      'src/main.ts': ['src/stages/sync.ts'],
+      'src/stages/convert.ts': ['src/composition/index.ts'],
+      'src/pipeline/runner.ts': ['src/k8s/client.ts'],
+      'src/util/retry.ts': ['src/pipeline/types.ts'],
+      'src/hf/client.ts': ['sandbox/hub/server.ts'],
+      'sandbox/kube/server.ts': ['src/k8s/types.ts'],
+      // allowed
+      'src/post.ts': ['src/composition/index.ts', 'src/config/load.ts', 'type:src/pipeline/types.ts'],
+      'src/composition/index.ts': ['src/stages/sync.ts', 'src/oss/client.ts', 'src/pipeline/runner.ts'],
+      'src/stages/sync.ts': ['src/oss/client.ts', 'src/hf/client.ts', 'src/config/layout.ts', 'src/report/outputs.ts'],
+      'src/k8s/volume.ts': ['type:src/config/types.ts', 'src/errors.ts', 'src/util/forbidden.ts'],
+      'src/report/outputs.ts': ['src/config/layout.ts', 'type:src/pipeline/runner.ts']
+    });
+    const found = cruise(dir, ['src', 'sandbox']);
+    expect(found.sort((a, b) => `${a.from}${a.to}`.localeCompare(`${b.from}${b.to}`))).toEqual(
+      [
+        { rule: 'adapter-imports-adapter', from: 'src/arena/exec.ts', to: 'src/k8s/types.ts' },
+        { rule: 'product-imports-sandbox', from: 'src/hf/client.ts', to: 'sandbox/hub/server.ts' },
+        { rule: 'config-imports-layer', from: 'src/config/load.ts', to: 'src/kubeconfig/parse.ts' },
+        { rule: 'entry-only-through-composition', from: 'src/main.ts', to: 'src/stages/sync.ts' },
+        { rule: 'adapter-imports-layer-above', from: 'src/oss/cleanup.ts', to: 'src/config/load.ts' },
+        { rule: 'adapter-imports-layer-above', from: 'src/oss/cleanup.ts', to: 'src/pipeline/cleanup.ts' },
+        { rule: 'pipeline-not-stages-or-adapters', from: 'src/pipeline/runner.ts', to: 'src/k8s/client.ts' },
+        { rule: 'report-pipeline-types-only', from: 'src/report/summary.ts', to: 'src/pipeline/runner.ts' },
+        { rule: 'only-entry-imports-composition', from: 'src/stages/convert.ts', to: 'src/composition/index.ts' },
+        { rule: 'adapter-imports-layer-above', from: 'src/triton/model-config.ts', to: 'src/config/layout.ts' },
+        { rule: 'shared-imports-layer', from: 'src/util/retry.ts', to: 'src/pipeline/types.ts' },
+        { rule: 'sandbox-imports-product', from: 'sandbox/kube/server.ts', to: 'src/k8s/types.ts' }
+      ].sort((a, b) => `${a.from}${a.to}`.localeCompare(`${b.from}${b.to}`))
+    );
+  });
+
+  it('the product and the sandbox keep every rule', () => {
+    expect(cruise(ROOT, ['src', 'sandbox'])).toEqual([]);
+  });
+});
