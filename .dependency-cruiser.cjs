@@ -74,6 +74,14 @@ module.exports = {
       to: { path: `${STAGES}|${ADAPTERS}` }
     },
     {
+      name: 'stage-builds-client',
+      comment:
+        'Stages receive their clients (Kubernetes, OSS, hub, Triton) as arguments: they may name the client types, never construct one.',
+      severity: 'error',
+      from: { path: STAGES },
+      to: { path: `^src/(${ADAPTER_NAMES})/client[.]ts$`, dependencyTypesNot: TYPE_ONLY }
+    },
+    {
       name: 'adapter-imports-layer-above',
       comment: 'An adapter wraps one outside system: it never imports stages, the pipeline, report or config values.',
       severity: 'error',

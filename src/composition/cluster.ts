@@ -9,6 +9,7 @@ import { ClientNodeKubeApi, loadKubeConfig, type KubeRetryOptions } from '../k8s
 import { forwardPort } from '../k8s/portforward.js';
 import type { KubeApi } from '../k8s/types.js';
 import { OssStore } from '../oss/client.js';
+import { TritonClient } from '../triton/client.js';
 import type { ClusterDeps } from '../stages/deps.js';
 
 /** The `kube` dependency: one client per Config, its request retries waiting with `retry.sleep`. */
@@ -34,5 +35,6 @@ export const defaultDeps: ClusterDeps = {
     });
   },
   arena: runArena,
-  forwardPort
+  forwardPort,
+  triton: (port, opts) => new TritonClient(port, opts)
 };

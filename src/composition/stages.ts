@@ -32,7 +32,13 @@ export function defaultStages(): Map<StageName, Stage> {
   const registry = new Map<StageName, Stage>();
   for (const stage of [
     lazyStage('setup', async () => (await import('../stages/setup.js')).createSetupStage()),
-    lazyStage('sync', async () => (await import('../stages/sync.js')).createSyncStage()),
+    lazyStage('sync', async () => {
+      const [{ createSyncStage }, { syncClients }] = await Promise.all([
+        import('../stages/sync.js'),
+        import('./sync.js')
+      ]);
+      return createSyncStage({ clients: syncClients });
+    }),
     lazyStage('storage', async () => (await import('../stages/storage.js')).makeStorageStage(await clusterDeps())),
     lazyStage('convert', async () => (await import('../stages/convert.js')).makeConvertStage(await clusterDeps())),
     lazyStage('deploy', async () => (await import('../stages/deploy.js')).makeDeployStage(await clusterDeps())),

@@ -11,6 +11,7 @@ import { PipelineError } from '../errors.js';
 import { retry } from '../util/retry.js';
 import { forbiddenError } from '../util/forbidden.js';
 import {
+  KUBE_ATTEMPTS,
   DEPLOYMENT,
   isTransient,
   EVENT,
@@ -74,9 +75,6 @@ function query(params: Record<string, string | number | boolean | undefined>): s
   const s = q.toString();
   return s ? `?${s}` : '';
 }
-
-/** Attempts per API request, the first included (also the budget of a transient `arena` failure). */
-export const KUBE_ATTEMPTS = 5;
 
 interface RawResponse {
   status: number;

@@ -4,11 +4,11 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { retryingArena, type ArenaRunner } from '../arena/exec.js';
-import { KUBE_ATTEMPTS } from '../k8s/client.js';
 import type { forwardPort } from '../k8s/portforward.js';
-import type { KubeApi } from '../k8s/types.js';
+import { KUBE_ATTEMPTS, type KubeApi } from '../k8s/types.js';
 import type { Timers } from '../k8s/wait.js';
 import type { StageContext } from '../pipeline/types.js';
+import type { TritonClient, TritonClientOptions } from '../triton/client.js';
 import type { RetryOptions } from '../util/retry.js';
 import { arenaEffectChecker } from './arena-effects.js';
 
@@ -25,6 +25,8 @@ export interface ClusterDeps {
   oss(ctx: Pick<StageContext, 'config' | 'signal'>): ObjectStoreLike;
   arena: ArenaRunner;
   forwardPort: typeof forwardPort;
+  /** A KServe v2 client of the server behind a local (port-forwarded) port. */
+  triton(port: number, opts: TritonClientOptions): TritonClient;
   timers?: Timers;
   /** The wait between retries of API and arena calls (tests pass one that does not wait). */
   retrySleep?: RetryOptions['sleep'];

@@ -15,7 +15,7 @@ import { rolloutComplete } from '../k8s/diagnose.js';
 import { forbiddenError } from '../util/forbidden.js';
 import { createHash } from 'node:crypto';
 import { DEPLOYMENT, POD, type KubeApi } from '../k8s/types.js';
-import { TritonClient } from '../triton/client.js';
+import type { TritonClient } from '../triton/client.js';
 import {
   checkExpectation,
   generatedIds,
@@ -230,7 +230,7 @@ export function makeSmokeStage(deps: ClusterDeps): Stage {
         pod = await readyPod(api, cfg);
         forward = await deps.forwardPort(kc, cfg.cluster.namespace, pod, HTTP_PORT);
         ctx.log.info(`Port-forward 127.0.0.1:${forward.port} → ${pod}:${HTTP_PORT}`);
-        client = new TritonClient(forward.port, {
+        client = deps.triton(forward.port, {
           onReconnect: (why) => ctx.log.warning(`Port-forward connection lost (${why}); reconnected`),
           timeoutMs: cfg.smoke.timeoutSeconds * 1000
         });

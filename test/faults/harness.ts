@@ -25,6 +25,7 @@ import { MemoryCleanupRegistry } from '../../src/pipeline/cleanup.js';
 import { runPipeline, type RunReport } from '../../src/pipeline/runner.js';
 import type { Logger, Stage } from '../../src/pipeline/types.js';
 import { createSyncStage } from '../../src/stages/sync.js';
+import { syncClients } from '../../src/composition/sync.js';
 import { makeStorageStage } from '../../src/stages/storage.js';
 import { makeConvertStage } from '../../src/stages/convert.js';
 import { makeDeployStage } from '../../src/stages/deploy.js';
@@ -117,7 +118,7 @@ export function fastDeps(speed: number): ClusterDeps {
 export function fastStages(speed: number): Map<StageName, Stage> {
   const deps = fastDeps(speed);
   const stages: Stage[] = [
-    createSyncStage({ sleep: noSleep, random: () => 0.5 }),
+    createSyncStage({ clients: syncClients, sleep: noSleep, random: () => 0.5 }),
     makeStorageStage(deps),
     makeConvertStage(deps),
     makeDeployStage(deps),

@@ -13,6 +13,7 @@ import { startHub } from '../../sandbox/hub/index.js';
 import { startOss } from '../../sandbox/oss/index.js';
 import type { FaultSpec } from '../../sandbox/types.js';
 import { createSyncStage } from '../../src/stages/sync.js';
+import { syncClients } from '../../src/composition/sync.js';
 import { OssStore } from '../../src/oss/client.js';
 import { testConfig, testContext } from '../helpers/config.js';
 
@@ -79,7 +80,7 @@ async function syncWith(fault: FaultSpec) {
   faults.add(fault);
   const c = cfg();
   const { ctx, log, cleanup } = testContext(c);
-  const out = await createSyncStage({ sleep }).run(ctx);
+  const out = await createSyncStage({ clients: syncClients, sleep }).run(ctx);
   const key = `llm/lost/hf/${hub.commitOf('org/lost', 'main')}/model.safetensors`;
   const want = await hubBytes();
   const got = await objectBytes(key);

@@ -11,6 +11,7 @@ import { FaultRegistry } from '../../sandbox/faults.js';
 import { startHub } from '../../sandbox/hub/index.js';
 import { startOss } from '../../sandbox/oss/index.js';
 import { createSyncStage } from '../../src/stages/sync.js';
+import { syncClients } from '../../src/composition/sync.js';
 import { PipelineError } from '../../src/errors.js';
 import { testConfig, testContext } from '../helpers/config.js';
 
@@ -24,7 +25,7 @@ let oss: Oss;
 let dir: string;
 let slept: number[];
 const sleep = async (ms: number) => void slept.push(ms);
-const stage = () => createSyncStage({ sleep, stallMs: 5000 });
+const stage = () => createSyncStage({ clients: syncClients, sleep, stallMs: 5000 });
 
 beforeEach(async () => {
   slept = [];
@@ -467,7 +468,7 @@ test('a CDN that does not answer within the stall timeout is retried', async () 
   hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 2 * MiB, seed: 's' }] });
   faults.add({ service: 'cdn', method: 'GET', times: 1, action: { kind: 'delay', ms: 1500 } });
   const { ctx, log } = testContext(cfg());
-  const out = await createSyncStage({ sleep, stallMs: 150 }).run(ctx);
+  const out = await createSyncStage({ clients: syncClients, sleep, stallMs: 150 }).run(ctx);
   expect(out.status).toBe('done');
   expect(log.lines.some((l) => /retrying .* no data from/.test(l))).toBe(true);
 });
@@ -493,7 +494,7 @@ test('periodic progress lines for a large file (time injected): bytes, %, MB/s, 
   hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 6 * MiB, seed: 'p' }] });
   let t = 0;
   const { ctx, log } = testContext(cfg({ sync: { partsInFlight: 2 } }));
-  await createSyncStage({ sleep, now: () => (t += 50), progressIntervalMs: 5000 }).run(ctx);
+  await createSyncStage({ clients: syncClients, sleep, now: () => (t += 50), progressIntervalMs: 5000 }).run(ctx);
   const lines = log.lines.filter((l) => l.startsWith('  model.safetensors: '));
   expect(lines.length).toBeGreaterThan(0);
   expect(lines[0]).toMatch(/^ {2}model\.safetensors: [\d.]+ (KiB|MiB) \/ 6\.0 MiB \(\d+%\), [\d.]+ MB\/s, ETA \S+/);

@@ -76,6 +76,7 @@ describe('boundary rules (.dependency-cruiser.cjs)', () => {
       'src/report/summary.ts': ['src/pipeline/runner.ts'],
       'src/main.ts': ['src/stages/sync.ts'],
       'src/stages/convert.ts': ['src/composition/index.ts'],
+      'src/stages/smoke.ts': ['src/triton/client.ts'],
       'src/pipeline/runner.ts': ['src/k8s/client.ts'],
       'src/util/retry.ts': ['src/pipeline/types.ts'],
       'src/hf/client.ts': ['sandbox/hub/server.ts'],
@@ -83,7 +84,12 @@ describe('boundary rules (.dependency-cruiser.cjs)', () => {
       // allowed
       'src/post.ts': ['src/composition/index.ts', 'src/config/load.ts', 'type:src/pipeline/types.ts'],
       'src/composition/index.ts': ['src/stages/sync.ts', 'src/oss/client.ts', 'src/pipeline/runner.ts'],
-      'src/stages/sync.ts': ['src/oss/client.ts', 'src/hf/client.ts', 'src/config/layout.ts', 'src/report/outputs.ts'],
+      'src/stages/sync.ts': [
+        'type:src/oss/client.ts',
+        'src/oss/upload.ts',
+        'src/config/layout.ts',
+        'src/report/outputs.ts'
+      ],
       'src/k8s/volume.ts': ['type:src/config/types.ts', 'src/errors.ts', 'src/util/forbidden.ts'],
       'src/report/outputs.ts': ['src/config/layout.ts', 'type:src/pipeline/runner.ts']
     });
@@ -99,6 +105,7 @@ describe('boundary rules (.dependency-cruiser.cjs)', () => {
         { rule: 'pipeline-not-stages-or-adapters', from: 'src/pipeline/runner.ts', to: 'src/k8s/client.ts' },
         { rule: 'report-pipeline-types-only', from: 'src/report/summary.ts', to: 'src/pipeline/runner.ts' },
         { rule: 'only-entry-imports-composition', from: 'src/stages/convert.ts', to: 'src/composition/index.ts' },
+        { rule: 'stage-builds-client', from: 'src/stages/smoke.ts', to: 'src/triton/client.ts' },
         { rule: 'adapter-imports-layer-above', from: 'src/triton/model-config.ts', to: 'src/config/layout.ts' },
         { rule: 'shared-imports-layer', from: 'src/util/retry.ts', to: 'src/pipeline/types.ts' },
         { rule: 'sandbox-imports-product', from: 'sandbox/kube/server.ts', to: 'src/k8s/types.ts' }
