@@ -63,18 +63,6 @@ export const runArena: ArenaRunner = async (args, opts = {}) => {
   }
 };
 
-/** Runs arena and throws a PipelineError with its output when it exits non-zero. */
-export async function arenaOrThrow(
-  run: ArenaRunner,
-  args: readonly string[],
-  what: string,
-  env?: NodeJS.ProcessEnv
-): Promise<ArenaResult> {
-  const res = await run(args, { env });
-  if (res.exitCode !== 0) throw arenaError(args, res, what);
-  return res;
-}
-
 export function arenaError(args: readonly string[], res: ArenaResult, what: string): PipelineError {
   const lines = (res.stderr.trim() || res.stdout.trim())
     .split('\n')

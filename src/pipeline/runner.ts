@@ -172,14 +172,3 @@ export function planMarkdown(stage: StageName, detail: readonly string[]): strin
   const body = detail.map((l) => l.replace(/```/g, "'''")).join('\n');
   return `<details><summary>plan: ${stage}</summary>\n\n\`\`\`text\n${body}\n\`\`\`\n\n</details>`;
 }
-
-/** What a plan of this stage would need to look at OSS or the cluster and does not have, if anything. */
-export function missingCredentials(stage: StageName, config: Config, env: NodeJS.ProcessEnv): string | undefined {
-  const needsOss = stage !== 'setup';
-  const needsCluster = stage === 'storage' || stage === 'convert' || stage === 'deploy' || stage === 'smoke';
-  const missing: string[] = [];
-  if (needsOss && (config.oss.accessKeyId === '' || config.oss.accessKeySecret === ''))
-    missing.push('no OSS credentials');
-  if (needsCluster && !config.cluster.kubeconfig && !env.KUBECONFIG) missing.push('no kubeconfig');
-  return missing.length > 0 ? missing.join(', ') : undefined;
-}

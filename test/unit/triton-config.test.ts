@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { checkpointPodPath, modelRepositoryLayout, modelRepositoryPodPath } from '../../src/config/layout.js';
 import { buildModelConfig, modelRepositoryObjects } from '../../src/triton/model-config.js';
-import { parsePbtxt, PbEnum, type PbMessage } from '../../src/triton/pbtxt.js';
+import { PbEnum, type PbMessage } from '../../src/triton/pbtxt.js';
+import { parsePbtxt } from '../helpers/pbtxt.js';
 import { testConfig } from '../helpers/config.js';
 
 const GOLDEN = path.join(path.dirname(new URL(import.meta.url).pathname), 'golden');
