@@ -18,18 +18,65 @@ interface Violation {
   to: string;
 }
 
-/** Runs depcruise with the project's rules in `cwd`; the violations it reports. */
-function cruise(cwd: string, paths: string[]): Violation[] {
+interface Cruised {
+  modules: { source: string; dependencies: { resolved: string }[] }[];
+  summary: { violations: { rule: { name: string }; from: string; to: string }[] };
+}
+
+/** Runs depcruise with the project's rules in `cwd`; its JSON report. */
+function cruiseJson(cwd: string, paths: string[]): Cruised {
   const res = spawnSync(process.execPath, [DEPCRUISE, ...paths, '--config', CONFIG, '--output-type', 'json'], {
     cwd,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024
   });
   if (!res.stdout) throw new Error(`depcruise printed nothing (exit ${res.status}): ${res.stderr}`);
-  const out = JSON.parse(res.stdout) as {
-    summary: { violations: { rule: { name: string }; from: string; to: string }[] };
+  return JSON.parse(res.stdout) as Cruised;
+}
+
+/** The violations depcruise reports. */
+function cruise(cwd: string, paths: string[]): Violation[] {
+  return cruiseJson(cwd, paths).summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+}
+
+/** Groups of src/ folders (or top-level files) that import each other in a cycle (strongly connected components). */
+function folderCycles(modules: Cruised['modules']): string[][] {
+  const part = (f: string) => f.split('/').slice(0, 2).join('/');
+  const adj = new Map<string, Set<string>>();
+  for (const m of modules.filter((x) => x.source.startsWith('src/'))) {
+    for (const d of m.dependencies.filter((x) => x.resolved.startsWith('src/'))) {
+      const [a, b] = [part(m.source), part(d.resolved)];
+      if (a !== b) adj.set(a, (adj.get(a) ?? new Set()).add(b));
+    }
+  }
+  // Tarjan's algorithm
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    for (const w of adj.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1) out.push(scc.sort());
+    }
   };
-  return out.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+  for (const v of adj.keys()) if (!index.has(v)) visit(v);
+  return out;
 }
 
 /** A tree of one-line modules: path → the modules it imports (`type:` first = a type-only import). */
@@ -113,7 +160,23 @@ describe('boundary rules (.dependency-cruiser.cjs)', () => {
     );
   });
 
-  it('the product and the sandbox keep every rule', () => {
-    expect(cruise(ROOT, ['src', 'sandbox'])).toEqual([]);
+  it('a folder-level cycle is found', async () => {
+    const cyc = await mkdtemp(path.join(tmpdir(), 'boundaries-cycle-'));
+    try {
+      await tree(cyc, {
+        'src/pipeline/cleanup.ts': ['src/composition/handlers.ts'],
+        'src/composition/handlers.ts': ['src/oss/cleanup.ts'],
+        'src/oss/cleanup.ts': ['src/pipeline/types.ts']
+      });
+      expect(folderCycles(cruiseJson(cyc, ['src']).modules)).toEqual([['src/composition', 'src/oss', 'src/pipeline']]);
+    } finally {
+      await rm(cyc, { recursive: true, force: true });
+    }
+  });
+
+  it('the product and the sandbox keep every rule, and no src/ folders import each other in a cycle', () => {
+    const real = cruiseJson(ROOT, ['src', 'sandbox']);
+    expect(real.summary.violations).toEqual([]);
+    expect(folderCycles(real.modules)).toEqual([]);
   });
 });
