@@ -2,7 +2,14 @@
  * The Triton model repository for one model version: `config.pbtxt` for the FasterTransformer backend (GPT path,
  * which Bloom uses) pointing at the converter's `<tp>-gpu/` folder on the shared volume, so weights are not copied.
  */
-import type { Config } from '../config/types.js';
+import type { DataType } from '../config/types.js';
+
+/** What config.pbtxt is built from (the config fits it). */
+export interface ModelConfigOptions {
+  readonly model: { readonly name: string; readonly repo: string; readonly version: string };
+  readonly convert: { readonly tensorParallel: number; readonly dataType: DataType };
+  readonly serve: { readonly modelName: string; readonly maxBatchSize: number; readonly pipelineParallel: number };
+}
 import { pbEnum, writePbtxt, type PbMessage } from './pbtxt.js';
 
 export interface TensorSpec {
@@ -58,7 +65,7 @@ export interface ModelRepositoryLayout {
 }
 
 /** config.pbtxt; `checkpointPath` is the in-pod folder of the converted weights. */
-export function buildModelConfig(cfg: Config, checkpointPath: string): string {
+export function buildModelConfig(cfg: ModelConfigOptions, checkpointPath: string): string {
   const msg: PbMessage = {
     name: [cfg.serve.modelName],
     backend: ['fastertransformer'],
@@ -82,7 +89,10 @@ export function buildModelConfig(cfg: Config, checkpointPath: string): string {
 }
 
 /** Objects that make up the repository in OSS: config.pbtxt and the version folder `1/` (a directory marker). */
-export function modelRepositoryObjects(cfg: Config, layout: ModelRepositoryLayout): { key: string; body: string }[] {
+export function modelRepositoryObjects(
+  cfg: ModelConfigOptions,
+  layout: ModelRepositoryLayout
+): { key: string; body: string }[] {
   const modelDir = `${layout.repoPrefix}${cfg.serve.modelName}/`;
   return [
     { key: `${modelDir}1/`, body: '' },
