@@ -19,7 +19,7 @@ import type {
 
 export interface RunOptions {
   readonly config: Config;
-  /** The stage registry (src/stages/index.ts). */
+  /** The stage registry (src/composition/stages.ts builds the real one). */
   readonly stages: ReadonlyMap<StageName, Stage>;
   readonly log: Logger;
   readonly signal: AbortSignal;
