@@ -6,6 +6,7 @@
  * the adapters (ali-oss, @kubernetes/client-node, the tokenizer) are most of the bundle, and a run of
  * `stages: setup` or a failed input check should not pay for them (ncc splits each into its own chunk).
  */
+import * as core from '@actions/core';
 import type { StageName } from '../config/types.js';
 import type { Stage } from '../pipeline/types.js';
 
@@ -25,13 +26,19 @@ export function lazyStage(name: StageName, load: () => Promise<Stage>): Stage {
   };
 }
 
+/** The setup stage's PATH and exported variables go to the runner (outside one, @actions/core only prints them). */
+const actionsHost = {
+  addPath: (dir: string) => core.addPath(dir),
+  exportVariable: (name: string, value: string) => core.exportVariable(name, value)
+};
+
 /** The cluster stages' dependencies, loaded with the first of them. */
 const clusterDeps = async () => (await import('./cluster.js')).defaultDeps;
 
 export function defaultStages(): Map<StageName, Stage> {
   const registry = new Map<StageName, Stage>();
   for (const stage of [
-    lazyStage('setup', async () => (await import('../stages/setup.js')).createSetupStage()),
+    lazyStage('setup', async () => (await import('../stages/setup.js')).createSetupStage({ host: actionsHost })),
     lazyStage('sync', async () => {
       const [{ createSyncStage }, { syncClients }] = await Promise.all([
         import('../stages/sync.js'),

@@ -139,6 +139,11 @@ function downloadError(src: ToolSource, url: string, e: unknown): PipelineError 
   );
 }
 
+/** Whether the tool cache holds this version of the tool (a plan's question; nothing is read or verified). */
+export function isCached(tool: string, version: string, arch: string): boolean {
+  return tc.find(tool, version, arch) !== '';
+}
+
 export async function installTool(src: ToolSource, deps: InstallDeps): Promise<Installed> {
   const cached = tc.find(src.tool, src.version, src.arch);
   if (cached && existsSync(path.join(cached, src.binDir, src.binary))) {
