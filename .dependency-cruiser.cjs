@@ -16,7 +16,10 @@ const ENTRY = '^src/(main|post|cli)[.]ts$|^src/cli/';
 const COMPOSITION = '^src/composition/';
 const PIPELINE = '^src/pipeline/';
 const STAGES = '^src/(stages|model-versions)/';
-const ADAPTER_NAMES = 'hf|oss|k8s|arena|triton|tools|kubeconfig';
+const ADAPTER_NAMES = 'hf|oss|k8s|arena|triton|tools|kubeconfig|git';
+/** The client libraries of outside systems: only adapters (and the composition root) use them. */
+const OUTSIDE_CLIENTS =
+  '(^|/)node_modules/(ali-oss|@kubernetes/client-node|@actions/tool-cache|@actions/exec|@huggingface/[^/]+|ws)/';
 const ADAPTERS = `^src/(${ADAPTER_NAMES})/`;
 const CONFIG = '^src/config/';
 const REPORT = '^src/report/';
@@ -80,6 +83,14 @@ module.exports = {
       severity: 'error',
       from: { path: STAGES },
       to: { path: `^src/(${ADAPTER_NAMES})/client[.]ts$`, dependencyTypesNot: TYPE_ONLY }
+    },
+    {
+      name: 'stage-uses-client-library',
+      comment:
+        'The pipeline and the stages reach outside systems through adapters only: no client library (ali-oss, client-node, tool-cache, exec, …) except its types.',
+      severity: 'error',
+      from: { path: `${STAGES}|${PIPELINE}` },
+      to: { path: OUTSIDE_CLIENTS, dependencyTypesNot: TYPE_ONLY }
     },
     {
       name: 'adapter-imports-layer-above',

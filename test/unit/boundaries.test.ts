@@ -4,7 +4,7 @@
  * sandbox/ have none.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile, copyFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -36,7 +36,9 @@ function cruiseJson(cwd: string, paths: string[]): Cruised {
 
 /** The violations depcruise reports. */
 function cruise(cwd: string, paths: string[]): Violation[] {
-  return cruiseJson(cwd, paths).summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
+  // a package is named from its node_modules/ (the fixture's is a link to the repository's)
+  const pkg = (p: string) => p.replace(/^.*?(node_modules\/)/, '$1');
+  return cruiseJson(cwd, paths).summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: pkg(v.to) }));
 }
 
 /** Groups of src/ folders (or top-level files) that import each other in a cycle (strongly connected components). */
@@ -79,15 +81,18 @@ function folderCycles(modules: Cruised['modules']): string[][] {
   return out;
 }
 
-/** A tree of one-line modules: path → the modules it imports (`type:` first = a type-only import). */
+/**
+ * A tree of one-line modules: path → the modules it imports (`type:` first = a type-only import, `pkg:` first = a
+ * package from the repository's node_modules).
+ */
 async function tree(dir: string, files: Record<string, string[]>): Promise<void> {
   await copyFile(path.join(ROOT, 'tsconfig.json'), path.join(dir, 'tsconfig.json'));
-  const all = new Set([
-    ...Object.keys(files),
-    ...Object.values(files)
-      .flat()
-      .map((i) => i.replace(/^type:/, ''))
-  ]);
+  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules')).catch(() => undefined);
+  const local = Object.values(files)
+    .flat()
+    .filter((i) => !i.startsWith('pkg:'))
+    .map((i) => i.replace(/^type:/, ''));
+  const all = new Set([...Object.keys(files), ...local]);
   for (const file of all) {
     const imports = files[file] ?? [];
     const rel = (to: string) => {
@@ -95,9 +100,11 @@ async function tree(dir: string, files: Record<string, string[]>): Promise<void>
       return r.startsWith('.') ? r : `./${r}`;
     };
     const lines = imports.map((i, n) =>
-      i.startsWith('type:')
-        ? `import type { T as T${n} } from '${rel(i.slice(5))}';\nexport type U${n} = T${n};`
-        : `import { v as v${n} } from '${rel(i)}';\nexport const w${n} = v${n};`
+      i.startsWith('pkg:')
+        ? `import * as p${n} from '${i.slice(4)}';\nexport const w${n} = p${n};`
+        : i.startsWith('type:')
+          ? `import type { T as T${n} } from '${rel(i.slice(5))}';\nexport type U${n} = T${n};`
+          : `import { v as v${n} } from '${rel(i)}';\nexport const w${n} = v${n};`
     );
     await mkdir(path.join(dir, path.dirname(file)), { recursive: true });
     await writeFile(path.join(dir, file), `${lines.join('\n')}\nexport const v = 1;\nexport type T = number;\n`);
@@ -124,6 +131,7 @@ describe('boundary rules (.dependency-cruiser.cjs)', () => {
       'src/main.ts': ['src/stages/sync.ts'],
       'src/stages/convert.ts': ['src/composition/index.ts'],
       'src/stages/smoke.ts': ['src/triton/client.ts'],
+      'src/stages/setup.ts': ['pkg:@actions/tool-cache'],
       'src/pipeline/runner.ts': ['src/k8s/client.ts'],
       'src/util/retry.ts': ['src/pipeline/types.ts'],
       'src/hf/client.ts': ['sandbox/hub/server.ts'],
@@ -153,6 +161,11 @@ describe('boundary rules (.dependency-cruiser.cjs)', () => {
         { rule: 'report-pipeline-types-only', from: 'src/report/summary.ts', to: 'src/pipeline/runner.ts' },
         { rule: 'only-entry-imports-composition', from: 'src/stages/convert.ts', to: 'src/composition/index.ts' },
         { rule: 'stage-builds-client', from: 'src/stages/smoke.ts', to: 'src/triton/client.ts' },
+        {
+          rule: 'stage-uses-client-library',
+          from: 'src/stages/setup.ts',
+          to: 'node_modules/@actions/tool-cache/lib/tool-cache.js'
+        },
         { rule: 'adapter-imports-layer-above', from: 'src/triton/model-config.ts', to: 'src/config/layout.ts' },
         { rule: 'shared-imports-layer', from: 'src/util/retry.ts', to: 'src/pipeline/types.ts' },
         { rule: 'sandbox-imports-product', from: 'sandbox/kube/server.ts', to: 'src/k8s/types.ts' }
