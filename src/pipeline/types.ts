@@ -1,5 +1,6 @@
 /**
- * What the pipeline runner and the stages agree on. A stage is a file in src/stages/ exporting a `Stage`.
+ * What the pipeline runner and the stages agree on. A stage is a file in src/stages/ exporting a factory of a
+ * `Stage`; src/composition/stages.ts builds each with its dependencies.
  */
 import type { Config, StageName } from '../config/types.js';
 

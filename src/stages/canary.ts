@@ -11,7 +11,7 @@
 import type { Config } from '../config/types.js';
 import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
-import { defaultDeps, type ClusterDeps } from '../k8s/cluster.js';
+import type { ClusterDeps } from './deps.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
 import { clientNodeMesh, type MeshApi } from '../k8s/mesh.js';
 import { isPodReady, servingSelector, waitForRollout } from '../k8s/serving.js';
@@ -127,7 +127,7 @@ export function describeSteps(cfg: Config, mode: CanaryMode, old: readonly Versi
 
 class StepFailed extends Error {}
 
-export function makeCanaryStage(deps: ClusterDeps = defaultDeps, meshOf: MeshFactory = defaultMesh): Stage {
+export function makeCanaryStage(deps: ClusterDeps, meshOf: MeshFactory = defaultMesh): Stage {
   return {
     name: 'canary',
     async plan(ctx): Promise<PlanLine> {
@@ -396,5 +396,3 @@ class Routing {
     await this.mesh.apply(destinationRule(this.cfg.serve.name, this.ns, keep, this.istio));
   }
 }
-
-export const canaryStage: Stage = makeCanaryStage();

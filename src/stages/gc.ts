@@ -12,7 +12,7 @@
  */
 import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
-import { defaultDeps, stageArena, type ClusterDeps } from '../k8s/cluster.js';
+import { stageArena, type ClusterDeps } from './deps.js';
 import { isPodReady, servingSelector } from '../k8s/serving.js';
 import { DEPLOYMENT, POD, PYTORCHJOB, type KubeApi } from '../k8s/types.js';
 import { cell } from '../report/summary.js';
@@ -138,7 +138,7 @@ function removedOutput(decisions: readonly GcDecision[]): string {
   );
 }
 
-export function makeGcStage(deps: GcDeps = defaultDeps): Stage {
+export function makeGcStage(deps: GcDeps): Stage {
   return {
     name: 'gc',
     async plan(ctx): Promise<PlanLine> {
@@ -186,5 +186,3 @@ export function makeGcStage(deps: GcDeps = defaultDeps): Stage {
     }
   };
 }
-
-export const gcStage: Stage = makeGcStage();

@@ -6,7 +6,7 @@
  */
 import type { Config, StageName } from '../config/types.js';
 import type { RunState, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
-import { defaultDeps, type ClusterDeps } from '../k8s/cluster.js';
+import type { ClusterDeps } from './deps.js';
 import { gpuHours } from '../k8s/gpu-usage.js';
 import { trackPods, type PodTracker } from '../k8s/pod-tracker.js';
 
@@ -23,7 +23,7 @@ export function recordedGpuHours(state: RunState): Record<string, number> {
   return (state.gpuHours as Record<string, number> | undefined) ?? {};
 }
 
-export function withGpuUsage(stage: Stage, deps: Pick<ClusterDeps, 'kube'> = defaultDeps, now = Date.now): Stage {
+export function withGpuUsage(stage: Stage, deps: Pick<ClusterDeps, 'kube'>, now = Date.now): Stage {
   const start = async (ctx: StageContext): Promise<PodTracker | undefined> => {
     const selector = stagePodSelector(stage.name, ctx.config);
     if (!selector) return undefined;

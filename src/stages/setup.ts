@@ -6,17 +6,16 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as core from '@actions/core';
-import * as tc from '@actions/tool-cache';
 import { PipelineError, oneLine } from '../errors.js';
 import type { ClusterVersion } from '../kubeconfig/check.js';
-import { parseKubeconfig } from '../kubeconfig/parse.js';
+import { parseKubeconfig } from '../config/kubeconfig.js';
 import { writeKubeconfig } from '../kubeconfig/write.js';
 import type { Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaSource } from '../tools/arena.js';
-import { ARENA_HOME_VAR, arenaChildEnv, linkUserCharts, prepareArenaLayout } from '../tools/arena-layout.js';
+import { ARENA_HOME_VAR, arenaChildEnv } from '../arena/env.js';
+import { linkUserCharts, prepareArenaLayout } from '../tools/arena-layout.js';
 import type { DownloadOptions } from '../tools/download.js';
-import { installTool, toolArch, verificationText, type Installed } from '../tools/install.js';
+import { installTool, isCached, toolArch, verificationText, type Installed } from '../tools/install.js';
 import { kubectlSource } from '../tools/kubectl.js';
 import { verifyArena, verifyKubectl } from '../tools/verify.js';
 
@@ -27,16 +26,12 @@ export interface SetupHost {
 }
 
 export interface SetupDeps {
-  readonly host?: SetupHost;
+  /** Where PATH and exported variables go (src/composition/stages.ts: the runner's, through @actions/core). */
+  readonly host: SetupHost;
   readonly download?: Omit<DownloadOptions, 'followRedirects'>;
   /** Connectivity check time limit (ms). */
   readonly connectTimeoutMs?: number;
 }
-
-const actionsHost: SetupHost = {
-  addPath: (dir) => core.addPath(dir),
-  exportVariable: (name, value) => core.exportVariable(name, value)
-};
 
 function tempDir(env: NodeJS.ProcessEnv): string {
   return env.RUNNER_TEMP || os.tmpdir();
@@ -146,8 +141,8 @@ async function setUpCluster(
   return { text: `cluster ${version.version}`, version };
 }
 
-export function createSetupStage(deps: SetupDeps = {}): Stage {
-  const host = deps.host ?? actionsHost;
+export function createSetupStage(deps: SetupDeps): Stage {
+  const host = deps.host;
   return {
     name: 'setup',
     async run(ctx): Promise<StageOutcome> {
@@ -170,8 +165,8 @@ export function createSetupStage(deps: SetupDeps = {}): Stage {
     async plan(ctx) {
       const { kubectl, arena } = ctx.config.tools;
       const arch = toolArch(ctx.env.RUNNER_ARCH);
-      const cachedK = tc.find('kubectl', kubectl.version, arch);
-      const cachedA = tc.find('arena', arena.version, arch);
+      const cachedK = isCached('kubectl', kubectl.version, arch);
+      const cachedA = isCached('arena', arena.version, arch);
       const parts = [
         `kubectl ${kubectl.version} ${cachedK ? 'from the tool cache' : 'download'}`,
         `arena ${arena.version} ${cachedA ? 'from the tool cache' : 'download'}`,
@@ -185,5 +180,3 @@ export function createSetupStage(deps: SetupDeps = {}): Stage {
     }
   };
 }
-
-export const setupStage: Stage = createSetupStage();

@@ -15,7 +15,7 @@ import { makeDeployStage } from '../../src/stages/deploy.js';
 import { withGpuUsage } from '../../src/stages/gpu-usage.js';
 import { makeSmokeStage } from '../../src/stages/smoke.js';
 import { makeStorageStage } from '../../src/stages/storage.js';
-import { clusterCleanupHandlers } from '../../src/stages/teardown.js';
+import { cleanupHandlers } from '../../src/composition/cleanup.js';
 import { startCluster, type Cluster } from './cluster-stages-harness.js';
 
 let cl: Cluster;
@@ -195,10 +195,10 @@ describe('no GPU pod of the run is left', () => {
     expect(t.cleanup.records).toEqual([
       { kind: 'pytorchjob', namespace: cfg.cluster.namespace, name: cfg.convert.jobName }
     ]);
-    const handlers = clusterCleanupHandlers(cfg);
+    const handlers = cleanupHandlers(cfg);
     const post = { log: cl.context(cfg).log, env: cl.env, signal: new AbortController().signal };
     expect(
-      await handlers.pytorchjob(t.cleanup.records[0] as { kind: 'pytorchjob'; namespace: string; name: string }, post)
+      await handlers.pytorchjob!(t.cleanup.records[0] as { kind: 'pytorchjob'; namespace: string; name: string }, post)
     ).toBe('deleted');
     expect(await settledGpuPods(cfg, (x) => x.length === 0)).toEqual([]);
     ctl.abort(new Error('SIGTERM'));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PipelineError } from '../errors.js';
 import { toDnsLabel } from '../config/names.js';
 import { parseModelsFile, parseSelection, planModels, type MatrixEntry } from './plan.js';
-import { readFileAtRef } from './git.js';
+import { readFileAtRef } from '../git/show.js';
 
 export interface ModelsRequest {
   readonly file: string;

@@ -1,7 +1,7 @@
 /**
  * The models file (a caller repository's list of model specs) and the decision which model versions a run
  * must build: the ones added or changed against a base commit (pull requests), all of them, or one (dispatch).
- * Pure functions; reading the base version through git is in ./git.ts.
+ * Pure functions; reading the base version through git is in src/git/show.ts.
  */
 import { parse } from 'yaml';
 import { PipelineError } from '../errors.js';
