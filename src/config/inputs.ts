@@ -460,14 +460,16 @@ export const INPUTS: readonly InputDef[] = [
   },
   {
     name: 'smoke-requests',
-    description: 'Inference requests per prompt (latency is their median).',
+    description:
+      'Inference requests sent per prompt (each prompt is sent this many times); the latency budget is checked against the p95 of all of them.',
     default: '3',
     form: 'an integer from 1 to 100',
     schema: int(1, 100)
   },
   {
     name: 'smoke-latency-budget',
-    description: 'Largest acceptable median latency per request, in milliseconds.',
+    description:
+      'Largest acceptable p95 (95th percentile, nearest rank) latency of the smoke requests, in milliseconds.',
     default: '30000',
     form: 'an integer number of milliseconds from 1 to 3600000',
     schema: int(1, 3_600_000)

@@ -60,7 +60,7 @@ export class WaitTimeoutError extends Error {
   }
 }
 
-const realTimers: Timers = {
+export const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout)
 };

@@ -1,7 +1,9 @@
 /** The job summary as Markdown: a pure function of the config and the run report (tested table-driven). */
 import type { Config } from '../config/types.js';
-import { formatDuration, type RunReport } from '../pipeline/runner.js';
+import type { RunReport } from '../pipeline/runner.js';
+import { formatDuration } from '../util/duration.js';
 import type { StageResult } from '../pipeline/types.js';
+import { markdownCell } from './markdown.js';
 
 const ICON: Record<StageResult['status'], string> = {
   done: '✅ done',
@@ -11,14 +13,9 @@ const ICON: Record<StageResult['status'], string> = {
   planned: '📝 planned'
 };
 
-/** One table cell: no pipes or line breaks, HTML-escaped. */
+/** One table cell: no pipes or line breaks, HTML-escaped (src/report/markdown.ts). */
 export function cell(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, ' ');
+  return markdownCell(s);
 }
 
 /**
