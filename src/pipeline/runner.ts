@@ -5,6 +5,7 @@
  */
 import type { Config, StageName } from '../config/types.js';
 import { PipelineError, describeError, isPipelineError, outsideFault } from '../errors.js';
+import { formatDuration } from '../util/duration.js';
 import type {
   CleanupRegistry,
   Logger,
@@ -62,14 +63,6 @@ export function toPipelineError(e: unknown, stage: StageName, signal: AbortSigna
     'This is a bug in arena-ft-pipeline: re-run with ACTIONS_STEP_DEBUG=true and report the log.',
     { cause: e }
   );
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
 }
 
 export async function runPipeline(opts: RunOptions): Promise<RunReport> {

@@ -24,7 +24,8 @@ import { checkParallelism, readModelShape, SUPPORTED_MODELS } from '../hf/model-
 import { selectFiles } from '../hf/select.js';
 import { OssStore } from '../oss/client.js';
 import type { Digests } from '../oss/digest.js';
-import { FileProgress, formatBytes, formatDuration, formatRate } from '../oss/progress.js';
+import { FileProgress, formatBytes, formatRate } from '../oss/progress.js';
+import { formatDuration } from '../util/duration.js';
 import { PartPool, Uploader } from '../oss/upload.js';
 
 export interface SyncDeps {
