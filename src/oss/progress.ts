@@ -2,7 +2,7 @@
  * Progress lines a person can follow: sizes and rates in human units, and a per-file reporter that prints at
  * most every `intervalMs` (time injectable) with bytes, %, MB/s and ETA.
  */
-import { formatDuration } from '../util/duration.js';
+import { formatDuration } from '../util/format.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

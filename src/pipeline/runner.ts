@@ -5,7 +5,7 @@
  */
 import type { Config, StageName } from '../config/types.js';
 import { PipelineError, describeError, isPipelineError, outsideFault } from '../errors.js';
-import { formatDuration } from '../util/duration.js';
+import { formatDuration } from '../util/format.js';
 import type {
   CleanupRegistry,
   Logger,

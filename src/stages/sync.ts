@@ -25,7 +25,7 @@ import { selectFiles } from '../hf/select.js';
 import { OssStore } from '../oss/client.js';
 import type { Digests } from '../oss/digest.js';
 import { FileProgress, formatBytes, formatRate } from '../oss/progress.js';
-import { formatDuration } from '../util/duration.js';
+import { formatDuration } from '../util/format.js';
 import { PartPool, Uploader } from '../oss/upload.js';
 
 export interface SyncDeps {

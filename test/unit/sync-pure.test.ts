@@ -12,7 +12,7 @@ import {
   parseManifest
 } from '../../src/hf/manifest.js';
 import { FileProgress, formatBytes, formatRate } from '../../src/oss/progress.js';
-import { formatDuration } from '../../src/util/duration.js';
+import { formatDuration } from '../../src/util/format.js';
 import { nextLink } from '../../src/hf/client.js';
 import { parseRetryAfter } from '../../src/hf/errors.js';
 import type { HubFile } from '../../src/hf/client.js';
