@@ -4,16 +4,15 @@
  * they are, never through a shell.
  */
 import { PipelineError } from '../errors.js';
+import { DNS_LABEL_MAX, isDnsLabel } from '../util/dns.js';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** Throws when `value` is not a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters). */
+/** Throws when `value` is not a DNS-1123 label (src/util/dns.ts). */
 export function checkDns1123Label(what: string, value: string): string {
-  if (value.length > 63 || !DNS1123_LABEL.test(value)) {
+  if (!isDnsLabel(value)) {
     throw new PipelineError(
       'INVALID_NAME',
       `${what} "${value}" is not a valid Kubernetes name (DNS-1123 label)`,
-      'Use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit.'
+      `Use at most ${DNS_LABEL_MAX} lowercase letters, digits and "-", starting and ending with a letter or digit.`
     );
   }
   return value;
