@@ -4,7 +4,7 @@
  * they are, never through a shell.
  */
 import { PipelineError } from '../errors.js';
-import { DNS_LABEL_MAX, isDnsLabel } from '../util/dns.js';
+import { isDnsLabel } from '../util/dns.js';
 
 /** Throws when `value` is not a DNS-1123 label (src/util/dns.ts). */
 export function checkDns1123Label(what: string, value: string): string {
@@ -12,7 +12,7 @@ export function checkDns1123Label(what: string, value: string): string {
     throw new PipelineError(
       'INVALID_NAME',
       `${what} "${value}" is not a valid Kubernetes name (DNS-1123 label)`,
-      `Use at most ${DNS_LABEL_MAX} lowercase letters, digits and "-", starting and ending with a letter or digit.`
+      'Use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit.'
     );
   }
   return value;

@@ -4,6 +4,7 @@
  * schema (ajv, with type coercion) each value must satisfy, `form` says the allowed form in words for errors.
  */
 import type { StageName } from './types.js';
+import { OFFICIAL_URL_TEMPLATE } from '../util/tool-urls.js';
 
 export interface InputDef {
   readonly name: string;
@@ -277,7 +278,7 @@ export const INPUTS: readonly InputDef[] = [
     name: 'kubectl-url',
     description:
       'kubectl download URL template (`{version}`, `{arch}`) or a mirror base URL in the official layout (`<base>/release/v<version>/bin/linux/<arch>/kubectl`).',
-    default: 'https://dl.k8s.io/release/v{version}/bin/linux/{arch}/kubectl',
+    default: OFFICIAL_URL_TEMPLATE.kubectl,
     form: 'an http(s) URL, optionally with {version} and {arch}',
     schema: str(URL_RE, 512)
   },
@@ -299,8 +300,7 @@ export const INPUTS: readonly InputDef[] = [
     name: 'arena-url',
     description:
       'Arena installer URL template (`{version}`, `{arch}`) or a mirror base URL holding `arena-installer-<version>-linux-<arch>.tar.gz` (e.g. the Alibaba OSS mirror).',
-    default:
-      'https://github.com/kubeflow/arena/releases/download/v{version}/arena-installer-{version}-linux-{arch}.tar.gz',
+    default: OFFICIAL_URL_TEMPLATE.arena,
     form: 'an http(s) URL, optionally with {version} and {arch}',
     schema: str(URL_RE, 512)
   },

@@ -11,6 +11,7 @@ import { CLUSTER_STAGES, INPUTS, inputDef, type InputDef } from './inputs.js';
 import { joinLabels, shortHash, toDns1035Label, toDnsLabel } from './names.js';
 import { parseModelSpec, type ModelSpec } from './spec.js';
 import { STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
+import { toolUrlTemplate } from '../util/tool-urls.js';
 
 export interface LoadOptions {
   /** An input's value as given ('' or undefined: not given, the default applies). */
@@ -117,14 +118,7 @@ function checkUrl(s: string): string | undefined {
   return undefined;
 }
 
-/** A template with `{version}`/`{arch}`, or a mirror base URL in the tool's official layout. */
-export function toolUrlTemplate(tool: 'kubectl' | 'arena', s: string): string {
-  if (s.includes('{')) return s;
-  const base = s.replace(/\/+$/, '');
-  return tool === 'kubectl'
-    ? `${base}/release/v{version}/bin/linux/{arch}/kubectl`
-    : `${base}/arena-installer-{version}-linux-{arch}.tar.gz`;
-}
+export { toolUrlTemplate };
 
 function readSpec(file: string, opts: LoadOptions): ModelSpec {
   const def = inputDef('model-spec');

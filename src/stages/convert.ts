@@ -415,7 +415,6 @@ async function watchFailure(
 ): Promise<WatchFailure | undefined> {
   const cfg = ctx.config;
   const { namespace: ns, name } = jobRecord(cfg);
-  const timeoutHint = 'Raise convert-timeout, or look at the log below for where it stalled.';
   if (ctx.signal.aborted) {
     const what = submitted
       ? `; deleted PyTorchJob ${name}`
@@ -433,7 +432,7 @@ async function watchFailure(
         new PipelineError(
           'CONVERT_TIMEOUT',
           `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (it was ${err.lastPhase}); deleted it`,
-          timeoutHint,
+          'Raise convert-timeout, or look at the log below for where it stalled.',
           { details: await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER) }
         )
     };
@@ -445,7 +444,7 @@ async function watchFailure(
     const error = new PipelineError(
       'CONVERT_TIMEOUT',
       `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (the job's deadline passed)${submitted ? '; deleted it' : ''}`,
-      timeoutHint,
+      'Raise convert-timeout, or look at the log below for where it stalled.',
       { details: d.details }
     );
     return { deleteJob: submitted, why: 'timeout', error: async () => error };
