@@ -3,7 +3,7 @@
  * (test/unit/config-inputs.test.ts checks action.yml against it). Values arrive as strings; `schema` is the JSON
  * schema (ajv, with type coercion) each value must satisfy, `form` says the allowed form in words for errors.
  */
-import type { StageName } from './types.js';
+import { CLUSTER_STAGES, type StageName } from './types.js';
 import { OFFICIAL_URL_TEMPLATE } from '../util/tool-urls.js';
 
 export interface InputDef {
@@ -36,9 +36,8 @@ const VERSION_RE = '^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$';
 /** Globs for repo paths: no spaces at the ends, no `..` segments, no leading `-` or `/`. */
 const GLOBS = { type: 'string', maxLength: 4096 };
 
-export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'deploy', 'smoke'];
-const MODEL_STAGES: readonly StageName[] = ['sync', 'storage', 'convert', 'deploy', 'smoke'];
-const OSS_STAGES: readonly StageName[] = ['sync', 'storage', 'convert', 'deploy', 'smoke'];
+const MODEL_STAGES: readonly StageName[] = ['sync', ...CLUSTER_STAGES];
+const OSS_STAGES: readonly StageName[] = ['sync', ...CLUSTER_STAGES];
 
 export const INPUTS: readonly InputDef[] = [
   // pipeline

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { PipelineError } from '../errors.js';
 import { parseKubeconfig } from '../kubeconfig/parse.js';
-import { CLUSTER_STAGES, INPUTS, inputDef, type InputDef } from './inputs.js';
+import { INPUTS, inputDef, type InputDef } from './inputs.js';
 import { joinLabels, shortHash, toDns1035Label, toDnsLabel } from './names.js';
 import { parseModelSpec, type ModelSpec } from './spec.js';
-import { STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
+import { CLUSTER_STAGES, STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
 import { toolUrlTemplate } from '../util/tool-urls.js';
 
 export interface LoadOptions {

@@ -7,6 +7,9 @@
 export const STAGE_NAMES = ['setup', 'sync', 'storage', 'convert', 'deploy', 'smoke'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
+/** The stages that talk to the cluster (they need a kubeconfig): the loader and the plan's access check. */
+export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'deploy', 'smoke'];
+
 export type DataType = 'fp16' | 'fp32';
 
 export interface ToolSpec {

@@ -3,7 +3,7 @@
  * failed. The first failure stops the run; later stages are `not-run`. Plan mode asks each stage what it would
  * do instead of doing it.
  */
-import type { Config, StageName } from '../config/types.js';
+import { CLUSTER_STAGES, type Config, type StageName } from '../config/types.js';
 import { PipelineError, describeError, isPipelineError, outsideFault } from '../errors.js';
 import { formatDuration } from '../util/format.js';
 import type {
@@ -176,7 +176,7 @@ export function planMarkdown(stage: StageName, detail: readonly string[]): strin
 /** What a plan of this stage would need to look at OSS or the cluster and does not have, if anything. */
 export function missingCredentials(stage: StageName, config: Config, env: NodeJS.ProcessEnv): string | undefined {
   const needsOss = stage !== 'setup';
-  const needsCluster = stage === 'storage' || stage === 'convert' || stage === 'deploy' || stage === 'smoke';
+  const needsCluster = CLUSTER_STAGES.includes(stage);
   const missing: string[] = [];
   if (needsOss && (config.oss.accessKeyId === '' || config.oss.accessKeySecret === ''))
     missing.push('no OSS credentials');
