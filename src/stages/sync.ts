@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config/types.js';
-import { hfPrefix, ossUri, syncManifestKey } from '../config/layout.js';
+import { hfModelPrefix, hfPrefix, manifestKeyIn, ossUri, syncManifestKey } from '../config/layout.js';
 import { PipelineError, describeError } from '../errors.js';
 import type { CleanupRecord, PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { HubClient, type HubFile } from '../hf/client.js';
@@ -123,13 +123,12 @@ async function manifestStillValid(r: Run, manifest: SyncManifest, prefix: string
 
 /** Manifests of other synced commits of this model: sources for server-side copies of unchanged files. */
 async function earlierManifests(r: Run, commit: string): Promise<{ prefix: string; manifest: SyncManifest }[]> {
-  const modelPrefix = hfPrefix(r.cfg, commit).slice(0, -(commit.length + 1));
-  const { prefixes } = await r.store.list(modelPrefix, '/');
+  const { prefixes } = await r.store.list(hfModelPrefix(r.cfg), '/');
   const others = prefixes.filter((p) => p !== hfPrefix(r.cfg, commit)).slice(-20);
   const found = await Promise.all(
     others.map(async (prefix) => ({
       prefix,
-      manifest: parseManifest(await r.store.getText(prefix + '.sync-manifest.json'))
+      manifest: parseManifest(await r.store.getText(manifestKeyIn(prefix)))
     }))
   );
   return found.filter((f): f is { prefix: string; manifest: SyncManifest } => f.manifest !== undefined);
