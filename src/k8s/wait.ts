@@ -159,7 +159,6 @@ class Wait<K extends string, T> {
     const state: SourceState = { failures: 0, quickCloses: 0 };
     while (!this.inner.signal.aborted) {
       if (state.rv === undefined) state.rv = await this.list(key);
-      if (this.inner.signal.aborted) return; // the list settled the wait
       const { ended, events } = await this.watchOnce(key, state);
       if (this.inner.signal.aborted) return;
       await this.afterWatch(key, state, ended, events);
