@@ -379,20 +379,16 @@ async function convertWithRetries(
       return { ...run, job: await watchConversion(deps, api, ctx) };
     } catch (err) {
       const failure = await watchFailure(err, api, ctx, run.submitted, retry);
-      if (!failure) throw err;
       if ('retryMessage' in failure) {
         ctx.log.warning(failure.retryMessage);
         await replaceJob(deps, api, ctx, 'retrying after a transient failure');
         existing = undefined;
         continue;
       }
-      // One way out for cancel, timeout and a job that cannot finish: delete it when it is ours, then say why.
-      if (failure.deleteJob) {
-        await deleteJob(deps, api, ctx.config, ctx, failure.why).catch((e) =>
-          ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
-        );
-      }
-      ctx.cleanup.remove(jobRecord(ctx.config));
+      // One way out for cancel, timeout, a job that cannot finish and a watch that gave up: delete the job when
+      // it is ours, then say why. A job that could not be deleted stays recorded for the post step.
+      const deleted = !failure.deleteJob || (await tryDeleteJob(deps, api, ctx, failure.why));
+      if (deleted) ctx.cleanup.remove(jobRecord(ctx.config));
       throw await failure.error();
     }
   }
@@ -400,11 +396,21 @@ async function convertWithRetries(
 
 type WatchFailure =
   | { readonly retryMessage: string }
-  | { readonly deleteJob: boolean; readonly why: string; readonly error: () => Promise<PipelineError> };
+  | { readonly deleteJob: boolean; readonly why: string; readonly error: () => Promise<unknown> };
+
+async function tryDeleteJob(deps: ClusterDeps, api: KubeApi, ctx: StageContext, why: string): Promise<boolean> {
+  try {
+    await deleteJob(deps, api, ctx.config, ctx, why);
+    return true;
+  } catch (e) {
+    ctx.log.warning(`Could not delete the job: ${(e as Error).message}`);
+    return false;
+  }
+}
 
 /**
- * What a failed watch means: resubmit (a transient failure, retries left), give up (whether to delete the job,
- * and the error to throw), or undefined for an error that is not about the job (rethrown as it is).
+ * What a failed watch means: resubmit (a transient failure, retries left), or give up: whether to delete the
+ * job, and the error to throw.
  */
 async function watchFailure(
   err: unknown,
@@ -412,7 +418,7 @@ async function watchFailure(
   ctx: StageContext,
   submitted: boolean,
   retry: number
-): Promise<WatchFailure | undefined> {
+): Promise<WatchFailure> {
   const cfg = ctx.config;
   const { namespace: ns, name } = jobRecord(cfg);
   if (ctx.signal.aborted) {
@@ -437,7 +443,8 @@ async function watchFailure(
         )
     };
   }
-  if (!(err instanceof JobProblem)) return undefined;
+  // The watch gave up (the API kept failing) or broke: a job this run submitted is not left running unwatched.
+  if (!(err instanceof JobProblem)) return { deleteJob: submitted, why: 'the watch failed', error: async () => err };
   const d = err.diagnosis;
   if (/\(DeadlineExceeded\)/.test(d.message)) {
     // arena's --running-timeout (the job's activeDeadlineSeconds) fired before the stage's own timer
