@@ -4,12 +4,11 @@
  * they are, never through a shell.
  */
 import { PipelineError } from '../errors.js';
+import { isDnsLabel } from '../util/dns.js';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** Throws when `value` is not a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters). */
+/** Throws when `value` is not a DNS-1123 label (src/util/dns.ts). */
 export function checkDns1123Label(what: string, value: string): string {
-  if (value.length > 63 || !DNS1123_LABEL.test(value)) {
+  if (!isDnsLabel(value)) {
     throw new PipelineError(
       'INVALID_NAME',
       `${what} "${value}" is not a valid Kubernetes name (DNS-1123 label)`,

@@ -3,6 +3,7 @@
  * stdout; warnings and errors to stderr, so that `2>` or a pipe keeps the problems apart from the progress.
  */
 import type { Logger } from '../pipeline/types.js';
+import { secretForms } from '../report/secrets.js';
 
 export class ConsoleLogger implements Logger {
   private readonly secrets = new Set<string>();
@@ -37,8 +38,6 @@ export class ConsoleLogger implements Logger {
     return fn();
   }
   secret(value: string): void {
-    if (value.trim() === '') return;
-    for (const form of [value, Buffer.from(value).toString('base64'), encodeURIComponent(value)])
-      this.secrets.add(form);
+    for (const form of secretForms(value)) this.secrets.add(form);
   }
 }

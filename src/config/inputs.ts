@@ -4,6 +4,7 @@
  * schema (ajv, with type coercion) each value must satisfy, `form` says the allowed form in words for errors.
  */
 import type { StageName } from './types.js';
+import { OFFICIAL_URL_TEMPLATE } from '../util/tool-urls.js';
 
 export interface InputDef {
   readonly name: string;
@@ -35,7 +36,7 @@ const VERSION_RE = '^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$';
 /** Globs for repo paths: no spaces at the ends, no `..` segments, no leading `-` or `/`. */
 const GLOBS = { type: 'string', maxLength: 4096 };
 
-export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'deploy', 'smoke', 'canary', 'gc'];
+// canary and gc work on serving versions and jobs already there: they need neither the model's files nor OSS
 const MODEL_STAGES: readonly StageName[] = ['sync', 'storage', 'convert', 'deploy', 'smoke'];
 const OSS_STAGES: readonly StageName[] = ['sync', 'storage', 'convert', 'deploy', 'smoke'];
 
@@ -278,7 +279,7 @@ export const INPUTS: readonly InputDef[] = [
     name: 'kubectl-url',
     description:
       'kubectl download URL template (`{version}`, `{arch}`) or a mirror base URL in the official layout (`<base>/release/v<version>/bin/linux/<arch>/kubectl`).',
-    default: 'https://dl.k8s.io/release/v{version}/bin/linux/{arch}/kubectl',
+    default: OFFICIAL_URL_TEMPLATE.kubectl,
     form: 'an http(s) URL, optionally with {version} and {arch}',
     schema: str(URL_RE, 512)
   },
@@ -300,8 +301,7 @@ export const INPUTS: readonly InputDef[] = [
     name: 'arena-url',
     description:
       'Arena installer URL template (`{version}`, `{arch}`) or a mirror base URL holding `arena-installer-<version>-linux-<arch>.tar.gz` (e.g. the Alibaba OSS mirror).',
-    default:
-      'https://github.com/kubeflow/arena/releases/download/v{version}/arena-installer-{version}-linux-{arch}.tar.gz',
+    default: OFFICIAL_URL_TEMPLATE.arena,
     form: 'an http(s) URL, optionally with {version} and {arch}',
     schema: str(URL_RE, 512)
   },
@@ -469,14 +469,16 @@ export const INPUTS: readonly InputDef[] = [
   },
   {
     name: 'smoke-requests',
-    description: 'Inference requests per prompt (latency is their median).',
+    description:
+      'Inference requests sent per prompt (each prompt is sent this many times); the latency budget is checked against the p95 of all of them.',
     default: '3',
     form: 'an integer from 1 to 100',
     schema: int(1, 100)
   },
   {
     name: 'smoke-latency-budget',
-    description: 'Largest acceptable median latency per request, in milliseconds.',
+    description:
+      'Largest acceptable p95 (95th percentile, nearest rank) latency of the smoke requests, in milliseconds.',
     default: '30000',
     form: 'an integer number of milliseconds from 1 to 3600000',
     schema: int(1, 3_600_000)

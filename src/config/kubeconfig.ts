@@ -1,8 +1,10 @@
 /**
- * The kubeconfig input: raw YAML or base64 of it. Parsed and checked before any network call; the credentials
- * inside are collected so that each one is masked. Messages never quote the content.
+ * The kubeconfig input: raw YAML or base64 of it. Parsed by client-node's KubeConfig (the client the stages use,
+ * so the check and the client cannot disagree) and checked before any network call: the chosen context, its
+ * cluster and user, the server URL. The credentials inside are collected so that each one is masked. Messages
+ * never quote the content.
  */
-import { parse } from 'yaml';
+import { KubeConfig, type User } from '@kubernetes/client-node';
 import { PipelineError } from '../errors.js';
 
 export interface KubeconfigInfo {
@@ -42,80 +44,84 @@ export function decodeKubeconfig(input: string): string {
   return input;
 }
 
-function named(list: unknown, key: string, what: string): Map<string, Obj> {
-  if (!Array.isArray(list) || list.length === 0) fail(`has no ${what}`);
-  const out = new Map<string, Obj>();
-  for (const [i, item] of list.entries()) {
-    if (!isObj(item) || typeof item.name !== 'string' || !isObj(item[key])) {
-      fail(`${what}[${i}] needs a "name" and a "${key}" mapping`);
-    }
-    out.set(item.name, item[key] as Obj);
+/**
+ * The file as client-node's KubeConfig reads it: the one parser of the kubeconfig, so that what this check
+ * accepts is exactly what the stages' API client loads (client-node checks each cluster's, context's and user's
+ * required fields; its messages name the entry, never a value). YAML errors are reported by line only: the YAML
+ * parser's own message quotes the text around the error, which may be a credential.
+ */
+function loadWithClient(yaml: string): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(yaml);
+  } catch (e) {
+    const line = (e as { mark?: { line?: number } }).mark?.line;
+    if ((e as Error).name === 'YAMLException')
+      fail(`is not valid YAML${line !== undefined ? ` (line ${line + 1})` : ''}`);
+    if (/^(clusters|contexts|users)\[\d+\]\.[\w.]+ is missing$/.test((e as Error).message)) fail((e as Error).message);
+    fail('is not a YAML mapping of clusters, contexts and users');
   }
-  return out;
+  return kc;
 }
 
-function collectSecrets(user: Obj, out: Set<string>): void {
+/** Every credential of the users (token, key, password, auth-provider secrets, exec env values), for masking. */
+function userSecrets(users: readonly User[]): string[] {
+  const out = new Set<string>();
   const add = (v: unknown) => {
     if (typeof v === 'string' && v.length >= 4) out.add(v);
   };
-  add(user.token);
-  add(user['client-key-data']);
-  add(user.password);
-  const ap = user['auth-provider'];
-  if (isObj(ap) && isObj(ap.config)) {
-    for (const [k, v] of Object.entries(ap.config)) if (/token|secret|key|password/i.test(k)) add(v);
+  for (const u of users) {
+    add(u.token);
+    add(u.keyData);
+    add(u.password);
+    const config = (u.authProvider as { config?: unknown } | undefined)?.config;
+    if (isObj(config)) for (const [k, v] of Object.entries(config)) if (/token|secret|key|password/i.test(k)) add(v);
+    const env = (u.exec as { env?: unknown } | undefined)?.env;
+    if (Array.isArray(env)) for (const e of env) if (isObj(e)) add(e.value);
   }
-  const exec = user.exec;
-  if (isObj(exec) && Array.isArray(exec.env)) {
-    for (const e of exec.env) if (isObj(e)) add(e.value);
-  }
+  return [...out];
 }
 
 export function parseKubeconfig(input: string, contextInput?: string): KubeconfigInfo {
   const yaml = decodeKubeconfig(input);
-  let doc: unknown;
-  try {
-    doc = parse(yaml, { prettyErrors: false });
-  } catch (e) {
-    const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    fail(`is not valid YAML${line ? ` (line ${line})` : ''}`);
+  const kc = loadWithClient(yaml);
+  for (const [what, list] of [
+    ['clusters', kc.clusters],
+    ['contexts', kc.contexts],
+    ['users', kc.users]
+  ] as const) {
+    if (list.length === 0) fail(`has no ${what}`);
   }
-  if (!isObj(doc)) fail('is not a YAML mapping');
-  if (doc.kind !== undefined && doc.kind !== 'Config')
-    fail(`has kind "${String(doc.kind).slice(0, 40)}", expected "Config"`);
-  const clusters = named(doc.clusters, 'cluster', 'clusters');
-  const contexts = named(doc.contexts, 'context', 'contexts');
-  const users = named(doc.users, 'user', 'users');
-  const secrets = new Set<string>();
-  for (const u of users.values()) collectSecrets(u, secrets);
-
-  const current = typeof doc['current-context'] === 'string' ? doc['current-context'] : '';
-  const context = contextInput || current;
-  if (!context) {
-    fail('has no current-context', `Set the "kube-context" input to one of: ${[...contexts.keys()].join(', ')}.`);
-  }
-  const ctx = contexts.get(context);
+  const names = kc.contexts.map((c) => c.name);
+  const context = contextInput || kc.getCurrentContext() || '';
+  if (!context) fail('has no current-context', `Set the "kube-context" input to one of: ${names.join(', ')}.`);
+  const ctx = kc.getContextObject(context);
   if (!ctx) {
     const src = contextInput ? `Input "kube-context" names "${context}"` : `current-context "${context}"`;
     throw new PipelineError(
       'KUBECONFIG_CONTEXT_NOT_FOUND',
       `${src}, which is not a context of the kubeconfig`,
-      `Use one of: ${[...contexts.keys()].join(', ')}.`
+      `Use one of: ${names.join(', ')}.`
     );
   }
-  const clusterName = String(ctx.cluster ?? '');
-  const userName = String(ctx.user ?? '');
-  const cluster = clusters.get(clusterName);
-  if (!cluster) fail(`context "${context}" names cluster "${clusterName}", which is not in clusters`);
-  if (!users.has(userName)) fail(`context "${context}" names user "${userName}", which is not in users`);
-  const server = typeof cluster.server === 'string' ? cluster.server : '';
+  const cluster = kc.getCluster(ctx.cluster);
+  if (!cluster) fail(`context "${context}" names cluster "${ctx.cluster}", which is not in clusters`);
+  const userName = ctx.user ?? '';
+  if (!kc.getUser(userName)) fail(`context "${context}" names user "${userName}", which is not in users`);
   let url: URL;
   try {
-    url = new URL(server);
+    url = new URL(cluster.server);
   } catch {
-    fail(`cluster "${clusterName}" has no valid server URL`);
+    fail(`cluster "${cluster.name}" has no valid server URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    fail(`cluster "${clusterName}" server must be an https URL`);
-  return { yaml, context, cluster: clusterName, user: userName, server, secrets: [...secrets] };
+    fail(`cluster "${cluster.name}" server must be an https URL`);
+  return {
+    yaml,
+    context,
+    cluster: cluster.name,
+    user: userName,
+    server: cluster.server,
+    secrets: userSecrets(kc.users)
+  };
 }

@@ -10,13 +10,23 @@ import type { Config } from './types.js';
 
 const join = (...parts: string[]): string => parts.filter((p) => p !== '').join('/');
 
+/** Key prefix (ending in `/`) holding one folder per synced commit of the model. */
+export function hfModelPrefix(cfg: Config): string {
+  return join(cfg.oss.prefix, cfg.model.name, 'hf') + '/';
+}
+
 /** Key prefix (ending in `/`) of the synced HF files at a commit. */
 export function hfPrefix(cfg: Config, commit: string): string {
-  return join(cfg.oss.prefix, cfg.model.name, 'hf', commit) + '/';
+  return `${hfModelPrefix(cfg)}${commit}/`;
+}
+
+/** The sync manifest in a commit's folder (`hfPrefix`, or a folder listed under `hfModelPrefix`). */
+export function manifestKeyIn(commitPrefix: string): string {
+  return commitPrefix + '.sync-manifest.json';
 }
 
 export function syncManifestKey(cfg: Config, commit: string): string {
-  return hfPrefix(cfg, commit) + '.sync-manifest.json';
+  return manifestKeyIn(hfPrefix(cfg, commit));
 }
 
 /** Key prefix (ending in `/`) the converter writes to (`-o`). */

@@ -7,12 +7,13 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { PipelineError } from '../errors.js';
 import { parseKubeconfig } from './kubeconfig.js';
-import { CLUSTER_STAGES, INPUTS, inputDef, type InputDef } from './inputs.js';
 import { gpuAndGcProblems, parseRetention } from './gpu-gc.js';
+import { parseCanarySteps } from './canary.js';
+import { INPUTS, inputDef, type InputDef } from './inputs.js';
 import { joinLabels, shortHash, toDns1035Label, toDnsLabel } from './names.js';
 import { parseModelSpec, type ModelSpec } from './spec.js';
-import { DEFAULT_STAGES, STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
-import { parseCanarySteps } from './canary.js';
+import { CLUSTER_STAGES, DEFAULT_STAGES, STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
+import { toolUrlTemplate } from '../util/tool-urls.js';
 
 export interface LoadOptions {
   /** An input's value as given ('' or undefined: not given, the default applies). */
@@ -119,14 +120,7 @@ function checkUrl(s: string): string | undefined {
   return undefined;
 }
 
-/** A template with `{version}`/`{arch}`, or a mirror base URL in the tool's official layout. */
-export function toolUrlTemplate(tool: 'kubectl' | 'arena', s: string): string {
-  if (s.includes('{')) return s;
-  const base = s.replace(/\/+$/, '');
-  return tool === 'kubectl'
-    ? `${base}/release/v{version}/bin/linux/{arch}/kubectl`
-    : `${base}/arena-installer-{version}-linux-{arch}.tar.gz`;
-}
+export { toolUrlTemplate };
 
 function readSpec(file: string, opts: LoadOptions): ModelSpec {
   const def = inputDef('model-spec');
@@ -152,282 +146,341 @@ function readSpec(file: string, opts: LoadOptions): ModelSpec {
   return parseModelSpec(text, file);
 }
 
-export function loadConfig(opts: LoadOptions): Config {
-  const env = opts.env ?? {};
-  const problems = new Problems();
-  const given = (name: string): string => (opts.getInput(name) ?? '').trim();
+/**
+ * The inputs as resolved for one load: each value (given, from the spec, or the default), its typed form, and
+ * the problems found so far (one per input: the first problem of an input is the one reported).
+ */
+class ResolvedInputs {
+  readonly typed: Record<string, unknown> = {};
+  readonly bad = new Set<string>();
+  readonly problems = new Problems();
 
-  const specFile = given('model-spec');
-  const spec = specFile.startsWith('{')
-    ? parseModelSpec(specFile, 'model-spec (inline JSON)')
-    : specFile && !/[^A-Za-z0-9_./-]/.test(specFile)
-      ? readSpec(specFile, opts)
-      : undefined;
+  constructor(private readonly src: ReadonlyMap<string, Source>) {
+    // Numbers and booleans are converted here (strictly) rather than by ajv's lenient coercion.
+    for (const def of INPUTS) {
+      const v = this.val(def.name);
+      if (def.schema.type === 'integer') this.typed[def.name] = /^-?\d{1,12}$/.test(v) ? Number(v) : v;
+      else if (def.schema.type === 'boolean')
+        this.typed[def.name] = /^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v;
+      else this.typed[def.name] = v;
+    }
+  }
+  val(name: string): string {
+    return this.src.get(name)!.value;
+  }
+  num(name: string): number {
+    return this.typed[name] as number;
+  }
+  flag(name: string): boolean {
+    return this.typed[name] as boolean;
+  }
+  /** Records `what` is wrong with the input, unless a problem of it is already recorded. */
+  check(name: string, what: string | undefined): void {
+    if (what && !this.bad.has(name)) {
+      this.bad.add(name);
+      this.problems.add(inputDef(name), this.src.get(name), what);
+    }
+  }
+  /** The JSON schema of every input (src/config/inputs.ts). */
+  checkSchema(): void {
+    for (const e of validateInputs(this.typed)) {
+      const name = e.instancePath.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+      const v = this.val(name);
+      this.check(
+        name,
+        v === '' ? 'is empty' : e.keyword === 'maxLength' ? `is ${v.length} characters long` : 'is not valid'
+      );
+    }
+  }
+}
 
-  // Resolve each input: a value differing from the default wins, then the spec, then the default.
+/** The `model-spec` input: inline JSON, a file in the workspace, or none. */
+function modelSpecInput(opts: LoadOptions): ModelSpec | undefined {
+  const specFile = (opts.getInput('model-spec') ?? '').trim();
+  if (specFile.startsWith('{')) return parseModelSpec(specFile, 'model-spec (inline JSON)');
+  return specFile && !/[^A-Za-z0-9_./-]/.test(specFile) ? readSpec(specFile, opts) : undefined;
+}
+
+/** Each input's value: one differing from the default wins, then the spec's, then the default. */
+function resolveSources(opts: LoadOptions, spec: ModelSpec | undefined): Map<string, Source> {
   const src = new Map<string, Source>();
   for (const def of INPUTS) {
-    const raw = def.name === 'kubeconfig' ? (opts.getInput(def.name) ?? '') : given(def.name);
+    // the kubeconfig is taken as given (YAML: leading spaces matter)
+    const raw = def.name === 'kubeconfig' ? (opts.getInput(def.name) ?? '') : (opts.getInput(def.name) ?? '').trim();
     const fromSpec = spec?.inputs.get(def.name);
     if (raw !== '' && raw !== def.default) src.set(def.name, { value: raw });
     else if (fromSpec) src.set(def.name, { value: fromSpec.value, where: `${spec!.file} line ${fromSpec.line}` });
     else src.set(def.name, { value: raw !== '' ? raw : def.default });
   }
-  const val = (name: string) => src.get(name)!.value;
+  return src;
+}
 
-  // Schema check; numbers and booleans are converted here (strictly) rather than by ajv's lenient coercion.
-  const typed: Record<string, unknown> = {};
+/** The stages to run; `canary: true` adds the opt-in canary stage to them (in pipeline order). */
+function selectedStages(inputs: ResolvedInputs): readonly StageName[] {
+  const stages = parseStages(inputs.val('stages'));
+  if (typeof stages === 'string') {
+    inputs.check('stages', stages);
+    return [];
+  }
+  if (inputs.typed.canary !== true || stages.includes('canary')) return stages;
+  return STAGE_NAMES.filter((n) => n === 'canary' || stages.includes(n));
+}
+
+/**
+ * Inputs a selected stage needs. A plan changes nothing, so it runs without credentials too (fork pull requests
+ * get no secrets): the stages it cannot look into are planned as "would run".
+ */
+function checkRequired(inputs: ResolvedInputs, selected: readonly StageName[]): void {
+  const planOnly = inputs.typed.plan === true;
   for (const def of INPUTS) {
-    const v = val(def.name);
-    if (def.schema.type === 'integer') typed[def.name] = /^-?\d{1,12}$/.test(v) ? Number(v) : v;
-    else if (def.schema.type === 'boolean')
-      typed[def.name] = /^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v;
-    else typed[def.name] = v;
+    if ((def.secret && planOnly) || !def.requiredBy || inputs.val(def.name) !== '') continue;
+    const needing = selected.filter((s) => def.requiredBy!.includes(s));
+    if (needing.length > 0)
+      inputs.check(def.name, `is required by the ${needing.join(', ')} stage${needing.length > 1 ? 's' : ''}`);
   }
-  const bad = new Set<string>();
-  for (const e of validateInputs(typed)) {
-    const name = e.instancePath.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
-    if (bad.has(name)) continue;
-    bad.add(name);
-    const def = inputDef(name);
-    const v = val(name);
-    const what = v === '' ? 'is empty' : e.keyword === 'maxLength' ? `is ${v.length} characters long` : 'is not valid';
-    problems.add(def, src.get(name), what);
-  }
-  const num = (name: string) => typed[name] as number;
-  const flag = (name: string) => typed[name] as boolean;
-  const check = (name: string, what: string | undefined) => {
-    if (what && !bad.has(name)) {
-      bad.add(name);
-      problems.add(inputDef(name), src.get(name), what);
-    }
-  };
+}
 
-  const stages = parseStages(val('stages'));
-  if (typeof stages === 'string') check('stages', stages);
-  const listed: readonly StageName[] = typeof stages === 'string' ? [] : stages;
-  // `canary: true` adds the opt-in canary stage to the selected ones
-  const selected: readonly StageName[] =
-    typed.canary === true && !listed.includes('canary') ? [...listed, 'canary'] : listed;
-  const canarySteps = parseCanarySteps(val('canary-steps'));
-  if (typeof canarySteps === 'string') check('canary-steps', canarySteps);
-
-  // A plan changes nothing, so it runs without credentials too (fork pull requests get no secrets): the stages
-  // it cannot look into are planned as "would run".
-  const planOnly = typed.plan === true;
-  for (const def of INPUTS) {
-    if (def.secret && planOnly) continue;
-    if (def.requiredBy && val(def.name) === '') {
-      const needing = selected.filter((s) => def.requiredBy!.includes(s));
-      if (needing.length > 0)
-        check(def.name, `is required by the ${needing.join(', ')} stage${needing.length > 1 ? 's' : ''}`);
-    }
-  }
-
+/** Names that become paths, URLs, globs and durations: what the schema cannot say. */
+function checkForms(inputs: ResolvedInputs): void {
+  const val = (name: string) => inputs.val(name);
   for (const name of ['revision', 'oss-prefix', 'model']) {
     if (
       val(name)
         .split('/')
         .some((seg) => seg === '..' || seg === '.')
     )
-      check(name, 'has a "." or ".." segment');
+      inputs.check(name, 'has a "." or ".." segment');
   }
-  if (val('model').includes('--') || val('model').includes('..')) check('model', 'contains "--" or ".."');
-  if (/\.lock$|\/$|\/\/|\.\./.test(val('revision'))) check('revision', 'is not a valid git ref');
+  if (val('model').includes('--') || val('model').includes('..')) inputs.check('model', 'contains "--" or ".."');
+  if (/\.lock$|\/$|\/\/|\.\./.test(val('revision'))) inputs.check('revision', 'is not a valid git ref');
   for (const name of ['hf-endpoint', 'oss-endpoint', 'kubectl-url', 'arena-url']) {
-    if (val(name) !== '' && !bad.has(name)) check(name, checkUrl(val(name)));
+    if (val(name) !== '' && !inputs.bad.has(name)) inputs.check(name, checkUrl(val(name)));
   }
-  for (const name of ['hf-include', 'hf-exclude']) check(name, checkGlobs(splitList(val(name))));
-  if (!(parseDuration(val('canary-soak')) >= 1 && parseDuration(val('canary-soak')) <= 24 * 3600))
-    check('canary-soak', 'is out of range');
+  for (const name of ['hf-include', 'hf-exclude']) inputs.check(name, checkGlobs(splitList(val(name))));
   for (const name of ['convert-timeout', 'serve-timeout', 'smoke-timeout']) {
     const s = parseDuration(val(name));
-    if (!bad.has(name) && !(s >= 60 && s <= 48 * 3600)) check(name, 'is out of range');
+    if (!inputs.bad.has(name) && !(s >= 60 && s <= 48 * 3600)) inputs.check(name, 'is out of range');
   }
-  for (const [name, why] of gpuAndGcProblems(val)) if (!bad.has(name)) check(name, why);
-  const expect = val('smoke-expect');
+  const soak = parseDuration(val('canary-soak'));
+  if (!inputs.bad.has('canary-soak') && !(soak >= 1 && soak <= 24 * 3600))
+    inputs.check('canary-soak', 'is out of range');
+  const steps = parseCanarySteps(val('canary-steps'));
+  if (typeof steps === 'string') inputs.check('canary-steps', steps);
+  for (const [name, why] of gpuAndGcProblems(val)) if (!inputs.bad.has(name)) inputs.check(name, why);
+}
+
+/** The smoke prompts (input lines, or the spec's list) and expectation; returns the input's prompt lines. */
+function checkPrompts(inputs: ResolvedInputs, spec: ModelSpec | undefined): string[] {
+  const expect = inputs.val('smoke-expect');
   try {
     if (expect) new RegExp(expect);
   } catch {
-    check('smoke-expect', 'is not a valid regular expression');
+    inputs.check('smoke-expect', 'is not a valid regular expression');
   }
-  const promptLines = val('smoke-prompts')
+  const promptLines = inputs
+    .val('smoke-prompts')
     .split('\n')
     .map((p) => p.trim())
     .filter(Boolean);
-  if (promptLines.length === 0 && !spec?.prompts) check('smoke-prompts', 'has no prompt');
+  if (promptLines.length === 0 && !spec?.prompts) inputs.check('smoke-prompts', 'has no prompt');
   if (promptLines.length > 16 || promptLines.some((p) => p.length > 2000 || CONTROL.test(p))) {
-    check('smoke-prompts', 'has too many, too long or control characters in prompts');
+    inputs.check('smoke-prompts', 'has too many, too long or control characters in prompts');
   }
-  if (spec?.prompts) {
-    for (const p of spec.prompts.prompts) {
-      let err: string | undefined;
-      if (p.text.trim() === '' || p.text.length > 2000) err = 'a prompt is empty or longer than 2000 characters';
-      try {
-        if (p.expect) new RegExp(p.expect);
-      } catch {
-        err = `expect "${p.expect!.slice(0, 40)}" is not a valid regular expression`;
-      }
-      if (err) {
-        problems.list.push(`Input "model-spec": ${spec.file} line ${spec.prompts.line}: smoke.prompts: ${err}.`);
-      }
+  for (const p of spec?.prompts?.prompts ?? []) {
+    let err: string | undefined;
+    if (p.text.trim() === '' || p.text.length > 2000) err = 'a prompt is empty or longer than 2000 characters';
+    try {
+      if (p.expect) new RegExp(p.expect);
+    } catch {
+      err = `expect "${p.expect!.slice(0, 40)}" is not a valid regular expression`;
     }
+    if (err)
+      inputs.problems.list.push(
+        `Input "model-spec": ${spec!.file} line ${spec!.prompts!.line}: smoke.prompts: ${err}.`
+      );
   }
+  return promptLines;
+}
 
-  // Cluster credentials: an input, or an exported KUBECONFIG.
-  const kubeconfigInput = val('kubeconfig');
+/** Cluster credentials: an input, or an exported KUBECONFIG, when a cluster stage runs (not in a plan). */
+function checkClusterAccess(inputs: ResolvedInputs, selected: readonly StageName[], env: NodeJS.ProcessEnv): void {
   const needsCluster = selected.some((s) => CLUSTER_STAGES.includes(s));
-  if (kubeconfigInput.trim() === '' && needsCluster && !env.KUBECONFIG && !planOnly) {
-    check('kubeconfig', 'is empty and no KUBECONFIG is exported, but the cluster stages need one');
+  if (inputs.val('kubeconfig').trim() === '' && needsCluster && !env.KUBECONFIG && inputs.typed.plan !== true) {
+    inputs.check('kubeconfig', 'is empty and no KUBECONFIG is exported, but the cluster stages need one');
   }
-  problems.throwIfAny();
+}
 
-  // Everything below derives from valid values.
-  let kubeconfig: string | undefined;
-  const context = val('kube-context') || undefined;
-  if (kubeconfigInput.trim() !== '') kubeconfig = parseKubeconfig(kubeconfigInput, context).yaml;
+/** Values derived from several inputs, checked together (only once each input is valid on its own). */
+interface Derived {
+  readonly tp: number;
+  readonly pp: number;
+  readonly serveGpus: number;
+  readonly region: string;
+  readonly prefix: string;
+  readonly pvRel: string;
+  /** The kubeconfig input as parsed (its checks throw their own error), when one is given. */
+  readonly kubeconfig?: string;
+}
 
-  const tp = num('tensor-parallel');
-  const pp = num('pipeline-parallel');
-  const serveGpus = val('serve-gpus') === '' ? tp * pp : Number(val('serve-gpus'));
+function deriveTogether(inputs: ResolvedInputs): Derived {
+  const kubeconfigInput = inputs.val('kubeconfig');
+  const context = inputs.val('kube-context') || undefined;
+  const kubeconfig = kubeconfigInput.trim() !== '' ? parseKubeconfig(kubeconfigInput, context).yaml : undefined;
+  const tp = inputs.num('tensor-parallel');
+  const pp = inputs.num('pipeline-parallel');
+  const serveGpus = inputs.val('serve-gpus') === '' ? tp * pp : Number(inputs.val('serve-gpus'));
   if (serveGpus !== tp * pp) {
-    check('serve-gpus', `must equal tensor-parallel × pipeline-parallel (${tp} × ${pp} = ${tp * pp})`);
+    inputs.check('serve-gpus', `must equal tensor-parallel × pipeline-parallel (${tp} × ${pp} = ${tp * pp})`);
   }
-
-  const region = val('oss-region').startsWith('oss-') ? val('oss-region') : `oss-${val('oss-region')}`;
-  const prefix = val('oss-prefix').replace(/^\/+|\/+$/g, '');
-  const pvPath = val('pv-path') || `/${prefix}`;
-  const pvRel = pvPath.replace(/^\/+|\/+$/g, '');
+  const region = inputs.val('oss-region').startsWith('oss-')
+    ? inputs.val('oss-region')
+    : `oss-${inputs.val('oss-region')}`;
+  const prefix = inputs.val('oss-prefix').replace(/^\/+|\/+$/g, '');
+  const pvRel = (inputs.val('pv-path') || `/${prefix}`).replace(/^\/+|\/+$/g, '');
   if (pvRel !== '' && prefix !== pvRel && !prefix.startsWith(pvRel + '/')) {
-    check('pv-path', `must contain oss-prefix "${prefix}" (the pods see only what the PV mounts)`);
+    inputs.check('pv-path', `must contain oss-prefix "${prefix}" (the pods see only what the PV mounts)`);
   }
-  problems.throwIfAny();
+  return { tp, pp, serveGpus, region, prefix, pvRel, ...(kubeconfig ? { kubeconfig } : {}) };
+}
 
+/** The model's names: a DNS-1035 name from the repo, and a version keyed by everything that changes the output. */
+function modelNames(inputs: ResolvedInputs, d: Derived): Config['model'] & { servingName: string } {
+  const val = (name: string) => inputs.val(name);
   const repo = val('model');
-  const repoName = repo.split('/')[1] ?? '';
-  const modelName = repo ? toDns1035Label(repoName, 30) : '';
+  const name = repo ? toDns1035Label(repo.split('/')[1] ?? '', 30) : '';
   const revision = val('revision');
-  const version =
-    val('version') ||
-    (repo
-      ? toDnsLabel(
-          `${toDnsLabel(/^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision, 12, 'r')}-${shortHash(
-            JSON.stringify([
-              repo,
-              revision,
-              tp,
-              pp,
-              val('data-type'),
-              val('convert-image'),
-              val('triton-model-name'),
-              num('max-batch-size')
-            ])
-          )}`,
-          20
-        )
-      : '');
-  const servingName = val('serving-name') || (modelName ? toDns1035Label(modelName, 20) : '');
-  const namespace = val('namespace');
-  const pvcName = val('pvc-name');
+  const shortRevision = toDnsLabel(/^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision, 12, 'r');
+  const outputKey = [repo, revision, d.tp, d.pp, val('data-type'), val('convert-image'), val('triton-model-name')];
+  const derivedVersion = `${shortRevision}-${shortHash(JSON.stringify([...outputKey, inputs.num('max-batch-size')]))}`;
+  const version = val('version') || (repo ? toDnsLabel(derivedVersion, 20) : '');
+  const servingName = val('serving-name') || (name ? toDns1035Label(name, 20) : '');
+  return { repo, revision, name, version, servingName };
+}
 
+function ossSection(inputs: ResolvedInputs, d: Derived): Config['oss'] {
+  const val = (name: string) => inputs.val(name);
+  return {
+    endpoint: (val('oss-endpoint') || `https://${d.region}.aliyuncs.com`).replace(/\/+$/, ''),
+    region: d.region,
+    bucket: val('oss-bucket'),
+    prefix: d.prefix,
+    accessKeyId: val('oss-access-key-id'),
+    accessKeySecret: val('oss-access-key-secret'),
+    ...(val('oss-security-token') ? { securityToken: val('oss-security-token') } : {}),
+    signatureV4: inputs.flag('oss-signature-v4'),
+    clusterEndpoint: val('oss-cluster-endpoint') || `${d.region}-internal.aliyuncs.com`
+  };
+}
+
+function clusterSection(inputs: ResolvedInputs, d: Derived): Config['cluster'] {
+  const context = inputs.val('kube-context') || undefined;
+  const namespace = inputs.val('namespace');
+  const pvcName = inputs.val('pvc-name');
+  return {
+    ...(d.kubeconfig ? { kubeconfig: d.kubeconfig } : {}),
+    ...(context ? { context } : {}),
+    namespace,
+    secretName: joinLabels([pvcName, 'oss'], 63),
+    pvName: joinLabels([namespace, pvcName], 63),
+    pvcName,
+    mountPath: inputs.val('mount-path').replace(/\/+$/, ''),
+    pvPath: d.pvRel === '' ? '/' : `/${d.pvRel}`
+  };
+}
+
+function toolSpec(inputs: ResolvedInputs, tool: 'kubectl' | 'arena'): Config['tools']['kubectl'] {
+  const sha256 = inputs.val(`${tool}-sha256`);
+  return {
+    version: inputs.val(`${tool}-version`).replace(/^v/, ''),
+    urlTemplate: toolUrlTemplate(tool, inputs.val(`${tool}-url`)),
+    ...(sha256 ? { sha256: sha256.toLowerCase() } : {})
+  };
+}
+
+function smokeSection(inputs: ResolvedInputs, spec: ModelSpec | undefined, promptLines: string[]): Config['smoke'] {
+  const expect = inputs.val('smoke-expect');
   const prompts: SmokePrompt[] = spec?.prompts
     ? spec.prompts.prompts.map((p) => ({ text: p.text, ...(p.expect ? { expect: p.expect } : {}) }))
     : promptLines.map((text) => ({ text, ...(expect ? { expect } : {}) }));
+  return {
+    prompts,
+    outputLength: inputs.num('smoke-output-length'),
+    requests: inputs.num('smoke-requests'),
+    latencyBudgetMs: inputs.num('smoke-latency-budget'),
+    timeoutSeconds: parseDuration(inputs.val('smoke-timeout'))
+  };
+}
 
-  const config: Config = {
-    stages: selected,
+/** The Config from inputs that passed every check. */
+function buildConfig(inputs: ResolvedInputs, stages: readonly StageName[], d: Derived, smoke: Config['smoke']): Config {
+  const { val, num, flag } = {
+    val: (n: string) => inputs.val(n),
+    num: (n: string) => inputs.num(n),
+    flag: (n: string) => inputs.flag(n)
+  };
+  const { servingName, ...model } = modelNames(inputs, d);
+  return {
+    stages,
     plan: flag('plan'),
-    model: { repo, revision, name: modelName, version },
+    model,
     hf: {
       endpoint: val('hf-endpoint').replace(/\/+$/, ''),
       ...(val('hf-token') ? { token: val('hf-token') } : {}),
       include: splitList(val('hf-include')),
       exclude: splitList(val('hf-exclude'))
     },
-    oss: {
-      endpoint: (val('oss-endpoint') || `https://${region}.aliyuncs.com`).replace(/\/+$/, ''),
-      region,
-      bucket: val('oss-bucket'),
-      prefix,
-      accessKeyId: val('oss-access-key-id'),
-      accessKeySecret: val('oss-access-key-secret'),
-      ...(val('oss-security-token') ? { securityToken: val('oss-security-token') } : {}),
-      signatureV4: flag('oss-signature-v4'),
-      clusterEndpoint: val('oss-cluster-endpoint') || `${region}-internal.aliyuncs.com`
-    },
+    oss: ossSection(inputs, d),
     sync: {
       partSizeBytes: num('sync-part-size') * 1024 * 1024,
       partsInFlight: num('sync-parts-in-flight'),
       filesInParallel: num('sync-files-in-parallel'),
       retries: num('sync-retries')
     },
-    cluster: {
-      ...(kubeconfig ? { kubeconfig } : {}),
-      ...(context ? { context } : {}),
-      namespace,
-      secretName: joinLabels([pvcName, 'oss'], 63),
-      pvName: joinLabels([namespace, pvcName], 63),
-      pvcName,
-      mountPath: val('mount-path').replace(/\/+$/, ''),
-      pvPath: pvRel === '' ? '/' : `/${pvRel}`
-    },
-    tools: {
-      kubectl: {
-        version: val('kubectl-version').replace(/^v/, ''),
-        urlTemplate: toolUrlTemplate('kubectl', val('kubectl-url')),
-        ...(val('kubectl-sha256') ? { sha256: val('kubectl-sha256').toLowerCase() } : {})
-      },
-      arena: {
-        version: val('arena-version').replace(/^v/, ''),
-        urlTemplate: toolUrlTemplate('arena', val('arena-url')),
-        ...(val('arena-sha256') ? { sha256: val('arena-sha256').toLowerCase() } : {})
-      }
-    },
+    cluster: clusterSection(inputs, d),
+    tools: { kubectl: toolSpec(inputs, 'kubectl'), arena: toolSpec(inputs, 'arena') },
     convert: {
       image: val('convert-image'),
       gpus: num('convert-gpus'),
       workers: num('convert-workers'),
-      tensorParallel: tp,
+      tensorParallel: d.tp,
       dataType: val('data-type') as 'fp16' | 'fp32',
       processes: num('convert-processes'),
       timeoutSeconds: parseDuration(val('convert-timeout')),
       resubmitFailed: flag('resubmit-failed'),
       retries: num('convert-retries'),
-      jobName: modelName ? joinLabels(['ft', modelName, version], 48) : '',
+      jobName: model.name ? joinLabels(['ft', model.name, model.version], 48) : '',
       ttlSeconds: parseRetention(val('convert-ttl'))
     },
     serve: {
       image: val('serve-image'),
-      gpus: serveGpus,
+      gpus: d.serveGpus,
       replicas: num('serve-replicas'),
-      pipelineParallel: pp,
+      pipelineParallel: d.pp,
       name: servingName,
-      version,
+      version: model.version,
       modelName: val('triton-model-name'),
       maxBatchSize: num('max-batch-size'),
       timeoutSeconds: parseDuration(val('serve-timeout'))
     },
-    smoke: {
-      prompts,
-      outputLength: num('smoke-output-length'),
-      requests: num('smoke-requests'),
-      latencyBudgetMs: num('smoke-latency-budget'),
-      timeoutSeconds: parseDuration(val('smoke-timeout'))
-    },
-    canary: {
-      steps: typeof canarySteps === 'string' ? [] : canarySteps,
-      soakSeconds: parseDuration(val('canary-soak')),
-      mode: val('canary-mode') as Config['canary']['mode'],
-      minSuccessRate: Number(val('canary-success-rate')),
-      latencyBudgetMs: Number(val('canary-latency-budget') || num('smoke-latency-budget')),
-      minRequests: num('canary-min-requests')
-    },
+    smoke,
+    canary: canarySection(inputs),
     keepVersions: num('keep-versions'),
     lineage: val('lineage'),
     releaseTag: val('release-tag'),
-    ...gpuAndGc(val)
+    ...gpuAndGc((n) => inputs.val(n))
   };
-  return deepFreeze(config);
+}
+
+function canarySection(inputs: ResolvedInputs): Config['canary'] {
+  const steps = parseCanarySteps(inputs.val('canary-steps'));
+  return {
+    steps: typeof steps === 'string' ? [] : steps,
+    soakSeconds: parseDuration(inputs.val('canary-soak')),
+    mode: inputs.val('canary-mode') as Config['canary']['mode'],
+    minSuccessRate: Number(inputs.val('canary-success-rate')),
+    latencyBudgetMs: Number(inputs.val('canary-latency-budget') || inputs.num('smoke-latency-budget')),
+    minRequests: inputs.num('canary-min-requests')
+  };
 }
 
 /** The GPU price and gc inputs as config (src/config/gpu-gc.ts checks their ranges). */
@@ -440,6 +493,25 @@ function gpuAndGc(val: (name: string) => string): Pick<Config, 'gpuPrice' | 'gc'
       idleWindowSeconds: parseRetention(val('gc-idle-window'))
     }
   };
+}
+
+/**
+ * Inputs and the model spec → the frozen Config, in steps: resolve each value, check each input (all problems
+ * at once), check what depends on several, then derive the names and build the object.
+ */
+export function loadConfig(opts: LoadOptions): Config {
+  const spec = modelSpecInput(opts);
+  const inputs = new ResolvedInputs(resolveSources(opts, spec));
+  inputs.checkSchema();
+  const stages = selectedStages(inputs);
+  checkRequired(inputs, stages);
+  checkForms(inputs);
+  const promptLines = checkPrompts(inputs, spec);
+  checkClusterAccess(inputs, stages, opts.env ?? {});
+  inputs.problems.throwIfAny();
+  const derived = deriveTogether(inputs);
+  inputs.problems.throwIfAny();
+  return deepFreeze(buildConfig(inputs, stages, derived, smokeSection(inputs, spec, promptLines)));
 }
 
 function deepFreeze<T>(o: T): T {

@@ -5,12 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 
-export const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS_LABEL_MAX = 63;
+import { DNS_LABEL_MAX, DNS_LABEL_RE, isDnsLabel } from '../util/dns.js';
 
-export function isDnsLabel(s: string, max = DNS_LABEL_MAX): boolean {
-  return s.length > 0 && s.length <= max && DNS_LABEL_RE.test(s);
-}
+export { DNS_LABEL_MAX, DNS_LABEL_RE, isDnsLabel };
 
 export function shortHash(s: string, length = 6): string {
   return createHash('sha256').update(s).digest('hex').slice(0, length);

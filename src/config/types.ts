@@ -14,6 +14,9 @@ export const OPT_IN_STAGES: readonly StageName[] = ['canary', 'gc'];
 /** What `stages: all` runs: every stage but the opt-in ones. */
 export const DEFAULT_STAGES: readonly StageName[] = STAGE_NAMES.filter((s) => !OPT_IN_STAGES.includes(s));
 
+/** The stages that talk to the cluster (they need a kubeconfig): the loader and the plan's access check. */
+export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'deploy', 'smoke', 'canary', 'gc'];
+
 export type DataType = 'fp16' | 'fp32';
 
 export interface ToolSpec {

@@ -2,6 +2,7 @@
  * Watching a PyTorchJob to its end through the API: the job's conditions, its pods (for the reason a pod cannot
  * run) and the namespace's events (scheduler and mount messages), with the master's log followed live.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { sleepOn } from '../util/retry.js';
 import { trainingJobPodSelector } from './arena-objects.js';
 import { diagnosePod, failedJobDiagnosis, jobPhase, type Diagnosis, type JobPhase } from './diagnose.js';
@@ -9,7 +10,7 @@ import { followLog, readTail, type LogFollower } from './logs.js';
 
 export { readTail };
 import { EVENT, POD, PYTORCHJOB, type KObj, type KubeApi } from './types.js';
-import { waitFor, type Timers } from './wait.js';
+import { waitFor, type Timers, type Verdict } from './wait.js';
 
 export const MASTER_CONTAINER = 'pytorch';
 
@@ -51,20 +52,28 @@ function ownPods(job: KObj | undefined, pods: readonly KObj[]): KObj[] {
   });
 }
 
-/** Resolves with the succeeded job; rejects with JobProblem (with the log tail), JobTimeout or the abort reason. */
-export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail: string[]; noticedAt: number }> {
-  const master = masterPodName(o.name);
-  let follower: LogFollower | undefined;
-  let lastPhase: JobPhase = 'Pending';
-  const startFollower = () => {
-    if (follower || !o.onLogLine) return;
-    follower = followLog(o.api, o.namespace, master, MASTER_CONTAINER, {
-      onLine: o.onLogLine,
+/**
+ * The master's log, followed live once its pod runs (and from the new pod's start after a restart); its last
+ * lines are kept for the failure's diagnosis.
+ */
+class MasterLog {
+  private follower?: LogFollower;
+  private readonly pod: string;
+
+  constructor(private readonly o: JobWatchOptions) {
+    this.pod = masterPodName(o.name);
+  }
+
+  start(): void {
+    if (this.follower || !this.o.onLogLine) return;
+    const { api, namespace } = this.o;
+    this.follower = followLog(api, namespace, this.pod, MASTER_CONTAINER, {
+      onLine: this.o.onLogLine,
       keep: 50,
-      onReconnect: (why) => o.onReconnect?.(why),
-      ...(o.timers ? { sleep: sleepOn(o.timers) } : {}),
+      onReconnect: (why) => this.o.onReconnect?.(why),
+      ...(this.o.timers ? { sleep: sleepOn(this.o.timers) } : {}),
       finished: async () => {
-        const pod = await o.api.get(POD, o.namespace, master);
+        const pod = await api.get(POD, namespace, this.pod);
         if (!pod) return true;
         if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return true;
         const cs = ((pod.status?.containerStatuses as { name: string; state?: { terminated?: object } }[]) ?? []).find(
@@ -73,14 +82,68 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
         return !!cs?.state?.terminated;
       }
     });
-  };
-  const finishLogs = async () => {
-    if (!follower) return [];
-    // Let the stream deliver the last lines (it ends by itself when the container has terminated).
-    await Promise.race([follower.done, new Promise((r) => setTimeout(r, 2000).unref())]);
-    await follower.stop();
-    return follower.tail();
-  };
+  }
+
+  /** The master pod is replaced: the next start() follows the new one from its start. */
+  restart(): void {
+    void this.follower?.stop();
+    this.follower = undefined;
+  }
+
+  /** Stops following (after a grace for the last lines) and returns the lines kept. */
+  async finish(): Promise<string[]> {
+    if (!this.follower) return [];
+    // Let the stream deliver the last lines (it ends by itself when the container has terminated); the grace
+    // runs on the injected timers (the scenario clock in tests), and never keeps the process alive.
+    const grace = new AbortController();
+    const wait = this.o.timers
+      ? sleepOn(this.o.timers)(LAST_LINES_GRACE_MS, grace.signal)
+      : delay(LAST_LINES_GRACE_MS, undefined, { ref: false, signal: grace.signal });
+    await Promise.race([this.follower.done, wait.catch(() => undefined)]);
+    grace.abort();
+    await this.follower.stop();
+    return this.follower.tail();
+  }
+}
+
+const LAST_LINES_GRACE_MS = 2000;
+
+/** The wait's verdict on one snapshot: done (Succeeded), a JobProblem, or keep waiting. */
+function jobVerdict(
+  o: JobWatchOptions,
+  j: KObj | undefined,
+  pods: readonly KObj[],
+  events: readonly KObj[],
+  log: MasterLog
+): Verdict<KObj> {
+  if (!j)
+    return {
+      fail: new JobProblem({
+        code: 'JOB_DELETED',
+        message: `PyTorchJob ${o.name} is gone (deleted by someone else?)`,
+        hint: 'Run again to submit it anew.',
+        details: []
+      })
+    };
+  const phase = jobPhase(j);
+  if (phase === 'Succeeded') return { done: j };
+  const mine = ownPods(j, pods);
+  // a pod's own reason (OOMKilled, ...) says more than "1 Master replica(s) failed"
+  if (phase === 'Failed') return { fail: new JobProblem(failedJobDiagnosis(j, mine, events)) };
+  const master = masterPodName(o.name);
+  const started = (p: KObj) => ['Running', 'Succeeded', 'Failed'].includes(String(p.status?.phase));
+  if (mine.some((p) => p.metadata.name === master && started(p))) log.start();
+  for (const pod of mine) {
+    const d = diagnosePod(pod, events);
+    if (d) return { fail: new JobProblem(d) };
+  }
+  return undefined;
+}
+
+/** Resolves with the succeeded job; rejects with JobProblem (with the log tail), JobTimeout or the abort reason. */
+export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail: string[]; noticedAt: number }> {
+  const log = new MasterLog(o);
+  let lastPhase: JobPhase = 'Pending';
   try {
     const result = await waitFor<'job' | 'pods' | 'events', KObj>({
       api: o.api,
@@ -100,38 +163,9 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
         if (j && phase !== lastPhase) {
           lastPhase = phase;
           o.onPhase?.(phase, j);
-          if (phase === 'Restarting' && follower) {
-            // the master pod is replaced: follow the new one from its start
-            void follower.stop();
-            follower = undefined;
-          }
+          if (phase === 'Restarting') log.restart();
         }
-        if (!j)
-          return {
-            fail: new JobProblem({
-              code: 'JOB_DELETED',
-              message: `PyTorchJob ${o.name} is gone (deleted by someone else?)`,
-              hint: 'Run again to submit it anew.',
-              details: []
-            })
-          };
-        if (phase === 'Succeeded') return { done: j };
-        const mine = ownPods(j, pods);
-        // a pod's own reason (OOMKilled, ...) says more than "1 Master replica(s) failed"
-        if (phase === 'Failed') return { fail: new JobProblem(failedJobDiagnosis(j, mine, events)) };
-        if (
-          mine.some(
-            (p) =>
-              p.metadata.name === master &&
-              (p.status?.phase === 'Running' || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')
-          )
-        )
-          startFollower();
-        for (const pod of mine) {
-          const d = diagnosePod(pod, events);
-          if (d) return { fail: new JobProblem(d) };
-        }
-        return undefined;
+        return jobVerdict(o, j, pods, events, log);
       },
       timeoutMs: o.timeoutMs,
       onTimeout: () => new JobTimeout(lastPhase),
@@ -140,15 +174,16 @@ export async function watchJob(o: JobWatchOptions): Promise<{ job: KObj; logTail
       onReconnect: (src, why) => o.onReconnect?.(`${src}: ${why}`)
     });
     const noticedAt = Date.now();
-    return { job: result, logTail: await finishLogs(), noticedAt };
+    return { job: result, logTail: await log.finish(), noticedAt };
   } catch (err) {
-    const tail = await finishLogs();
+    const tail = await log.finish();
     if (err instanceof JobProblem) {
       const diagnosis =
         err.diagnosis.code === 'JOB_FAILED' && !err.diagnosis.retryable
           ? await podReason(o, err.diagnosis)
           : err.diagnosis;
-      const logTail = tail.length > 0 ? tail : await readTail(o.api, o.namespace, master, 20, MASTER_CONTAINER);
+      const logTail =
+        tail.length > 0 ? tail : await readTail(o.api, o.namespace, masterPodName(o.name), 20, MASTER_CONTAINER);
       throw new JobProblem({ ...diagnosis, details: [...diagnosis.details, ...logTail.slice(-20)] });
     }
     throw err;

@@ -86,6 +86,20 @@ export class LineDeduper {
   }
 }
 
+/** A Writable that hands each complete line to `emit`; `rest()` is the unterminated last piece. */
+function lineSink(emit: (line: string) => void): { sink: Writable; rest(): string } {
+  let partial = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const parts = (partial + chunk.toString('utf8')).split('\n');
+      partial = parts.pop() ?? '';
+      for (const p of parts) emit(p);
+      cb();
+    }
+  });
+  return { sink, rest: () => partial };
+}
+
 export function followLog(
   api: KubeApi,
   namespace: string,
@@ -93,51 +107,46 @@ export function followLog(
   container: string,
   opts: LogFollowerOptions
 ): LogFollower {
-  const keep = opts.keep ?? 50;
-  const sleep = opts.sleep ?? abortableSleep;
-  const lines: string[] = [];
-  const dedupe = new LineDeduper();
-  const stopper = new AbortController();
-  let current: { abort(): void } | undefined;
-
-  const emit = (raw: string) => {
-    const text = dedupe.accept(raw.replace(/\r$/, ''));
-    if (text === undefined) return;
-    lines.push(text);
-    if (lines.length > keep) lines.shift();
-    opts.onLine(text);
+  const f = new Following(api, { namespace, pod, container }, opts);
+  const done = f.loop();
+  return {
+    tail: () => [...f.lines],
+    stop: async () => {
+      f.stop();
+      await done;
+    },
+    done
   };
+}
 
-  const loop = async () => {
+/** One follower's state: the lines kept, the dedupe across reconnects, the stream being read. */
+class Following {
+  readonly lines: string[] = [];
+  private readonly dedupe = new LineDeduper();
+  private readonly stopper = new AbortController();
+  private current?: { abort(): void };
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly where: { readonly namespace: string; readonly pod: string; readonly container: string },
+    private readonly opts: LogFollowerOptions
+  ) {}
+
+  stop(): void {
+    this.stopper.abort();
+    this.current?.abort();
+  }
+
+  /** Reads until stopped or the container is finished, reconnecting with backoff. */
+  async loop(): Promise<void> {
+    const sleep = this.opts.sleep ?? abortableSleep;
+    const stopped = this.stopper.signal;
     let failures = 0;
     let lastTry = false;
-    while (!stopper.signal.aborted) {
-      let partial = '';
-      const sink = new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          const parts = (partial + chunk.toString('utf8')).split('\n');
-          partial = parts.pop() ?? '';
-          for (const p of parts) emit(p);
-          cb();
-        }
-      });
-      let ok = false;
-      let got = false;
-      try {
-        const since = dedupe.nextRequest();
-        const stream = await api.log(namespace, pod, container, { follow: true, timestamps: true, ...since }, sink);
-        current = stream;
-        if (stopper.signal.aborted) stream.abort();
-        got = true;
-        await stream.done;
-        ok = true;
-      } catch (err) {
-        if (stopper.signal.aborted) break;
-        opts.onReconnect?.(`log stream of ${pod} ${got ? 'dropped' : 'not available'} (${(err as Error).message})`);
-      }
-      if (stopper.signal.aborted) break;
-      if (ok && partial !== '') emit(partial);
-      const finished = await (opts.finished?.() ?? Promise.resolve(false)).catch(() => false);
+    while (!stopped.aborted) {
+      const ok = await this.readOnce();
+      if (stopped.aborted) break;
+      const finished = await (this.opts.finished?.() ?? Promise.resolve(false)).catch(() => false);
       if (finished) {
         if (!ok && !lastTry) {
           lastTry = true; // one more read to catch the last lines
@@ -146,19 +155,40 @@ export function followLog(
         break;
       }
       failures = ok ? 1 : failures + 1;
-      await sleep(backoffDelay(Math.min(failures, 6), 200, 5000, Math.random), stopper.signal).catch(() => undefined);
+      await sleep(backoffDelay(Math.min(failures, 6), 200, 5000, Math.random), stopped).catch(() => undefined);
     }
-  };
-  const done = loop();
-  return {
-    tail: () => [...lines],
-    stop: async () => {
-      stopper.abort();
-      current?.abort();
-      await done;
-    },
-    done
-  };
+  }
+
+  private emit(raw: string): void {
+    const text = this.dedupe.accept(raw.replace(/\r$/, ''));
+    if (text === undefined) return;
+    this.lines.push(text);
+    if (this.lines.length > (this.opts.keep ?? 50)) this.lines.shift();
+    this.opts.onLine(text);
+  }
+
+  /** One log stream from where the last ended; true when it ended normally (false: dropped or refused). */
+  private async readOnce(): Promise<boolean> {
+    const { namespace, pod, container } = this.where;
+    const { sink, rest } = lineSink((l) => this.emit(l));
+    let got = false;
+    try {
+      const since = this.dedupe.nextRequest();
+      const stream = await this.api.log(namespace, pod, container, { follow: true, timestamps: true, ...since }, sink);
+      this.current = stream;
+      if (this.stopper.signal.aborted) stream.abort();
+      got = true;
+      await stream.done;
+    } catch (err) {
+      if (!this.stopper.signal.aborted)
+        this.opts.onReconnect?.(
+          `log stream of ${pod} ${got ? 'dropped' : 'not available'} (${(err as Error).message})`
+        );
+      return false;
+    }
+    if (!this.stopper.signal.aborted && rest() !== '') this.emit(rest());
+    return true;
+  }
 }
 
 /** The last lines of a container's log (empty when there is none yet). */

@@ -7,7 +7,7 @@ import { sleepOn } from '../util/retry.js';
 import { diagnosePod, rolloutComplete, rolloutStuck, type Diagnosis } from './diagnose.js';
 import { followLog, readTail, type LogFollower } from './logs.js';
 import { DEPLOYMENT, EVENT, POD, type KObj, type KubeApi } from './types.js';
-import { waitFor, type Timers } from './wait.js';
+import { waitFor, type Timers, type Verdict } from './wait.js';
 
 export const TRITON_CONTAINER = 'tritonserver';
 
@@ -83,22 +83,27 @@ export interface RolloutOptions {
   readonly onReconnect?: (why: string) => void;
 }
 
-/** Resolves with the available Deployment; rejects with RolloutProblem (timeout included) or the abort reason. */
-export async function waitForRollout(o: RolloutOptions): Promise<{ deployment: KObj; noticedAt: number }> {
-  const selector = servingSelector(o.name, o.version);
-  const followers = new Map<string, LogFollower>();
-  const logFailure = new AbortController();
-  const tails = () => [...followers.values()].flatMap((f) => f.tail());
-  const follow = (pod: string) => {
-    if (followers.has(pod)) return;
+/**
+ * Triton's log of every serving pod, followed live; a model that Triton reports UNAVAILABLE fails the rollout at
+ * once (through `failure`) rather than at the timeout.
+ */
+class TritonLogs {
+  private readonly followers = new Map<string, LogFollower>();
+  readonly failure = new AbortController();
+
+  constructor(private readonly o: RolloutOptions) {}
+
+  follow(pod: string): void {
+    if (this.followers.has(pod)) return;
+    const o = this.o;
     const f = followLog(o.api, o.namespace, pod, TRITON_CONTAINER, {
       keep: 60,
       ...(o.timers ? { sleep: sleepOn(o.timers) } : {}),
       onLine: (line) => {
         o.onLogLine?.(`[${pod}] ${line}`);
         const reason = modelUnavailableReason([line]);
-        if (reason && !logFailure.signal.aborted) {
-          logFailure.abort(
+        if (reason && !this.failure.signal.aborted) {
+          this.failure.abort(
             new RolloutProblem({
               code: 'MODEL_UNAVAILABLE',
               message: `Triton in pod ${pod} could not load the ${reason.replace(/^model /, 'model ')}`,
@@ -110,10 +115,75 @@ export async function waitForRollout(o: RolloutOptions): Promise<{ deployment: K
       },
       onReconnect: (why) => o.onReconnect?.(why)
     });
-    followers.set(pod, f);
-  };
-  const signal = o.signal ? AbortSignal.any([o.signal, logFailure.signal]) : logFailure.signal;
-  const stopAll = () => Promise.all([...followers.values()].map((f) => f.stop()));
+    this.followers.set(pod, f);
+  }
+
+  tails(): string[] {
+    return [...this.followers.values()].flatMap((f) => f.tail());
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.followers.values()].map((f) => f.stop()));
+  }
+}
+
+/** The wait's verdict on one snapshot: available, a pod's or the Deployment's problem, or keep waiting. */
+function rolloutVerdict(
+  dep: readonly KObj[],
+  pods: readonly KObj[],
+  events: readonly KObj[],
+  logs: TritonLogs
+): Verdict<KObj> {
+  const d = dep[0];
+  for (const p of pods) if (p.status?.phase === 'Running' || p.status?.containerStatuses) logs.follow(p.metadata.name);
+  if (d && rolloutComplete(d)) return { done: d };
+  const stuck = d && rolloutStuck(d);
+  for (const p of pods) {
+    if (p.metadata.deletionTimestamp) continue;
+    const diag = diagnosePod(p, events);
+    if (diag) return { fail: new RolloutProblem(diag) };
+  }
+  if (stuck) return { fail: new RolloutProblem(stuck) };
+  return undefined;
+}
+
+function rolloutTimeout(o: RolloutOptions, pods: readonly KObj[]): RolloutProblem {
+  const notReady = pods
+    .filter((p) => !isPodReady(p))
+    .map((p) => `${p.metadata.name} (${p.status?.phase ?? 'Pending'})`);
+  return new RolloutProblem({
+    code: 'ROLLOUT_TIMEOUT',
+    message: `serving ${o.name} version ${o.version} was not available within ${Math.round(o.timeoutMs / 1000)} s${notReady.length ? `; not ready: ${notReady.join(', ')}` : ''}`,
+    hint: 'Large models load for minutes: raise serve-timeout, or read Triton’s log below.',
+    details: []
+  });
+}
+
+/** A failed rollout with Triton's last lines; a crash loop whose log names an UNAVAILABLE model says so. */
+async function explainRolloutFailure(o: RolloutOptions, err: unknown, logs: TritonLogs): Promise<unknown> {
+  let lines = logs.tails();
+  const pd = err instanceof RolloutProblem ? err.diagnosis.pod : undefined;
+  if (lines.length === 0 && pd) lines = await readTail(o.api, o.namespace, pd, 40, TRITON_CONTAINER);
+  const fromLog = logs.failure.signal.aborted && err === logs.failure.signal.reason;
+  const problem = err instanceof RolloutProblem ? err : fromLog ? (err as RolloutProblem) : undefined;
+  if (!problem) return err;
+  const d = problem.diagnosis;
+  const reason = modelUnavailableReason(lines);
+  if (d.code === 'CRASH_LOOP' && reason) {
+    return new RolloutProblem({
+      code: 'MODEL_UNAVAILABLE',
+      message: `${d.message}: ${reason}`,
+      hint: unavailableHint(reason),
+      details: lines.slice(-20)
+    });
+  }
+  return new RolloutProblem({ ...d, details: [...d.details, ...lines.slice(-20)] });
+}
+
+/** Resolves with the available Deployment; rejects with RolloutProblem (timeout included) or the abort reason. */
+export async function waitForRollout(o: RolloutOptions): Promise<{ deployment: KObj; noticedAt: number }> {
+  const selector = servingSelector(o.name, o.version);
+  const logs = new TritonLogs(o);
   try {
     const deployment = await waitFor<'dep' | 'pods' | 'events', KObj>({
       api: o.api,
@@ -122,61 +192,19 @@ export async function waitForRollout(o: RolloutOptions): Promise<{ deployment: K
         pods: { type: POD, namespace: o.namespace, selector: { labelSelector: selector } },
         events: { type: EVENT, namespace: o.namespace }
       },
-      check: ({ dep, pods, events }) => {
-        const d = dep[0];
-        for (const p of pods) if (p.status?.phase === 'Running' || p.status?.containerStatuses) follow(p.metadata.name);
-        if (d && rolloutComplete(d)) return { done: d };
-        const stuck = d && rolloutStuck(d);
-        for (const p of pods) {
-          if (p.metadata.deletionTimestamp) continue;
-          const diag = diagnosePod(p, events);
-          if (diag) return { fail: new RolloutProblem(diag) };
-        }
-        if (stuck) return { fail: new RolloutProblem(stuck) };
-        return undefined;
-      },
+      check: ({ dep, pods, events }) => rolloutVerdict(dep, pods, events, logs),
       timeoutMs: o.timeoutMs,
-      onTimeout: ({ pods }) => {
-        const notReady = pods
-          .filter((p) => !isPodReady(p))
-          .map((p) => `${p.metadata.name} (${p.status?.phase ?? 'Pending'})`);
-        return new RolloutProblem({
-          code: 'ROLLOUT_TIMEOUT',
-          message: `serving ${o.name} version ${o.version} was not available within ${Math.round(o.timeoutMs / 1000)} s${notReady.length ? `; not ready: ${notReady.join(', ')}` : ''}`,
-          hint: 'Large models load for minutes: raise serve-timeout, or read Triton’s log below.',
-          details: []
-        });
-      },
-      signal,
+      onTimeout: ({ pods }) => rolloutTimeout(o, pods),
+      signal: o.signal ? AbortSignal.any([o.signal, logs.failure.signal]) : logs.failure.signal,
       timers: o.timers,
       onReconnect: (src, why) => o.onReconnect?.(`${src}: ${why}`)
     });
     const noticedAt = Date.now();
-    await stopAll();
+    await logs.stop();
     return { deployment, noticedAt };
   } catch (err) {
-    await stopAll();
-    let lines = tails();
-    const pd = err instanceof RolloutProblem ? err.diagnosis.pod : undefined;
-    if (lines.length === 0 && pd) lines = await readTail(o.api, o.namespace, pd, 40, TRITON_CONTAINER);
-    const problem =
-      err instanceof RolloutProblem
-        ? err
-        : logFailure.signal.aborted && err === logFailure.signal.reason
-          ? (err as RolloutProblem)
-          : undefined;
-    if (!problem) throw err;
-    const d = problem.diagnosis;
-    const reason = modelUnavailableReason(lines);
-    if (d.code === 'CRASH_LOOP' && reason) {
-      throw new RolloutProblem({
-        code: 'MODEL_UNAVAILABLE',
-        message: `${d.message}: ${reason}`,
-        hint: unavailableHint(reason),
-        details: lines.slice(-20)
-      });
-    }
-    throw new RolloutProblem({ ...d, details: [...d.details, ...lines.slice(-20)] });
+    await logs.stop();
+    throw await explainRolloutFailure(o, err, logs);
   }
 }
 

@@ -2,6 +2,8 @@
  * Progress lines a person can follow: sizes and rates in human units, and a per-file reporter that prints at
  * most every `intervalMs` (time injectable) with bytes, %, MB/s and ETA.
  */
+import { formatDuration } from '../util/format.js';
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
@@ -17,14 +19,6 @@ export function formatBytes(n: number): string {
 export function formatRate(bytes: number, ms: number): string {
   if (ms <= 0) return '- MB/s';
   return `${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
 export class FileProgress {

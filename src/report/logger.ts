@@ -1,6 +1,7 @@
 /** Logger implementations: the action's (through @actions/core) and a recording one for tests. */
 import * as core from '@actions/core';
 import type { Logger } from '../pipeline/types.js';
+import { secretForms } from './secrets.js';
 
 /**
  * The message without stack frames (`    at f (file.js:1:2)` lines): a library's error text can carry its stack,
@@ -36,14 +37,9 @@ export class ActionsLogger implements Logger {
   }
 }
 
-/**
- * Masks a credential and the forms it is commonly re-encoded in (base64, URL-encoding), so that a value which
- * reaches a log through a library's own encoding is still hidden.
- */
+/** Masks a credential and its re-encoded forms (./secrets.ts). */
 export function maskSecret(value: string, setSecret: (v: string) => void): void {
-  if (value.trim() === '') return;
-  const forms = new Set<string>([value, Buffer.from(value).toString('base64'), encodeURIComponent(value)]);
-  for (const f of forms) setSecret(f);
+  for (const f of secretForms(value)) setSecret(f);
 }
 
 /** Keeps every line (tests, and the CLI's quiet mode). */

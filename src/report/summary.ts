@@ -5,6 +5,7 @@ import { formatDuration } from '../util/format.js';
 import type { StageResult } from '../pipeline/types.js';
 import { gpuSection } from './gpu-cost.js';
 import { canaryMarkdown, type CanaryRecord } from '../canary/report.js';
+import { markdownCell } from './markdown.js';
 
 const ICON: Record<StageResult['status'], string> = {
   done: '✅ done',
@@ -14,14 +15,9 @@ const ICON: Record<StageResult['status'], string> = {
   planned: '📝 planned'
 };
 
-/** One table cell: no pipes or line breaks, HTML-escaped. */
+/** One table cell: no pipes or line breaks, HTML-escaped (src/report/markdown.ts). */
 export function cell(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, ' ');
+  return markdownCell(s);
 }
 
 /**

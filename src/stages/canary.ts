@@ -28,7 +28,7 @@ import {
   virtualService,
   type IstioVersion
 } from '../canary/routing.js';
-import { rollback } from './deploy.js';
+import { rollback } from './serving-version.js';
 import { LINEAGE_LABEL } from './lineage.js';
 import { retireOldVersions } from './smoke.js';
 
@@ -163,97 +163,132 @@ export function makeCanaryStage(deps: ClusterDeps, meshOf: MeshFactory = default
 
 async function runCanary(deps: ClusterDeps, meshOf: MeshFactory, ctx: StageContext): Promise<StageOutcome> {
   const cfg = ctx.config;
-  const c = cfg.canary;
-  const ns = cfg.cluster.namespace;
-  const { name, version } = cfg.serve;
-  checkServiceName(name);
+  checkServiceName(cfg.serve.name);
   const { api, kc } = deps.kube(ctx);
   const mesh = meshOf(kc, deps);
   const istio = await mesh.istioVersion();
-  const mode = chooseMode(c.mode, istio);
-  const all = await servingVersions(api, cfg);
-  const fresh = all.find((v) => v.version === version);
-  if (!fresh || !rolloutComplete(fresh.deployment))
-    throw new PipelineError(
-      'CANARY_NO_NEW_VERSION',
-      `serving ${name} version ${version} is not available, so there is nothing to shift traffic to`,
-      'Run the deploy and smoke stages before the canary (in the same run or an earlier one).'
-    );
-  const old = oldVersionsOf(all, cfg);
+  const mode = chooseMode(cfg.canary.mode, istio);
+  const old = await versionsToShiftFrom(api, cfg);
   const oldWeights = mode === 'istio' && istio ? await currentWeights(api, cfg, istio, old) : evenly(old);
   const record: CanaryRecord = {
     mode,
-    name,
-    newVersion: version,
+    name: cfg.serve.name,
+    newVersion: cfg.serve.version,
     oldVersions: oldWeights.map((o) => o.version),
     steps: []
   };
   ctx.state.canary = record;
-  await mesh.apply(servingService(name, ns));
+  await mesh.apply(servingService(cfg.serve.name, cfg.cluster.namespace));
   const routing = new Routing(mesh, cfg, istio ?? 'v1', mode, old, oldWeights, deps.timers);
   ctx.log.info(
-    `Canary of ${name} ${record.oldVersions.join(', ') || '(none)'} → ${version}: ${mode === 'istio' ? `Istio networking.istio.io/${istio}` : 'replica ratio through Service ' + name}`
+    `Canary of ${cfg.serve.name} ${record.oldVersions.join(', ') || '(none)'} → ${cfg.serve.version}: ${mode === 'istio' ? `Istio networking.istio.io/${istio}` : 'replica ratio through Service ' + cfg.serve.name}`
   );
   if (old.length === 0) {
     await routing.allNew();
     record.result = 'finished';
     record.reason = 'no other version was serving, so there was nothing to shift from';
-    return { status: 'done', summary: `${version} takes all traffic of ${name}: ${record.reason}`, details: { mode } };
+    return {
+      status: 'done',
+      summary: `${cfg.serve.version} takes all traffic of ${cfg.serve.name}: ${record.reason}`,
+      details: { mode }
+    };
   }
-  const sleep = sleepOn(deps.timers ?? realTimers);
   try {
     await routing.prepare();
-    for (const weight of c.steps) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      const set = await routing.step(weight, api, ctx);
-      const rec: CanaryStepRecord = { weight, ...set };
-      record.steps.push(rec);
-      ctx.log.info(`Canary step ${record.steps.length}: ${weight} % → ${set.how}; soaking ${c.soakSeconds} s`);
-      const before = await readCounters(api, mesh, cfg);
-      await sleep(c.soakSeconds * 1000, ctx.signal);
-      const figures = stepFigures(before, await readCounters(api, mesh, cfg));
-      const failed = stepVerdict(figures, c);
-      record.steps[record.steps.length - 1] = { ...rec, figures, ...(failed ? { failed } : {}) };
-      ctx.log.info(
-        `Canary step ${record.steps.length}: ${figures.requests} request(s), success ${figures.successRate.toFixed(1)} %, mean latency ${Math.round(figures.meanLatencyMs)} ms: ${failed ?? 'passed'}`
-      );
-      if (failed) throw new StepFailed(`step ${record.steps.length} (${weight} %): ${failed}`);
-    }
+    for (const weight of cfg.canary.steps) await canaryStep(deps, api, mesh, routing, ctx, record, weight);
   } catch (err) {
-    const undo = await routing.rollBack(api, ctx, deps);
-    record.result = 'rolled-back';
-    const what = err instanceof StepFailed ? err.message : ctx.signal.aborted ? 'cancelled' : (err as Error).message;
-    record.reason = `${what}; ${undo}`;
-    if (ctx.signal.aborted)
-      throw new PipelineError('CANCELLED', `cancelled during the canary of ${version}; ${undo}`, 'Run again.', {
-        cause: err
-      });
-    if (err instanceof StepFailed)
-      throw new PipelineError(
-        'CANARY_STEP_FAILED',
-        `the canary of ${name} version ${version} failed at ${err.message}; ${undo}`,
-        'Read the step table in the summary; fix the new version (or raise canary-success-rate / canary-latency-budget if the budgets were wrong) and run again.'
-      );
-    if (err instanceof PipelineError)
-      throw new PipelineError(err.code, `${err.message}; the canary of ${version} stopped: ${undo}`, err.hint, {
-        cause: err,
-        details: err.details
-      });
-    throw new PipelineError(
-      'CANARY_FAILED',
-      `the canary of ${name} version ${version} stopped: ${(err as Error).message}; ${undo}`,
-      'Read the log above, then run again.',
-      { cause: err }
-    );
+    throw await rolledBack(err, await routing.rollBack(api, ctx, deps), ctx, record);
   }
+  return finishCanary(deps, api, routing, ctx, record);
+}
+
+/** The serving versions of this lineage other than the new one, which must be up (else nothing to shift to). */
+async function versionsToShiftFrom(api: KubeApi, cfg: Config): Promise<Version[]> {
+  const all = await servingVersions(api, cfg);
+  const fresh = all.find((v) => v.version === cfg.serve.version);
+  if (!fresh || !rolloutComplete(fresh.deployment))
+    throw new PipelineError(
+      'CANARY_NO_NEW_VERSION',
+      `serving ${cfg.serve.name} version ${cfg.serve.version} is not available, so there is nothing to shift traffic to`,
+      'Run the deploy and smoke stages before the canary (in the same run or an earlier one).'
+    );
+  return oldVersionsOf(all, cfg);
+}
+
+/** One step: set the weight, soak, read the new version's metrics; a failed check throws StepFailed. */
+async function canaryStep(
+  deps: ClusterDeps,
+  api: KubeApi,
+  mesh: MeshApi,
+  routing: Routing,
+  ctx: StageContext,
+  record: CanaryRecord,
+  weight: number
+): Promise<void> {
+  const c = ctx.config.canary;
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  const set = await routing.step(weight, api, ctx);
+  const rec: CanaryStepRecord = { weight, ...set };
+  record.steps.push(rec);
+  const n = record.steps.length;
+  ctx.log.info(`Canary step ${n}: ${weight} % → ${set.how}; soaking ${c.soakSeconds} s`);
+  const before = await readCounters(api, mesh, ctx.config);
+  await sleepOn(deps.timers ?? realTimers)(c.soakSeconds * 1000, ctx.signal);
+  const figures = stepFigures(before, await readCounters(api, mesh, ctx.config));
+  const failed = stepVerdict(figures, c);
+  record.steps[n - 1] = { ...rec, figures, ...(failed ? { failed } : {}) };
+  ctx.log.info(
+    `Canary step ${n}: ${figures.requests} request(s), success ${figures.successRate.toFixed(1)} %, mean latency ${Math.round(figures.meanLatencyMs)} ms: ${failed ?? 'passed'}`
+  );
+  if (failed) throw new StepFailed(`step ${n} (${weight} %): ${failed}`);
+}
+
+/** The error of a canary that stopped, after the weights went back (`undo` says what was restored). */
+async function rolledBack(err: unknown, undo: string, ctx: StageContext, record: CanaryRecord): Promise<PipelineError> {
+  const { name, version } = ctx.config.serve;
+  record.result = 'rolled-back';
+  const what = err instanceof StepFailed ? err.message : ctx.signal.aborted ? 'cancelled' : (err as Error).message;
+  record.reason = `${what}; ${undo}`;
+  if (ctx.signal.aborted)
+    return new PipelineError('CANCELLED', `cancelled during the canary of ${version}; ${undo}`, 'Run again.', {
+      cause: err
+    });
+  if (err instanceof StepFailed)
+    return new PipelineError(
+      'CANARY_STEP_FAILED',
+      `the canary of ${name} version ${version} failed at ${err.message}; ${undo}`,
+      'Read the step table in the summary; fix the new version (or raise canary-success-rate / canary-latency-budget if the budgets were wrong) and run again.'
+    );
+  if (err instanceof PipelineError)
+    return new PipelineError(err.code, `${err.message}; the canary of ${version} stopped: ${undo}`, err.hint, {
+      cause: err,
+      details: err.details
+    });
+  return new PipelineError(
+    'CANARY_FAILED',
+    `the canary of ${name} version ${version} stopped: ${(err as Error).message}; ${undo}`,
+    'Read the log above, then run again.',
+    { cause: err }
+  );
+}
+
+/** Every step passed: the old versions retire (as smoke would have) and leave the routing. */
+async function finishCanary(
+  deps: ClusterDeps,
+  api: KubeApi,
+  routing: Routing,
+  ctx: StageContext,
+  record: CanaryRecord
+): Promise<StageOutcome> {
+  const { name, version } = ctx.config.serve;
   record.result = 'finished';
   const retired = await retireOldVersions(api, deps, ctx);
   if (retired.length) await routing.forget(retired);
   record.reason = retired.length ? `retired ${retired.join(', ')}` : undefined;
   return {
     status: 'done',
-    summary: `${version} takes all traffic of ${name} after ${record.steps.length} step(s) (${c.steps.join(', ')} %, ${mode})${retired.length ? `; retired ${retired.join(', ')}` : ''}`,
-    details: { mode, steps: record.steps.length }
+    summary: `${version} takes all traffic of ${name} after ${record.steps.length} step(s) (${ctx.config.canary.steps.join(', ')} %, ${record.mode})${retired.length ? `; retired ${retired.join(', ')}` : ''}`,
+    details: { mode: record.mode, steps: record.steps.length }
   };
 }
 

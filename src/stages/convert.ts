@@ -20,6 +20,7 @@ import { MANAGED_BY, PYTORCHJOB, type KObj, type KubeApi } from '../k8s/types.js
 import { waitFor } from '../k8s/wait.js';
 import { removeTrainingJob } from './teardown.js';
 import { finishedJobPolicy } from './gpu-hygiene.js';
+import { knownCommit, requireCommit } from './commit.js';
 
 export interface ConvertMarker {
   readonly version: string;
@@ -29,25 +30,6 @@ export interface ConvertMarker {
   readonly fileCount: number;
   readonly files: readonly { key: string; size: number }[];
   readonly finishedAt: string;
-}
-
-/** The HF commit whose files are converted: from the sync stage of this run, or a revision that is a sha. */
-/** The commit a plan can name: the one sync's plan resolved, or a pinned revision; undefined otherwise. */
-function planCommit(ctx: StageContext): string | undefined {
-  if (typeof ctx.state.commit === 'string') return ctx.state.commit;
-  return /^[0-9a-f]{40}$/.test(ctx.config.model.revision) ? ctx.config.model.revision : undefined;
-}
-
-function commitOf(ctx: StageContext): string {
-  const c = planCommit(ctx);
-  if (!c) {
-    throw new PipelineError(
-      'CONVERT_COMMIT_UNKNOWN',
-      'the HF commit to convert is unknown (the sync stage did not run in this job)',
-      'Run the sync stage before convert in the same run, or pass the revision as a full commit sha.'
-    );
-  }
-  return c;
 }
 
 /** Why the marker does not (or no longer) describe a usable conversion, or undefined when it does. */
@@ -191,7 +173,7 @@ export function makeConvertStage(deps: ClusterDeps): Stage {
     name: 'convert',
     async plan(ctx): Promise<PlanLine> {
       const cfg = ctx.config;
-      const commit = planCommit(ctx);
+      const commit = knownCommit(ctx);
       const detail = [
         commit
           ? commandLine(converterArgs(cfg, commit))
@@ -224,209 +206,306 @@ export function makeConvertStage(deps: ClusterDeps): Stage {
     },
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;
-      const ns = cfg.cluster.namespace;
-      const name = cfg.convert.jobName;
       const oss = deps.oss(ctx);
-      const marker = await readMarker(oss, cfg);
-      if (marker) {
-        const why = markerProblem(cfg, marker, (await oss.list(ftCheckpointPrefix(cfg))).keys);
-        if (!why) {
-          return {
-            status: 'skipped',
-            summary: `already converted by ${marker.jobName} (${marker.fileCount} files)`,
-            details: { job: marker.jobName, files: marker.fileCount },
-            outputs: { 'convert-job': marker.jobName, 'checkpoint-uri': ossUri(cfg, ftCheckpointPrefix(cfg)) }
-          };
-        }
-        ctx.log.warning(`The conversion marker is stale (${why}); converting again.`);
-      }
-      const commit = commitOf(ctx);
+      const earlier = await earlierConversion(oss, ctx);
+      if (earlier) return earlier;
+      const commit = convertCommit(ctx);
       await checkSyncedModel(oss, cfg, commit, true);
       const { api } = deps.kube(ctx);
       const started = Date.now();
-      let existing = await api.get(PYTORCHJOB, ns, name);
-      let submitted = false;
-      const record = { kind: 'pytorchjob', namespace: ns, name } as const;
-
-      const differs = existing ? jobDiffers(existing, converterArgs(cfg, commit), cfg) : undefined;
-      if (existing && differs) {
-        const phase = jobPhase(existing);
-        if (phase !== 'Succeeded' && phase !== 'Failed') {
-          throw new PipelineError(
-            'CONVERT_JOB_CONFLICT',
-            `PyTorchJob ${ns}/${name} is ${phase} with other parameters (${differs})`,
-            'Wait for it to finish or delete it (arena delete), or give this conversion its own version input.'
-          );
-        }
-        ctx.log.warning(`PyTorchJob ${name} (${phase}) was built with other parameters (${differs}); replacing it.`);
-        await deleteJob(deps, api, cfg, ctx, 'parameters changed');
-        await waitGone(api, cfg, ctx, deps);
-        existing = undefined;
-      }
-
-      if (existing && jobPhase(existing) === 'Failed') {
-        const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
-        const c = (
-          existing.status?.conditions as { type: string; reason?: string; message?: string }[] | undefined
-        )?.find((x) => x.type === 'Failed');
-        if (!cfg.convert.resubmitFailed) {
-          throw new PipelineError(
-            'CONVERT_JOB_FAILED',
-            `PyTorchJob ${ns}/${name} of this version already failed${c?.reason ? ` (${c.reason})` : ''}${c?.message ? `: ${c.message}` : ''}`,
-            'Fix the cause (log below), then run again with resubmit-failed: true to delete and resubmit it.',
-            { details: tail }
-          );
-        }
-        ctx.log.warning(`PyTorchJob ${name} failed earlier (${c?.reason ?? 'Failed'}); deleting and resubmitting it.`);
-        await deleteJob(deps, api, cfg, ctx, 'resubmitting a failed job');
-        await waitGone(api, cfg, ctx, deps);
-        existing = undefined;
-      }
-      let job: KObj | undefined;
-      // Arena's `--retry` cannot restart a one-worker job (its Master is `restartPolicy: Never`, which the
-      // operator never counts against backoffLimit), so a transient failure is retried here: delete, resubmit.
-      for (let retry = 0; job === undefined; retry++) {
-        if (!existing) {
-          const args = converterArgs(cfg, commit);
-          ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-          const res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
-          if (
-            res.exitCode !== 0 &&
-            /already exist/i.test(res.stderr + res.stdout) /* real Arena: "the job X is already exist" */
-          ) {
-            ctx.log.info(`PyTorchJob ${name} was submitted meanwhile by someone else; attaching to it.`);
-          } else {
-            if (res.exitCode !== 0) throw arenaError(args, res, 'submit the conversion');
-            submitted = true;
-            ctx.cleanup.add(record);
-            ctx.log.info(`Submitted PyTorchJob ${ns}/${name} through arena`);
-          }
-        } else {
-          ctx.log.info(`PyTorchJob ${ns}/${name} exists (${jobPhase(existing)}); attaching to it`);
-        }
-
-        try {
-          const res = await ctx.log.group(`Converter log (${name})`, () =>
-            watchJob({
-              api,
-              namespace: ns,
-              name,
-              timeoutMs: cfg.convert.timeoutSeconds * 1000,
-              signal: ctx.signal,
-              timers: deps.timers,
-              onPhase: (phase, j) => {
-                if (phase === 'Restarting') {
-                  const c = (j.status?.conditions as { type: string; message?: string }[]).find(
-                    (x) => x.type === 'Restarting'
-                  );
-                  ctx.log.warning(`PyTorchJob ${name} is restarting: ${c?.message ?? ''}`);
-                } else ctx.log.info(`PyTorchJob ${name}: ${phase}`);
-              },
-              onLogLine: (line) => ctx.log.info(line),
-              onReconnect: (why) => ctx.log.debug(`convert watch: ${why}`)
-            })
-          );
-          deps.onNoticed?.('job', res.job, res.noticedAt);
-          job = res.job;
-        } catch (err) {
-          if (ctx.signal.aborted) {
-            if (submitted) {
-              await deleteJob(deps, api, cfg, ctx, 'the run was cancelled').catch((e) =>
-                ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
-              );
-              ctx.cleanup.remove(record);
-            }
-            throw new PipelineError(
-              'CANCELLED',
-              `cancelled while converting${submitted ? `; deleted PyTorchJob ${name}` : `; PyTorchJob ${name} (not submitted by this run) was left running`}`,
-              'Run again to convert.',
-              { cause: err }
-            );
-          }
-          if (err instanceof JobTimeout) {
-            await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) =>
-              ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
-            );
-            ctx.cleanup.remove(record);
-            const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
-            throw new PipelineError(
-              'CONVERT_TIMEOUT',
-              `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (it was ${err.lastPhase}); deleted it`,
-              'Raise convert-timeout, or look at the log below for where it stalled.',
-              { details: tail }
-            );
-          }
-          if (err instanceof JobProblem && /\(DeadlineExceeded\)/.test(err.diagnosis.message)) {
-            // arena's --running-timeout (the job's activeDeadlineSeconds) fired before the stage's own timer
-            if (submitted) {
-              await deleteJob(deps, api, cfg, ctx, 'timeout').catch((e) =>
-                ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
-              );
-            }
-            ctx.cleanup.remove(record);
-            throw new PipelineError(
-              'CONVERT_TIMEOUT',
-              `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (the job's deadline passed)${submitted ? '; deleted it' : ''}`,
-              'Raise convert-timeout, or look at the log below for where it stalled.',
-              { details: err.diagnosis.details }
-            );
-          }
-          if (err instanceof JobProblem && err.diagnosis.retryable && retry < cfg.convert.retries) {
-            ctx.log.warning(
-              `${err.diagnosis.message}. This may not repeat: deleting and resubmitting PyTorchJob ${name} (retry ${retry + 1} of ${cfg.convert.retries}, convert-retries).`
-            );
-            await deleteJob(deps, api, cfg, ctx, 'retrying after a transient failure');
-            await waitGone(api, cfg, ctx, deps);
-            existing = undefined;
-            continue;
-          }
-          if (err instanceof JobProblem) {
-            const d = err.diagnosis;
-            // a job that cannot run (unschedulable, image, mount) is deleted; a Failed one stays to be inspected
-            const now = await api.get(PYTORCHJOB, ns, name).catch(() => undefined);
-            if (submitted && now && jobPhase(now) !== 'Failed') {
-              await deleteJob(deps, api, cfg, ctx, d.code).catch((e) =>
-                ctx.log.warning(`Could not delete the job: ${(e as Error).message}`)
-              );
-            }
-            ctx.cleanup.remove(record);
-            const hint = d.retryable
-              ? 'The pod was killed or lost, which need not happen again: run again with resubmit-failed: true, or raise the convert-retries input so that such a failure is resubmitted by itself.'
-              : d.hint;
-            throw new PipelineError(`CONVERT_${d.code}`, d.message, hint, { details: d.details });
-          }
-          throw err;
-        }
-      }
-      ctx.cleanup.remove(record);
-
+      const existing = await settleExistingJob(deps, api, ctx, commit);
+      const run = await convertWithRetries(deps, api, ctx, commit, existing);
+      ctx.cleanup.remove(jobRecord(cfg));
       const files = await verifyOutput(oss, cfg);
-      const durationSeconds = jobSeconds(job!, Date.now() - started);
-      const newMarker: ConvertMarker = {
-        version: cfg.model.version,
-        jobName: name,
-        parameters: {
-          tensorParallel: cfg.convert.tensorParallel,
-          dataType: cfg.convert.dataType,
-          processes: cfg.convert.processes,
-          image: cfg.convert.image,
-          input: hfPrefix(cfg, commit)
-        },
-        durationSeconds,
-        fileCount: files.length,
-        files,
-        finishedAt: new Date().toISOString()
-      };
-      await oss.putObject(convertMarkerKey(cfg), Buffer.from(JSON.stringify(newMarker, null, 2)));
-      const summary = `${submitted ? 'converted' : 'attached to and verified'} PyTorchJob ${name}: ${files.length} files in ${durationSeconds} s`;
-      ctx.log.info(summary);
-      return {
-        status: 'done',
-        summary,
-        details: { job: name, files: files.length, 'duration-s': durationSeconds },
-        outputs: { 'convert-job': name, 'checkpoint-uri': ossUri(cfg, ftCheckpointPrefix(cfg)) }
-      };
+      const durationSeconds = jobSeconds(run.job, Date.now() - started);
+      await writeMarker(oss, cfg, commit, files, durationSeconds);
+      return converted(ctx, run.submitted, files.length, durationSeconds);
     }
+  };
+}
+
+const jobRecord = (cfg: Config) =>
+  ({ kind: 'pytorchjob', namespace: cfg.cluster.namespace, name: cfg.convert.jobName }) as const;
+
+const convertCommit = (ctx: StageContext) =>
+  requireCommit(ctx, {
+    code: 'CONVERT_COMMIT_UNKNOWN',
+    message: 'the HF commit to convert is unknown (the sync stage did not run in this job)',
+    hint: 'Run the sync stage before convert in the same run, or pass the revision as a full commit sha.'
+  });
+
+/** The outcome when a verified conversion of this version is already in OSS (its marker still true). */
+async function earlierConversion(oss: ObjectStoreLike, ctx: StageContext): Promise<StageOutcome | undefined> {
+  const cfg = ctx.config;
+  const marker = await readMarker(oss, cfg);
+  if (!marker) return undefined;
+  const why = markerProblem(cfg, marker, (await oss.list(ftCheckpointPrefix(cfg))).keys);
+  if (why) {
+    ctx.log.warning(`The conversion marker is stale (${why}); converting again.`);
+    return undefined;
+  }
+  return {
+    status: 'skipped',
+    summary: `already converted by ${marker.jobName} (${marker.fileCount} files)`,
+    details: { job: marker.jobName, files: marker.fileCount },
+    outputs: { 'convert-job': marker.jobName, 'checkpoint-uri': ossUri(cfg, ftCheckpointPrefix(cfg)) }
+  };
+}
+
+/** Deletes the job and waits until the API no longer shows it (before the same name is submitted again). */
+async function replaceJob(deps: ClusterDeps, api: KubeApi, ctx: StageContext, why: string): Promise<void> {
+  await deleteJob(deps, api, ctx.config, ctx, why);
+  await waitGone(api, ctx.config, ctx, deps);
+}
+
+/**
+ * A job of this version's name that already exists: attached to (returned) when it is this config's job and has
+ * not failed; replaced when it finished with other parameters; a failed one is resubmitted only when allowed.
+ */
+async function settleExistingJob(
+  deps: ClusterDeps,
+  api: KubeApi,
+  ctx: StageContext,
+  commit: string
+): Promise<KObj | undefined> {
+  const cfg = ctx.config;
+  const { namespace: ns, name } = jobRecord(cfg);
+  const existing = await api.get(PYTORCHJOB, ns, name);
+  if (!existing) return undefined;
+  const phase = jobPhase(existing);
+  const differs = jobDiffers(existing, converterArgs(cfg, commit), cfg);
+  if (differs) {
+    if (phase !== 'Succeeded' && phase !== 'Failed') {
+      throw new PipelineError(
+        'CONVERT_JOB_CONFLICT',
+        `PyTorchJob ${ns}/${name} is ${phase} with other parameters (${differs})`,
+        'Wait for it to finish or delete it (arena delete), or give this conversion its own version input.'
+      );
+    }
+    ctx.log.warning(`PyTorchJob ${name} (${phase}) was built with other parameters (${differs}); replacing it.`);
+    await replaceJob(deps, api, ctx, 'parameters changed');
+    return undefined;
+  }
+  if (phase !== 'Failed') return existing;
+  const tail = await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER);
+  const c = (existing.status?.conditions as { type: string; reason?: string; message?: string }[] | undefined)?.find(
+    (x) => x.type === 'Failed'
+  );
+  if (!cfg.convert.resubmitFailed) {
+    throw new PipelineError(
+      'CONVERT_JOB_FAILED',
+      `PyTorchJob ${ns}/${name} of this version already failed${c?.reason ? ` (${c.reason})` : ''}${c?.message ? `: ${c.message}` : ''}`,
+      'Fix the cause (log below), then run again with resubmit-failed: true to delete and resubmit it.',
+      { details: tail }
+    );
+  }
+  ctx.log.warning(`PyTorchJob ${name} failed earlier (${c?.reason ?? 'Failed'}); deleting and resubmitting it.`);
+  await replaceJob(deps, api, ctx, 'resubmitting a failed job');
+  return undefined;
+}
+
+/** Whether this run submitted the job (then it is this run's to delete on cancel, timeout or a failure). */
+interface ConvertRun {
+  submitted: boolean;
+}
+
+/** `arena submit pytorchjob`; a job of this name submitted meanwhile by someone else is attached to instead. */
+async function submitConversion(
+  deps: ClusterDeps,
+  api: KubeApi,
+  ctx: StageContext,
+  commit: string,
+  run: ConvertRun
+): Promise<void> {
+  const { namespace: ns, name } = jobRecord(ctx.config);
+  const args = converterArgs(ctx.config, commit);
+  ctx.log.info(`arena ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+  const res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
+  // real Arena: "the job X is already exist"
+  if (res.exitCode !== 0 && /already exist/i.test(res.stderr + res.stdout)) {
+    ctx.log.info(`PyTorchJob ${name} was submitted meanwhile by someone else; attaching to it.`);
+    return;
+  }
+  if (res.exitCode !== 0) throw arenaError(args, res, 'submit the conversion');
+  run.submitted = true;
+  ctx.cleanup.add(jobRecord(ctx.config));
+  ctx.log.info(`Submitted PyTorchJob ${ns}/${name} through arena`);
+}
+
+/** Follows the job (phases and the converter's log) until it succeeds; throws what watchJob found otherwise. */
+async function watchConversion(deps: ClusterDeps, api: KubeApi, ctx: StageContext): Promise<KObj> {
+  const cfg = ctx.config;
+  const name = cfg.convert.jobName;
+  const res = await ctx.log.group(`Converter log (${name})`, () =>
+    watchJob({
+      api,
+      namespace: cfg.cluster.namespace,
+      name,
+      timeoutMs: cfg.convert.timeoutSeconds * 1000,
+      signal: ctx.signal,
+      timers: deps.timers,
+      onPhase: (phase, j) => {
+        if (phase === 'Restarting') {
+          const c = (j.status?.conditions as { type: string; message?: string }[]).find((x) => x.type === 'Restarting');
+          ctx.log.warning(`PyTorchJob ${name} is restarting: ${c?.message ?? ''}`);
+        } else ctx.log.info(`PyTorchJob ${name}: ${phase}`);
+      },
+      onLogLine: (line) => ctx.log.info(line),
+      onReconnect: (why) => ctx.log.debug(`convert watch: ${why}`)
+    })
+  );
+  deps.onNoticed?.('job', res.job, res.noticedAt);
+  return res.job;
+}
+
+/**
+ * Submits (or attaches to) the job and watches it. Arena's `--retry` cannot restart a one-worker job (its Master
+ * is `restartPolicy: Never`, which the operator never counts against backoffLimit), so a transient failure is
+ * retried here: delete, resubmit, up to convert-retries times.
+ */
+async function convertWithRetries(
+  deps: ClusterDeps,
+  api: KubeApi,
+  ctx: StageContext,
+  commit: string,
+  existing: KObj | undefined
+): Promise<ConvertRun & { job: KObj }> {
+  const run: ConvertRun = { submitted: false };
+  const { namespace: ns, name } = jobRecord(ctx.config);
+  for (let retry = 0; ; retry++) {
+    if (existing) ctx.log.info(`PyTorchJob ${ns}/${name} exists (${jobPhase(existing)}); attaching to it`);
+    else await submitConversion(deps, api, ctx, commit, run);
+    try {
+      return { ...run, job: await watchConversion(deps, api, ctx) };
+    } catch (err) {
+      const failure = await watchFailure(err, api, ctx, run.submitted, retry);
+      if ('retryMessage' in failure) {
+        ctx.log.warning(failure.retryMessage);
+        await replaceJob(deps, api, ctx, 'retrying after a transient failure');
+        existing = undefined;
+        continue;
+      }
+      // One way out for cancel, timeout, a job that cannot finish and a watch that gave up: delete the job when
+      // it is ours, then say why. A job that could not be deleted stays recorded for the post step.
+      const deleted = !failure.deleteJob || (await tryDeleteJob(deps, api, ctx, failure.why));
+      if (deleted) ctx.cleanup.remove(jobRecord(ctx.config));
+      throw await failure.error();
+    }
+  }
+}
+
+type WatchFailure =
+  | { readonly retryMessage: string }
+  | { readonly deleteJob: boolean; readonly why: string; readonly error: () => Promise<unknown> };
+
+async function tryDeleteJob(deps: ClusterDeps, api: KubeApi, ctx: StageContext, why: string): Promise<boolean> {
+  try {
+    await deleteJob(deps, api, ctx.config, ctx, why);
+    return true;
+  } catch (e) {
+    ctx.log.warning(`Could not delete the job: ${(e as Error).message}`);
+    return false;
+  }
+}
+
+/**
+ * What a failed watch means: resubmit (a transient failure, retries left), or give up: whether to delete the
+ * job, and the error to throw.
+ */
+async function watchFailure(
+  err: unknown,
+  api: KubeApi,
+  ctx: StageContext,
+  submitted: boolean,
+  retry: number
+): Promise<WatchFailure> {
+  const cfg = ctx.config;
+  const { namespace: ns, name } = jobRecord(cfg);
+  if (ctx.signal.aborted) {
+    const what = submitted
+      ? `; deleted PyTorchJob ${name}`
+      : `; PyTorchJob ${name} (not submitted by this run) was left running`;
+    const error = new PipelineError('CANCELLED', `cancelled while converting${what}`, 'Run again to convert.', {
+      cause: err
+    });
+    return { deleteJob: submitted, why: 'the run was cancelled', error: async () => error };
+  }
+  if (err instanceof JobTimeout) {
+    return {
+      deleteJob: true,
+      why: 'timeout',
+      error: async () =>
+        new PipelineError(
+          'CONVERT_TIMEOUT',
+          `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (it was ${err.lastPhase}); deleted it`,
+          'Raise convert-timeout, or look at the log below for where it stalled.',
+          { details: await readTail(api, ns, masterPodName(name), 20, MASTER_CONTAINER) }
+        )
+    };
+  }
+  // The watch gave up (the API kept failing) or broke: a job this run submitted is not left running unwatched.
+  if (!(err instanceof JobProblem)) return { deleteJob: submitted, why: 'the watch failed', error: async () => err };
+  const d = err.diagnosis;
+  if (/\(DeadlineExceeded\)/.test(d.message)) {
+    // arena's --running-timeout (the job's activeDeadlineSeconds) fired before the stage's own timer
+    const error = new PipelineError(
+      'CONVERT_TIMEOUT',
+      `PyTorchJob ${ns}/${name} did not finish within ${cfg.convert.timeoutSeconds} s (the job's deadline passed)${submitted ? '; deleted it' : ''}`,
+      'Raise convert-timeout, or look at the log below for where it stalled.',
+      { details: d.details }
+    );
+    return { deleteJob: submitted, why: 'timeout', error: async () => error };
+  }
+  if (d.retryable && retry < cfg.convert.retries) {
+    return {
+      retryMessage: `${d.message}. This may not repeat: deleting and resubmitting PyTorchJob ${name} (retry ${retry + 1} of ${cfg.convert.retries}, convert-retries).`
+    };
+  }
+  // a job that cannot run (unschedulable, image, mount) is deleted; a Failed one stays to be inspected
+  const now = submitted ? await api.get(PYTORCHJOB, ns, name).catch(() => undefined) : undefined;
+  const hint = d.retryable
+    ? 'The pod was killed or lost, which need not happen again: run again with resubmit-failed: true, or raise the convert-retries input so that such a failure is resubmitted by itself.'
+    : d.hint;
+  const error = new PipelineError(`CONVERT_${d.code}`, d.message, hint, { details: d.details });
+  return { deleteJob: now !== undefined && jobPhase(now) !== 'Failed', why: d.code, error: async () => error };
+}
+
+/** The marker that makes the next run skip: written only after the output was verified. */
+async function writeMarker(
+  oss: ObjectStoreLike,
+  cfg: Config,
+  commit: string,
+  files: { key: string; size: number }[],
+  durationSeconds: number
+): Promise<void> {
+  const marker: ConvertMarker = {
+    version: cfg.model.version,
+    jobName: cfg.convert.jobName,
+    parameters: {
+      tensorParallel: cfg.convert.tensorParallel,
+      dataType: cfg.convert.dataType,
+      processes: cfg.convert.processes,
+      image: cfg.convert.image,
+      input: hfPrefix(cfg, commit)
+    },
+    durationSeconds,
+    fileCount: files.length,
+    files,
+    finishedAt: new Date().toISOString()
+  };
+  await oss.putObject(convertMarkerKey(cfg), Buffer.from(JSON.stringify(marker, null, 2)));
+}
+
+function converted(ctx: StageContext, submitted: boolean, files: number, durationSeconds: number): StageOutcome {
+  const cfg = ctx.config;
+  const name = cfg.convert.jobName;
+  const summary = `${submitted ? 'converted' : 'attached to and verified'} PyTorchJob ${name}: ${files} files in ${durationSeconds} s`;
+  ctx.log.info(summary);
+  return {
+    status: 'done',
+    summary,
+    details: { job: name, files, 'duration-s': durationSeconds },
+    outputs: { 'convert-job': name, 'checkpoint-uri': ossUri(cfg, ftCheckpointPrefix(cfg)) }
   };
 }
 

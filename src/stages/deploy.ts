@@ -21,12 +21,13 @@ import { serveTritonArgs } from '../arena/args.js';
 import { commandLine } from '../arena/command-line.js';
 import { arenaRetryLog, stageArena, type ClusterDeps, type ObjectStoreLike } from './deps.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
-import { RolloutProblem, servingSelector, servingSpecDiff, waitForRollout, type ServingSpec } from '../k8s/serving.js';
-import { DEPLOYMENT, MANAGED_BY, type KObj, type KubeApi } from '../k8s/types.js';
+import { RolloutProblem, servingSpecDiff, waitForRollout, type ServingSpec } from '../k8s/serving.js';
+import { MANAGED_BY, type KubeApi } from '../k8s/types.js';
 import { deleteLeftovers, describeObject, servingConfigMapName, servingObjects } from '../k8s/arena-objects.js';
-import { removeServingVersion, type TeardownDeps } from './teardown.js';
+import { removeServingVersion } from './teardown.js';
+import { checkLineage, findServing, rollback, servingRecord, teardownDeps } from './serving-version.js';
 import { modelRepositoryObjects } from '../triton/model-config.js';
-import { LINEAGE_LABEL, replaceConflict } from './lineage.js';
+import { LINEAGE_LABEL } from './lineage.js';
 
 export function servingSpec(cfg: Config): ServingSpec {
   return {
@@ -35,13 +36,6 @@ export function servingSpec(cfg: Config): ServingSpec {
     replicas: cfg.serve.replicas,
     modelRepository: modelRepositoryPodPath(cfg)
   };
-}
-
-async function findServing(api: KubeApi, cfg: Config): Promise<KObj | undefined> {
-  const { items } = await api.list(DEPLOYMENT, cfg.cluster.namespace, {
-    labelSelector: servingSelector(cfg.serve.name, cfg.serve.version)
-  });
-  return items[0];
 }
 
 /** Writes config.pbtxt and the version folder; returns how many objects changed. */
@@ -108,19 +102,6 @@ function deployDetail(cfg: Config): string[] {
   ];
 }
 
-/** Refuses to touch a serving version of another lineage (a preview whose version is a release's). */
-export async function checkLineage(api: KubeApi, cfg: Config): Promise<void> {
-  const existing = await findServing(api, cfg);
-  const why = existing && replaceConflict(existing, cfg.lineage);
-  if (why) {
-    throw new PipelineError(
-      'DEPLOY_LINEAGE_CONFLICT',
-      `serving ${cfg.serve.name} version ${cfg.serve.version} already exists and ${why}; it was left alone`,
-      'Give this run its own version (previews: a version suffix such as -pr42) or deploy it from the lineage that made it.'
-    );
-  }
-}
-
 export function makeDeployStage(deps: ClusterDeps): Stage {
   return {
     name: 'deploy',
@@ -148,8 +129,6 @@ export function makeDeployStage(deps: ClusterDeps): Stage {
     },
     async run(ctx): Promise<StageOutcome> {
       const cfg = ctx.config;
-      const ns = cfg.cluster.namespace;
-      const { name, version } = cfg.serve;
       const oss = deps.oss(ctx);
       const { api } = deps.kube(ctx);
       await checkConverted(oss, cfg);
@@ -158,96 +137,125 @@ export function makeDeployStage(deps: ClusterDeps): Stage {
       ctx.log.info(
         `Model repository ${ossUri(cfg, tritonRepoPrefix(cfg))}: ${changed === 0 ? 'unchanged' : `${changed} object(s) written`}`
       );
-      const outputs = {
-        'serving-name': name,
-        'serving-version': version,
-        'model-repository': ossUri(cfg, tritonRepoPrefix(cfg))
-      };
-      ctx.state.serving = { namespace: ns, name, version };
-
-      const want = servingSpec(cfg);
-      let existing = await findServing(api, cfg);
-      if (existing) {
-        const diff = servingSpecDiff(existing, want);
-        if (diff.length === 0 && rolloutComplete(existing) && changed === 0) {
-          return {
-            status: 'skipped',
-            summary: `serving ${name} version ${version} is already available with the same spec`,
-            details: { serving: name, version },
-            outputs
-          };
-        }
-        if (diff.length > 0 || changed > 0) {
-          ctx.log.info(
-            `Serving ${name} version ${version} exists but differs (${[...diff, ...(changed ? ['model repository changed'] : [])].join('; ')}); replacing it`
-          );
-          await removeServingVersion(teardownDeps(deps, api, ctx), ns, name, version);
-          existing = undefined;
-        } else ctx.log.info(`Serving ${name} version ${version} exists and is rolling out; waiting for it`);
-      }
-      const record = { kind: 'serving', namespace: ns, name, version } as const;
+      ctx.state.serving = { namespace: cfg.cluster.namespace, name: cfg.serve.name, version: cfg.serve.version };
+      const existing = await reconcileExisting(deps, api, ctx, changed);
+      if (existing === 'available') return alreadyAvailable(cfg);
       const started = Date.now();
-      if (!existing) {
-        const args = serveArgs(cfg);
-        ctx.log.info(commandLine(args));
-        let res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
-        if (res.exitCode !== 0 && (await removeStrandedRelease(api, ctx, res.stderr + res.stdout))) {
-          res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
-        }
-        if (res.exitCode !== 0) throw arenaError(args, res, `serve ${name} version ${version}`);
-        ctx.cleanup.add(record);
-        ctx.log.info(`arena serve triton ${name} version ${version} submitted`);
-      }
-      try {
-        const res = await ctx.log.group(`Triton log (${name} ${version})`, () =>
-          waitForRollout({
-            api,
-            namespace: ns,
-            name,
-            version,
-            timeoutMs: cfg.serve.timeoutSeconds * 1000,
-            signal: ctx.signal,
-            timers: deps.timers,
-            onLogLine: (l) => ctx.log.info(l),
-            onReconnect: (why) => ctx.log.debug(`rollout watch: ${why}`)
-          })
-        );
-        deps.onNoticed?.('rollout', res.deployment, res.noticedAt);
-      } catch (err) {
-        await rollback(deps, ctx, record);
-        if (ctx.signal.aborted)
-          throw new PipelineError(
-            'CANCELLED',
-            `cancelled while serving ${name} version ${version}; deleted it`,
-            'Run again to deploy.',
-            { cause: err }
-          );
-        if (err instanceof RolloutProblem) {
-          const d = err.diagnosis;
-          throw new PipelineError(`DEPLOY_${d.code}`, `${d.message}; deleted serving version ${version}`, d.hint, {
-            details: d.details
-          });
-        }
-        throw err;
-      }
+      if (existing === 'absent') await serveVersion(deps, api, ctx);
+      await waitForServing(deps, api, ctx);
       // The smoke stage decides whether this version stays; without it in this run, it stays now.
-      if (!cfg.stages.includes('smoke')) ctx.cleanup.remove(record);
-      const readyMs = Date.now() - started;
-      ctx.state.serveReadyMs = readyMs;
-      const summary = `serving ${name} version ${version} available in ${(readyMs / 1000).toFixed(1)} s`;
-      ctx.log.info(summary);
-      return {
-        status: 'done',
-        summary,
-        details: { serving: name, version, 'ready-s': Number((readyMs / 1000).toFixed(1)) },
-        outputs
-      };
+      if (!cfg.stages.includes('smoke')) ctx.cleanup.remove(servingRecord(cfg));
+      return deployed(ctx, Date.now() - started);
     }
   };
 }
 
-export function teardownDeps(deps: ClusterDeps, api: KubeApi, ctx: StageContext): TeardownDeps {
-  return { arena: stageArena(deps, api), api, env: ctx.env, log: ctx.log };
+function deployOutputs(cfg: Config): Record<string, string> {
+  return {
+    'serving-name': cfg.serve.name,
+    'serving-version': cfg.serve.version,
+    'model-repository': ossUri(cfg, tritonRepoPrefix(cfg))
+  };
+}
+
+function alreadyAvailable(cfg: Config): StageOutcome {
+  const { name, version } = cfg.serve;
+  return {
+    status: 'skipped',
+    summary: `serving ${name} version ${version} is already available with the same spec`,
+    details: { serving: name, version },
+    outputs: deployOutputs(cfg)
+  };
+}
+
+/**
+ * An existing Deployment of this version: left alone when available with the same spec and model repository,
+ * waited for when still rolling out with them, deleted (to serve again) when anything differs.
+ */
+async function reconcileExisting(
+  deps: ClusterDeps,
+  api: KubeApi,
+  ctx: StageContext,
+  changedObjects: number
+): Promise<'available' | 'rolling-out' | 'absent'> {
+  const { name, version } = ctx.config.serve;
+  const existing = await findServing(api, ctx.config);
+  if (!existing) return 'absent';
+  const diff = servingSpecDiff(existing, servingSpec(ctx.config));
+  if (diff.length === 0 && changedObjects === 0) {
+    if (rolloutComplete(existing)) return 'available';
+    ctx.log.info(`Serving ${name} version ${version} exists and is rolling out; waiting for it`);
+    return 'rolling-out';
+  }
+  const why = [...diff, ...(changedObjects ? ['model repository changed'] : [])].join('; ');
+  ctx.log.info(`Serving ${name} version ${version} exists but differs (${why}); replacing it`);
+  await removeServingVersion(teardownDeps(deps, api, ctx), ctx.config.cluster.namespace, name, version);
+  return 'absent';
+}
+
+/** `arena serve triton`, once more after removing this pipeline's own stranded release if Arena names it. */
+async function serveVersion(deps: ClusterDeps, api: KubeApi, ctx: StageContext): Promise<void> {
+  const { name, version } = ctx.config.serve;
+  const args = serveArgs(ctx.config);
+  ctx.log.info(commandLine(args));
+  let res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
+  if (res.exitCode !== 0 && (await removeStrandedRelease(api, ctx, res.stderr + res.stdout))) {
+    res = await stageArena(deps, api, arenaRetryLog(ctx))(args, { env: ctx.env });
+  }
+  if (res.exitCode !== 0) throw arenaError(args, res, `serve ${name} version ${version}`);
+  ctx.cleanup.add(servingRecord(ctx.config));
+  ctx.log.info(`arena serve triton ${name} version ${version} submitted`);
+}
+
+/** Waits for the rollout, following Triton's log; a failure deletes this version and says why. */
+async function waitForServing(deps: ClusterDeps, api: KubeApi, ctx: StageContext): Promise<void> {
+  const cfg = ctx.config;
+  const { name, version } = cfg.serve;
+  try {
+    const res = await ctx.log.group(`Triton log (${name} ${version})`, () =>
+      waitForRollout({
+        api,
+        namespace: cfg.cluster.namespace,
+        name,
+        version,
+        timeoutMs: cfg.serve.timeoutSeconds * 1000,
+        signal: ctx.signal,
+        timers: deps.timers,
+        onLogLine: (l) => ctx.log.info(l),
+        onReconnect: (why) => ctx.log.debug(`rollout watch: ${why}`)
+      })
+    );
+    deps.onNoticed?.('rollout', res.deployment, res.noticedAt);
+  } catch (err) {
+    await rollback(deps, ctx, servingRecord(cfg));
+    if (ctx.signal.aborted)
+      throw new PipelineError(
+        'CANCELLED',
+        `cancelled while serving ${name} version ${version}; deleted it`,
+        'Run again to deploy.',
+        { cause: err }
+      );
+    if (err instanceof RolloutProblem) {
+      const d = err.diagnosis;
+      throw new PipelineError(`DEPLOY_${d.code}`, `${d.message}; deleted serving version ${version}`, d.hint, {
+        details: d.details
+      });
+    }
+    throw err;
+  }
+}
+
+function deployed(ctx: StageContext, readyMs: number): StageOutcome {
+  const { name, version } = ctx.config.serve;
+  ctx.state.serveReadyMs = readyMs;
+  const summary = `serving ${name} version ${version} available in ${(readyMs / 1000).toFixed(1)} s`;
+  ctx.log.info(summary);
+  return {
+    status: 'done',
+    summary,
+    details: { serving: name, version, 'ready-s': Number((readyMs / 1000).toFixed(1)) },
+    outputs: deployOutputs(ctx.config)
+  };
 }
 
 /**
@@ -266,24 +274,4 @@ async function removeStrandedRelease(api: KubeApi, ctx: StageContext, output: st
     `Serving ${name} version ${version} has no Deployment but Arena's ${deleted.map(describeObject).join(', ')} remained (the Deployment was deleted by hand?); deleted them and serving again`
   );
   return deleted.length > 0;
-}
-
-/** Deletes the serving version this run is deploying (the previous versions keep serving). */
-export async function rollback(
-  deps: ClusterDeps,
-  ctx: StageContext,
-  record: { kind: 'serving'; namespace: string; name: string; version: string }
-): Promise<void> {
-  try {
-    await removeServingVersion(
-      teardownDeps(deps, deps.kube(ctx).api, ctx),
-      record.namespace,
-      record.name,
-      record.version
-    );
-    ctx.log.warning(`Rolled back: deleted serving ${record.name} version ${record.version}`);
-    ctx.cleanup.remove(record);
-  } catch (e) {
-    ctx.log.warning(`Could not delete serving ${record.name} version ${record.version}: ${(e as Error).message}`);
-  }
 }

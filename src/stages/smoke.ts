@@ -13,6 +13,8 @@ import type { LocalForward } from '../k8s/portforward.js';
 import { isPodReady, servingSelector } from '../k8s/serving.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
 import { forbiddenError } from '../util/forbidden.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { realTimers, type Timers } from '../k8s/wait.js';
 import { createHash } from 'node:crypto';
 import { DEPLOYMENT, POD, type KubeApi } from '../k8s/types.js';
 import type { TritonClient } from '../triton/client.js';
@@ -25,10 +27,12 @@ import {
   metadataMismatches,
   type TextCodec
 } from '../triton/generate.js';
+import { markdownCell } from '../report/markdown.js';
 import { percentile } from '../util/stats.js';
-import { checkLineage, rollback, teardownDeps } from './deploy.js';
 import { removeServingVersion } from './teardown.js';
 import { servingVersionInfo, versionsToRetire } from './lineage.js';
+import { requireCommit } from './commit.js';
+import { checkLineage, findServing, rollback, servingRecord, teardownDeps } from './serving-version.js';
 
 const HTTP_PORT = 8000;
 
@@ -36,6 +40,40 @@ export interface SmokeSample {
   readonly prompt: string;
   readonly completion: string;
   readonly latencyMs: number;
+}
+
+interface SmokeResult {
+  readonly samples: SmokeSample[];
+  readonly latencies: number[];
+}
+
+/**
+ * The requests sent in all: `smoke-requests` per prompt (as action.yml documents it; test/integration/smoke.test.ts
+ * reads that description and counts what the sandbox Triton received).
+ */
+export function smokeRequestCount(smoke: Config['smoke']): number {
+  return smoke.requests * smoke.prompts.length;
+}
+
+/** The latency `smoke-latency-budget` is checked against: this percentile (nearest rank) of every request. */
+export const BUDGET_PERCENTILE = 95;
+
+/** p50 and p95 of the latencies, rounded to whole ms (what outputs, summary and pass record show). */
+export function latencyFigures(latencies: readonly number[]): { p50: number; p95: number } {
+  return { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, BUDGET_PERCENTILE)) };
+}
+
+/** The error when the p95 latency is over the budget, undefined when it is within (pure). */
+export function latencyOverBudget(result: SmokeResult, budgetMs: number): PipelineError | undefined {
+  const p95 = percentile(result.latencies, BUDGET_PERCENTILE);
+  if (!(p95 > budgetMs)) return undefined;
+  const p50 = percentile(result.latencies, 50);
+  return new PipelineError(
+    'SMOKE_LATENCY_OVER_BUDGET',
+    `p95 latency ${Math.round(p95)} ms (p50 ${Math.round(p50)} ms over ${result.latencies.length} requests) is over the budget of ${budgetMs} ms`,
+    'Use more GPUs or a smaller output length, or raise smoke-latency-budget.',
+    { details: [smokeTable(result.samples)] }
+  );
 }
 
 async function readyPod(api: KubeApi, cfg: Config): Promise<string> {
@@ -53,17 +91,12 @@ async function readyPod(api: KubeApi, cfg: Config): Promise<string> {
   return pod.metadata.name;
 }
 
-function commitOf(ctx: StageContext): string {
-  const c =
-    ctx.state.commit ?? (/^[0-9a-f]{40}$/.test(ctx.config.model.revision) ? ctx.config.model.revision : undefined);
-  if (!c)
-    throw new PipelineError(
-      'SMOKE_COMMIT_UNKNOWN',
-      'the HF commit (for the tokenizer) is unknown',
-      'Run the sync stage in the same run, or pass the revision as a full commit sha.'
-    );
-  return c;
-}
+const smokeCommit = (ctx: StageContext) =>
+  requireCommit(ctx, {
+    code: 'SMOKE_COMMIT_UNKNOWN',
+    message: 'the HF commit (for the tokenizer) is unknown',
+    hint: 'Run the sync stage in the same run, or pass the revision as a full commit sha.'
+  });
 
 export async function loadModelTokenizer(oss: ObjectStoreLike, cfg: Config, commit: string): Promise<TextCodec> {
   const prefix = hfPrefix(cfg, commit);
@@ -78,23 +111,19 @@ export async function loadModelTokenizer(oss: ObjectStoreLike, cfg: Config, comm
   return loadTokenizer(JSON.parse(json), conf ? JSON.parse(conf) : {});
 }
 
-/** Markdown table of the samples (prompt, completion, latency). */
+/** Markdown table of the samples (prompt, completion, latency); a model's answer is shown as text, never HTML. */
 export function smokeTable(samples: readonly SmokeSample[]): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').slice(0, 200);
   return [
     '| prompt | completion | latency |',
     '| --- | --- | ---: |',
-    ...samples.map((s) => `| ${cell(s.prompt)} | ${cell(s.completion)} | ${Math.round(s.latencyMs)} ms |`)
+    ...samples.map(
+      (s) => `| ${markdownCell(s.prompt, 200)} | ${markdownCell(s.completion, 200)} | ${Math.round(s.latencyMs)} ms |`
+    )
   ].join('\n');
 }
 
-async function runSmoke(
-  ctx: StageContext,
-  client: TritonClient,
-  codec: TextCodec
-): Promise<{ samples: SmokeSample[]; latencies: number[] }> {
-  const cfg = ctx.config;
-  const model = cfg.serve.modelName;
+/** Triton is ready, the model is ready and its metadata matches config.pbtxt. */
+async function checkModelServed(client: TritonClient, model: string): Promise<void> {
   if (!(await client.serverReady()))
     throw new PipelineError(
       'SMOKE_SERVER_NOT_READY',
@@ -115,28 +144,46 @@ async function runSmoke(
       'Check the config.pbtxt in the model repository.',
       { details: mismatches }
     );
+}
+
+/** One greedy generation of the prompt, timed. */
+async function generate(
+  ctx: StageContext,
+  client: TritonClient,
+  codec: TextCodec,
+  prompt: string
+): Promise<{ completion: string; latencyMs: number }> {
+  const ids = codec.encode(prompt);
+  if (ids.length === 0)
+    throw new PipelineError(
+      'SMOKE_EMPTY_PROMPT',
+      `the prompt "${prompt}" tokenizes to nothing`,
+      'Use a non-empty prompt.'
+    );
+  const t0 = performance.now();
+  const res = await client.infer(
+    ctx.config.serve.modelName,
+    inferInputs(ids, ctx.config.smoke.outputLength),
+    INFER_OUTPUTS
+  );
+  const latencyMs = performance.now() - t0;
+  return { completion: codec.decode(generatedIds(res.outputs, ids.length)), latencyMs };
+}
+
+/**
+ * `smoke-requests` rounds over the prompts: the first round's answers are the samples, checked against their
+ * expectations (a wrong answer fails before the timing rounds); every request counts for the latency.
+ */
+async function sendPrompts(ctx: StageContext, client: TritonClient, codec: TextCodec): Promise<SmokeResult> {
+  const { prompts, requests } = ctx.config.smoke;
   const samples: SmokeSample[] = [];
   const latencies: number[] = [];
-  const generate = async (prompt: string) => {
-    const ids = codec.encode(prompt);
-    if (ids.length === 0)
-      throw new PipelineError(
-        'SMOKE_EMPTY_PROMPT',
-        `the prompt "${prompt}" tokenizes to nothing`,
-        'Use a non-empty prompt.'
-      );
-    const t0 = performance.now();
-    const res = await client.infer(model, inferInputs(ids, cfg.smoke.outputLength), INFER_OUTPUTS);
-    const latencyMs = performance.now() - t0;
-    latencies.push(latencyMs);
-    return { completion: codec.decode(generatedIds(res.outputs, ids.length)), latencyMs };
-  };
-  const total = Math.max(cfg.smoke.requests, cfg.smoke.prompts.length);
-  for (let i = 0; i < total; i++) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    const p = cfg.smoke.prompts[i % cfg.smoke.prompts.length];
-    const { completion, latencyMs } = await generate(p.text);
-    if (i < cfg.smoke.prompts.length) {
+  for (let round = 0; round < requests; round++) {
+    for (const p of prompts) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const { completion, latencyMs } = await generate(ctx, client, codec, p.text);
+      latencies.push(latencyMs);
+      if (round > 0) continue;
       samples.push({ prompt: p.text, completion, latencyMs });
       ctx.log.info(`"${p.text}" → "${completion}" (${Math.round(latencyMs)} ms)`);
       const why = checkExpectation(p, completion);
@@ -178,14 +225,195 @@ export async function retireOldVersions(api: KubeApi, deps: ClusterDeps, ctx: St
   return retired;
 }
 
+/** The port-forward and client of one smoke test, closed whatever happens. */
+interface TritonSession {
+  pod?: string;
+  forward?: LocalForward;
+  client?: TritonClient;
+}
+
+async function connectToTriton(
+  session: TritonSession,
+  deps: ClusterDeps,
+  ctx: StageContext,
+  api: KubeApi,
+  kc: KubeConfig
+): Promise<TritonClient> {
+  const cfg = ctx.config;
+  session.pod = await readyPod(api, cfg);
+  session.forward = await deps.forwardPort(kc, cfg.cluster.namespace, session.pod, HTTP_PORT);
+  ctx.log.info(`Port-forward 127.0.0.1:${session.forward.port} → ${session.pod}:${HTTP_PORT}`);
+  session.client = deps.triton(session.forward.port, {
+    onReconnect: (why) => ctx.log.warning(`Port-forward connection lost (${why}); reconnected`),
+    timeoutMs: cfg.smoke.timeoutSeconds * 1000
+  });
+  return session.client;
+}
+
+/** The work, or `onTimeout()` when it takes longer than `ms` on the stage's timers (the scenario clock in tests). */
+function withinTimeout<T>(work: Promise<T>, ms: number, timers: Timers, onTimeout: () => Error): Promise<T> {
+  let handle: unknown;
+  const timeout = new Promise<never>((_r, reject) => {
+    handle = timers.setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => timers.clearTimeout(handle));
+}
+
+async function smokeThroughForward(
+  session: TritonSession,
+  deps: ClusterDeps,
+  ctx: StageContext,
+  api: KubeApi,
+  kc: KubeConfig
+): Promise<SmokeResult> {
+  const cfg = ctx.config;
+  const codec = await loadModelTokenizer(deps.oss(ctx), cfg, smokeCommit(ctx));
+  const client = await connectToTriton(session, deps, ctx, api, kc);
+  const result = await withinTimeout(
+    checkModelServed(client, cfg.serve.modelName).then(() => sendPrompts(ctx, client, codec)),
+    cfg.smoke.timeoutSeconds * 1000,
+    deps.timers ?? realTimers,
+    () =>
+      new PipelineError(
+        'SMOKE_TIMEOUT',
+        `the smoke test took longer than ${cfg.smoke.timeoutSeconds} s`,
+        'Raise smoke-timeout or lower smoke-requests.'
+      )
+  );
+  ctx.state.smokeLatencies = result.latencies;
+  const over = latencyOverBudget(result, cfg.smoke.latencyBudgetMs);
+  if (over) throw over;
+  return result;
+}
+
+/** Runs the smoke test; any failure deletes this serving version and is explained (`smokeFailure`). */
+async function smokeOrRollBack(
+  deps: ClusterDeps,
+  ctx: StageContext,
+  api: KubeApi,
+  kc: KubeConfig
+): Promise<SmokeResult & { reconnects: number }> {
+  const session: TritonSession = {};
+  try {
+    const result = await smokeThroughForward(session, deps, ctx, api, kc);
+    return { ...result, reconnects: session.client?.reconnects ?? 0 };
+  } catch (err) {
+    await rollback(deps, ctx, servingRecord(ctx.config));
+    throw smokeFailure(err, ctx, session);
+  } finally {
+    session.client?.close();
+    await session.forward?.close();
+  }
+}
+
+/** What a failed smoke test says: the stage's own error, a refused or broken port-forward, or the cause. */
+function smokeFailure(err: unknown, ctx: StageContext, session: TritonSession): PipelineError {
+  const version = ctx.config.serve.version;
+  if (ctx.signal.aborted)
+    return new PipelineError(
+      'CANCELLED',
+      `cancelled during the smoke test; deleted serving version ${version}`,
+      'Run again.',
+      { cause: err }
+    );
+  if (err instanceof PipelineError)
+    return new PipelineError(
+      err.code,
+      `${err.message}; deleted serving version ${version}, the previous versions keep serving`,
+      err.hint,
+      { cause: err, details: err.details }
+    );
+  const forwardErrors = session.forward?.errors() ?? [];
+  const refused = forwardErrors.find((e) => /\b403\b|forbidden/i.test(e));
+  if (refused) {
+    // the WebSocket upgrade is authorized as `get pods/portforward` (and, from Kubernetes 1.35, `create`)
+    const f = forbiddenError(`the port-forward to pod ${session.pod ?? ''}`, refused, {
+      verb: 'get, create',
+      resource: 'pods/portforward',
+      group: '',
+      namespace: ctx.config.cluster.namespace
+    });
+    return new PipelineError(f.code, `${f.message}; deleted serving version ${version}`, f.hint, {
+      cause: err,
+      details: forwardErrors.slice(-5)
+    });
+  }
+  if (forwardErrors.length > 0 || isConnectionError(err))
+    // Nothing reached Triton: the tunnel through the API server is what failed.
+    return new PipelineError(
+      'SMOKE_PORT_FORWARD_FAILED',
+      `the port-forward to the serving pod (port ${HTTP_PORT}) failed: ${forwardErrors.at(-1) ?? (err as Error).message}; deleted serving version ${version}`,
+      'Check that the kubeconfig user may get and create pods/portforward (deploy/rbac.yaml) and that the API server is reachable from the runner, then run again.',
+      { cause: err, details: forwardErrors.slice(-5) }
+    );
+  return new PipelineError(
+    'SMOKE_FAILED',
+    `smoke test failed: ${(err as Error).message}; deleted serving version ${version}`,
+    'Read the log above.',
+    { cause: err }
+  );
+}
+
+/** A release that changes nothing about this model re-uses the passed version: the tag is recorded, not rebuilt. */
+async function reuseEarlierPass(api: KubeApi, ctx: StageContext, passed: PassRecord): Promise<StageOutcome> {
+  const cfg = ctx.config;
+  if (cfg.releaseTag)
+    await writePassAnnotations(api, cfg, passed).catch((e) =>
+      ctx.log.warning(`Could not record release ${cfg.releaseTag} on the Deployment: ${(e as Error).message}`)
+    );
+  return {
+    status: 'skipped',
+    summary: `passed at ${passed.at} with the same prompts and budget (p50 ${passed.p50} ms, p95 ${passed.p95} ms); the server is unchanged and available`,
+    details: { serving: cfg.serve.name, version: cfg.serve.version, 'p50-ms': passed.p50, 'p95-ms': passed.p95 },
+    outputs: {
+      'serving-name': cfg.serve.name,
+      'serving-version': cfg.serve.version,
+      'smoke-result': 'passed',
+      completion: passed.completion,
+      'latency-p50-ms': String(passed.p50),
+      'latency-p95-ms': String(passed.p95)
+    }
+  };
+}
+
+function passedOutcome(
+  cfg: Config,
+  result: SmokeResult & { reconnects: number },
+  retired: readonly string[]
+): StageOutcome {
+  const { p50, p95 } = latencyFigures(result.latencies);
+  const n = result.latencies.length;
+  const budget = `budget ${cfg.smoke.latencyBudgetMs} ms on p95`;
+  return {
+    status: 'done',
+    summary: `${result.samples.length} prompt(s) answered as expected; ${n} requests (${cfg.smoke.requests} per prompt) p50 ${p50} ms, p95 ${p95} ms (${budget})${retired.length ? `; retired ${retired.join(', ')}` : ''}`,
+    details: {
+      serving: cfg.serve.name,
+      version: cfg.serve.version,
+      'p50-ms': p50,
+      'p95-ms': p95,
+      requests: n,
+      reconnects: result.reconnects
+    },
+    outputs: {
+      'serving-name': cfg.serve.name,
+      'serving-version': cfg.serve.version,
+      completion: result.samples[0]?.completion ?? '',
+      'latency-p50-ms': String(p50),
+      'latency-p95-ms': String(p95)
+    },
+    markdown: `### Smoke test: ${cfg.serve.name} ${cfg.serve.version}\n\n${smokeTable(result.samples)}\n\np50 ${p50} ms · p95 ${p95} ms over ${n} requests (${budget})\n`
+  };
+}
+
 export function makeSmokeStage(deps: ClusterDeps): Stage {
   return {
     name: 'smoke',
     async plan(ctx): Promise<PlanLine> {
-      const cfg = ctx.config;
+      const { smoke, serve } = ctx.config;
       return {
         action: 'run',
-        reason: `would send ${Math.max(cfg.smoke.requests, cfg.smoke.prompts.length)} request(s) to ${cfg.serve.name} version ${cfg.serve.version} (budget p95 ≤ ${cfg.smoke.latencyBudgetMs} ms)`
+        reason: `would send ${smokeRequestCount(smoke)} request(s) (${smoke.requests} per prompt × ${smoke.prompts.length} prompt(s)) to ${serve.name} version ${serve.version} (budget p95 ≤ ${smoke.latencyBudgetMs} ms)`
       };
     },
     async run(ctx): Promise<StageOutcome> {
@@ -194,155 +422,18 @@ export function makeSmokeStage(deps: ClusterDeps): Stage {
       // A failed smoke test deletes the version and a pass retires others: only for a version of this lineage.
       await checkLineage(api, cfg);
       const passed = await earlierPass(api, cfg);
-      if (passed) {
-        // A release that changes nothing about this model re-uses the version: the tag is recorded, not rebuilt.
-        if (cfg.releaseTag)
-          await writePassAnnotations(api, cfg, passed).catch((e) =>
-            ctx.log.warning(`Could not record release ${cfg.releaseTag} on the Deployment: ${(e as Error).message}`)
-          );
-        return {
-          status: 'skipped',
-          summary: `passed at ${passed.at} with the same prompts and budget (p50 ${passed.p50} ms, p95 ${passed.p95} ms); the server is unchanged and available`,
-          details: { serving: cfg.serve.name, version: cfg.serve.version, 'p50-ms': passed.p50, 'p95-ms': passed.p95 },
-          outputs: {
-            'serving-name': cfg.serve.name,
-            'serving-version': cfg.serve.version,
-            'smoke-result': 'passed',
-            completion: passed.completion,
-            'latency-p50-ms': String(passed.p50),
-            'latency-p95-ms': String(passed.p95)
-          }
-        };
-      }
-      const record = {
-        kind: 'serving',
-        namespace: cfg.cluster.namespace,
-        name: cfg.serve.name,
-        version: cfg.serve.version
-      } as const;
-      let forward: LocalForward | undefined;
-      let client: TritonClient | undefined;
-      let pod: string | undefined;
-      const timeout = AbortSignal.timeout(cfg.smoke.timeoutSeconds * 1000);
-      let result: { samples: SmokeSample[]; latencies: number[] };
-      try {
-        const codec = await loadModelTokenizer(deps.oss(ctx), cfg, commitOf(ctx));
-        pod = await readyPod(api, cfg);
-        forward = await deps.forwardPort(kc, cfg.cluster.namespace, pod, HTTP_PORT);
-        ctx.log.info(`Port-forward 127.0.0.1:${forward.port} → ${pod}:${HTTP_PORT}`);
-        client = deps.triton(forward.port, {
-          onReconnect: (why) => ctx.log.warning(`Port-forward connection lost (${why}); reconnected`),
-          timeoutMs: cfg.smoke.timeoutSeconds * 1000
-        });
-        const c = client;
-        result = await Promise.race([
-          runSmoke(ctx, c, codec),
-          new Promise<never>((_r, reject) =>
-            timeout.addEventListener(
-              'abort',
-              () =>
-                reject(
-                  new PipelineError(
-                    'SMOKE_TIMEOUT',
-                    `the smoke test took longer than ${cfg.smoke.timeoutSeconds} s`,
-                    'Raise smoke-timeout or lower smoke-requests.'
-                  )
-                ),
-              { once: true }
-            )
-          )
-        ]);
-        const p50 = percentile(result.latencies, 50);
-        const p95 = percentile(result.latencies, 95);
-        ctx.state.smokeLatencies = result.latencies;
-        if (p95 > cfg.smoke.latencyBudgetMs) {
-          throw new PipelineError(
-            'SMOKE_LATENCY_OVER_BUDGET',
-            `p95 latency ${Math.round(p95)} ms (p50 ${Math.round(p50)} ms over ${result.latencies.length} requests) is over the budget of ${cfg.smoke.latencyBudgetMs} ms`,
-            'Use more GPUs or a smaller output length, or raise smoke-latency-budget.',
-            { details: [smokeTable(result.samples)] }
-          );
-        }
-      } catch (err) {
-        await rollback(deps, ctx, record);
-        if (ctx.signal.aborted)
-          throw new PipelineError(
-            'CANCELLED',
-            `cancelled during the smoke test; deleted serving version ${cfg.serve.version}`,
-            'Run again.',
-            { cause: err }
-          );
-        if (err instanceof PipelineError) {
-          throw new PipelineError(
-            err.code,
-            `${err.message}; deleted serving version ${cfg.serve.version}, the previous versions keep serving`,
-            err.hint,
-            { cause: err, details: err.details }
-          );
-        }
-        const forwardErrors = forward?.errors() ?? [];
-        const refused = forwardErrors.find((e) => /\b403\b|forbidden/i.test(e));
-        if (refused) {
-          // the WebSocket upgrade is authorized as `get pods/portforward` (and, from Kubernetes 1.35, `create`)
-          const f = forbiddenError(`the port-forward to pod ${pod ?? ''}`, refused, {
-            verb: 'get, create',
-            resource: 'pods/portforward',
-            group: '',
-            namespace: cfg.cluster.namespace
-          });
-          throw new PipelineError(f.code, `${f.message}; deleted serving version ${cfg.serve.version}`, f.hint, {
-            cause: err,
-            details: forwardErrors.slice(-5)
-          });
-        }
-        if (forwardErrors.length > 0 || isConnectionError(err)) {
-          // Nothing reached Triton: the tunnel through the API server is what failed.
-          throw new PipelineError(
-            'SMOKE_PORT_FORWARD_FAILED',
-            `the port-forward to the serving pod (port ${HTTP_PORT}) failed: ${forwardErrors.at(-1) ?? (err as Error).message}; deleted serving version ${cfg.serve.version}`,
-            'Check that the kubeconfig user may get and create pods/portforward (deploy/rbac.yaml) and that the API server is reachable from the runner, then run again.',
-            { cause: err, details: forwardErrors.slice(-5) }
-          );
-        }
-        throw new PipelineError(
-          'SMOKE_FAILED',
-          `smoke test failed: ${(err as Error).message}; deleted serving version ${cfg.serve.version}`,
-          'Read the log above.',
-          { cause: err }
-        );
-      } finally {
-        client?.close();
-        await forward?.close();
-      }
-      ctx.cleanup.remove(record);
+      if (passed) return reuseEarlierPass(api, ctx, passed);
+      const result = await smokeOrRollBack(deps, ctx, api, kc);
+      ctx.cleanup.remove(servingRecord(cfg));
       // with a canary next, the old versions still serve: the canary retires them once it has finished
       const retired = cfg.stages.includes('canary') ? [] : await retireOldVersions(api, deps, ctx);
-      const p50 = Math.round(percentile(result.latencies, 50));
-      const p95 = Math.round(percentile(result.latencies, 95));
-      await recordPass(api, cfg, { p50, p95, completion: result.samples[0]?.completion ?? '' }).catch((e) =>
+      await recordPass(api, cfg, {
+        ...latencyFigures(result.latencies),
+        completion: result.samples[0]?.completion ?? ''
+      }).catch((e) =>
         ctx.log.warning(`Could not record the passed smoke test on the Deployment: ${(e as Error).message}`)
       );
-      const summary = `${result.samples.length} prompt(s) answered as expected; ${result.latencies.length} requests p50 ${p50} ms, p95 ${p95} ms (budget ${cfg.smoke.latencyBudgetMs} ms)${retired.length ? `; retired ${retired.join(', ')}` : ''}`;
-      return {
-        status: 'done',
-        summary,
-        details: {
-          serving: cfg.serve.name,
-          version: cfg.serve.version,
-          'p50-ms': p50,
-          'p95-ms': p95,
-          requests: result.latencies.length,
-          reconnects: client?.reconnects ?? 0
-        },
-        outputs: {
-          'serving-name': cfg.serve.name,
-          'serving-version': cfg.serve.version,
-          completion: result.samples[0]?.completion ?? '',
-          'latency-p50-ms': String(p50),
-          'latency-p95-ms': String(p95)
-        },
-        markdown: `### Smoke test: ${cfg.serve.name} ${cfg.serve.version}\n\n${smokeTable(result.samples)}\n\np50 ${p50} ms · p95 ${p95} ms over ${result.latencies.length} requests (budget ${cfg.smoke.latencyBudgetMs} ms)\n`
-      };
+      return passedOutcome(cfg, result, retired);
     }
   };
 }
@@ -376,21 +467,16 @@ interface PassRecord {
 
 export function smokeFingerprint(cfg: Config): string {
   const { prompts, outputLength, requests, latencyBudgetMs } = cfg.smoke;
+  // `requestsPer`: a pass recorded when smoke-requests counted all requests is not a pass of `requests` per prompt
+  const counted = { requests, requestsPer: 'prompt', budgetOn: `p${BUDGET_PERCENTILE}` };
   return createHash('sha256')
-    .update(JSON.stringify({ prompts, outputLength, requests, latencyBudgetMs, model: cfg.serve.modelName }))
+    .update(JSON.stringify({ prompts, outputLength, ...counted, latencyBudgetMs, model: cfg.serve.modelName }))
     .digest('hex')
     .slice(0, 16);
 }
 
-async function servingDeployment(api: KubeApi, cfg: Config) {
-  const { items } = await api.list(DEPLOYMENT, cfg.cluster.namespace, {
-    labelSelector: servingSelector(cfg.serve.name, cfg.serve.version)
-  });
-  return items[0];
-}
-
 async function earlierPass(api: KubeApi, cfg: Config): Promise<PassRecord | undefined> {
-  const dep = await servingDeployment(api, cfg);
+  const dep = await findServing(api, cfg);
   const raw = dep?.metadata.annotations?.[SMOKE_ANNOTATION];
   if (!dep || !raw || !rolloutComplete(dep)) return undefined;
   try {
@@ -406,7 +492,7 @@ async function recordPass(
   cfg: Config,
   r: { p50: number; p95: number; completion: string }
 ): Promise<void> {
-  const dep = await servingDeployment(api, cfg);
+  const dep = await findServing(api, cfg);
   if (!dep) return;
   const rec: PassRecord = {
     fingerprint: smokeFingerprint(cfg),
@@ -425,7 +511,7 @@ export const RELEASE_ANNOTATION = 'arena-ft-pipeline/release';
  * what it leaves out, so the pass record and the release tag are always written together).
  */
 async function writePassAnnotations(api: KubeApi, cfg: Config, rec: PassRecord, name?: string): Promise<void> {
-  const depName = name ?? (await servingDeployment(api, cfg))?.metadata.name;
+  const depName = name ?? (await findServing(api, cfg))?.metadata.name;
   if (!depName) return;
   await api.apply({
     apiVersion: 'apps/v1',

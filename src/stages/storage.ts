@@ -117,6 +117,27 @@ function waitBound(api: KubeApi, cfg: Config, ctx: StageContext, deps: ClusterDe
   });
 }
 
+/** Applies the Secret, PV and PVC that are missing or differ; returns what it applied. */
+async function applyChanged(api: KubeApi, ctx: StageContext): Promise<string[]> {
+  const applied: string[] = [];
+  for (const d of await current(api, ctx.config)) {
+    if (d.existing && contains(d.existing, d.obj)) continue;
+    try {
+      await api.apply(d.obj);
+    } catch (err) {
+      throw new PipelineError(
+        'STORAGE_APPLY_FAILED',
+        `could not apply ${describe(d.obj)}: ${(err as Error).message}`,
+        'Check that the kubeconfig’s user may create Secrets, PersistentVolumes and PersistentVolumeClaims.',
+        { cause: err }
+      );
+    }
+    applied.push(describe(d.obj));
+    ctx.log.info(`Applied ${describe(d.obj)}`);
+  }
+  return applied;
+}
+
 export function makeStorageStage(deps: ClusterDeps): Stage {
   return {
     name: 'storage',
@@ -147,23 +168,7 @@ export function makeStorageStage(deps: ClusterDeps): Stage {
       const cfg = ctx.config;
       checkPaths(cfg, ctx.state.commit);
       const { api } = deps.kube(ctx);
-      const items = await current(api, cfg);
-      const applied: string[] = [];
-      for (const d of items) {
-        if (d.existing && contains(d.existing, d.obj)) continue;
-        try {
-          await api.apply(d.obj);
-        } catch (err) {
-          throw new PipelineError(
-            'STORAGE_APPLY_FAILED',
-            `could not apply ${describe(d.obj)}: ${(err as Error).message}`,
-            'Check that the kubeconfig’s user may create Secrets, PersistentVolumes and PersistentVolumeClaims.',
-            { cause: err }
-          );
-        }
-        applied.push(describe(d.obj));
-        ctx.log.info(`Applied ${describe(d.obj)}`);
-      }
+      const applied = await applyChanged(api, ctx);
       const started = Date.now();
       const pvc = await waitBound(api, cfg, ctx, deps);
       const waitedMs = Date.now() - started;

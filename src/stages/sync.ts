@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config/types.js';
-import { hfPrefix, ossUri, syncManifestKey } from '../config/layout.js';
+import { hfModelPrefix, hfPrefix, manifestKeyIn, ossUri, syncManifestKey } from '../config/layout.js';
 import { PipelineError, describeError } from '../errors.js';
 import type { CleanupRecord, PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import type { HubClient, HubClientOptions, HubFile } from '../hf/client.js';
@@ -24,8 +24,9 @@ import { checkParallelism, readModelShape, SUPPORTED_MODELS } from '../hf/model-
 import { selectFiles } from '../hf/select.js';
 import type { OssConnection, OssStore, OssStoreOptions } from '../oss/client.js';
 import type { Digests } from '../oss/digest.js';
-import { FileProgress, formatBytes, formatDuration, formatRate } from '../oss/progress.js';
-import { checkPartCount, PartPool, Uploader } from '../oss/upload.js';
+import { FileProgress, formatBytes, formatRate } from '../oss/progress.js';
+import { formatDuration } from '../util/format.js';
+import { checkPartCount, PartPool, Uploader, type UploadEvents, type UploadSpec } from '../oss/upload.js';
 import { reclaimer } from '../util/reclaim.js';
 
 /** Bytes moved between two collections of finished socket reads (src/util/reclaim.ts). */
@@ -133,13 +134,12 @@ async function manifestStillValid(r: Run, manifest: SyncManifest, prefix: string
 
 /** Manifests of other synced commits of this model: sources for server-side copies of unchanged files. */
 async function earlierManifests(r: Run, commit: string): Promise<{ prefix: string; manifest: SyncManifest }[]> {
-  const modelPrefix = hfPrefix(r.cfg, commit).slice(0, -(commit.length + 1));
-  const { prefixes } = await r.store.list(modelPrefix, '/');
+  const { prefixes } = await r.store.list(hfModelPrefix(r.cfg), '/');
   const others = prefixes.filter((p) => p !== hfPrefix(r.cfg, commit)).slice(-20);
   const found = await Promise.all(
     others.map(async (prefix) => ({
       prefix,
-      manifest: parseManifest(await r.store.getText(prefix + '.sync-manifest.json'))
+      manifest: parseManifest(await r.store.getText(manifestKeyIn(prefix)))
     }))
   );
   return found.filter((f): f is { prefix: string; manifest: SyncManifest } => f.manifest !== undefined);
@@ -165,29 +165,91 @@ async function syncFile(
   resumeId: string | undefined,
   earlier: { prefix: string; manifest: SyncManifest }[]
 ): Promise<FileResult> {
-  const { ctx, cfg, store, hub } = r;
   const key = prefix + file.path;
-  const head = await store.head(key);
+  const head = await r.store.head(key);
   if (objectHolds(head, file)) {
-    ctx.log.info(`skipped ${file.path} (${formatBytes(file.size)}): already in OSS with the same hash`);
+    r.ctx.log.info(`skipped ${file.path} (${formatBytes(file.size)}): already in OSS with the same hash`);
     return { file, sha256: head!.meta.sha256, action: 'kept', sentBytes: 0 };
   }
-  const source = findEarlierCopy(earlier, file);
-  if (source && file.size <= COPY_LIMIT) {
-    const src = await store.head(source.key);
-    if (objectHolds(src, file)) {
-      try {
-        await store.copy(source.key, key, objectMeta(file, source.sha256, commit));
-        ctx.log.info(
-          `copied ${file.path} (${formatBytes(file.size)}) in OSS from ${source.key}: unchanged since that commit`
-        );
-        return { file, sha256: source.sha256, action: 'copied', sentBytes: 0 };
-      } catch (err) {
-        ctx.log.debug(`server-side copy of ${file.path} failed (${describeError(err)}); streaming it instead`);
-      }
-    }
-  }
+  return (
+    (await copyFromEarlierCommit(r, file, commit, key, earlier)) ??
+    (await streamFile(r, uploader, file, commit, key, resumeId))
+  );
+}
 
+/** A server-side copy of the same file from an earlier synced commit, when there is one (else undefined). */
+async function copyFromEarlierCommit(
+  r: Run,
+  file: HubFile,
+  commit: string,
+  key: string,
+  earlier: { prefix: string; manifest: SyncManifest }[]
+): Promise<FileResult | undefined> {
+  const source = findEarlierCopy(earlier, file);
+  if (!source || file.size > COPY_LIMIT || !objectHolds(await r.store.head(source.key), file)) return undefined;
+  try {
+    await r.store.copy(source.key, key, objectMeta(file, source.sha256, commit));
+    r.ctx.log.info(
+      `copied ${file.path} (${formatBytes(file.size)}) in OSS from ${source.key}: unchanged since that commit`
+    );
+    return { file, sha256: source.sha256, action: 'copied', sentBytes: 0 };
+  } catch (err) {
+    r.ctx.log.debug(`server-side copy of ${file.path} failed (${describeError(err)}); streaming it instead`);
+    return undefined;
+  }
+}
+
+/** What the uploader writes for this file: its bytes from the hub, checked against the hub's listing. */
+function uploadSpec(
+  r: Run,
+  file: HubFile,
+  commit: string,
+  key: string,
+  resumeUploadId: string | undefined,
+  verified: (sha256: string | undefined) => void
+): UploadSpec {
+  return {
+    key,
+    size: file.size,
+    meta: (d) => objectMeta(file, file.sha256 ?? d?.sha256 ?? '', commit),
+    gitBlob: file.sha256 === undefined,
+    resumeUploadId,
+    source: { open: (start, end) => r.hub.open(r.cfg.model.repo, commit, file.path, start, end) },
+    verify: (d) => {
+      const bad = hashMismatch(file, d);
+      if (bad) throw bad;
+      verified(d.sha256);
+    }
+  };
+}
+
+/** Progress lines, and each multipart upload recorded for cleanup while it is open. */
+function uploadEvents(r: Run, file: HubFile, key: string, progress: FileProgress): UploadEvents {
+  const record = (uploadId: string): CleanupRecord => ({
+    kind: 'multipart-upload',
+    bucket: r.cfg.oss.bucket,
+    key,
+    uploadId
+  });
+  return {
+    position: (p) => progress.update(p),
+    uploadStarted: (id) => r.ctx.cleanup.add(record(id)),
+    uploadEnded: (id) => r.ctx.cleanup.remove(record(id)),
+    resumed: (offset, part, err) =>
+      r.ctx.log.info(`  ${file.path}: ${describeError(err)}; resuming at byte ${offset} (part ${part})`)
+  };
+}
+
+/** Streams the file from the hub into OSS, verified; bytes that do not match the listing are fetched once more. */
+async function streamFile(
+  r: Run,
+  uploader: Uploader,
+  file: HubFile,
+  commit: string,
+  key: string,
+  resumeId: string | undefined
+): Promise<FileResult> {
+  const { ctx } = r;
   const started = r.deps.now();
   ctx.log.info(`start ${file.path} (${formatBytes(file.size)})${resumeId ? ', continuing an unfinished upload' : ''}`);
   const progress = new FileProgress(
@@ -197,38 +259,12 @@ async function syncFile(
     r.deps.now,
     r.deps.progressIntervalMs
   );
-  const record = (uploadId: string): CleanupRecord => ({
-    kind: 'multipart-upload',
-    bucket: cfg.oss.bucket,
-    key,
-    uploadId
-  });
   let lastError: PipelineError | undefined;
   for (let round = 1; round <= 2; round++) {
     let expected: string | undefined;
     try {
-      const result = await uploader.upload(
-        {
-          key,
-          size: file.size,
-          meta: (d) => objectMeta(file, file.sha256 ?? d?.sha256 ?? '', commit),
-          gitBlob: file.sha256 === undefined,
-          resumeUploadId: round === 1 ? resumeId : undefined,
-          source: { open: (start, end) => hub.open(cfg.model.repo, commit, file.path, start, end) },
-          verify: (d) => {
-            const bad = hashMismatch(file, d);
-            if (bad) throw bad;
-            expected = d.sha256;
-          }
-        },
-        {
-          position: (p) => progress.update(p),
-          uploadStarted: (id) => ctx.cleanup.add(record(id)),
-          uploadEnded: (id) => ctx.cleanup.remove(record(id)),
-          resumed: (offset, part, err) =>
-            ctx.log.info(`  ${file.path}: ${describeError(err)}; resuming at byte ${offset} (part ${part})`)
-        }
-      );
+      const spec = uploadSpec(r, file, commit, key, round === 1 ? resumeId : undefined, (d) => (expected = d));
+      const result = await uploader.upload(spec, uploadEvents(r, file, key, progress));
       const ms = r.deps.now() - started;
       const kept = result.keptParts > 0 ? `, ${result.keptParts} parts kept from an earlier run` : '';
       ctx.log.info(

@@ -10,9 +10,9 @@ import * as tc from '@actions/tool-cache';
 import type { ToolSpec } from '../config/types.js';
 import { PipelineError } from '../errors.js';
 import { expandTemplate, type Arch, type ToolSource } from './install.js';
+import { OFFICIAL_URL_TEMPLATE } from '../util/tool-urls.js';
 
-export const OFFICIAL_ARENA_TEMPLATE =
-  'https://github.com/kubeflow/arena/releases/download/v{version}/arena-installer-{version}-linux-{arch}.tar.gz';
+export const OFFICIAL_ARENA_TEMPLATE = OFFICIAL_URL_TEMPLATE.arena;
 
 async function isFile(p: string): Promise<boolean> {
   return stat(p).then(

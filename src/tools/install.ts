@@ -144,25 +144,55 @@ export function isCached(tool: string, version: string, arch: string): boolean {
   return tc.find(tool, version, arch) !== '';
 }
 
-export async function installTool(src: ToolSource, deps: InstallDeps): Promise<Installed> {
+/** The tool from the runner's tool cache, when it is there. */
+async function fromToolCache(src: ToolSource, deps: InstallDeps): Promise<Installed | undefined> {
   const cached = tc.find(src.tool, src.version, src.arch);
-  if (cached && existsSync(path.join(cached, src.binDir, src.binary))) {
-    const marker = await readMarker(cached);
-    const verified = marker?.verified === true;
-    deps.log.info(
-      `${src.tool} ${src.version} (${src.arch}) found in the tool cache: ${cached}${verified ? '' : ' (it was NOT verified when downloaded)'}`
-    );
-    if (src.addToPath !== false) deps.addPath(path.join(cached, src.binDir));
-    return {
-      dir: cached,
-      binary: path.join(cached, src.binDir, src.binary),
-      fromCache: true,
-      verified,
-      shaInput: src.shaInput,
-      ...(verified && marker?.checksumFrom ? { checksumFrom: marker.checksumFrom } : {})
-    };
-  }
+  if (!cached || !existsSync(path.join(cached, src.binDir, src.binary))) return undefined;
+  const marker = await readMarker(cached);
+  const verified = marker?.verified === true;
+  deps.log.info(
+    `${src.tool} ${src.version} (${src.arch}) found in the tool cache: ${cached}${verified ? '' : ' (it was NOT verified when downloaded)'}`
+  );
+  if (src.addToPath !== false) deps.addPath(path.join(cached, src.binDir));
+  return {
+    dir: cached,
+    binary: path.join(cached, src.binDir, src.binary),
+    fromCache: true,
+    verified,
+    shaInput: src.shaInput,
+    ...(verified && marker?.checksumFrom ? { checksumFrom: marker.checksumFrom } : {})
+  };
+}
 
+/** The sha256 to verify against: the input, a digest shipped with the action, or the published checksum file. */
+async function expectedChecksum(
+  src: ToolSource,
+  dl: DownloadOptions,
+  deps: InstallDeps
+): Promise<{ expected?: string; checksumFrom?: ChecksumFrom }> {
+  if (src.sha256) return { expected: src.sha256.toLowerCase(), checksumFrom: 'input' };
+  if (src.shippedSha256) return { expected: src.shippedSha256.toLowerCase(), checksumFrom: 'shipped digest' };
+  if (src.checksumUrl) {
+    const checksumUrl = src.checksumUrl;
+    const text = await downloadText(checksumUrl, dl).catch((e: unknown) => {
+      if (dl.signal?.aborted) throw e; // cancelled: the runner reports CANCELLED
+      throw downloadError(src, checksumUrl, e);
+    });
+    const expected = text === undefined ? undefined : parseChecksumFile(text);
+    if (expected) return { expected, checksumFrom: 'published checksum file' };
+  }
+  const why = src.checksumUrl
+    ? `no ${src.shaInput} input and no checksum at ${src.checksumUrl}`
+    : `no ${src.shaInput} input, no digest shipped with this action for ${src.version} (linux/${src.arch}) and the release publishes none`;
+  deps.log.warning(
+    `${src.tool} ${src.version}: the download is NOT verified (${why}). Set ${src.shaInput} to the sha256 of ${src.url} to pin it.`
+  );
+  return {};
+}
+
+export async function installTool(src: ToolSource, deps: InstallDeps): Promise<Installed> {
+  const cached = await fromToolCache(src, deps);
+  if (cached) return cached;
   const dl: DownloadOptions = {
     ...deps.download,
     followRedirects: !src.mirror,
@@ -171,30 +201,7 @@ export async function installTool(src: ToolSource, deps: InstallDeps): Promise<I
         `${src.tool}: attempt ${attempt} failed (${err instanceof Error ? err.message : String(err)}); retrying`
       )
   };
-  let expected = src.sha256?.toLowerCase();
-  let checksumFrom: ChecksumFrom | undefined = expected ? 'input' : undefined;
-  if (!expected && src.shippedSha256) {
-    expected = src.shippedSha256.toLowerCase();
-    checksumFrom = 'shipped digest';
-  }
-  if (!expected && src.checksumUrl) {
-    const checksumUrl = src.checksumUrl;
-    const text = await downloadText(checksumUrl, dl).catch((e: unknown) => {
-      if (dl.signal?.aborted) throw e; // cancelled: the runner reports CANCELLED
-      throw downloadError(src, checksumUrl, e);
-    });
-    expected = text === undefined ? undefined : parseChecksumFile(text);
-    if (expected) checksumFrom = 'published checksum file';
-  }
-  if (!expected) {
-    const why = src.checksumUrl
-      ? `no ${src.shaInput} input and no checksum at ${src.checksumUrl}`
-      : `no ${src.shaInput} input, no digest shipped with this action for ${src.version} (linux/${src.arch}) and the release publishes none`;
-    deps.log.warning(
-      `${src.tool} ${src.version}: the download is NOT verified (${why}). Set ${src.shaInput} to the sha256 of ${src.url} to pin it.`
-    );
-  }
-
+  const { expected, checksumFrom } = await expectedChecksum(src, dl, deps);
   const workDir = path.join(deps.tempDir, `${src.tool}-${src.version}-${src.arch}-${process.pid}-${Date.now()}`);
   await mkdir(workDir, { recursive: true });
   try {

@@ -3,8 +3,9 @@ import { chmod, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { ToolSpec } from '../config/types.js';
 import { expandTemplate, type Arch, type ToolSource } from './install.js';
+import { OFFICIAL_URL_TEMPLATE } from '../util/tool-urls.js';
 
-export const OFFICIAL_KUBECTL_TEMPLATE = 'https://dl.k8s.io/release/v{version}/bin/linux/{arch}/kubectl';
+export const OFFICIAL_KUBECTL_TEMPLATE = OFFICIAL_URL_TEMPLATE.kubectl;
 
 export function kubectlSource(spec: ToolSpec, arch: Arch): ToolSource {
   return {

@@ -2,6 +2,8 @@
  * The one retry helper: exponential backoff with full jitter, an optional server-given delay
  * (e.g. Retry-After), and an abort signal. Time is injectable so tests never sleep for real.
  */
+import { setTimeout as delay } from 'node:timers/promises';
+
 export interface RetryOptions {
   /** Attempts in total, the first included. */
   readonly attempts: number;
@@ -17,19 +19,14 @@ export interface RetryOptions {
   readonly random?: () => number;
 }
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** A real sleep that ends early, rejecting with the signal's reason, when the signal aborts. */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (err) {
+    // node's AbortError carries the reason as its cause; callers tell a cancel from a timeout by the reason
+    throw signal?.aborted ? (signal.reason ?? err) : err;
+  }
 }
 
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {

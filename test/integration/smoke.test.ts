@@ -9,6 +9,12 @@ import type { Config } from '../../src/config/types.js';
 import { forwardPort, type LocalForward } from '../../src/k8s/portforward.js';
 import type { PipelineError } from '../../src/errors.js';
 import { startCluster, type Cluster } from './cluster-stages-harness.js';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { removeServingVersion } from '../../src/stages/teardown.js';
+import { teardownDeps } from '../../src/stages/serving-version.js';
 
 let cl: Cluster;
 const version = (v: string, smoke: Partial<Config['smoke']> = {}, keepVersions = 2): Config => {
@@ -39,6 +45,75 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cl.stop();
+});
+
+describe("action.yml's smoke inputs say what the smoke stage does (sandbox Triton)", () => {
+  const withProxy = (slow: ReadonlySet<number>, slowMs: number) => {
+    const seen: Map<string, number>[] = [];
+    const deps = {
+      ...cl.deps,
+      forwardPort: async (...a: Parameters<typeof forwardPort>) => {
+        const p = await inferenceProxy(await forwardPort(...a), slow, slowMs);
+        seen.push(p.perPrompt);
+        return p.forward;
+      }
+    };
+    return { deps, seen };
+  };
+  // These run first and leave nothing serving: the sandbox's GPUs are for the versions of the tests below.
+  const removeVersion = async (cfg: Config) => {
+    const t = cl.context(cfg);
+    await removeServingVersion(
+      teardownDeps(cl.deps, cl.api(cfg), t.ctx),
+      cfg.cluster.namespace,
+      'bloom-tiny',
+      cfg.serve.version
+    );
+  };
+
+  it('smoke-requests: each prompt is sent that many times, as its description says', async () => {
+    const desc = actionDescription('smoke-requests');
+    expect(desc).toMatch(/per prompt/);
+    const cfg = version('b1', { requests: 3 });
+    expect(cfg.smoke.prompts.length).toBeGreaterThan(1);
+    const { deps, seen } = withProxy(new Set(), 0);
+    const { out } = await deployAndSmoke(cfg, deps);
+    await removeVersion(cfg);
+    if (out instanceof Error) throw out;
+    expect(seen).toHaveLength(1);
+    expect([...seen[0].values()]).toEqual(cfg.smoke.prompts.map(() => cfg.smoke.requests));
+    expect(out.details?.requests).toBe(cfg.smoke.requests * cfg.smoke.prompts.length);
+  });
+
+  it('smoke-latency-budget: the percentile its description names is the one compared', async () => {
+    const desc = actionDescription('smoke-latency-budget');
+    const named = /\bp(\d{2})\b/.exec(desc) ?? /(\d{2})th percentile/.exec(desc);
+    const pct = named ? Number(named[1]) : /median/.test(desc) ? 50 : NaN;
+    expect(pct).toBe(95);
+    // 20 requests (10 per prompt × 2), k of them held back: with nearest rank the described percentile is the
+    // rank-th fastest, so it is over budget exactly when k > n - rank. For p95 that is k = 2 and not k = 1, where
+    // the other readings answer otherwise (the median passes both, the maximum fails both).
+    const cfgFor = (v: string) => version(v, { requests: 10, latencyBudgetMs: 1000 });
+    const n = cfgFor('x').smoke.requests * cfgFor('x').smoke.prompts.length;
+    expect(n).toBe(20);
+    const rank = Math.ceil((pct / 100) * n);
+    for (const [v, k] of [
+      ['b2', 1],
+      ['b3', 2]
+    ] as const) {
+      const slow = new Set(Array.from({ length: k }, (_, i) => n - i)); // the last k requests, after the samples
+      const { deps } = withProxy(slow, 2500);
+      const { out } = await deployAndSmoke(cfgFor(v), deps);
+      await removeVersion(cfgFor(v));
+      if (k > n - rank) {
+        expect(out).toMatchObject({ code: 'SMOKE_LATENCY_OVER_BUDGET' });
+        expect((out as PipelineError).message).toMatch(new RegExp(`^p${pct} latency`));
+      } else {
+        if (out instanceof Error) throw out;
+        expect(out.status).toBe('done');
+      }
+    }
+  });
 });
 
 describe('smoke stage against the sandbox', () => {
@@ -163,3 +238,65 @@ describe('smoke stage against the sandbox', () => {
     expect((await makeSmokeStage(cl.deps).run(cl.context(cfg).ctx)).status).toBe('skipped');
   });
 });
+
+/** The description action.yml gives an input (what users read). */
+function actionDescription(input: string): string {
+  const action = parseYaml(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
+    inputs: Record<string, { description: string }>;
+  };
+  return action.inputs[input].description;
+}
+
+/**
+ * Between the stage and its port-forward: counts the inference requests per prompt (by their input_ids) and holds
+ * back the answers of the chosen requests (1-based inference number) by `slowMs`.
+ */
+async function inferenceProxy(
+  target: LocalForward,
+  slow: ReadonlySet<number>,
+  slowMs: number
+): Promise<{ forward: LocalForward; perPrompt: Map<string, number> }> {
+  const perPrompt = new Map<string, number>();
+  let infers = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      let delay = 0;
+      if (req.url?.endsWith('/infer')) {
+        const ids = (JSON.parse(body.toString()) as { inputs: { name: string; data: number[] }[] }).inputs.find(
+          (i) => i.name === 'input_ids'
+        )!.data;
+        perPrompt.set(ids.join(','), (perPrompt.get(ids.join(',')) ?? 0) + 1);
+        if (slow.has(++infers)) delay = slowMs;
+      }
+      const up = http.request(
+        { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          const out: Buffer[] = [];
+          answer.on('data', (c: Buffer) => out.push(c));
+          answer.on('end', () =>
+            setTimeout(() => res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(out)), delay)
+          );
+        }
+      );
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  const forward: LocalForward = {
+    port,
+    connections: () => target.connections(),
+    errors: () => target.errors(),
+    dropConnections: () => target.dropConnections(),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await target.close();
+    }
+  };
+  return { forward, perPrompt };
+}

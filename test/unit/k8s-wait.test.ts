@@ -4,6 +4,7 @@ import {
   KubeApiError,
   POD,
   PVC,
+  PYTORCHJOB,
   type KObj,
   type KubeApi,
   type LogRequest,
@@ -12,6 +13,7 @@ import {
 } from '../../src/k8s/types.js';
 import { waitFor, WaitTimeoutError, type Timers } from '../../src/k8s/wait.js';
 import { followLog, LineDeduper, splitTimestamp } from '../../src/k8s/logs.js';
+import { masterPodName, watchJob } from '../../src/k8s/job.js';
 
 /** An in-memory API with watch history, 410 after compaction, dropped streams and injected list errors. */
 class FakeKube implements KubeApi {
@@ -316,5 +318,55 @@ describe('log follower', () => {
       timestamps: true,
       sinceTime: '2026-01-01T00:00:02.000000000Z'
     });
+  });
+});
+
+describe('job watch', () => {
+  it("waits for the converter's last log lines on the injected timers, never for real", async () => {
+    const api = new FakeKube();
+    let ended: (() => void) | undefined;
+    // a follow stream that stays open until it is aborted (the container's last lines may still come)
+    api.log = async (_ns, _pod, _c, req, out) => {
+      api.logCalls.push(req);
+      out.write('2026-01-01T00:00:01.000000000Z converting\n');
+      return { abort: () => void ended?.(), done: new Promise<void>((r) => (ended = r)) };
+    };
+    const job = (phase: string): KObj => ({
+      apiVersion: 'kubeflow.org/v1',
+      kind: 'PyTorchJob',
+      metadata: { name: 'j' },
+      status: { conditions: [{ type: phase, status: 'True' }] }
+    });
+    api.put(PYTORCHJOB, job('Running'));
+    api.put(POD, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: masterPodName('j') },
+      status: { phase: 'Running' }
+    });
+    const delays: number[] = [];
+    const timers = manualTimers();
+    const recording: Timers = {
+      setTimeout: (fn, ms) => (delays.push(ms), timers.setTimeout(fn, ms)),
+      clearTimeout: (h) => timers.clearTimeout(h)
+    };
+    const lines: string[] = [];
+    const watched = watchJob({
+      api,
+      namespace: 'ns',
+      name: 'j',
+      timeoutMs: 3_600_000,
+      timers: recording,
+      onLogLine: (l) => lines.push(l)
+    });
+    for (let i = 0; i < 5; i++) await tick();
+    expect(lines).toEqual(['converting']);
+    api.put(PYTORCHJOB, job('Succeeded'));
+    for (let i = 0; i < 5; i++) await tick();
+    // the grace for the last lines is one of the injected timers (besides the wait's own timeout)
+    expect(delays.filter((ms) => ms !== 3_600_000)).toHaveLength(1);
+    timers.fire();
+    const res = await watched;
+    expect(res.logTail).toEqual(['converting']);
   });
 });

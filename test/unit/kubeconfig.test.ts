@@ -78,12 +78,28 @@ describe('kubeconfig: parse', () => {
       'a context naming a missing user',
       kubeconfig().replace('user: ci', 'user: nobody'),
       /user "nobody", which is not in users/
+    ],
+    // The API client (client-node's KubeConfig) refuses a cluster without a server even when no context uses it:
+    // the check is the client's own reading, so a kubeconfig it passes always loads in the stages.
+    [
+      'a second cluster without a server',
+      kubeconfig().replace(
+        'clusters:\n',
+        'clusters:\n  - name: old\n    cluster:\n      insecure-skip-tls-verify: true\n'
+      ),
+      /clusters\[0\]\.cluster\.server is missing/
+    ],
+    [
+      'broken YAML around a credential',
+      kubeconfig().replace('token: tok-1234567890', 'token: [tok-1234567890'),
+      /not valid YAML \(line \d+\)/
     ]
   ])('rejects %s without quoting it', async (_w, input, re) => {
     const e = await err(() => parseKubeconfig(input));
     expect(e.code).toBe('KUBECONFIG_INVALID');
     expect(e.message).toMatch(re);
     expect(e.message).not.toContain('tok-1234567890');
+    expect(e.details ?? []).not.toContainEqual(expect.stringContaining('tok-1234567890'));
   });
 
   it('names the available contexts when the chosen one is missing', async () => {

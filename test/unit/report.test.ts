@@ -6,6 +6,7 @@ import { PipelineError } from '../../src/errors.js';
 import type { RunReport } from '../../src/pipeline/runner.js';
 import { annotationFor, writeEarlyFailure, writeReport, type ReportSink } from '../../src/report/index.js';
 import { maskSecret, RecordingLogger } from '../../src/report/logger.js';
+import { ConsoleLogger } from '../../src/cli/console-logger.js';
 import { computeOutputs, OUTPUTS } from '../../src/report/outputs.js';
 import { cell, followUps, renderSummary } from '../../src/report/summary.js';
 
@@ -212,5 +213,19 @@ describe('logger', () => {
     const log = new RecordingLogger();
     log.secret('  ');
     expect(log.secrets).toEqual([]);
+  });
+
+  it("the CLI's logger hides the same forms as the action's", () => {
+    const secret = 'a/b+c=d e';
+    const lines: string[] = [];
+    const cli = new ConsoleLogger(
+      (l) => lines.push(l),
+      (l) => lines.push(l)
+    );
+    cli.secret(secret);
+    const masked: string[] = [];
+    maskSecret(secret, (v) => masked.push(v));
+    cli.info(masked.join(' | '));
+    expect(lines).toEqual([masked.map(() => '***').join(' | ')]);
   });
 });

@@ -11,7 +11,8 @@ import {
   objectMeta,
   parseManifest
 } from '../../src/hf/manifest.js';
-import { FileProgress, formatBytes, formatDuration, formatRate } from '../../src/oss/progress.js';
+import { FileProgress, formatBytes, formatRate } from '../../src/oss/progress.js';
+import { formatDuration } from '../../src/util/format.js';
 import { nextLink } from '../../src/hf/client.js';
 import { parseRetryAfter } from '../../src/hf/errors.js';
 import type { HubFile } from '../../src/hf/client.js';
@@ -206,10 +207,11 @@ describe('progress', () => {
     [300 * 1024 ** 2, '300 MiB']
   ])('formatBytes(%d) = %s', (n, s) => expect(formatBytes(n)).toBe(s));
   test.each([
-    [1500, '1.5s'],
-    [42_000, '42s'],
-    [125_000, '2m 05s'],
-    [3_725_000, '1h 02m']
+    [850, '850 ms'],
+    [1500, '1.5 s'],
+    [42_000, '42 s'],
+    [125_000, '2 min 05 s'],
+    [3_725_000, '1 h 02 min']
   ])('formatDuration(%d) = %s', (ms, s) => expect(formatDuration(ms)).toBe(s));
   test('formatRate in MB/s', () => expect(formatRate(50e6, 2000)).toBe('25.0 MB/s'));
 
@@ -228,7 +230,7 @@ describe('progress', () => {
       p.update(i * 1e6);
     }
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('  w.bin: 23.8 MiB / 95.4 MiB (25%), 5.0 MB/s, ETA 15s');
+    expect(lines[0]).toBe('  w.bin: 23.8 MiB / 95.4 MiB (25%), 5.0 MB/s, ETA 15 s');
   });
 });
 

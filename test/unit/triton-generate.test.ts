@@ -86,4 +86,10 @@ describe('generation helpers', () => {
       '| prompt | completion | latency |\n| --- | --- | ---: |\n| a\\|b | c d | 12 ms |'
     );
   });
+
+  it('shows a model answer with HTML and pipes as text in the summary table', () => {
+    const table = smokeTable([{ prompt: 'say <b>', completion: '<script>alert(1)</script> | a & b', latencyMs: 3 }]);
+    expect(table.split('\n')[2]).toBe('| say &lt;b&gt; | &lt;script&gt;alert(1)&lt;/script&gt; \\| a &amp; b | 3 ms |');
+    expect(table).not.toMatch(/<script>/);
+  });
 });
