@@ -16,7 +16,8 @@ const suites: Suite[] = [
   { name: 'sync', run: async () => (await import('./sync.js')).benchSync() },
   { name: 'wait', run: async () => (await import('./wait.js')).benchWait() },
   { name: 'action', run: async () => (await import('./action.js')).benchAction() },
-  { name: 'shipped', run: async () => (await import('./shipped.js')).benchShipped() }
+  { name: 'shipped', run: async () => (await import('./shipped.js')).benchShipped() },
+  { name: 'ranged', run: async () => (await import('./ranged.js')).benchRanged() }
 ];
 
 function parseArgs(argv: string[]): { json?: string; only?: Set<string> } {

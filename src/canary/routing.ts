@@ -8,6 +8,7 @@
  */
 import { PipelineError } from '../errors.js';
 import { MANAGED_BY, type KObj } from '../k8s/types.js';
+import type { IstioVersion } from '../k8s/mesh.js';
 import type { VersionWeight } from './plan.js';
 
 export const TRITON_HTTP_PORT = 8000;
@@ -52,7 +53,7 @@ export function servingService(name: string, namespace: string): KObj {
 export const serviceHost = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
 
 /** Istio's served version to write through (v1 from Istio 1.22, else v1beta1, else v1alpha3). */
-export type IstioVersion = 'v1' | 'v1beta1' | 'v1alpha3';
+export type { IstioVersion } from '../k8s/mesh.js';
 
 export function destinationRule(name: string, namespace: string, versions: readonly string[], v: IstioVersion): KObj {
   return {

@@ -388,11 +388,18 @@ function clusterSection(inputs: ResolvedInputs, d: Derived): Config['cluster'] {
   };
 }
 
+/** Each tool's inputs, spelled out (a reader searching for an input's name finds where it is read). */
+const TOOL_INPUTS = {
+  kubectl: { version: 'kubectl-version', url: 'kubectl-url', sha256: 'kubectl-sha256' },
+  arena: { version: 'arena-version', url: 'arena-url', sha256: 'arena-sha256' }
+} as const;
+
 function toolSpec(inputs: ResolvedInputs, tool: 'kubectl' | 'arena'): Config['tools']['kubectl'] {
-  const sha256 = inputs.val(`${tool}-sha256`);
+  const names = TOOL_INPUTS[tool];
+  const sha256 = inputs.val(names.sha256);
   return {
-    version: inputs.val(`${tool}-version`).replace(/^v/, ''),
-    urlTemplate: toolUrlTemplate(tool, inputs.val(`${tool}-url`)),
+    version: inputs.val(names.version).replace(/^v/, ''),
+    urlTemplate: toolUrlTemplate(tool, inputs.val(names.url)),
     ...(sha256 ? { sha256: sha256.toLowerCase() } : {})
   };
 }

@@ -13,9 +13,11 @@ import {
   type KubeConfig,
   type KubernetesObject
 } from '@kubernetes/client-node';
-import type { IstioVersion } from '../canary/routing.js';
 import { FIELD_MANAGER, KubeApiError, type KObj } from './types.js';
 import type { forwardPort as ForwardPort } from './portforward.js';
+
+/** The networking.istio.io versions a cluster may serve, newest first in preference. */
+export type IstioVersion = 'v1' | 'v1beta1' | 'v1alpha3';
 
 export interface MeshApi {
   /** The networking.istio.io version to write through, or undefined when Istio's CRDs are not installed. */

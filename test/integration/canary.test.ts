@@ -158,7 +158,7 @@ describe('canary with Istio (VirtualService weights)', () => {
 
   it('a version that degrades under load fails a step: weights back to 100 % old, the new version deleted', async () => {
     // smoke sends 10 requests; the 13th and every 2nd after fail with FT's out-of-memory error
-    cl.sb.operator!.setScenario({ match: /^bloom-tiny-c3-/, outcome: 'degrade-under-load', afterRequests: 12 });
+    cl.sb.operator!.setScenario({ match: /^bloom-tiny-c3-/, outcome: 'degrade-under-load', afterRequests: 24 });
     const cfg = config('bloom-tiny', 'c3');
     await deployAndSmoke(cfg);
     const traffic = cl.sb.traffic!({ namespace: NS(), host: 'bloom-tiny', model: cfg.serve.modelName, rate: 5 });
@@ -263,7 +263,7 @@ describe('canary without Istio (replica ratio through one Service)', () => {
   });
 
   it('a failed step scales the old version back up before deleting the new one', async () => {
-    cl.sb.operator!.setScenario({ match: /^bloomr-r3-/, outcome: 'degrade-under-load', afterRequests: 12 });
+    cl.sb.operator!.setScenario({ match: /^bloomr-r3-/, outcome: 'degrade-under-load', afterRequests: 24 });
     const cfg = config('bloomr', 'r3', { mode: 'replicas', steps: [50, 100] });
     // r2 serves alone (r1 is at 0 replicas): the canary shifts from r2
     await deployAndSmoke(cfg);

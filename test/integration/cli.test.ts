@@ -205,8 +205,9 @@ describe('arena-ft-pipeline CLI', () => {
     });
 
     it('a failed run deletes the converter job it submitted, through the composition root handlers', async () => {
-      // The convert stage's watch of its PyTorchJob is refused: the stage fails after submitting, before it can
-      // delete the job itself, so the job's cleanup record is what the CLI undoes after the run.
+      // The convert stage's watch of its PyTorchJob is refused after submitting, and so is the stage's own delete
+      // of the job (arena's, then the API's): the job's cleanup record is left, and it is what the CLI undoes after
+      // the run.
       const jobs = () => sb.kube!.store.list(PYTORCHJOBS, undefined).items.map((j) => j.metadata.name);
       const before = jobs();
       sb.faults.add({
@@ -215,9 +216,17 @@ describe('arena-ft-pipeline CLI', () => {
         path: 'pytorchjobs.*watch=(true|1)',
         action: { kind: 'status', status: 403, message: 'forbidden by the test' }
       });
+      sb.faults.add({
+        service: 'kube',
+        method: 'DELETE',
+        path: 'pytorchjobs/ft-bloom-tiny-v-conv-left',
+        times: 3, // kubectl's DELETE (arena tries twice), then the API's
+        action: { kind: 'status', status: 403, message: 'forbidden by the test' }
+      });
       const res = await cli(['run', '--stages', 'all', '--set', 'version=v-conv-left'], env);
       expect(res.code).toBe(1);
       expect(res.err).toMatch(/error: convert: /);
+      expect(res.out + res.err).toMatch(/Could not delete the job/);
       expect(res.out).toMatch(/Cleaned up PyTorchJob \S+\/\S+v-conv-left/);
       expect(res.out + res.err).not.toMatch(/No cleanup handler/);
       expect(jobs()).toEqual(before);
