@@ -12,6 +12,7 @@ import OSS from 'ali-oss';
 import type { Config } from '../src/config/types.js';
 import { ossClientOptions } from '../src/oss/client.js';
 import { createSyncStage } from '../src/stages/sync.js';
+import { syncClients } from '../src/composition/sync.js';
 import { testContext } from '../test/helpers/config.js';
 
 interface Job {
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   let details: unknown;
   if (job.mode === 'sync') {
     const { ctx } = testContext(cfg);
-    const out = await createSyncStage({ progressIntervalMs: 60_000 }).run(ctx);
+    const out = await createSyncStage({ clients: syncClients, progressIntervalMs: 60_000 }).run(ctx);
     details = out.details;
   } else if (job.mode === 'raw') {
     const client = new OSS(ossClientOptions(cfg.oss));

@@ -3,17 +3,19 @@ import * as core from '@actions/core';
 import { loadConfig } from './config/load.js';
 import { SECRET_INPUTS } from './config/inputs.js';
 import type { Config } from './config/types.js';
+import { parseKubeconfig } from './config/kubeconfig.js';
 import { isPipelineError, PipelineError } from './errors.js';
-import { parseKubeconfig } from './kubeconfig/parse.js';
-import { MemoryCleanupRegistry } from './pipeline/cleanup.js';
-import { registerCleanupHandlers } from './pipeline/handlers.js';
-import { runPipeline } from './pipeline/runner.js';
+import {
+  MemoryCleanupRegistry,
+  runModelsPlan,
+  runStages,
+  savePostState,
+  type PostState,
+  type StateStore
+} from './composition/index.js';
 import type { RunState } from './pipeline/types.js';
-import { savePostState, type PostState, type StateStore } from './pipeline/state.js';
 import { actionsSink, writeEarlyFailure, writeReport } from './report/index.js';
-import { runModelsPlan } from './models/action.js';
 import { ActionsLogger } from './report/logger.js';
-import { defaultStages } from './stages/index.js';
 
 const log = new ActionsLogger();
 const store: StateStore = { save: (n, v) => core.saveState(n, v), get: (n) => core.getState(n) };
@@ -81,8 +83,6 @@ async function main(): Promise<void> {
     });
   }
 
-  // The same handlers as the post step and the CLI (the post step is what runs them in the action).
-  registerCleanupHandlers(config);
   const post: PostState = { cleanup: [], finished: false };
   const cleanup = new MemoryCleanupRegistry([], (records) => {
     post.cleanup = [...records];
@@ -90,9 +90,9 @@ async function main(): Promise<void> {
   });
   savePostState(store, post);
   const state: RunState = {};
-  const report = await runPipeline({
+  // What is left unfinished is undone by the post step, with the same handlers as the CLI (src/composition/).
+  const report = await runStages({
     config,
-    stages: defaultStages(),
     log,
     signal: controller.signal,
     env: process.env,

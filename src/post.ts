@@ -5,10 +5,13 @@
 import * as core from '@actions/core';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/types.js';
-import { removeKubeconfig } from './kubeconfig/write.js';
-import { POST_CLEANUP_BUDGET_MS, runCleanup } from './pipeline/cleanup.js';
-import { registerCleanupHandlers } from './pipeline/handlers.js';
-import { loadPostState, type StateStore } from './pipeline/state.js';
+import {
+  cleanUp,
+  loadPostState,
+  POST_CLEANUP_BUDGET_MS,
+  removeKubeconfig,
+  type StateStore
+} from './composition/index.js';
 import { ActionsLogger } from './report/logger.js';
 
 async function post(): Promise<void> {
@@ -26,10 +29,9 @@ async function post(): Promise<void> {
       } catch {
         log.warning('The inputs no longer validate; only records that need no configuration are cleaned up.');
       }
-      registerCleanupHandlers(config);
       await log.group(`cleanup: ${state.cleanup.length} unfinished item(s)`, async () => {
         const env = { ...process.env, ...(state.kubeconfigPath ? { KUBECONFIG: state.kubeconfigPath } : {}) };
-        await runCleanup(state.cleanup, { log, env, signal: AbortSignal.timeout(POST_CLEANUP_BUDGET_MS) });
+        await cleanUp(state.cleanup, config, { log, env, signal: AbortSignal.timeout(POST_CLEANUP_BUDGET_MS) });
       });
     }
   }

@@ -50,11 +50,15 @@ export function errorCatalog(root: string): CatalogEntry[] {
       if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'PipelineError') {
         const [codeArg, messageArg, hintArg] = node.arguments ?? [];
         const code = codeOf(codeArg);
-        if (code && !entries.has(code)) {
+        const hint = textOf(hintArg, sf);
+        // The first site of a code, unless its hint is not a literal and a later one's is (the table's row then
+        // does not depend on which file comes first).
+        const known = code ? entries.get(code) : undefined;
+        if (code && (!known || (known.hint === '…' && hint !== '…'))) {
           entries.set(code, {
             code,
             message: textOf(messageArg, sf),
-            hint: textOf(hintArg, sf),
+            hint,
             where: path.relative(root, file)
           });
         }

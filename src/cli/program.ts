@@ -11,12 +11,8 @@ import { loadConfig } from '../config/load.js';
 import { INPUTS, SECRET_INPUTS } from '../config/inputs.js';
 import type { Config } from '../config/types.js';
 import { isPipelineError, describeError } from '../errors.js';
-import { removeKubeconfig } from '../kubeconfig/write.js';
-import { runPipeline } from '../pipeline/runner.js';
-import { MemoryCleanupRegistry, runCleanup } from '../pipeline/cleanup.js';
-import { registerCleanupHandlers } from '../pipeline/handlers.js';
+import { cleanUp, MemoryCleanupRegistry, removeKubeconfig, runStages } from '../composition/index.js';
 import type { RunState } from '../pipeline/types.js';
-import { defaultStages } from '../stages/index.js';
 import { ConsoleLogger } from './console-logger.js';
 import { envName, inputGetter, parseSets, CONVENTIONAL_ENV } from './env-inputs.js';
 import { defaultToolCache, prepareWorkdirs } from './workdirs.js';
@@ -130,13 +126,11 @@ async function runCommand(opts: RunOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  registerCleanupHandlers(config);
   const cleanup = new MemoryCleanupRegistry();
   const state: RunState = {};
   try {
-    const report = await runPipeline({
+    const report = await runStages({
       config,
-      stages: defaultStages(),
       log,
       signal: controller.signal,
       env: process.env,
@@ -144,7 +138,7 @@ async function runCommand(opts: RunOptions): Promise<number> {
       state
     });
     if (!report.ok && cleanup.list().length > 0) {
-      await runCleanup(cleanup.list(), { log, env: process.env, signal: AbortSignal.timeout(5 * 60_000) });
+      await cleanUp(cleanup.list(), config, { log, env: process.env, signal: AbortSignal.timeout(5 * 60_000) });
     }
     log.info('');
     for (const r of report.results) {

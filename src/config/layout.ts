@@ -61,3 +61,18 @@ export function podPath(cfg: Config, key: string): string {
   const rest = key.slice(pvRel.length).replace(/^\/+/, '');
   return rest === '' ? mount : `${mount}/${rest}`;
 }
+
+/** The in-pod checkpoint folder config.pbtxt's `model_checkpoint_path` names (with the trailing slash FT expects). */
+export function checkpointPodPath(cfg: Config): string {
+  return podPath(cfg, ftCheckpointPrefix(cfg).replace(/\/$/, '')) + '/';
+}
+
+/** The model repository path given to `--model-repository`. */
+export function modelRepositoryPodPath(cfg: Config): string {
+  return podPath(cfg, tritonRepoPrefix(cfg).replace(/\/$/, ''));
+}
+
+/** Where this version's Triton model repository goes (src/triton/model-config.ts builds what goes there). */
+export function modelRepositoryLayout(cfg: Config): { repoPrefix: string; configKey: string; checkpointPath: string } {
+  return { repoPrefix: tritonRepoPrefix(cfg), configKey: tritonConfigKey(cfg), checkpointPath: checkpointPodPath(cfg) };
+}

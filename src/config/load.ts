@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { PipelineError } from '../errors.js';
-import { parseKubeconfig } from '../kubeconfig/parse.js';
+import { parseKubeconfig } from './kubeconfig.js';
 import { CLUSTER_STAGES, INPUTS, inputDef, type InputDef } from './inputs.js';
 import { joinLabels, shortHash, toDns1035Label, toDnsLabel } from './names.js';
 import { parseModelSpec, type ModelSpec } from './spec.js';

@@ -7,11 +7,11 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Writable } from 'node:stream';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
-import type { Config } from '../config/types.js';
 import { PipelineError } from '../errors.js';
 import { retry } from '../util/retry.js';
-import { forbiddenError } from './forbidden.js';
+import { forbiddenError } from '../util/forbidden.js';
 import {
+  KUBE_ATTEMPTS,
   DEPLOYMENT,
   isTransient,
   EVENT,
@@ -30,14 +30,21 @@ import {
   type WatchEventType
 } from './types.js';
 
-/** KubeConfig from the config's kubeconfig content, else from the exported KUBECONFIG; then the context. */
-export function loadKubeConfig(cfg: Config, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+/** Where the kubeconfig comes from (the config's `cluster` settings fit it). */
+export interface KubeConfigSource {
+  /** The kubeconfig's content; without it the exported KUBECONFIG, else the default location. */
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+/** KubeConfig from the given kubeconfig content, else from the exported KUBECONFIG; then the context. */
+export function loadKubeConfig(src: KubeConfigSource, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
   try {
-    if (cfg.cluster.kubeconfig) kc.loadFromString(cfg.cluster.kubeconfig);
+    if (src.kubeconfig) kc.loadFromString(src.kubeconfig);
     else if (env.KUBECONFIG) kc.loadFromFile(env.KUBECONFIG.split(':')[0]);
     else kc.loadFromDefault();
-    if (cfg.cluster.context) kc.setCurrentContext(cfg.cluster.context);
+    if (src.context) kc.setCurrentContext(src.context);
   } catch (err) {
     throw new PipelineError(
       'KUBECONFIG_INVALID',
@@ -68,9 +75,6 @@ function query(params: Record<string, string | number | boolean | undefined>): s
   const s = q.toString();
   return s ? `?${s}` : '';
 }
-
-/** Attempts per API request, the first included (also the budget of a transient `arena` failure). */
-export const KUBE_ATTEMPTS = 5;
 
 interface RawResponse {
   status: number;

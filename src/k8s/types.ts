@@ -143,3 +143,6 @@ export function isTransient(err: unknown): boolean {
 /** Labels and field manager that mark objects as the action's. */
 export const FIELD_MANAGER = 'arena-ft-pipeline';
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'arena-ft-pipeline' } as const;
+
+/** Attempts per API request, the first included (also the budget of a transient `arena` failure). */
+export const KUBE_ATTEMPTS = 5;

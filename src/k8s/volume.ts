@@ -2,16 +2,34 @@
  * The OSS static volume (ACK CSI plugin): credential Secret, PV and PVC as plain objects built from the config,
  * and the check that an existing PV or PVC of the same name mounts the same place (else it is someone else's).
  */
-import type { Config } from '../config/types.js';
 import { MANAGED_BY, type KObj } from './types.js';
 
 export const OSS_CSI_DRIVER = 'ossplugin.csi.alibabacloud.com';
 const SIZE = '20Gi';
 
+/** What the volume objects are built from (the config fits it: its `cluster` and `oss` settings). */
+export interface OssVolumeOptions {
+  readonly cluster: {
+    readonly namespace: string;
+    readonly secretName: string;
+    readonly pvName: string;
+    readonly pvcName: string;
+    /** The bucket folder the PV mounts. */
+    readonly pvPath: string;
+  };
+  readonly oss: {
+    readonly bucket: string;
+    readonly accessKeyId: string;
+    readonly accessKeySecret: string;
+    /** The endpoint the CSI plugin uses inside the cluster. */
+    readonly clusterEndpoint: string;
+  };
+}
+
 const labels = (extra: Record<string, string> = {}) => ({ ...MANAGED_BY, ...extra });
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
-export function ossSecret(cfg: Config): KObj {
+export function ossSecret(cfg: OssVolumeOptions): KObj {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -22,11 +40,11 @@ export function ossSecret(cfg: Config): KObj {
 }
 
 /** The CSI plugin's endpoint: a bare host (the plugin adds the scheme). */
-export function csiUrl(cfg: Config): string {
+export function csiUrl(cfg: OssVolumeOptions): string {
   return cfg.oss.clusterEndpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
 }
 
-export function ossPv(cfg: Config): KObj {
+export function ossPv(cfg: OssVolumeOptions): KObj {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
@@ -50,7 +68,7 @@ export function ossPv(cfg: Config): KObj {
   };
 }
 
-export function ossPvc(cfg: Config): KObj {
+export function ossPvc(cfg: OssVolumeOptions): KObj {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',

@@ -5,7 +5,6 @@
  */
 import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
-import type { Config } from '../config/types.js';
 import { PipelineError } from '../errors.js';
 import { retry } from '../util/retry.js';
 import { crc64 } from './crc64.js';
@@ -130,8 +129,22 @@ export function isRetryableOssError(err: unknown): boolean {
   return /socket hang up|ECONNRESET|premature close/i.test(e.message ?? '');
 }
 
-/** ali-oss options for the config: AccessKey or STS token, V4 when asked. */
-export function ossClientOptions(cfg: Config['oss']): OSS.Options {
+/** Where and as whom the store connects (the config's `oss` settings fit it). */
+export interface OssConnection {
+  /** e.g. `https://oss-cn-beijing.aliyuncs.com` (or the sandbox URL). */
+  readonly endpoint: string;
+  /** Region id as ali-oss takes it, e.g. `oss-cn-beijing`. */
+  readonly region: string;
+  readonly bucket: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly securityToken?: string;
+  /** Sign with V4 (`authorizationV4`). */
+  readonly signatureV4: boolean;
+}
+
+/** ali-oss options for the connection: AccessKey or STS token, V4 when asked. */
+export function ossClientOptions(cfg: OssConnection): OSS.Options {
   const url = new URL(cfg.endpoint);
   return {
     accessKeyId: cfg.accessKeyId,
@@ -243,7 +256,7 @@ export class OssStore {
     this.bucket = bucket;
   }
 
-  static fromConfig(cfg: Config['oss'], opts: OssStoreOptions): OssStore {
+  static connect(cfg: OssConnection, opts: OssStoreOptions): OssStore {
     return new OssStore(new OSS(ossClientOptions(cfg)) as unknown as RawClient, cfg.bucket, opts);
   }
 

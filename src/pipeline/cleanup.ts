@@ -1,6 +1,7 @@
 /**
- * The cleanup registry (what this run created and has not finished) and the handlers the post step calls for
- * what is left. Adapters register a handler per record kind: `registerCleanupHandler('pytorchjob', fn)`.
+ * The cleanup registry (what this run created and has not finished) and running the handlers for what is left.
+ * The handlers, one per record kind, are built by the composition root (src/composition/cleanup.ts) and passed
+ * in: nothing registers itself globally.
  */
 import type { CleanupRecord, CleanupRegistry, Logger } from './types.js';
 
@@ -18,15 +19,8 @@ export type CleanupHandler<K extends CleanupKind = CleanupKind> = (
   ctx: { log: Logger; env: NodeJS.ProcessEnv; signal: AbortSignal }
 ) => Promise<void | 'deleted' | 'already-gone'>;
 
-const handlers = new Map<CleanupKind, CleanupHandler>();
-
-export function registerCleanupHandler<K extends CleanupKind>(kind: K, handler: CleanupHandler<K>): void {
-  handlers.set(kind, handler as unknown as CleanupHandler);
-}
-
-export function cleanupHandler(kind: CleanupKind): CleanupHandler | undefined {
-  return handlers.get(kind);
-}
+/** A handler per record kind (a kind without one is reported as "remove it by hand"). */
+export type CleanupHandlers = { readonly [K in CleanupKind]?: CleanupHandler<K> };
 
 const same = (a: CleanupRecord, b: CleanupRecord): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -64,11 +58,12 @@ export interface CleanupOutcome {
 /** Undoes each record with its kind's handler, newest first; one failure does not stop the others. */
 export async function runCleanup(
   records: readonly CleanupRecord[],
+  handlers: CleanupHandlers,
   ctx: { log: Logger; env: NodeJS.ProcessEnv; signal: AbortSignal }
 ): Promise<CleanupOutcome[]> {
   const out: CleanupOutcome[] = [];
   for (const record of [...records].reverse()) {
-    const handler = handlers.get(record.kind);
+    const handler = handlers[record.kind] as CleanupHandler | undefined;
     if (!handler) {
       ctx.log.warning(`No cleanup handler for ${describeRecord(record)}; remove it by hand.`);
       out.push({ record, status: 'no-handler' });

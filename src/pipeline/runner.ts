@@ -5,6 +5,7 @@
  */
 import type { Config, StageName } from '../config/types.js';
 import { PipelineError, describeError, isPipelineError, outsideFault } from '../errors.js';
+import { formatDuration } from '../util/format.js';
 import type {
   CleanupRegistry,
   Logger,
@@ -62,14 +63,6 @@ export function toPipelineError(e: unknown, stage: StageName, signal: AbortSigna
     'This is a bug in arena-ft-pipeline: re-run with ACTIONS_STEP_DEBUG=true and report the log.',
     { cause: e }
   );
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
 }
 
 export async function runPipeline(opts: RunOptions): Promise<RunReport> {
@@ -178,15 +171,4 @@ export function planAccess(config: Config, env: NodeJS.ProcessEnv): PlanAccess {
 export function planMarkdown(stage: StageName, detail: readonly string[]): string {
   const body = detail.map((l) => l.replace(/```/g, "'''")).join('\n');
   return `<details><summary>plan: ${stage}</summary>\n\n\`\`\`text\n${body}\n\`\`\`\n\n</details>`;
-}
-
-/** What a plan of this stage would need to look at OSS or the cluster and does not have, if anything. */
-export function missingCredentials(stage: StageName, config: Config, env: NodeJS.ProcessEnv): string | undefined {
-  const needsOss = stage !== 'setup';
-  const needsCluster = stage === 'storage' || stage === 'convert' || stage === 'deploy' || stage === 'smoke';
-  const missing: string[] = [];
-  if (needsOss && (config.oss.accessKeyId === '' || config.oss.accessKeySecret === ''))
-    missing.push('no OSS credentials');
-  if (needsCluster && !config.cluster.kubeconfig && !env.KUBECONFIG) missing.push('no kubeconfig');
-  return missing.length > 0 ? missing.join(', ') : undefined;
 }

@@ -1,6 +1,7 @@
 /** The job summary as Markdown: a pure function of the config and the run report (tested table-driven). */
 import type { Config } from '../config/types.js';
-import { formatDuration, type RunReport } from '../pipeline/runner.js';
+import type { RunReport } from '../pipeline/runner.js';
+import { formatDuration } from '../util/format.js';
 import type { StageResult } from '../pipeline/types.js';
 
 const ICON: Record<StageResult['status'], string> = {

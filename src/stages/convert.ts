@@ -13,7 +13,7 @@ import { arenaError } from '../arena/exec.js';
 import { converterCommand } from '../arena/converter.js';
 import { submitPytorchJobArgs } from '../arena/args.js';
 import { commandLine } from '../arena/command-line.js';
-import { arenaRetryLog, defaultDeps, stageArena, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
+import { arenaRetryLog, stageArena, type ClusterDeps, type ObjectStoreLike } from './deps.js';
 import { jobPhase } from '../k8s/diagnose.js';
 import { JobProblem, JobTimeout, MASTER_CONTAINER, readTail, masterPodName, watchJob } from '../k8s/job.js';
 import { MANAGED_BY, PYTORCHJOB, type KObj, type KubeApi } from '../k8s/types.js';
@@ -184,7 +184,7 @@ function jobSeconds(job: KObj, fallbackMs: number): number {
     : Math.round(fallbackMs / 1000);
 }
 
-export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
+export function makeConvertStage(deps: ClusterDeps): Stage {
   return {
     name: 'convert',
     async plan(ctx): Promise<PlanLine> {
@@ -427,8 +427,6 @@ export function makeConvertStage(deps: ClusterDeps = defaultDeps): Stage {
     }
   };
 }
-
-export const convertStage: Stage = makeConvertStage();
 
 /**
  * Why an existing job of this version's name is not the one this config would submit (another image or

@@ -5,20 +5,27 @@
  * other versions of the serving name keep serving.
  */
 import type { Config } from '../config/types.js';
-import { ftCheckpointPrefix, ossUri, tritonConfigKey, tritonRepoPrefix } from '../config/layout.js';
+import {
+  ftCheckpointPrefix,
+  modelRepositoryLayout,
+  modelRepositoryPodPath,
+  ossUri,
+  tritonConfigKey,
+  tritonRepoPrefix
+} from '../config/layout.js';
 import { PipelineError } from '../errors.js';
 import { checkParallelism } from '../hf/model-config.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaError } from '../arena/exec.js';
 import { serveTritonArgs } from '../arena/args.js';
 import { commandLine } from '../arena/command-line.js';
-import { arenaRetryLog, defaultDeps, stageArena, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
+import { arenaRetryLog, stageArena, type ClusterDeps, type ObjectStoreLike } from './deps.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
 import { RolloutProblem, servingSelector, servingSpecDiff, waitForRollout, type ServingSpec } from '../k8s/serving.js';
 import { DEPLOYMENT, MANAGED_BY, type KObj, type KubeApi } from '../k8s/types.js';
 import { deleteLeftovers, describeObject, servingConfigMapName, servingObjects } from '../k8s/arena-objects.js';
 import { removeServingVersion, type TeardownDeps } from './teardown.js';
-import { modelRepositoryObjects, modelRepositoryPodPath } from '../triton/model-config.js';
+import { modelRepositoryObjects } from '../triton/model-config.js';
 import { LINEAGE_LABEL, replaceConflict } from './lineage.js';
 
 export function servingSpec(cfg: Config): ServingSpec {
@@ -40,7 +47,7 @@ async function findServing(api: KubeApi, cfg: Config): Promise<KObj | undefined>
 /** Writes config.pbtxt and the version folder; returns how many objects changed. */
 async function writeModelRepository(oss: ObjectStoreLike, cfg: Config): Promise<number> {
   let changed = 0;
-  for (const o of modelRepositoryObjects(cfg)) {
+  for (const o of modelRepositoryObjects(cfg, modelRepositoryLayout(cfg))) {
     const same = o.body === '' ? (await oss.head(o.key)) !== undefined : (await oss.getText(o.key)) === o.body;
     if (same) continue;
     await oss.putObject(o.key, Buffer.from(o.body));
@@ -88,7 +95,8 @@ export function serveArgs(cfg: Config): string[] {
 
 /** What deploy would do, in full: the command, the GPUs and the generated config.pbtxt (no credential in any). */
 function deployDetail(cfg: Config): string[] {
-  const pbtxt = modelRepositoryObjects(cfg).find((o) => o.key === tritonConfigKey(cfg))?.body ?? '';
+  const pbtxt =
+    modelRepositoryObjects(cfg, modelRepositoryLayout(cfg)).find((o) => o.key === tritonConfigKey(cfg))?.body ?? '';
   return [
     commandLine(serveArgs(cfg)),
     `GPUs: ${cfg.serve.gpus} per replica × ${cfg.serve.replicas} replica(s) (tensor-parallel ${cfg.convert.tensorParallel} × pipeline-parallel ${cfg.serve.pipelineParallel})`,
@@ -113,7 +121,7 @@ export async function checkLineage(api: KubeApi, cfg: Config): Promise<void> {
   }
 }
 
-export function makeDeployStage(deps: ClusterDeps = defaultDeps): Stage {
+export function makeDeployStage(deps: ClusterDeps): Stage {
   return {
     name: 'deploy',
     async plan(ctx): Promise<PlanLine> {
@@ -279,5 +287,3 @@ export async function rollback(
     ctx.log.warning(`Could not delete serving ${record.name} version ${record.version}: ${(e as Error).message}`);
   }
 }
-
-export const deployStage: Stage = makeDeployStage();

@@ -10,11 +10,12 @@ import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { PipelineError, oneLine } from '../errors.js';
 import type { ClusterVersion } from '../kubeconfig/check.js';
-import { parseKubeconfig } from '../kubeconfig/parse.js';
+import { parseKubeconfig } from '../config/kubeconfig.js';
 import { writeKubeconfig } from '../kubeconfig/write.js';
 import type { Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import { arenaSource } from '../tools/arena.js';
-import { ARENA_HOME_VAR, arenaChildEnv, linkUserCharts, prepareArenaLayout } from '../tools/arena-layout.js';
+import { ARENA_HOME_VAR, arenaChildEnv } from '../arena/env.js';
+import { linkUserCharts, prepareArenaLayout } from '../tools/arena-layout.js';
 import type { DownloadOptions } from '../tools/download.js';
 import { installTool, toolArch, verificationText, type Installed } from '../tools/install.js';
 import { kubectlSource } from '../tools/kubectl.js';
@@ -185,5 +186,3 @@ export function createSetupStage(deps: SetupDeps = {}): Stage {
     }
   };
 }
-
-export const setupStage: Stage = createSetupStage();

@@ -8,14 +8,14 @@ import type { Config } from '../config/types.js';
 import { hfPrefix } from '../config/layout.js';
 import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
-import { defaultDeps, type ClusterDeps, type ObjectStoreLike } from '../k8s/cluster.js';
+import type { ClusterDeps, ObjectStoreLike } from './deps.js';
 import type { LocalForward } from '../k8s/portforward.js';
 import { isPodReady, servingSelector } from '../k8s/serving.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
-import { forbiddenError } from '../k8s/forbidden.js';
+import { forbiddenError } from '../util/forbidden.js';
 import { createHash } from 'node:crypto';
 import { DEPLOYMENT, POD, type KubeApi } from '../k8s/types.js';
-import { TritonClient } from '../triton/client.js';
+import type { TritonClient } from '../triton/client.js';
 import {
   checkExpectation,
   generatedIds,
@@ -23,9 +23,9 @@ import {
   inferInputs,
   loadTokenizer,
   metadataMismatches,
-  percentile,
   type TextCodec
 } from '../triton/generate.js';
+import { percentile } from '../util/stats.js';
 import { checkLineage, rollback, teardownDeps } from './deploy.js';
 import { removeServingVersion } from './teardown.js';
 import { servingVersionInfo, versionsToRetire } from './lineage.js';
@@ -178,7 +178,7 @@ export async function retireOldVersions(api: KubeApi, deps: ClusterDeps, ctx: St
   return retired;
 }
 
-export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
+export function makeSmokeStage(deps: ClusterDeps): Stage {
   return {
     name: 'smoke',
     async plan(ctx): Promise<PlanLine> {
@@ -230,7 +230,7 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
         pod = await readyPod(api, cfg);
         forward = await deps.forwardPort(kc, cfg.cluster.namespace, pod, HTTP_PORT);
         ctx.log.info(`Port-forward 127.0.0.1:${forward.port} → ${pod}:${HTTP_PORT}`);
-        client = new TritonClient(forward.port, {
+        client = deps.triton(forward.port, {
           onReconnect: (why) => ctx.log.warning(`Port-forward connection lost (${why}); reconnected`),
           timeoutMs: cfg.smoke.timeoutSeconds * 1000
         });
@@ -345,8 +345,6 @@ export function makeSmokeStage(deps: ClusterDeps = defaultDeps): Stage {
     }
   };
 }
-
-export const smokeStage: Stage = makeSmokeStage();
 
 /** A socket-level failure (the forwarded stream broke), as opposed to an answer from Triton. */
 function isConnectionError(err: unknown): boolean {

@@ -7,7 +7,7 @@ import type { Config } from '../config/types.js';
 import { ftPrefix, hfPrefix, podPath } from '../config/layout.js';
 import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
-import { defaultDeps, type ClusterDeps } from '../k8s/cluster.js';
+import type { ClusterDeps } from './deps.js';
 import { PV, PVC, SECRET, type KObj, type KubeApi } from '../k8s/types.js';
 import { contains, csiUrl, ossPv, ossPvc, ossSecret, pvConflict, pvcConflict } from '../k8s/volume.js';
 import { waitFor, WaitTimeoutError } from '../k8s/wait.js';
@@ -117,7 +117,7 @@ function waitBound(api: KubeApi, cfg: Config, ctx: StageContext, deps: ClusterDe
   });
 }
 
-export function makeStorageStage(deps: ClusterDeps = defaultDeps): Stage {
+export function makeStorageStage(deps: ClusterDeps): Stage {
   return {
     name: 'storage',
     async plan(ctx): Promise<PlanLine> {
@@ -186,5 +186,3 @@ export function makeStorageStage(deps: ClusterDeps = defaultDeps): Stage {
     }
   };
 }
-
-export const storageStage: Stage = makeStorageStage();

@@ -9,7 +9,7 @@ import type { Config } from '../config/types.js';
 import { hfPrefix, ossUri, syncManifestKey } from '../config/layout.js';
 import { PipelineError, describeError } from '../errors.js';
 import type { CleanupRecord, PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
-import { HubClient, type HubFile } from '../hf/client.js';
+import type { HubClient, HubClientOptions, HubFile } from '../hf/client.js';
 import { isRetryableHubError } from '../hf/errors.js';
 import {
   buildManifest,
@@ -22,12 +22,19 @@ import {
 } from '../hf/manifest.js';
 import { checkParallelism, readModelShape, SUPPORTED_MODELS } from '../hf/model-config.js';
 import { selectFiles } from '../hf/select.js';
-import { OssStore } from '../oss/client.js';
+import type { OssConnection, OssStore, OssStoreOptions } from '../oss/client.js';
 import type { Digests } from '../oss/digest.js';
 import { FileProgress, formatBytes, formatDuration, formatRate } from '../oss/progress.js';
 import { PartPool, Uploader } from '../oss/upload.js';
 
+/** The clients the sync stage uses (src/composition/sync.ts builds the real ones). */
+export interface SyncClients {
+  hub(opts: HubClientOptions): HubClient;
+  oss(conn: OssConnection, opts: OssStoreOptions): OssStore;
+}
+
 export interface SyncDeps {
+  readonly clients: SyncClients;
   /** Backoff sleep of every retry (tests inject one that does not wait). */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
@@ -60,7 +67,7 @@ function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
       `  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1} of ${attempts}): ${describeError(err)}`
     );
   if (cfg.hf.token) ctx.log.secret(cfg.hf.token);
-  const hub = new HubClient({
+  const hub = deps.clients.hub({
     endpoint: cfg.hf.endpoint,
     token: cfg.hf.token,
     attempts,
@@ -76,7 +83,7 @@ function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
   return {
     hub,
     get store(): OssStore {
-      store ??= OssStore.fromConfig(cfg.oss, { attempts, signal, sleep: deps.sleep, random: deps.random, onRetry });
+      store ??= deps.clients.oss(cfg.oss, { attempts, signal, sleep: deps.sleep, random: deps.random, onRetry });
       return store;
     }
   };
@@ -425,8 +432,6 @@ async function plan(ctx: StageContext, deps: SyncDeps): Promise<PlanLine> {
   };
 }
 
-export function createSyncStage(deps: SyncDeps = {}): Stage {
+export function createSyncStage(deps: SyncDeps): Stage {
   return { name: 'sync', run: (ctx) => run(ctx, deps), plan: (ctx) => plan(ctx, deps) };
 }
-
-export const syncStage: Stage = createSyncStage();

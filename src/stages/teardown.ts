@@ -1,15 +1,12 @@
 /**
  * Removing a training job or a serving version: ask Arena (so its own bookkeeping goes too), then make sure
  * through the Kubernetes API that every object it created is gone, deleting what Arena left. Used by convert's
- * replace and cancel paths, deploy's replace and rollback, smoke's retirement of old versions and the post step.
+ * replace and cancel paths, deploy's replace and rollback, smoke's retirement of old versions and the cleanup after an unfinished run (src/composition/cleanup.ts).
  * "Already gone" (nothing existed) is told apart from "could not delete" (an error naming what remains).
  */
-import { KubeConfig } from '@kubernetes/client-node';
-import type { Config } from '../config/types.js';
-import type { CleanupHandler } from '../pipeline/cleanup.js';
 import type { Logger } from '../pipeline/types.js';
 import { deleteFailed, deleteServingVersion, deleteTrainingJob, type ArenaDeleteOutcome } from '../arena/cleanup.js';
-import { runArena, type ArenaRunner } from '../arena/exec.js';
+import type { ArenaRunner } from '../arena/exec.js';
 import {
   deleteLeftovers,
   describeObject,
@@ -17,7 +14,6 @@ import {
   trainingJobObjects,
   type ArenaObject
 } from '../k8s/arena-objects.js';
-import { ClientNodeKubeApi, loadKubeConfig } from '../k8s/client.js';
 import type { KubeApi } from '../k8s/types.js';
 
 export interface TeardownDeps {
@@ -72,30 +68,4 @@ export function removeServingVersion(
   return teardown(d, namespace, `serving ${namespace}/${name} version ${version}`, servingObjects(name, version), () =>
     deleteServingVersion(d.arena, d.env, namespace, name, version)
   );
-}
-
-/** The post step's API client: the inputs' kubeconfig when they still validate, else the exported KUBECONFIG. */
-function postApi(config: Config | undefined, env: NodeJS.ProcessEnv): KubeApi {
-  if (config) return new ClientNodeKubeApi(loadKubeConfig(config, env));
-  const kc = new KubeConfig();
-  if (env.KUBECONFIG) kc.loadFromFile(env.KUBECONFIG.split(':')[0]);
-  else kc.loadFromDefault();
-  return new ClientNodeKubeApi(kc);
-}
-
-/** The post step's handlers for 'pytorchjob' and 'serving' records. */
-export function clusterCleanupHandlers(config: Config | undefined): {
-  pytorchjob: CleanupHandler<'pytorchjob'>;
-  serving: CleanupHandler<'serving'>;
-} {
-  const deps = (ctx: Parameters<CleanupHandler>[1]): TeardownDeps => ({
-    arena: runArena,
-    api: postApi(config, ctx.env),
-    env: ctx.env,
-    log: ctx.log
-  });
-  return {
-    pytorchjob: (r, ctx) => removeTrainingJob(deps(ctx), r.namespace, r.name),
-    serving: (r, ctx) => removeServingVersion(deps(ctx), r.namespace, r.name, r.version)
-  };
 }

@@ -9,15 +9,12 @@
  * Why the product's own arena runs get a HOME of their own: the charts Arena uses must be the ones of the pinned
  * version, whatever `~/charts` holds on this machine (a user's folder, another version's copy). Setup makes
  * `<run dir>/home/charts` → the cached charts and exports its path as ARENA_FT_ARENA_HOME; every arena the
- * product starts gets HOME set to it and KUBECONFIG set explicitly (kubectl, started by arena, would otherwise
+ * product starts gets HOME set to it (src/arena/env.ts) and KUBECONFIG set explicitly (kubectl, started by arena, would otherwise
  * look for `$HOME/.kube/config`). `~/charts` is still linked, for the user's own later `arena` steps, but only when
  * that never clobbers anything of the user's.
  */
 import { lstat, mkdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
-
-/** Exported by setup: the HOME (holding `charts`) that the product's arena processes run with. */
-export const ARENA_HOME_VAR = 'ARENA_FT_ARENA_HOME';
 
 /** Replaces `link` with a symlink to `target` atomically (a new link renamed over the old one). */
 export async function replaceLink(target: string, link: string): Promise<void> {
@@ -118,16 +115,4 @@ export async function linkUserCharts(home: string, charts: string): Promise<Char
         warning: true
       };
   }
-}
-
-/**
- * The environment an arena process of the product gets: HOME is the run's own (its `charts` is the pinned
- * version's) and KUBECONFIG explicit, so neither the user's `~/charts` nor `$HOME/.kube/config` lookups change.
- * Without ARENA_FT_ARENA_HOME (setup did not run in this job) the environment is used as it is.
- */
-export function arenaChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const arenaHome = env[ARENA_HOME_VAR];
-  if (!arenaHome) return env;
-  const kubeconfig = env.KUBECONFIG || (env.HOME ? path.join(env.HOME, '.kube', 'config') : undefined);
-  return { ...env, HOME: arenaHome, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}) };
 }

@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tc from '@actions/tool-cache';
 import { PipelineError } from '../errors.js';
-import type { Logger } from '../pipeline/types.js';
 import { HttpStatusError, downloadFile, downloadText, type DownloadOptions } from './download.js';
 
 export type Arch = 'amd64' | 'arm64';
@@ -55,7 +54,7 @@ export interface ToolSource {
 }
 
 export interface InstallDeps {
-  readonly log: Logger;
+  readonly log: { info(message: string): void; warning(message: string): void };
   readonly tempDir: string;
   readonly addPath: (dir: string) => void;
   readonly download?: Omit<DownloadOptions, 'followRedirects'>;

@@ -2,8 +2,14 @@
  * The Triton model repository for one model version: `config.pbtxt` for the FasterTransformer backend (GPT path,
  * which Bloom uses) pointing at the converter's `<tp>-gpu/` folder on the shared volume, so weights are not copied.
  */
-import type { Config } from '../config/types.js';
-import { ftCheckpointPrefix, podPath, tritonConfigKey, tritonRepoPrefix } from '../config/layout.js';
+import type { DataType } from '../config/types.js';
+
+/** What config.pbtxt is built from (the config fits it). */
+export interface ModelConfigOptions {
+  readonly model: { readonly name: string; readonly repo: string; readonly version: string };
+  readonly convert: { readonly tensorParallel: number; readonly dataType: DataType };
+  readonly serve: { readonly modelName: string; readonly maxBatchSize: number; readonly pipelineParallel: number };
+}
 import { pbEnum, writePbtxt, type PbMessage } from './pbtxt.js';
 
 export interface TensorSpec {
@@ -48,17 +54,18 @@ const param = (key: string, value: string | number): PbMessage => ({
   value: [{ string_value: [String(value)] }]
 });
 
-/** The in-pod checkpoint folder `model_checkpoint_path` names (with the trailing slash FT expects). */
-export function checkpointPodPath(cfg: Config): string {
-  return podPath(cfg, ftCheckpointPrefix(cfg).replace(/\/$/, '')) + '/';
+/** Where the repository goes (src/config/layout.ts's `modelRepositoryLayout` derives it from the config). */
+export interface ModelRepositoryLayout {
+  /** Key prefix (ending in `/`) of the repository in OSS. */
+  readonly repoPrefix: string;
+  /** The key of config.pbtxt. */
+  readonly configKey: string;
+  /** The in-pod checkpoint folder `model_checkpoint_path` names (with the trailing slash FT expects). */
+  readonly checkpointPath: string;
 }
 
-/** The model repository path given to `--model-repository`. */
-export function modelRepositoryPodPath(cfg: Config): string {
-  return podPath(cfg, tritonRepoPrefix(cfg).replace(/\/$/, ''));
-}
-
-export function buildModelConfig(cfg: Config): string {
+/** config.pbtxt; `checkpointPath` is the in-pod folder of the converted weights. */
+export function buildModelConfig(cfg: ModelConfigOptions, checkpointPath: string): string {
   const msg: PbMessage = {
     name: [cfg.serve.modelName],
     backend: ['fastertransformer'],
@@ -73,7 +80,7 @@ export function buildModelConfig(cfg: Config): string {
       param('pipeline_para_size', cfg.serve.pipelineParallel),
       param('data_type', cfg.convert.dataType),
       param('model_type', 'GPT'),
-      param('model_checkpoint_path', checkpointPodPath(cfg)),
+      param('model_checkpoint_path', checkpointPath),
       param('int8_mode', 0),
       param('enable_custom_all_reduce', 0)
     ]
@@ -82,10 +89,13 @@ export function buildModelConfig(cfg: Config): string {
 }
 
 /** Objects that make up the repository in OSS: config.pbtxt and the version folder `1/` (a directory marker). */
-export function modelRepositoryObjects(cfg: Config): { key: string; body: string }[] {
-  const modelDir = `${tritonRepoPrefix(cfg)}${cfg.serve.modelName}/`;
+export function modelRepositoryObjects(
+  cfg: ModelConfigOptions,
+  layout: ModelRepositoryLayout
+): { key: string; body: string }[] {
+  const modelDir = `${layout.repoPrefix}${cfg.serve.modelName}/`;
   return [
     { key: `${modelDir}1/`, body: '' },
-    { key: tritonConfigKey(cfg), body: buildModelConfig(cfg) }
+    { key: layout.configKey, body: buildModelConfig(cfg, layout.checkpointPath) }
   ];
 }

@@ -1,6 +1,6 @@
 /**
- * Protobuf text format, as much of it as a Triton `config.pbtxt` uses: a writer for the builder and a small
- * parser so tests (and the deploy stage, comparing an existing repository) can read it back.
+ * Protobuf text format, as much of it as a Triton `config.pbtxt` uses: the writer of the builder. (The tests read
+ * it back with test/helpers/pbtxt.ts; the sandbox has its own, stricter parser.)
  */
 
 export type PbValue = string | number | boolean | PbEnum | PbMessage;
@@ -53,68 +53,4 @@ const LIST_SCALARS = new Set(['dims', 'shape']);
 
 function isMessage(v: PbValue): v is PbMessage {
   return typeof v === 'object' && !(v instanceof PbEnum);
-}
-
-/** Parses protobuf text into the same shape (numbers as numbers, identifiers as PbEnum, booleans). */
-export function parsePbtxt(text: string): PbMessage {
-  const toks = tokenize(text);
-  let i = 0;
-  const peek = () => toks[i];
-  const next = () => {
-    const t = toks[i++];
-    if (t === undefined) throw new Error('config.pbtxt: unexpected end of input');
-    return t;
-  };
-  const expect = (s: string) => {
-    const t = next();
-    if (t !== s) throw new Error(`config.pbtxt: expected "${s}", got "${t}"`);
-  };
-  const value = (): PbValue => {
-    const t = next();
-    if (t === '{' || t === '<') return message(t === '{' ? '}' : '>');
-    if (t.startsWith('"') || t.startsWith("'"))
-      return JSON.parse(t.startsWith("'") ? `"${t.slice(1, -1).replace(/"/g, '\\"')}"` : t) as string;
-    if (/^-?(\d|\.\d)/.test(t)) return Number(t);
-    if (/^(true|True)$/.test(t)) return true;
-    if (/^(false|False)$/.test(t)) return false;
-    return new PbEnum(t);
-  };
-  const message = (close?: string): PbMessage => {
-    const msg: PbMessage = {};
-    while (peek() !== undefined && peek() !== close) {
-      const field = next();
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new Error(`config.pbtxt: bad field name "${field}"`);
-      if (peek() === ':') next();
-      const add = (v: PbValue) => (msg[field] ??= []).push(v);
-      if (peek() === '[') {
-        next();
-        msg[field] ??= [];
-        while (peek() !== ']') {
-          add(value());
-          if (peek() === ',') next();
-        }
-        next();
-      } else add(value());
-      if (peek() === ',' || peek() === ';') next();
-    }
-    if (close !== undefined) expect(close);
-    return msg;
-  };
-  const root = message();
-  if (i !== toks.length) throw new Error(`config.pbtxt: unexpected "${toks[i]}"`);
-  return root;
-}
-
-function tokenize(text: string): string[] {
-  const re = /\s+|#[^\n]*|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|([{}[\]<>:,;])|([^\s{}[\]<>:,;"'#]+)/gy;
-  const toks: string[] = [];
-  let m: RegExpExecArray | null;
-  let last = 0;
-  while (last < text.length && (m = re.exec(text)) !== null) {
-    last = re.lastIndex;
-    const t = m[1] ?? m[2] ?? m[3];
-    if (t !== undefined) toks.push(t);
-  }
-  if (last < text.length) throw new Error(`config.pbtxt: cannot read at offset ${last}`);
-  return toks;
 }

@@ -14,16 +14,18 @@ import type { StepRun } from '../../scripts/lib/run-action.js';
 import { filesBelow, findLeaks, type Leak } from '../helpers/leaks.js';
 import { PODS, PYTORCHJOBS, DEPLOYMENTS } from '../../sandbox/operator/common.js';
 import { sandboxInputs } from '../../scripts/lib/sandbox-inputs.js';
-import { convertMarkerKey, hfPrefix, syncManifestKey } from '../../src/config/layout.js';
+import { convertMarkerKey, hfPrefix, modelRepositoryLayout, syncManifestKey } from '../../src/config/layout.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config, StageName } from '../../src/config/types.js';
-import { defaultDeps, kubeFactory, type ClusterDeps } from '../../src/k8s/cluster.js';
+import { defaultDeps, kubeFactory } from '../../src/composition/cluster.js';
+import type { ClusterDeps } from '../../src/stages/deps.js';
 import type { Timers } from '../../src/k8s/wait.js';
 import { OssStore } from '../../src/oss/client.js';
 import { MemoryCleanupRegistry } from '../../src/pipeline/cleanup.js';
 import { runPipeline, type RunReport } from '../../src/pipeline/runner.js';
 import type { Logger, Stage } from '../../src/pipeline/types.js';
 import { createSyncStage } from '../../src/stages/sync.js';
+import { syncClients } from '../../src/composition/sync.js';
 import { makeStorageStage } from '../../src/stages/storage.js';
 import { makeConvertStage } from '../../src/stages/convert.js';
 import { makeDeployStage } from '../../src/stages/deploy.js';
@@ -105,7 +107,7 @@ export function fastDeps(speed: number): ClusterDeps {
     retrySleep: noSleep,
     timers: scenarioTimers(speed),
     oss: (ctx) =>
-      OssStore.fromConfig(ctx.config.oss, {
+      OssStore.connect(ctx.config.oss, {
         attempts: Math.max(1, ctx.config.sync.retries + 1),
         signal: ctx.signal,
         sleep: noSleep
@@ -116,7 +118,7 @@ export function fastDeps(speed: number): ClusterDeps {
 export function fastStages(speed: number): Map<StageName, Stage> {
   const deps = fastDeps(speed);
   const stages: Stage[] = [
-    createSyncStage({ sleep: noSleep, random: () => 0.5 }),
+    createSyncStage({ clients: syncClients, sleep: noSleep, random: () => 0.5 }),
     makeStorageStage(deps),
     makeConvertStage(deps),
     makeDeployStage(deps),
@@ -285,7 +287,7 @@ export async function leftovers(
   }
   if (cfg.stages.includes('deploy')) {
     // the model repository: each object is either absent or whole
-    for (const o of modelRepositoryObjects(cfg)) {
+    for (const o of modelRepositoryObjects(cfg, modelRepositoryLayout(cfg))) {
       const got = await readAll(sb.oss!.readObject(o.key));
       if (got && got.toString('utf8') !== o.body)
         problems.push(

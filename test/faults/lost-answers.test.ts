@@ -13,6 +13,7 @@ import { startHub } from '../../sandbox/hub/index.js';
 import { startOss } from '../../sandbox/oss/index.js';
 import type { FaultSpec } from '../../sandbox/types.js';
 import { createSyncStage } from '../../src/stages/sync.js';
+import { syncClients } from '../../src/composition/sync.js';
 import { OssStore } from '../../src/oss/client.js';
 import { testConfig, testContext } from '../helpers/config.js';
 
@@ -79,7 +80,7 @@ async function syncWith(fault: FaultSpec) {
   faults.add(fault);
   const c = cfg();
   const { ctx, log, cleanup } = testContext(c);
-  const out = await createSyncStage({ sleep }).run(ctx);
+  const out = await createSyncStage({ clients: syncClients, sleep }).run(ctx);
   const key = `llm/lost/hf/${hub.commitOf('org/lost', 'main')}/model.safetensors`;
   const want = await hubBytes();
   const got = await objectBytes(key);
@@ -132,7 +133,7 @@ test('a complete answered 200 with its XML cut short: checked by HEAD + CRC-64, 
 
 test('ListParts answered 200 with its XML cut short is asked again', async () => {
   const c = cfg();
-  const store = OssStore.fromConfig(c.oss, { attempts: 3, sleep });
+  const store = OssStore.connect(c.oss, { attempts: 3, sleep });
   const id = await store.initUpload('llm/lp.bin', {});
   await store.uploadPart('llm/lp.bin', id, 1, Buffer.alloc(200 * 1024, 1));
   faults.add({ service: 'oss', method: 'GET', path: 'uploadId=', action: { kind: 'reset', afterBytes: 50 } });

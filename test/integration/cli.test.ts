@@ -197,10 +197,30 @@ describe('arena-ft-pipeline CLI', () => {
       expect(res.code).toBe(1);
       expect(res.err).toMatch(/error: smoke: /);
       expect(res.out).toMatch(/Cleaned up serving \S+ version v-left/);
+      expect(res.out + res.err).not.toMatch(/No cleanup handler/);
       const left = sb
         .kube!.store.list(DEPLOYMENTS, undefined)
         .items.filter((d) => d.metadata.labels?.servingVersion === 'v-left');
       expect(left).toEqual([]);
+    });
+
+    it('a failed run deletes the converter job it submitted, through the composition root handlers', async () => {
+      // The convert stage's watch of its PyTorchJob is refused: the stage fails after submitting, before it can
+      // delete the job itself, so the job's cleanup record is what the CLI undoes after the run.
+      const jobs = () => sb.kube!.store.list(PYTORCHJOBS, undefined).items.map((j) => j.metadata.name);
+      const before = jobs();
+      sb.faults.add({
+        service: 'kube',
+        method: 'GET',
+        path: 'pytorchjobs.*watch=(true|1)',
+        action: { kind: 'status', status: 403, message: 'forbidden by the test' }
+      });
+      const res = await cli(['run', '--stages', 'all', '--set', 'version=v-conv-left'], env);
+      expect(res.code).toBe(1);
+      expect(res.err).toMatch(/error: convert: /);
+      expect(res.out).toMatch(/Cleaned up PyTorchJob \S+\/\S+v-conv-left/);
+      expect(res.out + res.err).not.toMatch(/No cleanup handler/);
+      expect(jobs()).toEqual(before);
     });
 
     it('SIGTERM mid-run: exits 130 with the converter job deleted and nothing left in the temp folder', async () => {

@@ -10,7 +10,8 @@ import { demoModelFiles } from '../../sandbox/models/demo.js';
 import type { Config } from '../../src/config/types.js';
 import { hfPrefix } from '../../src/config/layout.js';
 import { ClientNodeKubeApi, loadKubeConfig } from '../../src/k8s/client.js';
-import { defaultDeps, type ClusterDeps } from '../../src/k8s/cluster.js';
+import { defaultDeps } from '../../src/composition/cluster.js';
+import type { ClusterDeps } from '../../src/stages/deps.js';
 import { OssStore } from '../../src/oss/client.js';
 import { testConfig, testContext } from '../helpers/config.js';
 
@@ -86,7 +87,7 @@ export async function startCluster(opts: { speed?: number } = {}): Promise<Clust
         ...over.smoke
       }
     });
-  const oss = (c: Config) => OssStore.fromConfig(c.oss, { attempts: 3 });
+  const oss = (c: Config) => OssStore.connect(c.oss, { attempts: 3 });
   return {
     sb,
     env,
@@ -97,7 +98,7 @@ export async function startCluster(opts: { speed?: number } = {}): Promise<Clust
       return t;
     },
     oss,
-    api: (c) => new ClientNodeKubeApi(loadKubeConfig(c, env)),
+    api: (c) => new ClientNodeKubeApi(loadKubeConfig(c.cluster, env)),
     deps: defaultDeps,
     async seedModel(c) {
       const store = oss(c);

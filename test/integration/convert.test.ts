@@ -6,7 +6,7 @@ import { POD, PYTORCHJOB, SECRET, type KObj } from '../../src/k8s/types.js';
 import { runArena } from '../../src/arena/exec.js';
 import { submitPytorchJobArgs } from '../../src/arena/args.js';
 import { converterCommand } from '../../src/arena/converter.js';
-import { clusterCleanupHandlers } from '../../src/stages/teardown.js';
+import { cleanupHandlers } from '../../src/composition/cleanup.js';
 import { CONFIGMAP } from '../../src/k8s/types.js';
 import type { PipelineError } from '../../src/errors.js';
 import { COMMIT, startCluster, type Cluster } from './cluster-stages-harness.js';
@@ -296,9 +296,9 @@ describe('convert stage against the sandbox', () => {
     const { log } = cl.context(cfg);
     const record = { kind: 'pytorchjob', namespace: cfg.cluster.namespace, name: cfg.convert.jobName } as const;
     const ctx = { log, env: cl.env, signal: new AbortController().signal };
-    expect(await clusterCleanupHandlers(cfg).pytorchjob(record, ctx)).toBe('deleted');
+    expect(await cleanupHandlers(cfg).pytorchjob!(record, ctx)).toBe('deleted');
     expect(await api.get(PYTORCHJOB, cfg.cluster.namespace, cfg.convert.jobName)).toBeUndefined();
-    expect(await clusterCleanupHandlers(cfg).pytorchjob(record, ctx)).toBe('already-gone');
+    expect(await cleanupHandlers(cfg).pytorchjob!(record, ctx)).toBe('already-gone');
   });
 
   it('fails fast on Unschedulable with the scheduler message and deletes its job', async () => {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runArena } from '../../src/arena/exec.js';
 import { serveTritonArgs } from '../../src/arena/args.js';
-import { registerCleanupHandlers } from '../../src/pipeline/handlers.js';
+import { cleanupHandlers } from '../../src/composition/cleanup.js';
 import { runCleanup } from '../../src/pipeline/cleanup.js';
 import type { PipelineError } from '../../src/errors.js';
 import { MODEL_CONFIG, parsePbtxt as sandboxParse } from '../../sandbox/triton/pbtxt.js';
@@ -213,10 +213,13 @@ describe('deploy stage against the sandbox', () => {
       const api = cl.api(cfg);
       await serveOrphan('orphan');
       const env = { ...cl.env, PATH: `${fakeBin}${path.delimiter}${cl.env.PATH}` };
-      registerCleanupHandlers(cfg);
       const record = { kind: 'serving', namespace: ns, name: 'bloom-tiny', version: 'orphan' } as const;
       const t = cl.context(cfg);
-      const first = await runCleanup([record], { log: t.log, env, signal: new AbortController().signal });
+      const first = await runCleanup([record], cleanupHandlers(cfg), {
+        log: t.log,
+        env,
+        signal: new AbortController().signal
+      });
       expect(first.map((o) => o.status)).toEqual(['done']);
       expect(t.log.lines.some((l) => /arena could not delete .*executable file not found/.test(l))).toBe(true);
       for (const [type, name] of [
@@ -225,7 +228,11 @@ describe('deploy stage against the sandbox', () => {
         [CONFIGMAP, 'bloom-tiny-orphan-triton-serving']
       ] as const)
         expect(await api.get(type, ns, name)).toBeUndefined();
-      const again = await runCleanup([record], { log: t.log, env, signal: new AbortController().signal });
+      const again = await runCleanup([record], cleanupHandlers(cfg), {
+        log: t.log,
+        env,
+        signal: new AbortController().signal
+      });
       expect(again.map((o) => o.status)).toEqual(['already-gone']);
 
       // neither arena nor the API can delete: a failure naming what is left, never "done"
@@ -239,7 +246,11 @@ describe('deploy stage against the sandbox', () => {
       });
       try {
         const stuck = { ...record, version: 'stuck' };
-        const out = await runCleanup([stuck], { log: t.log, env, signal: new AbortController().signal });
+        const out = await runCleanup([stuck], cleanupHandlers(cfg), {
+          log: t.log,
+          env,
+          signal: new AbortController().signal
+        });
         expect(out.map((o) => o.status)).toEqual(['failed']);
         expect(out[0].message).toMatch(/could not delete serving .*bloom-tiny version stuck: .*403/);
         expect(await api.get(DEPLOYMENT, ns, 'bloom-tiny-stuck-tritoninferenceserver')).toBeDefined();

@@ -11,6 +11,7 @@ import { FaultRegistry } from '../../sandbox/faults.js';
 import { startHub } from '../../sandbox/hub/index.js';
 import { startOss } from '../../sandbox/oss/index.js';
 import { createSyncStage } from '../../src/stages/sync.js';
+import { syncClients } from '../../src/composition/sync.js';
 import { PipelineError } from '../../src/errors.js';
 import { testConfig, testContext } from '../helpers/config.js';
 
@@ -24,7 +25,7 @@ let oss: Oss;
 let dir: string;
 let slept: number[];
 const sleep = async (ms: number) => void slept.push(ms);
-const stage = () => createSyncStage({ sleep, stallMs: 5000 });
+const stage = () => createSyncStage({ clients: syncClients, sleep, stallMs: 5000 });
 
 beforeEach(async () => {
   slept = [];
@@ -318,7 +319,7 @@ test('an unfinished upload of an earlier run is continued: its matching parts ar
   const { OssStore } = await import('../../src/oss/client.js');
   const { HubClient } = await import('../../src/hf/client.js');
   const c = cfg();
-  const store = OssStore.fromConfig(c.oss, { attempts: 1 });
+  const store = OssStore.connect(c.oss, { attempts: 1 });
   const commit = hub.commitOf('org/tiny', 'main');
   const key = `llm/tiny/hf/${commit}/model.safetensors`;
   const id = await store.initUpload(key, {});
@@ -467,7 +468,7 @@ test('a CDN that does not answer within the stall timeout is retried', async () 
   hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 2 * MiB, seed: 's' }] });
   faults.add({ service: 'cdn', method: 'GET', times: 1, action: { kind: 'delay', ms: 1500 } });
   const { ctx, log } = testContext(cfg());
-  const out = await createSyncStage({ sleep, stallMs: 150 }).run(ctx);
+  const out = await createSyncStage({ clients: syncClients, sleep, stallMs: 150 }).run(ctx);
   expect(out.status).toBe('done');
   expect(log.lines.some((l) => /retrying .* no data from/.test(l))).toBe(true);
 });
@@ -476,10 +477,10 @@ test('the post step aborts recorded multipart uploads (and ignores other records
   const { OssStore } = await import('../../src/oss/client.js');
   const { abortUploads } = await import('../../src/oss/cleanup.js');
   const c = cfg();
-  const store = OssStore.fromConfig(c.oss, { attempts: 1 });
+  const store = OssStore.connect(c.oss, { attempts: 1 });
   const id = await store.initUpload('llm/x.bin', {});
   expect(oss.listUploads()).toHaveLength(1);
-  const r = await abortUploads(c.oss, [
+  const r = await abortUploads(store, [
     { kind: 'multipart-upload', bucket: 'models', key: 'llm/x.bin', uploadId: id },
     { kind: 'multipart-upload', bucket: 'models', key: 'llm/gone.bin', uploadId: 'nope' },
     { kind: 'pytorchjob', namespace: 'ns', name: 'j' }
@@ -493,7 +494,7 @@ test('periodic progress lines for a large file (time injected): bytes, %, MB/s, 
   hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 6 * MiB, seed: 'p' }] });
   let t = 0;
   const { ctx, log } = testContext(cfg({ sync: { partsInFlight: 2 } }));
-  await createSyncStage({ sleep, now: () => (t += 50), progressIntervalMs: 5000 }).run(ctx);
+  await createSyncStage({ clients: syncClients, sleep, now: () => (t += 50), progressIntervalMs: 5000 }).run(ctx);
   const lines = log.lines.filter((l) => l.startsWith('  model.safetensors: '));
   expect(lines.length).toBeGreaterThan(0);
   expect(lines[0]).toMatch(/^ {2}model\.safetensors: [\d.]+ (KiB|MiB) \/ 6\.0 MiB \(\d+%\), [\d.]+ MB\/s, ETA \S+/);
@@ -501,12 +502,12 @@ test('periodic progress lines for a large file (time injected): bytes, %, MB/s, 
 
 test('the post step handler aborts a multipart upload left by a cancelled job, with the OSS inputs', async () => {
   const { OssStore } = await import('../../src/oss/client.js');
-  const { registerUploadCleanup } = await import('../../src/oss/cleanup.js');
-  const { runCleanup } = await import('../../src/pipeline/cleanup.js');
-  const store = OssStore.fromConfig(cfg().oss, { attempts: 1 });
+  const { cleanUp } = await import('../../src/composition/index.js');
+  const { loadConfig } = await import('../../src/config/load.js');
+  const store = OssStore.connect(cfg().oss, { attempts: 1 });
   const uploadId = await store.initUpload('llm/left.bin', {});
-  registerUploadCleanup();
-  const env = {
+  // The post step reads the same inputs as the main step (INPUT_* variables), and its handlers come from them.
+  const env: NodeJS.ProcessEnv = {
     INPUT_MODEL: 'org/tiny',
     INPUT_STAGES: 'sync',
     'INPUT_OSS-ENDPOINT': oss.endpoint,
@@ -515,12 +516,10 @@ test('the post step handler aborts a multipart upload left by a cancelled job, w
     'INPUT_OSS-ACCESS-KEY-ID': oss.accessKeyId,
     'INPUT_OSS-ACCESS-KEY-SECRET': oss.accessKeySecret
   };
+  const config = loadConfig({ getInput: (name) => env[`INPUT_${name.toUpperCase()}`], env });
   const { log } = testContext(cfg());
-  const out = await runCleanup([{ kind: 'multipart-upload', bucket: 'models', key: 'llm/left.bin', uploadId }], {
-    log,
-    env,
-    signal: new AbortController().signal
-  });
+  const record = { kind: 'multipart-upload', bucket: 'models', key: 'llm/left.bin', uploadId } as const;
+  const out = await cleanUp([record], config, { log, env, signal: new AbortController().signal });
   expect(out.map((o) => [o.status, o.message])).toEqual([['done', undefined]]);
   expect(oss.listUploads()).toEqual([]);
 });

@@ -5,6 +5,7 @@
  */
 import { MODEL_CONFIG, parsePbtxt, PbtxtError, type PbMessage } from '../../sandbox/triton/pbtxt.js';
 import { ioShapeProblem, modelConfigProblem, normalizedInstanceGroups } from '../../sandbox/triton/validate.js';
+import { checkpointPodPath } from '../../src/config/layout.js';
 import { buildModelConfig } from '../../src/triton/model-config.js';
 import { testConfig } from '../helpers/config.js';
 
@@ -154,7 +155,7 @@ describe('the product’s config.pbtxt', () => {
       testConfig({ convert: { tensorParallel: 2, dataType: 'fp32' }, serve: { pipelineParallel: 2, gpus: 4 } })
     ]
   ])('%s passes the strict schema, Triton’s checks and the FT backend’s parameter reading', (_what, cfg) => {
-    const c = parsePbtxt(buildModelConfig(cfg), MODEL_CONFIG);
+    const c = parsePbtxt(buildModelConfig(cfg, checkpointPodPath(cfg)), MODEL_CONFIG);
     expect(modelConfigProblem(c, String(c.name))).toBeUndefined();
     expect(normalizedInstanceGroups(c, cfg.serve.gpus)).toEqual([{ kind: 'KIND_CPU', count: 1 }]);
     const params = Object.fromEntries(

@@ -30,15 +30,17 @@ describe('k8s client', () => {
   ] as const)('resourcePath(%p, %p, %p)', (type, ns, name, path) => expect(resourcePath(type, ns, name)).toBe(path));
 
   it('loads the kubeconfig content and the chosen context', () => {
-    expect(loadKubeConfig(testConfig({ cluster: { kubeconfig } })).getCurrentCluster()?.server).toBe(
+    expect(loadKubeConfig(testConfig({ cluster: { kubeconfig } }).cluster).getCurrentCluster()?.server).toBe(
       'https://127.0.0.1:6443'
     );
-    expect(loadKubeConfig(testConfig({ cluster: { kubeconfig, context: 'ctx-b' } })).getCurrentCluster()?.server).toBe(
-      'https://10.0.0.1:6443'
-    );
+    expect(
+      loadKubeConfig(testConfig({ cluster: { kubeconfig, context: 'ctx-b' } }).cluster).getCurrentCluster()?.server
+    ).toBe('https://10.0.0.1:6443');
   });
 
   it('names the problem when the context is unknown', () => {
-    expect(() => loadKubeConfig(testConfig({ cluster: { kubeconfig, context: 'nope' } }))).toThrow(/kubeconfig/);
+    expect(() => loadKubeConfig(testConfig({ cluster: { kubeconfig, context: 'nope' } }).cluster)).toThrow(
+      /kubeconfig/
+    );
   });
 });

@@ -2,7 +2,7 @@
  * A 403 as the rule to grant: the API server's Forbidden sentence read from its Status, from kubectl's stderr and
  * from Arena's logrus line (quotes escaped), and what the error says when only the status line is known.
  */
-import { forbiddenError, forbiddenSentence, parseForbidden } from '../../src/k8s/forbidden.js';
+import { forbiddenError, forbiddenSentence, parseForbidden } from '../../src/util/forbidden.js';
 import { isTransient } from '../../src/k8s/types.js';
 
 const SA = 'system:serviceaccount:default-group:arena-ft-pipeline';

@@ -10,7 +10,7 @@ import { ScenarioClock } from '../../sandbox/clock.js';
 import { startKube, type KubeHandle } from '../../sandbox/kube/index.js';
 import { PipelineError } from '../../src/errors.js';
 import { checkConnectivity } from '../../src/kubeconfig/check.js';
-import { decodeKubeconfig, parseKubeconfig } from '../../src/kubeconfig/parse.js';
+import { decodeKubeconfig, parseKubeconfig } from '../../src/config/kubeconfig.js';
 import { removeKubeconfig, writeKubeconfig } from '../../src/kubeconfig/write.js';
 
 function kubeconfig(

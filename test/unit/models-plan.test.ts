@@ -1,4 +1,4 @@
-import { parseModelsFile, planModels, parseSelection, canonicalJson } from '../../src/models/plan.js';
+import { parseModelsFile, planModels, parseSelection, canonicalJson } from '../../src/model-versions/plan.js';
 
 const head = parseModelsFile(
   `models:

@@ -2,12 +2,13 @@ import { jest } from '@jest/globals';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config, StageName } from '../../src/config/types.js';
 import { PipelineError } from '../../src/errors.js';
-import { MemoryCleanupRegistry, registerCleanupHandler, runCleanup } from '../../src/pipeline/cleanup.js';
+import { MemoryCleanupRegistry, runCleanup } from '../../src/pipeline/cleanup.js';
 import { runPipeline } from '../../src/pipeline/runner.js';
 import { loadPostState, savePostState, type StateStore } from '../../src/pipeline/state.js';
 import type { CleanupRecord, Stage, StageContext, StageOutcome } from '../../src/pipeline/types.js';
 import { RecordingLogger } from '../../src/report/logger.js';
-import { defaultStages, registerStage } from '../../src/stages/index.js';
+import { defaultStages, registerStage } from '../../src/composition/stages.js';
+import { cleanupHandlers } from '../../src/composition/cleanup.js';
 
 function config(inputs: Record<string, string>): Config {
   const all: Record<string, string> = {
@@ -185,10 +186,12 @@ describe('cleanup registry and handlers', () => {
 
   it('calls the handler per kind, newest first; failures do not stop the rest', async () => {
     const calls: string[] = [];
-    registerCleanupHandler('pytorchjob', async (r) => void calls.push(`job ${r.name}`));
-    registerCleanupHandler('serving', async () => {
-      throw new Error('api down');
-    });
+    const handlers = {
+      pytorchjob: async (r: { name: string }) => void calls.push(`job ${r.name}`),
+      serving: async () => {
+        throw new Error('api down');
+      }
+    };
     const log = new RecordingLogger();
     const out = await runCleanup(
       [
@@ -196,6 +199,7 @@ describe('cleanup registry and handlers', () => {
         { kind: 'serving', namespace: 'ns', name: 's', version: 'v' },
         { kind: 'pytorchjob', namespace: 'ns', name: 'b' }
       ],
+      handlers,
       { log, env: {}, signal: new AbortController().signal }
     );
     expect(calls).toEqual(['job b', 'job a']);
@@ -204,17 +208,38 @@ describe('cleanup registry and handlers', () => {
   });
 
   it('reports a record whose handler found nothing to undo as already gone, not as cleaned up', async () => {
-    registerCleanupHandler('serving', async (r) => (r.version === 'gone' ? 'already-gone' : 'deleted'));
+    const serving = async (r: { version: string }): Promise<'already-gone' | 'deleted'> =>
+      r.version === 'gone' ? 'already-gone' : 'deleted';
     const log = new RecordingLogger();
     const out = await runCleanup(
       [
         { kind: 'serving', namespace: 'ns', name: 's', version: 'here' },
         { kind: 'serving', namespace: 'ns', name: 's', version: 'gone' }
       ],
+      { serving },
       { log, env: {}, signal: new AbortController().signal }
     );
     expect(out.map((o) => o.status)).toEqual(['already-gone', 'done']);
     expect(log.text('info')).toContain('Nothing to clean up: serving ns/s version gone was already gone');
+  });
+
+  it('says "remove it by hand" for a kind without a handler, and never throws', async () => {
+    const log = new RecordingLogger();
+    const out = await runCleanup(
+      [{ kind: 'file', path: '/nowhere' }],
+      {},
+      { log, env: {}, signal: AbortSignal.abort() }
+    );
+    expect(out.map((o) => o.status)).toEqual(['no-handler']);
+    expect(log.text('warning')).toContain('No cleanup handler for file /nowhere; remove it by hand.');
+  });
+
+  it('the composition root has a handler for every record kind, with or without a valid config', () => {
+    const kinds = ['multipart-upload', 'pytorchjob', 'serving', 'file'] satisfies CleanupRecord['kind'][];
+    for (const cfg of [config({}), undefined]) {
+      const handlers = cleanupHandlers(cfg);
+      expect(Object.keys(handlers).sort()).toEqual([...kinds].sort());
+    }
   });
 });
 

@@ -17,7 +17,7 @@ import { readFile, readdir, readlink, realpath } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ARENA_HOME_VAR } from '../../src/tools/arena-layout.js';
+import { ARENA_HOME_VAR } from '../../src/arena/env.js';
 import { arenaSource, SHIPPED_ARENA_SHA256 } from '../../src/tools/arena.js';
 import { installTool, verificationText } from '../../src/tools/install.js';
 import { arenaError, runArena } from '../../src/arena/exec.js';

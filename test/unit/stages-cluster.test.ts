@@ -4,7 +4,7 @@ import { retireOldVersions } from '../../src/stages/smoke.js';
 import { LINEAGE_LABEL } from '../../src/stages/lineage.js';
 import { deleteServingVersion, deleteTrainingJob } from '../../src/arena/cleanup.js';
 import type { ArenaRunner } from '../../src/arena/exec.js';
-import type { ClusterDeps } from '../../src/k8s/cluster.js';
+import type { ClusterDeps } from '../../src/stages/deps.js';
 import type { KObj, KubeApi } from '../../src/k8s/types.js';
 import { testConfig, testContext } from '../helpers/config.js';
 

@@ -8,13 +8,8 @@ import { kubectlSource } from '../../src/tools/kubectl.js';
 import { arenaSource } from '../../src/tools/arena.js';
 import { PipelineError } from '../../src/errors.js';
 import { arenaVersionOf } from '../../src/tools/verify.js';
-import {
-  ARENA_HOME_VAR,
-  arenaChildEnv,
-  chartsAction,
-  isToolCacheCharts,
-  type ChartsState
-} from '../../src/tools/arena-layout.js';
+import { ARENA_HOME_VAR, arenaChildEnv } from '../../src/arena/env.js';
+import { chartsAction, isToolCacheCharts, type ChartsState } from '../../src/tools/arena-layout.js';
 
 describe('tools: pure helpers', () => {
   it.each([

@@ -1,13 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import {
-  buildModelConfig,
-  checkpointPodPath,
-  modelRepositoryObjects,
-  modelRepositoryPodPath
-} from '../../src/triton/model-config.js';
-import { parsePbtxt, PbEnum, type PbMessage } from '../../src/triton/pbtxt.js';
+import { checkpointPodPath, modelRepositoryLayout, modelRepositoryPodPath } from '../../src/config/layout.js';
+import { buildModelConfig, modelRepositoryObjects } from '../../src/triton/model-config.js';
+import { PbEnum, type PbMessage } from '../../src/triton/pbtxt.js';
+import { parsePbtxt } from '../helpers/pbtxt.js';
 import { testConfig } from '../helpers/config.js';
 
 const GOLDEN = path.join(path.dirname(new URL(import.meta.url).pathname), 'golden');
@@ -36,10 +33,12 @@ describe('config.pbtxt', () => {
       })
     }
   ];
-  it.each(cases)('matches the golden file $file', ({ file, cfg }) => golden(file, buildModelConfig(cfg)));
+  it.each(cases)('matches the golden file $file', ({ file, cfg }) =>
+    golden(file, buildModelConfig(cfg, checkpointPodPath(cfg)))
+  );
 
   it.each(cases)('parses back to the config values ($file)', ({ cfg }) => {
-    const m = parsePbtxt(buildModelConfig(cfg));
+    const m = parsePbtxt(buildModelConfig(cfg, checkpointPodPath(cfg)));
     expect(m.name).toEqual([cfg.serve.modelName]);
     expect(m.backend).toEqual(['fastertransformer']);
     expect(m.max_batch_size).toEqual([cfg.serve.maxBatchSize]);
@@ -62,7 +61,7 @@ describe('config.pbtxt', () => {
     const cfg = testConfig({ convert: { tensorParallel: 2 }, cluster: { pvPath: '/llm', mountPath: '/mnt' } });
     expect(checkpointPodPath(cfg)).toBe('/mnt/bloom-560m/ft/v1/2-gpu/');
     expect(modelRepositoryPodPath(cfg)).toBe('/mnt/triton/bloom-560m-v1');
-    expect(modelRepositoryObjects(cfg).map((o) => o.key)).toEqual([
+    expect(modelRepositoryObjects(cfg, modelRepositoryLayout(cfg)).map((o) => o.key)).toEqual([
       'llm/triton/bloom-560m-v1/fastertransformer/1/',
       'llm/triton/bloom-560m-v1/fastertransformer/config.pbtxt'
     ]);

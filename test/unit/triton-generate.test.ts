@@ -4,9 +4,9 @@ import {
   generatedIds,
   inferInputs,
   loadTokenizer,
-  metadataMismatches,
-  percentile
+  metadataMismatches
 } from '../../src/triton/generate.js';
+import { percentile } from '../../src/util/stats.js';
 import { smokeTable } from '../../src/stages/smoke.js';
 import { tokenizerConfigJson, tokenizerJson } from '../../sandbox/models/tokenizer.js';
 

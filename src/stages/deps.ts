@@ -1,17 +1,16 @@
 /**
- * What the cluster stages (storage, convert, deploy, smoke) need from the outside world, gathered in one place
- * so tests can swap any of it: the Kubernetes API, the OSS objects, the arena runner, timers.
+ * What the cluster stages (storage, convert, deploy, smoke) need from the outside world, as interfaces: the
+ * composition root (src/composition/cluster.ts) builds the real ones from the config, tests pass their own.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Config } from '../config/types.js';
-import { OssStore } from '../oss/client.js';
-import { arenaEffectChecker, retryingArena, runArena, type ArenaRunner } from '../arena/exec.js';
-import type { RetryOptions } from '../util/retry.js';
+import { retryingArena, type ArenaRunner } from '../arena/exec.js';
+import type { forwardPort } from '../k8s/portforward.js';
+import { KUBE_ATTEMPTS, type KubeApi } from '../k8s/types.js';
+import type { Timers } from '../k8s/wait.js';
 import type { StageContext } from '../pipeline/types.js';
-import { ClientNodeKubeApi, KUBE_ATTEMPTS, loadKubeConfig, type KubeRetryOptions } from './client.js';
-import type { KubeApi } from './types.js';
-import type { Timers } from './wait.js';
-import { forwardPort } from './portforward.js';
+import type { TritonClient, TritonClientOptions } from '../triton/client.js';
+import type { RetryOptions } from '../util/retry.js';
+import { arenaEffectChecker } from './arena-effects.js';
 
 /** The OSS calls the cluster stages make (a subset of src/oss's OssStore). */
 export interface ObjectStoreLike {
@@ -26,25 +25,13 @@ export interface ClusterDeps {
   oss(ctx: Pick<StageContext, 'config' | 'signal'>): ObjectStoreLike;
   arena: ArenaRunner;
   forwardPort: typeof forwardPort;
+  /** A KServe v2 client of the server behind a local (port-forwarded) port. */
+  triton(port: number, opts: TritonClientOptions): TritonClient;
   timers?: Timers;
   /** The wait between retries of API and arena calls (tests pass one that does not wait). */
   retrySleep?: RetryOptions['sleep'];
   /** Called when a watched job or rollout ends, with the moment the stage noticed (for the bench). */
   onNoticed?: (what: 'job' | 'rollout', obj: unknown, noticedAtMs: number) => void;
-}
-
-/** The `kube` dependency: one client per Config, its request retries waiting with `retry.sleep`. */
-export function kubeFactory(retry: KubeRetryOptions = {}): ClusterDeps['kube'] {
-  const cache = new WeakMap<Config, { api: KubeApi; kc: KubeConfig }>();
-  return (ctx) => {
-    let k = cache.get(ctx.config);
-    if (!k) {
-      const kc = loadKubeConfig(ctx.config, ctx.env);
-      k = { api: new ClientNodeKubeApi(kc, retry), kc };
-      cache.set(ctx.config, k);
-    }
-    return k;
-  };
 }
 
 /**
@@ -71,15 +58,3 @@ export function arenaRetryLog(ctx: Pick<StageContext, 'log'>): (why: string, att
       `arena failed on a transient Kubernetes API error (${why}); the API shows it created nothing, running it again in ${delay} ms (attempt ${attempt + 1})`
     );
 }
-
-export const defaultDeps: ClusterDeps = {
-  kube: kubeFactory(),
-  oss(ctx) {
-    return OssStore.fromConfig(ctx.config.oss, {
-      attempts: Math.max(1, ctx.config.sync.retries + 1),
-      signal: ctx.signal
-    });
-  },
-  arena: runArena,
-  forwardPort
-};

@@ -1,0 +1,50 @@
+/**
+ * The stage registry: each stage built with its dependencies (src/composition/cluster.ts for the cluster stages).
+ * The runner runs the selected ones in STAGE_NAMES order.
+ *
+ * Each stage module, and the adapters behind it, is loaded when the stage first runs or plans, not at start-up:
+ * the adapters (ali-oss, @kubernetes/client-node, the tokenizer) are most of the bundle, and a run of
+ * `stages: setup` or a failed input check should not pay for them (ncc splits each into its own chunk).
+ */
+import type { StageName } from '../config/types.js';
+import type { Stage } from '../pipeline/types.js';
+
+export function registerStage(registry: Map<StageName, Stage>, stage: Stage): void {
+  if (registry.has(stage.name)) throw new Error(`stage ${stage.name} registered twice`);
+  registry.set(stage.name, stage);
+}
+
+/** A stage whose module is imported on first use. */
+export function lazyStage(name: StageName, load: () => Promise<Stage>): Stage {
+  let loaded: Promise<Stage> | undefined;
+  const get = () => (loaded ??= load());
+  return {
+    name,
+    run: async (ctx) => (await get()).run(ctx),
+    plan: async (ctx) => (await get()).plan(ctx)
+  };
+}
+
+/** The cluster stages' dependencies, loaded with the first of them. */
+const clusterDeps = async () => (await import('./cluster.js')).defaultDeps;
+
+export function defaultStages(): Map<StageName, Stage> {
+  const registry = new Map<StageName, Stage>();
+  for (const stage of [
+    lazyStage('setup', async () => (await import('../stages/setup.js')).createSetupStage()),
+    lazyStage('sync', async () => {
+      const [{ createSyncStage }, { syncClients }] = await Promise.all([
+        import('../stages/sync.js'),
+        import('./sync.js')
+      ]);
+      return createSyncStage({ clients: syncClients });
+    }),
+    lazyStage('storage', async () => (await import('../stages/storage.js')).makeStorageStage(await clusterDeps())),
+    lazyStage('convert', async () => (await import('../stages/convert.js')).makeConvertStage(await clusterDeps())),
+    lazyStage('deploy', async () => (await import('../stages/deploy.js')).makeDeployStage(await clusterDeps())),
+    lazyStage('smoke', async () => (await import('../stages/smoke.js')).makeSmokeStage(await clusterDeps()))
+  ]) {
+    registerStage(registry, stage);
+  }
+  return registry;
+}
