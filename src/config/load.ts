@@ -10,7 +10,7 @@ import { parseKubeconfig } from './kubeconfig.js';
 import { CLUSTER_STAGES, INPUTS, inputDef, type InputDef } from './inputs.js';
 import { joinLabels, shortHash, toDns1035Label, toDnsLabel } from './names.js';
 import { parseModelSpec, type ModelSpec } from './spec.js';
-import { STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
+import { STAGE_NAMES, type Config, type SmokePrompt, type SyncMode, type StageName } from './types.js';
 
 export interface LoadOptions {
   /** An input's value as given ('' or undefined: not given, the default applies). */
@@ -227,7 +227,7 @@ export function loadConfig(opts: LoadOptions): Config {
   }
   if (val('model').includes('--') || val('model').includes('..')) check('model', 'contains "--" or ".."');
   if (/\.lock$|\/$|\/\/|\.\./.test(val('revision'))) check('revision', 'is not a valid git ref');
-  for (const name of ['hf-endpoint', 'oss-endpoint', 'kubectl-url', 'arena-url']) {
+  for (const name of ['hf-endpoint', 'hf-cluster-endpoint', 'oss-endpoint', 'kubectl-url', 'arena-url']) {
     if (val(name) !== '' && !bad.has(name)) check(name, checkUrl(val(name)));
   }
   for (const name of ['hf-include', 'hf-exclude']) check(name, checkGlobs(splitList(val(name))));
@@ -349,7 +349,13 @@ export function loadConfig(opts: LoadOptions): Config {
       partSizeBytes: num('sync-part-size') * 1024 * 1024,
       partsInFlight: num('sync-parts-in-flight'),
       filesInParallel: num('sync-files-in-parallel'),
-      retries: num('sync-retries')
+      retries: num('sync-retries'),
+      mode: val('sync-mode') as SyncMode,
+      shards: num('sync-shards'),
+      parallelism: num('sync-parallelism') || num('sync-shards'),
+      shardRetries: num('sync-shard-retries'),
+      image: val('sync-image'),
+      hubClusterEndpoint: (val('hf-cluster-endpoint') || val('hf-endpoint')).replace(/\/+$/, '')
     },
     cluster: {
       ...(kubeconfig ? { kubeconfig } : {}),
