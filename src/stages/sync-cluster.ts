@@ -137,9 +137,8 @@ export async function removeSyncJob(
   timers?: Timers
 ): Promise<'deleted' | 'already-gone'> {
   const had = await api.delete(JOB, rec.namespace, rec.name);
-  // the Job's pods go with it (Background propagation); the pod list also catches pods an orphaning delete left
+  // the Job's pods go with it (Background propagation: the garbage collector deletes them, each gets SIGTERM)
   const pods = await api.list(POD, rec.namespace, { labelSelector: `${SYNC_LABEL}=${rec.name}` });
-  for (const p of pods.items) if (!p.metadata.deletionTimestamp) await api.delete(POD, rec.namespace, p.metadata.name);
   await podsGone(api, rec.namespace, rec.name, timers);
   const uploads = await store.listUploads(rec.prefix);
   for (const u of uploads) await store.abort(u.key, u.uploadId);
@@ -406,7 +405,11 @@ async function runCluster(ctx: StageContext, deps: ClusterSyncDeps): Promise<Sta
       { 'hf-commit': commit },
       'application/json'
     );
+    // done: the Job (its pods with it), and the credentials at once rather than when the garbage collector gets to them
+    const names = syncObjectNames(name);
     await api.delete(JOB, ns, name);
+    await api.delete(SECRET, ns, names.secret);
+    await api.delete(CONFIGMAP, ns, names.configMap);
     ctx.cleanup.remove(record);
     const out = doneOutcome(done, now() - started, outputs, commit);
     return { ...out, details: { ...out.details, mode: 'cluster', shards: shards.length, job: `${ns}/${name}` } };
