@@ -232,7 +232,9 @@ async function shardFailure(
     const state = term
       ? `exit code ${term.exitCode ?? '?'}, ${term.reason ?? 'terminated'}${term.message ? `: ${term.message}` : ''}`
       : `phase ${pod.status?.phase}`;
-    reasons.push(`${what} failed in pod ${pod.metadata.name} (${state}): ${said ?? (lastLines || 'no log')}`);
+    reasons.push(
+      `${what} failed in pod ${pod.metadata.name} (${state}): ${(said ?? (lastLines || 'no log')).replace(/[.\s]+$/, '')}`
+    );
   }
   const retries = ctx.config.sync.shardRetries;
   return new PipelineError(
