@@ -336,6 +336,7 @@ async function runCluster(ctx: StageContext, deps: ClusterSyncDeps): Promise<Sta
         })
       );
     };
+    let seen = false;
     let finalJob: KObj;
     try {
       finalJob = await waitFor<'job' | 'pods', KObj>({
@@ -347,7 +348,18 @@ async function runCluster(ctx: StageContext, deps: ClusterSyncDeps): Promise<Sta
         check: (s) => {
           for (const p of s.pods) follow(p);
           const j = s.job.find((x) => x.metadata.uid === job.metadata.uid);
-          if (!j) return undefined;
+          if (!j && !seen) return undefined; // not in a (lagging) list yet
+          if (!j) {
+            // deleted by someone else (the post step's cleanup of a run it thinks is over, a person)
+            return {
+              fail: new PipelineError(
+                'SYNC_JOB_DELETED',
+                `The sync Job ${ns}/${name} was deleted before it completed; no manifest was written.`,
+                'Re-run the sync: files already complete in OSS are kept and skipped.'
+              )
+            };
+          }
+          seen = true;
           if (isTrue(j, 'Complete')) return { done: j };
           if (isTrue(j, 'Failed') || isTrue(j, 'FailureTarget')) return { fail: new ShardFailed(j.metadata.name) };
           for (const p of s.pods) {

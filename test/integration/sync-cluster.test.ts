@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import type { RecordedRequest } from '../../sandbox/types.js';
+import { cleanUp } from '../../src/composition/index.js';
 import { syncClients, syncKube } from '../../src/composition/sync.js';
 import { PipelineError } from '../../src/errors.js';
 import { ClientNodeKubeApi, loadKubeConfig } from '../../src/k8s/client.js';
@@ -20,7 +21,7 @@ import { SYNC_LABEL } from '../../src/k8s/sync-job.js';
 import { CONFIGMAP, JOB, POD, SECRET, type KubeApi } from '../../src/k8s/types.js';
 import { createModalSyncStage, syncJobName } from '../../src/stages/sync-cluster.js';
 import { planShards } from '../../src/stages/sync-shards.js';
-import { testConfig, testContext } from '../helpers/config.js';
+import { memoryLogger, testConfig, testContext } from '../helpers/config.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/cli/index.js');
@@ -283,4 +284,50 @@ test('cancel during the Job: the Job and its pods are deleted and no upload is l
   await expectNothingLeft(name);
   expect(sb.oss!.listUploads().filter((u) => u.key.startsWith('llm/cancel/'))).toEqual([]);
   expect(sb.oss!.listKeys(`llm/cancel/hf/${commit}/.sync-manifest.json`)).toEqual([]);
+}, 90_000);
+
+test('the cleanup a post step or the CLI runs for a sync-job record removes the Job, its pods and unfinished uploads', async () => {
+  sb.hub!.declareRepo({
+    id: 'org/post',
+    files: [
+      { path: 'config.json', content: '{"model_type":"bloom"}' },
+      { path: 'big.bin', size: 4 * MiB, seed: 'p' }
+    ]
+  });
+  const c = cfg('post', { shards: 1, parallelism: 1 });
+  const commit = sb.hub!.commitOf('org/post', 'main');
+  const name = syncJobName('post', commit);
+  sb.faults.add({
+    service: 'oss',
+    method: 'PUT',
+    path: 'big\\.bin\\?partNumber=2&',
+    action: { kind: 'delay', ms: 10_000 }
+  });
+  const { ctx, cleanup } = testContext(c);
+  let post: Promise<unknown> | undefined;
+  let saved: unknown[] = [];
+  onRecord = (r) => {
+    if (post || r.method !== 'PUT' || !/big\.bin\?partNumber=2&/.test(r.url)) return;
+    // what the post step does with the records the main step saved, while this run is still going
+    saved = [...cleanup.records];
+    post = cleanUp([...cleanup.records], c, {
+      log: memoryLogger(),
+      env: { KUBECONFIG: sb.info.kube!.pipelineKubeconfig! },
+      signal: new AbortController().signal
+    });
+  };
+  const err = await failure(stage().run(ctx));
+  expect(await post).toEqual([expect.objectContaining({ status: 'done' })]);
+  expect(saved).toEqual([
+    {
+      kind: 'sync-job',
+      namespace: sb.info.kube!.namespace,
+      name,
+      bucket: c.oss.bucket,
+      prefix: `llm/post/hf/${commit}/`
+    }
+  ]);
+  expect(err.code).toBe('SYNC_JOB_DELETED');
+  await expectNothingLeft(name);
+  expect(sb.oss!.listUploads().filter((u) => u.key.startsWith('llm/post/'))).toEqual([]);
 }, 90_000);
