@@ -21,6 +21,7 @@ import { SYNC_LABEL } from '../../src/k8s/sync-job.js';
 import { CONFIGMAP, JOB, POD, SECRET, type KubeApi } from '../../src/k8s/types.js';
 import { createModalSyncStage, syncJobName } from '../../src/stages/sync-cluster.js';
 import { planShards } from '../../src/stages/sync-shards.js';
+import { formatBytes } from '../../src/oss/progress.js';
 import { memoryLogger, testConfig, testContext } from '../helpers/config.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -331,3 +332,32 @@ test('the cleanup a post step or the CLI runs for a sync-job record removes the 
   await expectNothingLeft(name);
   expect(sb.oss!.listUploads().filter((u) => u.key.startsWith('llm/post/'))).toEqual([]);
 }, 90_000);
+
+test('plan mode says which mode runs the sync and why, with the shards in cluster mode; nothing is created', async () => {
+  sb.hub!.declareRepo({ id: 'org/plan', files: FILES });
+  const commit = sb.hub!.commitOf('org/plan', 'main');
+  const cluster = await stage().plan(testContext({ ...cfg('plan'), plan: true }).ctx);
+  expect(cluster.action).toBe('run');
+  expect(cluster.reason).toContain(
+    `in the cluster as Indexed Job ${sb.info.kube!.namespace}/${syncJobName('plan', commit)}`
+  );
+  expect(cluster.detail![0]).toBe(
+    `sync-mode cluster: 3 pods of ${IMAGE}:test stream from ${sb.info.cluster!.hub!.endpoint} to ${sb.info.cluster!.oss!.endpoint} next to the bucket; this runner only lists, follows and verifies`
+  );
+  // the shards as planShards makes them from the listing (largest first, onto the lightest shard)
+  const shards = planShards(
+    FILES.map((f) => ({ path: f.path, size: f.size ?? Buffer.byteLength(f.content!) })),
+    3
+  );
+  expect(shards.map((s) => s.map((f) => f.path))).toEqual([
+    ['w1.bin'],
+    ['w2.bin', 'w4.bin'],
+    ['w3.bin', 'config.json', 'tokenizer.json']
+  ]);
+  expect(cluster.detail!.slice(1, 4)).toEqual(
+    shards.map((s, i) => `  shard ${i}: ${s.length} files, ${formatBytes(s.reduce((n, f) => n + f.size, 0))}`)
+  );
+  const runner = await stage().plan(testContext({ ...cfg('plan', { mode: 'runner' }), plan: true }).ctx);
+  expect(runner.detail![0]).toBe('sync-mode runner: this runner streams every byte from the hub to OSS');
+  expect(sb.faults.recorded('kube')).toEqual([]);
+}, 60_000);

@@ -160,3 +160,18 @@ describe('the sync Job', () => {
     expect(podOssEndpoint('http://127.0.0.1:9000/')).toBe('http://127.0.0.1:9000');
   });
 });
+
+describe('the sync-image input', () => {
+  it('defaults to the image of this package version (the Dockerfile builds it)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { INPUTS } = await import('../../src/config/inputs.js');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const def = INPUTS.find((i) => i.name === 'sync-image')!.default;
+    expect(def).toBe(`ghcr.io/arena-ft-pipeline/arena-ft-pipeline-sync:${pkg.version}`);
+    const docker = await readFile(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    expect(docker).toMatch(/^FROM node:24-slim$/m);
+    expect(docker).toMatch(/^ENTRYPOINT \["node", "\/app\/dist\/cli\/index\.js"\]$/m);
+  });
+});
