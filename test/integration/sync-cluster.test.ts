@@ -361,3 +361,18 @@ test('plan mode says which mode runs the sync and why, with the shards in cluste
   expect(runner.detail![0]).toBe('sync-mode runner: this runner streams every byte from the hub to OSS');
   expect(sb.faults.recorded('kube')).toEqual([]);
 }, 60_000);
+
+test('an image the cluster cannot pull fails the stage at once, naming the image and the input to change', async () => {
+  sb.hub!.declareRepo({ id: 'org/pull', files: FILES.slice(0, 3) });
+  const c = cfg('pull', { image: 'ghcr.io/nobody/not-there:1.0.0' });
+  const commit = sb.hub!.commitOf('org/pull', 'main');
+  const { ctx, cleanup } = testContext(c);
+  const err = await failure(stage().run(ctx));
+  expect(err.code).toBe('SYNC_IMAGE_PULL');
+  expect(err.message).toMatch(
+    /cannot pull image "ghcr\.io\/nobody\/not-there:1\.0\.0" \((ErrImagePull|ImagePullBackOff)\)/
+  );
+  expect(err.hint).toMatch(/^Set sync-image to an image the cluster can pull/);
+  expect(cleanup.records).toEqual([]);
+  await expectNothingLeft(syncJobName('pull', commit));
+}, 60_000);

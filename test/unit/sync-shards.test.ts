@@ -175,3 +175,53 @@ describe('the sync-image input', () => {
     expect(docker).toMatch(/^ENTRYPOINT \["node", "\/app\/dist\/cli\/index\.js"\]$/m);
   });
 });
+
+describe('sync-shard in a pod that is misconfigured', () => {
+  const run = async (env: NodeJS.ProcessEnv) => {
+    const { runShard } = await import('../../src/stages/sync-shard-pod.js');
+    const out: string[] = [];
+    const err: string[] = [];
+    const never = () => {
+      throw new Error('no client may be built');
+    };
+    const code = await runShard({
+      env,
+      deps: { clients: { hub: never, oss: never } },
+      out: (l) => void out.push(l),
+      err: (l) => void err.push(l),
+      signal: new AbortController().signal
+    });
+    return { code, out, err };
+  };
+  const plan = JSON.stringify({
+    version: 1,
+    repo: 'org/m',
+    revision: 'main',
+    commit: 'b'.repeat(40),
+    modelName: 'm',
+    ossPrefix: 'llm',
+    bucket: 'b',
+    region: 'oss-cn-beijing',
+    ossEndpoint: 'https://oss-cn-beijing-internal.aliyuncs.com',
+    hubEndpoint: 'https://hf-mirror.com',
+    signatureV4: true,
+    sync: { partSizeBytes: 1, partsInFlight: 1, filesInParallel: 1, retries: 1 },
+    shards: [[{ path: 'x', size: 1, gitOid: 'g' }]]
+  });
+
+  it('exits 2 naming the Secret when a credential is missing, and reports it as a failed progress line', async () => {
+    const r = await run({ ARENA_FT_SYNC_PLAN: plan, JOB_COMPLETION_INDEX: '0', OSS_ACCESS_KEY_SECRET: 'sk' });
+    expect(r.code).toBe(2);
+    expect(r.err.join('\n')).toContain(
+      'OSS_ACCESS_KEY_ID is not set: the pod gets it from the sync Secret through envFrom'
+    );
+    expect(r.out.join('\n')).toContain('"event":"failed"');
+    expect([...r.out, ...r.err].join('\n')).not.toContain('sk"');
+  });
+
+  it('exits 2 when the completion index is not a shard of the plan', async () => {
+    const r = await run({ ARENA_FT_SYNC_PLAN: plan, JOB_COMPLETION_INDEX: '1' });
+    expect(r.code).toBe(2);
+    expect(r.err.join('\n')).toContain('JOB_COMPLETION_INDEX=1 is not a shard of this plan (0 to 0)');
+  });
+});
