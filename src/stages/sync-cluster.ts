@@ -368,7 +368,7 @@ async function runCluster(ctx: StageContext, deps: ClusterSyncDeps): Promise<Sta
               return {
                 fail: new PipelineError(
                   'SYNC_IMAGE_PULL',
-                  `${d.message}.`,
+                  `A sync shard pod of Job ${ns}/${name} cannot start: ${d.message}.`,
                   `Set sync-image to an image the cluster can pull (build it with the repository's Dockerfile; from China push it to ACR). ${d.hint}`
                 )
               };
