@@ -18,7 +18,7 @@ import { syncClients, syncKube } from '../../src/composition/sync.js';
 import { PipelineError } from '../../src/errors.js';
 import { ClientNodeKubeApi, loadKubeConfig } from '../../src/k8s/client.js';
 import { SYNC_LABEL } from '../../src/k8s/sync-job.js';
-import { CONFIGMAP, JOB, POD, SECRET, type KubeApi } from '../../src/k8s/types.js';
+import { CONFIGMAP, JOB, POD, SECRET, type KObj, type KubeApi } from '../../src/k8s/types.js';
 import { createModalSyncStage, syncJobName } from '../../src/stages/sync-cluster.js';
 import { planShards } from '../../src/stages/sync-shards.js';
 import { formatBytes } from '../../src/oss/progress.js';
@@ -132,11 +132,37 @@ const FILES = [
 test('all shards succeed in pods, progress is followed live, every object checked, the manifest written last; a re-run skips', async () => {
   sb.hub!.declareRepo({ id: 'org/all', files: FILES });
   const c = cfg('all');
-  const { ctx, log, cleanup } = testContext(c);
-  const out = await stage().run(ctx);
   const commit = sb.hub!.commitOf('org/all', 'main');
   const prefix = `llm/all/hf/${commit}/`;
   const name = syncJobName('all', commit);
+  const ns = sb.info.kube!.namespace;
+  // the Job and its Secret as the pods run (read at the first object a pod writes)
+  let seen: Promise<[KObj | undefined, KObj | undefined]> | undefined;
+  onRecord = (r) => {
+    if (!seen && r.method === 'PUT')
+      seen = Promise.all([admin.get(JOB, ns, name), admin.get(SECRET, ns, `${name}-env`)]);
+  };
+  const { ctx, log, cleanup } = testContext(c);
+  const out = await stage().run(ctx);
+  const [job, secret] = await seen!;
+  expect(job!.spec).toMatchObject({
+    completionMode: 'Indexed',
+    completions: 3,
+    parallelism: 3,
+    backoffLimitPerIndex: 2
+  });
+  const container = job!.spec.template.spec.containers[0];
+  expect(container.args).toEqual(['sync-shard']);
+  expect(container.envFrom).toEqual([{ secretRef: { name: `${name}-env` } }]);
+  expect(JSON.stringify(job)).not.toContain(c.oss.accessKeySecret);
+  expect(JSON.stringify(job)).not.toContain(c.hf.token);
+  expect(secret!.metadata.labels).toMatchObject({
+    'app.kubernetes.io/managed-by': 'arena-ft-pipeline',
+    [SYNC_LABEL]: name
+  });
+  expect(secret!.metadata.ownerReferences).toEqual([
+    expect.objectContaining({ kind: 'Job', name, uid: job!.metadata.uid })
+  ]);
   expect(out.status).toBe('done');
   expect(out.details).toMatchObject({
     mode: 'cluster',
