@@ -402,3 +402,27 @@ test('an image the cluster cannot pull fails the stage at once, naming the image
   expect(cleanup.records).toEqual([]);
   await expectNothingLeft(syncJobName('pull', commit));
 }, 60_000);
+
+test('an object that does not hold its file after the Job completed fails the stage before any manifest', async () => {
+  sb.hub!.declareRepo({ id: 'org/verify', files: FILES.slice(0, 4) });
+  const c = cfg('verify', { shards: 2, parallelism: 2 });
+  const commit = sb.hub!.commitOf('org/verify', 'main');
+  // every HEAD of w2.bin says "not there": the pod uploads it anyway, the runner's final check finds it missing
+  sb.faults.add({
+    service: 'oss',
+    method: 'HEAD',
+    path: 'w2\\.bin',
+    times: 1000,
+    action: { kind: 'status', status: 404 }
+  });
+  const { ctx, cleanup } = testContext(c);
+  const err = await failure(stage().run(ctx));
+  expect(err.code).toBe('SYNC_VERIFY_FAILED');
+  expect(err.message).toMatch(
+    /1 object\(s\) under oss:\/\/.* do not hold their file .*: w2\.bin\. No manifest was written\./
+  );
+  expect(sb.oss!.listKeys(`llm/verify/hf/${commit}/`)).toContain(`llm/verify/hf/${commit}/w2.bin`);
+  expect(sb.oss!.listKeys(`llm/verify/hf/${commit}/.sync-manifest.json`)).toEqual([]);
+  expect(cleanup.records).toEqual([]);
+  await expectNothingLeft(syncJobName('verify', commit));
+}, 60_000);
