@@ -57,7 +57,8 @@ export async function benchRanged(): Promise<BenchRow[]> {
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(inputs)) env[`ARENA_FT_${k.replace(/-/g, '_').toUpperCase()}`] = v;
       const res = await runCli(env);
-      if (res.code !== 0) throw new Error(`sync with ${inFlight} in flight exited ${res.code}: ${res.stderr.slice(-600)}`);
+      if (res.code !== 0)
+        throw new Error(`sync with ${inFlight} in flight exited ${res.code}: ${res.stderr.slice(-600)}`);
       return (sizeMiB * MiB) / (res.ms / 1000);
     };
     const single = await rate(1);

@@ -11,7 +11,7 @@ import { loadConfig } from '../config/load.js';
 import { INPUTS, SECRET_INPUTS } from '../config/inputs.js';
 import type { Config } from '../config/types.js';
 import { isPipelineError, describeError } from '../errors.js';
-import { cleanUp, MemoryCleanupRegistry, removeKubeconfig, runStages } from '../composition/index.js';
+import { cleanUp, MemoryCleanupRegistry, removeKubeconfig, runStages, runSyncShard } from '../composition/index.js';
 import type { RunState } from '../pipeline/types.js';
 import { ConsoleLogger } from './console-logger.js';
 import { envName, inputGetter, parseSets, CONVENTIONAL_ENV } from './env-inputs.js';
@@ -199,6 +199,26 @@ export function buildProgram(): Command {
     )
     .action(async (opts: RunOptions) => {
       process.exitCode = await runCommand(opts);
+    });
+  program
+    .command('sync-shard')
+    .description(
+      'inside a cluster-mode sync pod: sync this pod’s shard (plan from ARENA_FT_SYNC_PLAN, index from JOB_COMPLETION_INDEX, credentials from the env its Secret fills)'
+    )
+    .action(async () => {
+      const controller = new AbortController();
+      // the pod is being deleted (cancel, or the Job replacing it): stop; unfinished uploads stay for the next pod
+      const onSignal = (sig: NodeJS.Signals) => controller.abort(new Error(`${sig} received`));
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      const code = await runSyncShard({
+        env: process.env,
+        out: (l) => process.stdout.write(`${l}\n`),
+        err: (l) => process.stderr.write(`${l}\n`),
+        signal: controller.signal
+      });
+      // open keep-alive sockets must not hold the pod up (stdout to a pipe is written synchronously on Linux)
+      process.exit(code);
     });
   program
     .command('sandbox')

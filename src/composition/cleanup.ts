@@ -43,6 +43,15 @@ export function cleanupHandlers(config: Config | undefined): CleanupHandlers {
       const { removeServingVersion } = await import('../stages/teardown.js');
       return removeServingVersion(await teardownDeps(config, ctx), record.namespace, record.name, record.version);
     },
+    'sync-job': async (record, ctx) => {
+      if (!config) throw new Error('no valid OSS configuration to abort the sync Job’s uploads with');
+      const [{ removeSyncJob }, { OssStore }] = await Promise.all([
+        import('../stages/sync-cluster.js'),
+        import('../oss/client.js')
+      ]);
+      const store = OssStore.connect(config.oss, { attempts: ossAttempts(config), signal: ctx.signal });
+      return removeSyncJob(await cleanupApi(config, ctx.env), store, record, ctx.log);
+    },
     'multipart-upload': async (record, ctx) => {
       if (!config) throw new Error('no valid OSS configuration to abort the upload with');
       const [{ abortUploads }, { OssStore }] = await Promise.all([

@@ -23,6 +23,23 @@ export function runStages(opts: Omit<RunOptions, 'stages'>): Promise<RunReport> 
 }
 
 /**
+ * `arena-ft-pipeline sync-shard`: what a cluster-mode sync pod runs (src/stages/sync-shard-pod.ts), with the real
+ * hub and OSS clients. Resolves with the exit code.
+ */
+export async function runSyncShard(o: {
+  env: NodeJS.ProcessEnv;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  signal: AbortSignal;
+}): Promise<number> {
+  const [{ runShard }, { syncClients }] = await Promise.all([
+    import('../stages/sync-shard-pod.js'),
+    import('./sync.js')
+  ]);
+  return runShard({ ...o, deps: { clients: syncClients } });
+}
+
+/**
  * Undoes what a run left unfinished (newest first), with the handlers built from `config`; `config` undefined:
  * the inputs no longer validate, so only what needs no configuration is undone.
  */

@@ -45,11 +45,11 @@ export function defaultStages(): Map<StageName, Stage> {
   for (const stage of [
     lazyStage('setup', async () => (await import('../stages/setup.js')).createSetupStage({ host: actionsHost })),
     lazyStage('sync', async () => {
-      const [{ createSyncStage }, { syncClients }] = await Promise.all([
-        import('../stages/sync.js'),
+      const [{ createModalSyncStage }, { syncClients, syncKube }] = await Promise.all([
+        import('../stages/sync-cluster.js'),
         import('./sync.js')
       ]);
-      return createSyncStage({ clients: syncClients });
+      return createModalSyncStage({ clients: syncClients, kube: syncKube });
     }),
     lazyStage('storage', async () => (await import('../stages/storage.js')).makeStorageStage(await clusterDeps())),
     lazyStage('convert', async () =>

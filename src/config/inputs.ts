@@ -222,6 +222,51 @@ export const INPUTS: readonly InputDef[] = [
     form: 'an integer from 1 to 20',
     schema: int(1, 20)
   },
+  {
+    name: 'sync-mode',
+    description:
+      'Where the sync runs: `runner` (this job streams hub → OSS) or `cluster` (an Indexed Job of `sync-shards` pods in `namespace` streams it, next to OSS; needs a kubeconfig and the sync image).',
+    default: 'runner',
+    form: '"runner" or "cluster"',
+    schema: { type: 'string', enum: ['runner', 'cluster'] }
+  },
+  {
+    name: 'sync-shards',
+    description: 'Cluster mode: shards (Job completions) the files are split into, balanced by bytes.',
+    default: '4',
+    form: 'an integer from 1 to 64',
+    schema: int(1, 64)
+  },
+  {
+    name: 'sync-parallelism',
+    description: 'Cluster mode: shard pods running at once (0: all shards at once).',
+    default: '0',
+    form: 'an integer from 0 to 64',
+    schema: int(0, 64)
+  },
+  {
+    name: 'sync-shard-retries',
+    description: 'Cluster mode: replacement pods per shard after a failure (the Job’s `backoffLimitPerIndex`).',
+    default: '3',
+    form: 'an integer from 0 to 10',
+    schema: int(0, 10)
+  },
+  {
+    name: 'sync-image',
+    description:
+      'Cluster mode: the image running the bundled CLI (built by the repository’s Dockerfile). From China, push it to Container Registry (ACR) and set e.g. `registry.cn-beijing.aliyuncs.com/<namespace>/arena-ft-pipeline-sync:0.1.0`.',
+    default: 'ghcr.io/arena-ft-pipeline/arena-ft-pipeline-sync:0.1.0',
+    form: 'an image reference like registry/path:tag',
+    schema: str(IMAGE_RE, 512)
+  },
+  {
+    name: 'hf-cluster-endpoint',
+    description:
+      'Cluster mode: the HuggingFace endpoint the sync pods download from (e.g. `https://hf-mirror.com` for a cluster in China). Default: `hf-endpoint`.',
+    default: '',
+    form: 'an http(s) URL',
+    schema: str(`(${URL_RE})|^$`, 512)
+  },
   // cluster
   {
     name: 'kubeconfig',

@@ -12,7 +12,15 @@ import { parseCanarySteps } from './canary.js';
 import { INPUTS, inputDef, type InputDef } from './inputs.js';
 import { joinLabels, shortHash, toDns1035Label, toDnsLabel } from './names.js';
 import { parseModelSpec, type ModelSpec } from './spec.js';
-import { CLUSTER_STAGES, DEFAULT_STAGES, STAGE_NAMES, type Config, type SmokePrompt, type StageName } from './types.js';
+import {
+  CLUSTER_STAGES,
+  DEFAULT_STAGES,
+  STAGE_NAMES,
+  type Config,
+  type SmokePrompt,
+  type StageName,
+  type SyncMode
+} from './types.js';
 import { toolUrlTemplate } from '../util/tool-urls.js';
 
 export interface LoadOptions {
@@ -253,7 +261,7 @@ function checkForms(inputs: ResolvedInputs): void {
   }
   if (val('model').includes('--') || val('model').includes('..')) inputs.check('model', 'contains "--" or ".."');
   if (/\.lock$|\/$|\/\/|\.\./.test(val('revision'))) inputs.check('revision', 'is not a valid git ref');
-  for (const name of ['hf-endpoint', 'oss-endpoint', 'kubectl-url', 'arena-url']) {
+  for (const name of ['hf-endpoint', 'hf-cluster-endpoint', 'oss-endpoint', 'kubectl-url', 'arena-url']) {
     if (val(name) !== '' && !inputs.bad.has(name)) inputs.check(name, checkUrl(val(name)));
   }
   for (const name of ['hf-include', 'hf-exclude']) inputs.check(name, checkGlobs(splitList(val(name))));
@@ -437,12 +445,7 @@ function buildConfig(inputs: ResolvedInputs, stages: readonly StageName[], d: De
       exclude: splitList(val('hf-exclude'))
     },
     oss: ossSection(inputs, d),
-    sync: {
-      partSizeBytes: num('sync-part-size') * 1024 * 1024,
-      partsInFlight: num('sync-parts-in-flight'),
-      filesInParallel: num('sync-files-in-parallel'),
-      retries: num('sync-retries')
-    },
+    sync: syncSection(inputs),
     cluster: clusterSection(inputs, d),
     tools: { kubectl: toolSpec(inputs, 'kubectl'), arena: toolSpec(inputs, 'arena') },
     convert: {
@@ -475,6 +478,23 @@ function buildConfig(inputs: ResolvedInputs, stages: readonly StageName[], d: De
     lineage: val('lineage'),
     releaseTag: val('release-tag'),
     ...gpuAndGc((n) => inputs.val(n))
+  };
+}
+
+function syncSection(inputs: ResolvedInputs): Config['sync'] {
+  const val = (n: string) => inputs.val(n);
+  const num = (n: string) => inputs.num(n);
+  return {
+    partSizeBytes: num('sync-part-size') * 1024 * 1024,
+    partsInFlight: num('sync-parts-in-flight'),
+    filesInParallel: num('sync-files-in-parallel'),
+    retries: num('sync-retries'),
+    mode: val('sync-mode') as SyncMode,
+    shards: num('sync-shards'),
+    parallelism: num('sync-parallelism') || num('sync-shards'),
+    shardRetries: num('sync-shard-retries'),
+    image: val('sync-image'),
+    hubClusterEndpoint: (val('hf-cluster-endpoint') || val('hf-endpoint')).replace(/\/+$/, '')
   };
 }
 

@@ -19,6 +19,8 @@ export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'depl
 
 export type DataType = 'fp16' | 'fp32';
 
+export type SyncMode = 'runner' | 'cluster';
+
 export interface ToolSpec {
   /** Pinned version without a leading "v" (e.g. "1.34.5", "0.15.2"). */
   readonly version: string;
@@ -79,6 +81,18 @@ export interface Config {
     readonly partsInFlight: number;
     readonly filesInParallel: number;
     readonly retries: number;
+    /** Where the sync runs: on this runner, or as an Indexed Job of shard pods in the cluster. */
+    readonly mode: SyncMode;
+    /** Cluster mode: shards (Job completions). */
+    readonly shards: number;
+    /** Cluster mode: shard pods at once. */
+    readonly parallelism: number;
+    /** Cluster mode: the Job's backoffLimitPerIndex. */
+    readonly shardRetries: number;
+    /** Cluster mode: the image running the bundled CLI. */
+    readonly image: string;
+    /** Cluster mode: the hub (or mirror) endpoint the pods use. */
+    readonly hubClusterEndpoint: string;
   };
 
   readonly cluster: {

@@ -12,7 +12,9 @@ import { retry } from '../util/retry.js';
 import { forbiddenError } from '../util/forbidden.js';
 import {
   KUBE_ATTEMPTS,
+  CONFIGMAP,
   DEPLOYMENT,
+  JOB,
   isTransient,
   EVENT,
   FIELD_MANAGER,
@@ -289,7 +291,7 @@ export class ClientNodeKubeApi implements KubeApi {
 }
 
 const TYPES: Record<string, ResourceType> = Object.fromEntries(
-  [SECRET, PV, PVC, POD, EVENT, DEPLOYMENT, PYTORCHJOB].map((t) => [`${t.apiVersion}/${t.kind}`, t])
+  [SECRET, PV, PVC, POD, EVENT, DEPLOYMENT, PYTORCHJOB, JOB, CONFIGMAP].map((t) => [`${t.apiVersion}/${t.kind}`, t])
 );
 function typeOf(obj: KObj): ResourceType {
   const t = TYPES[`${obj.apiVersion}/${obj.kind}`];

@@ -57,6 +57,7 @@ export const DEPLOYMENT: ResourceType = {
 };
 export const CONFIGMAP: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 export const SERVICE: ResourceType = { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true };
+export const JOB: ResourceType = { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true };
 export const PYTORCHJOB: ResourceType = {
   apiVersion: 'kubeflow.org/v1',
   kind: 'PyTorchJob',

@@ -96,5 +96,7 @@ export function describeRecord(r: CleanupRecord): string {
       return `serving ${r.namespace}/${r.name} version ${r.version}`;
     case 'file':
       return `file ${r.path}`;
+    case 'sync-job':
+      return `sync Job ${r.namespace}/${r.name} (and unfinished uploads under oss://${r.bucket}/${r.prefix})`;
   }
 }

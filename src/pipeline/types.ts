@@ -25,7 +25,15 @@ export type CleanupRecord =
   | { readonly kind: 'multipart-upload'; readonly bucket: string; readonly key: string; readonly uploadId: string }
   | { readonly kind: 'pytorchjob'; readonly namespace: string; readonly name: string }
   | { readonly kind: 'serving'; readonly namespace: string; readonly name: string; readonly version: string }
-  | { readonly kind: 'file'; readonly path: string };
+  | { readonly kind: 'file'; readonly path: string }
+  /** A cluster-mode sync Job: delete it and its pods, abort the uploads under `prefix`, delete its Secret/ConfigMap. */
+  | {
+      readonly kind: 'sync-job';
+      readonly namespace: string;
+      readonly name: string;
+      readonly bucket: string;
+      readonly prefix: string;
+    };
 
 export interface CleanupRegistry {
   add(record: CleanupRecord): void;

@@ -48,9 +48,13 @@ export interface SyncDeps {
   readonly progressIntervalMs?: number;
   /** A hub request that receives nothing for this long is retried. */
   readonly stallMs?: number;
+  /** Bytes of a file read so far (cluster mode: a shard pod reports them to the runner). */
+  readonly onPosition?: (file: HubFile, position: number) => void;
+  /** A file is in OSS (sent, kept or copied). */
+  readonly onFileDone?: (result: FileResult) => void;
 }
 
-type FileResult = { file: HubFile; sha256: string; action: 'kept' | 'copied' | 'sent'; sentBytes: number };
+export type FileResult = { file: HubFile; sha256: string; action: 'kept' | 'copied' | 'sent'; sentBytes: number };
 
 interface Run {
   readonly ctx: StageContext;
@@ -64,7 +68,7 @@ interface Run {
 const HEADS_IN_PARALLEL = 16;
 const COPY_LIMIT = 1024 ** 3; // CopyObject's limit; larger files are streamed again
 
-function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
+export function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
   const cfg = ctx.config;
   const attempts = Math.max(1, cfg.sync.retries);
   const onRetry = (what: string, err: unknown, attempt: number, delay: number) =>
@@ -95,7 +99,7 @@ function clients(ctx: StageContext, deps: SyncDeps, signal: AbortSignal) {
 }
 
 /** Resolve, list, select: what this version of the model consists of. */
-async function discover(
+export async function discover(
   r: Pick<Run, 'ctx' | 'cfg' | 'hub'>
 ): Promise<{ commit: string; files: HubFile[]; selected: HubFile[]; gated: boolean }> {
   const { cfg, hub, ctx } = r;
@@ -117,7 +121,7 @@ async function discover(
   return { commit: info.commit, files, selected, gated: info.gated !== false };
 }
 
-const total = (files: readonly { size: number }[]) => files.reduce((s, f) => s + f.size, 0);
+export const total = (files: readonly { size: number }[]) => files.reduce((s, f) => s + f.size, 0);
 
 /** Every object of a manifest is there with the recorded size and hash (parallel HEADs). */
 async function manifestStillValid(r: Run, manifest: SyncManifest, prefix: string): Promise<boolean> {
@@ -232,7 +236,10 @@ function uploadEvents(r: Run, file: HubFile, key: string, progress: FileProgress
     uploadId
   });
   return {
-    position: (p) => progress.update(p),
+    position: (p) => {
+      progress.update(p);
+      r.deps.onPosition?.(file, p);
+    },
     uploadStarted: (id) => r.ctx.cleanup.add(record(id)),
     uploadEnded: (id) => r.ctx.cleanup.remove(record(id)),
     resumed: (offset, part, err) =>
@@ -329,7 +336,9 @@ async function transferAll(r: Run, stop: AbortController, commit: string, select
       limit(async () => {
         if (stop.signal.aborted) return undefined;
         try {
-          return await syncFile(r, uploader, f, commit, prefix, unfinished.get(prefix + f.path), earlier);
+          const done = await syncFile(r, uploader, f, commit, prefix, unfinished.get(prefix + f.path), earlier);
+          r.deps.onFileDone?.(done);
+          return done;
         } catch (err) {
           firstError ??= { err };
           stop.abort(err);
@@ -343,7 +352,43 @@ async function transferAll(r: Run, stop: AbortController, commit: string, select
   return results as FileResult[];
 }
 
-function doneOutcome(done: FileResult[], ms: number, outputs: Record<string, string>, commit: string): StageOutcome {
+/**
+ * The runner mode's transfer of `files` at `commit` (keep, copy or stream each; resume unfinished uploads), with no
+ * manifest: a cluster-mode shard pod runs this for its shard (src/stages/sync-shard-pod.ts).
+ */
+export async function syncFileSet(
+  ctx: StageContext,
+  deps: SyncDeps,
+  commit: string,
+  files: HubFile[]
+): Promise<FileResult[]> {
+  const stop = new AbortController();
+  const onCancel = () => stop.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onCancel, { once: true });
+  if (ctx.signal.aborted) onCancel();
+  try {
+    const { hub, store } = clients(ctx, deps, stop.signal);
+    const now = deps.now ?? Date.now;
+    const r: Run = {
+      ctx,
+      cfg: ctx.config,
+      hub,
+      store,
+      signal: stop.signal,
+      deps: { ...deps, now, progressIntervalMs: deps.progressIntervalMs ?? 5000 }
+    };
+    return await transferAll(r, stop, commit, files);
+  } finally {
+    ctx.signal.removeEventListener('abort', onCancel);
+  }
+}
+
+export function doneOutcome(
+  done: FileResult[],
+  ms: number,
+  outputs: Record<string, string>,
+  commit: string
+): StageOutcome {
   const count = (a: FileResult['action']) => done.filter((d) => d.action === a).length;
   const sentBytes = done.reduce((s, d) => s + d.sentBytes, 0);
   const copied = count('copied') > 0 ? `, ${count('copied')} copied in OSS from an earlier commit` : '';
@@ -413,7 +458,7 @@ async function run(ctx: StageContext, deps: SyncDeps): Promise<StageOutcome> {
   }
 }
 
-function cancelled(reason: unknown): PipelineError {
+export function cancelled(reason: unknown): PipelineError {
   return new PipelineError(
     'SYNC_CANCELLED',
     `The sync was cancelled (${describeError(reason ?? 'signal')}); unfinished uploads were aborted.`,

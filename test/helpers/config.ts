@@ -28,7 +28,18 @@ export function testConfig(overrides: Overrides = {}): Config {
       signatureV4: false,
       clusterEndpoint: 'oss-cn-hangzhou-internal.aliyuncs.com'
     },
-    sync: { partSizeBytes: 1024 * 1024, partsInFlight: 4, filesInParallel: 2, retries: 5 },
+    sync: {
+      partSizeBytes: 1024 * 1024,
+      partsInFlight: 4,
+      filesInParallel: 2,
+      retries: 5,
+      mode: 'runner',
+      shards: 2,
+      parallelism: 2,
+      shardRetries: 2,
+      image: 'ghcr.io/example/arena-ft-pipeline-sync:test',
+      hubClusterEndpoint: 'http://127.0.0.1:1'
+    },
     cluster: {
       namespace: 'default',
       secretName: 'oss-secret',

@@ -235,7 +235,7 @@ describe('cleanup registry and handlers', () => {
   });
 
   it('the composition root has a handler for every record kind, with or without a valid config', () => {
-    const kinds = ['multipart-upload', 'pytorchjob', 'serving', 'file'] satisfies CleanupRecord['kind'][];
+    const kinds = ['multipart-upload', 'pytorchjob', 'serving', 'file', 'sync-job'] satisfies CleanupRecord['kind'][];
     for (const cfg of [config({}), undefined]) {
       const handlers = cleanupHandlers(cfg);
       expect(Object.keys(handlers).sort()).toEqual([...kinds].sort());
