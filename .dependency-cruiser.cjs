@@ -15,7 +15,7 @@
 const ENTRY = '^src/(main|post|cli)[.]ts$|^src/cli/';
 const COMPOSITION = '^src/composition/';
 const PIPELINE = '^src/pipeline/';
-const STAGES = '^src/(stages|model-versions)/';
+const STAGES = '^src/(stages|model-versions|canary)/';
 const ADAPTER_NAMES = 'hf|oss|k8s|arena|triton|tools|kubeconfig|git';
 /** The client libraries of outside systems: only adapters (and the composition root) use them. */
 const OUTSIDE_CLIENTS =

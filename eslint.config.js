@@ -19,11 +19,5 @@ export default tseslint.config(
     // carries `eslint-disable-next-line max-lines-per-function -- <why>` beside it.
     files: ['src/**/*.ts'],
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] }
-  },
-  {
-    // Exceptions while these files are being reshaped elsewhere (issue 15's wiring: main, the CLI and the runner
-    // move into one composition root; issue 17: the multipart uploader is rewritten). Remove an entry with it.
-    files: ['src/main.ts', 'src/cli/program.ts', 'src/pipeline/runner.ts', 'src/oss/upload.ts'],
-    rules: { 'max-lines-per-function': 'off' }
   }
 );

@@ -36,11 +36,10 @@ function maskSecretInputs(): void {
   }
 }
 
-async function main(): Promise<void> {
-  maskSecretInputs();
-  let config: Config;
+/** The validated inputs, or undefined after reporting why they are not (the step fails). */
+async function configOrReport(): Promise<Config | undefined> {
   try {
-    config = loadConfig({ getInput: (name) => core.getInput(name), env: process.env });
+    return loadConfig({ getInput: (name) => core.getInput(name), env: process.env });
   } catch (e) {
     const err = isPipelineError(e)
       ? e
@@ -48,33 +47,32 @@ async function main(): Promise<void> {
     for (const d of err.details) core.info(d);
     await writeEarlyFailure(err);
     process.exitCode = 1;
-    return;
+    return undefined;
   }
+}
 
-  const modelsFile = core.getInput('models-file');
-  if (modelsFile) {
-    // The models workflow's plan job: decide which model versions to build, run no stage.
-    try {
-      await runModelsPlan(
-        {
-          file: modelsFile,
-          select: core.getInput('models-select'),
-          baseRef: core.getInput('models-base-ref'),
-          versionSuffix: core.getInput('models-version-suffix'),
-          workspace: process.env.GITHUB_WORKSPACE ?? process.cwd()
-        },
-        actionsSink
-      );
-    } catch (e) {
-      const err = isPipelineError(e)
-        ? e
-        : new PipelineError('MODELS_FILE_INVALID', String(e), 'Check the models file.');
-      await writeEarlyFailure(err);
-      process.exitCode = 1;
-    }
-    return;
+/** The models workflow's plan job: decide which model versions to build, run no stage. */
+async function planModelsFile(file: string): Promise<void> {
+  try {
+    await runModelsPlan(
+      {
+        file,
+        select: core.getInput('models-select'),
+        baseRef: core.getInput('models-base-ref'),
+        versionSuffix: core.getInput('models-version-suffix'),
+        workspace: process.env.GITHUB_WORKSPACE ?? process.cwd()
+      },
+      actionsSink
+    );
+  } catch (e) {
+    const err = isPipelineError(e) ? e : new PipelineError('MODELS_FILE_INVALID', String(e), 'Check the models file.');
+    await writeEarlyFailure(err);
+    process.exitCode = 1;
   }
+}
 
+/** Aborted on the runner's cancel (SIGINT, then SIGTERM): the stages stop, the post step cleans up. */
+function cancelSignal(): AbortSignal {
   const controller = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
@@ -82,7 +80,15 @@ async function main(): Promise<void> {
       controller.abort(new Error(`cancelled (${sig})`));
     });
   }
+  return controller.signal;
+}
 
+/**
+ * The stages, with what is left unfinished saved after each (the post step undoes it with the same handlers as
+ * the CLI, src/composition/), then the report.
+ */
+async function runAndReport(config: Config): Promise<void> {
+  const signal = cancelSignal();
   const post: PostState = { cleanup: [], finished: false };
   const cleanup = new MemoryCleanupRegistry([], (records) => {
     post.cleanup = [...records];
@@ -90,11 +96,10 @@ async function main(): Promise<void> {
   });
   savePostState(store, post);
   const state: RunState = {};
-  // What is left unfinished is undone by the post step, with the same handlers as the CLI (src/composition/).
   const report = await runStages({
     config,
     log,
-    signal: controller.signal,
+    signal,
     env: process.env,
     cleanup,
     state,
@@ -108,6 +113,15 @@ async function main(): Promise<void> {
   savePostState(store, post);
   await writeReport(config, report);
   if (!report.ok) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+  maskSecretInputs();
+  const config = await configOrReport();
+  if (!config) return;
+  const modelsFile = core.getInput('models-file');
+  if (modelsFile) return planModelsFile(modelsFile);
+  await runAndReport(config);
 }
 
 main().catch((e: unknown) => {

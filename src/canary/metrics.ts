@@ -9,6 +9,7 @@
  * are deltas between two readings: success rate = Δsuccess / (Δsuccess + Δfailure), mean latency =
  * Δduration / Δsuccess. There is no histogram in 22.03, hence a mean and not a percentile.
  */
+import type { StepFigures } from '../report/canary.js';
 
 export interface Sample {
   readonly name: string;
@@ -90,14 +91,7 @@ export function counterDelta(before: number, after: number): number {
 }
 
 /** What a step's readings say about the new version. */
-export interface StepFigures {
-  readonly requests: number;
-  readonly failures: number;
-  /** Percent of requests that succeeded (100 when there were none: `requests` says that). */
-  readonly successRate: number;
-  /** Mean latency of the successful requests, ms (0 when none succeeded). */
-  readonly meanLatencyMs: number;
-}
+export type { StepFigures };
 
 /**
  * The new version's figures over a step from per-pod readings at its start and end (a pod absent at the start

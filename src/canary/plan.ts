@@ -3,9 +3,9 @@
  * counts (no Istio), and whether a step's figures pass the budgets.
  */
 import type { CanaryConfig } from '../config/types.js';
-import type { StepFigures } from './metrics.js';
+import { round1, type CanaryMode, type StepFigures } from '../report/canary.js';
 
-export type CanaryMode = 'istio' | 'replicas';
+export type { CanaryMode };
 
 export interface VersionWeight {
   readonly version: string;
@@ -88,5 +88,3 @@ export function stepVerdict(f: StepFigures, b: StepBudgets): string | undefined 
     return `mean latency ${Math.round(f.meanLatencyMs)} ms is over the budget of ${b.latencyBudgetMs} ms`;
   return undefined;
 }
-
-export const round1 = (n: number) => Math.round(n * 10) / 10;

@@ -166,11 +166,22 @@ export function buildProgram(): Command {
     .addHelpText('after', `\n${EXIT_HELP}`)
     // Before the commands are added, so they inherit it: usage errors exit 2, help exits 0.
     .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
+  addRunCommand(program);
+  addSyncShardCommand(program);
+  addSandboxCommand(program);
+  return program;
+}
+
+/** `run`: the pipeline, with the action's inputs from flags, ARENA_FT_* and conventional variables. */
+function addRunCommand(program: Command): void {
   program
     .command('run')
     .description('run the pipeline against the cluster and OSS bucket your environment points at')
     .option('-c, --config <model.yaml>', 'model spec YAML, any path (model, hf, convert, serve, smoke settings)')
-    .option('-s, --stages <list>', 'stages to run: all, or a comma list of setup,sync,storage,convert,deploy,smoke')
+    .option(
+      '-s, --stages <list>',
+      'stages to run: all, or a comma list of setup,sync,storage,convert,deploy,smoke,canary,gc (all leaves out canary and gc)'
+    )
     .option('--plan', 'dry run: say what each stage would do, change nothing')
     .addOption(
       new Option('--set <name=value>', 'any action input, e.g. --set oss-bucket=models (repeatable)')
@@ -200,6 +211,10 @@ export function buildProgram(): Command {
     .action(async (opts: RunOptions) => {
       process.exitCode = await runCommand(opts);
     });
+}
+
+/** `sync-shard`: what a cluster-mode sync pod runs (src/stages/sync-shard-pod.ts). */
+function addSyncShardCommand(program: Command): void {
   program
     .command('sync-shard')
     .description(
@@ -220,6 +235,10 @@ export function buildProgram(): Command {
       // open keep-alive sockets must not hold the pod up (stdout to a pipe is written synchronously on Linux)
       process.exit(code);
     });
+}
+
+/** `sandbox`: the local sandbox, from a source checkout only. */
+function addSandboxCommand(program: Command): void {
   program
     .command('sandbox')
     .description('start the local sandbox (from a source checkout): prints one JSON line, serves until Ctrl-C')
@@ -241,7 +260,6 @@ export function buildProgram(): Command {
       });
       child.on('exit', (code) => (process.exitCode = code ?? EXIT.failed));
     });
-  return program;
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

@@ -10,6 +10,8 @@ import { forwardPort } from '../k8s/portforward.js';
 import type { KubeApi } from '../k8s/types.js';
 import { OssStore } from '../oss/client.js';
 import { TritonClient } from '../triton/client.js';
+import { clientNodeMesh } from '../k8s/mesh.js';
+import type { MeshFactory } from '../stages/canary.js';
 import type { ClusterDeps } from '../stages/deps.js';
 
 /** The `kube` dependency: one client per Config, its request retries waiting with `retry.sleep`. */
@@ -38,3 +40,6 @@ export const defaultDeps: ClusterDeps = {
   forwardPort,
   triton: (port, opts) => new TritonClient(port, opts)
 };
+
+/** The canary stage's mesh client (Service, Istio kinds, scaling, metrics through port-forward). */
+export const canaryMesh: MeshFactory = (kc, deps) => clientNodeMesh(kc, deps.forwardPort);

@@ -62,7 +62,12 @@ export function defaultStages(): Map<StageName, Stage> {
       gpuMetered((await import('../stages/smoke.js')).makeSmokeStage(await clusterDeps()))
     ),
     lazyStage('canary', async () =>
-      gpuMetered((await import('../stages/canary.js')).makeCanaryStage(await clusterDeps()))
+      gpuMetered(
+        (await import('../stages/canary.js')).makeCanaryStage(
+          await clusterDeps(),
+          (await import('./cluster.js')).canaryMesh
+        )
+      )
     ),
     lazyStage('gc', async () => (await import('../stages/gc.js')).makeGcStage(await clusterDeps()))
   ]) {

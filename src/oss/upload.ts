@@ -143,6 +143,31 @@ export interface UploaderOptions {
   readonly onPartRead?: (bytes: number) => void;
 }
 
+/** One file's multipart upload: what it sends, where, and the parts an earlier run left. */
+interface FileTransfer {
+  readonly spec: UploadSpec;
+  readonly ev: UploadEvents;
+  readonly id: string;
+  readonly earlier: ReadonlyMap<number, UploadedPart>;
+}
+
+/** The state of one file's parts while they move. */
+interface PartsRun {
+  readonly nParts: number;
+  readonly stop: AbortController;
+  readonly done: Map<number, UploadedPart>;
+  readonly order: InOrderDigest;
+  readonly tally: { sentBytes: number; keptParts: number; readBytes: number };
+  next: number;
+}
+
+interface SentParts {
+  readonly parts: UploadedPart[];
+  readonly digests: Digests;
+  readonly sentBytes: number;
+  readonly keptParts: number;
+}
+
 /** The source failed after some progress: go on with a fresh attempt count. */
 class Progressed extends Error {
   constructor(readonly inner: unknown) {
@@ -238,70 +263,43 @@ export class Uploader {
    * memory stays `slots × part size` for all files together.
    */
   private async multipart(spec: UploadSpec, ev: UploadEvents): Promise<UploadResult> {
-    const partSize = this.pool.partSize;
-    const nParts = Math.max(1, Math.ceil(spec.size / partSize));
-    const lenOf = (n: number) => (n < nParts ? partSize : spec.size - (nParts - 1) * partSize);
     const { id, earlier } = await this.openUpload(spec);
     ev.uploadStarted?.(id);
+    try {
+      const sent = await this.sendAllParts({ spec, ev, id, earlier });
+      await this.completeVerified(spec, id, sent.parts, sent.digests);
+      ev.uploadEnded?.(id);
+      return { digests: sent.digests, multipart: true, sentBytes: sent.sentBytes, keptParts: sent.keptParts };
+    } catch (err) {
+      // a checksum mismatch found after completing deleted the object; there is no upload left to abort
+      if (!(err instanceof PipelineError && err.code === 'OSS_CHECKSUM_MISMATCH'))
+        await this.abortQuietly(spec, id, ev);
+      else ev.uploadEnded?.(id);
+      throw err;
+    }
+  }
 
+  /** Every part read and sent (or kept), `slots` at a time; the first failure stops the others. */
+  private async sendAllParts(file: FileTransfer): Promise<SentParts> {
+    const nParts = Math.max(1, Math.ceil(file.spec.size / this.pool.partSize));
     const stop = new AbortController();
     const onAbort = () => stop.abort(this.opts.signal?.reason);
     this.opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const done = new Map<number, UploadedPart>();
-    const order = new InOrderDigest(StreamDigest.start(spec.gitBlob ? spec.size : undefined));
-    const tally = { sentBytes: 0, keptParts: 0, readBytes: 0 };
-    let next = 0;
-
-    const sendPart = async (n: number): Promise<void> => {
-      const len = lenOf(n);
-      const buf = await this.pool.acquire(stop.signal);
-      let holds = 2;
-      const drop = () => {
-        if (--holds === 0) this.pool.release(buf);
-      };
-      try {
-        await this.readPart(
-          spec,
-          n,
-          (n - 1) * partSize,
-          buf.subarray(0, len),
-          stop.signal,
-          (bytes) => {
-            tally.readBytes += bytes;
-            ev.position?.(tally.readBytes);
-          },
-          ev
-        );
-      } catch (err) {
-        this.pool.release(buf);
-        throw err;
-      }
-      const body = buf.subarray(0, len);
-      const partCrc = crc64(body);
-      this.opts.onPartRead?.(len);
-      order.add(n, body, partCrc, drop);
-      const prior = earlier.get(n);
-      if (prior && prior.size === len && sameEtag(prior.etag, md5Etag(body))) {
-        done.set(n, prior);
-        tally.keptParts++;
-        drop();
-        return;
-      }
-      try {
-        done.set(n, await this.store.uploadPart(spec.key, id, n, body, partCrc));
-        tally.sentBytes += len;
-      } finally {
-        drop();
-      }
+    const run: PartsRun = {
+      nParts,
+      stop,
+      done: new Map(),
+      order: new InOrderDigest(StreamDigest.start(file.spec.gitBlob ? file.spec.size : undefined)),
+      tally: { sentBytes: 0, keptParts: 0, readBytes: 0 },
+      next: 0
     };
     const worker = async (): Promise<void> => {
       while (!stop.signal.aborted) {
-        const n = ++next; // taken and its buffer asked for in one synchronous step: buffers go in part order
+        const n = ++run.next; // taken and its buffer asked for in one synchronous step: buffers go in part order
         if (n > nParts) return;
-        await sendPart(n);
+        await this.sendPart(file, run, n);
       }
     };
-
     try {
       const workers = Array.from({ length: Math.min(this.pool.slots, nParts) }, () =>
         worker().catch((err: unknown) => {
@@ -313,30 +311,74 @@ export class Uploader {
       this.opts.signal?.throwIfAborted();
       const failure = settled.find((r) => r.status === 'rejected');
       if (failure) throw stop.signal.reason ?? failure.reason;
-      const d = order.digest();
-      spec.verify(d);
-      this.opts.signal?.throwIfAborted();
-      const parts = Array.from({ length: nParts }, (_, i) => done.get(i + 1)!);
-      const reported =
-        (await this.completeOnce(spec.key, id, parts, spec.size, d.crc64)) ?? (await this.store.head(spec.key))?.crc64;
-      ev.uploadEnded?.(id);
-      if (reported !== undefined && reported !== d.crc64) {
-        await this.store.delete(spec.key).catch(() => undefined);
-        throw crcMismatch(spec.key, d.crc64, reported);
-      }
-      return { digests: d, multipart: true, sentBytes: tally.sentBytes, keptParts: tally.keptParts };
-    } catch (err) {
-      if (!(err instanceof PipelineError && err.code === 'OSS_CHECKSUM_MISMATCH')) {
-        try {
-          await this.store.abort(spec.key, id);
-          ev.uploadEnded?.(id);
-        } catch {
-          // Left in the cleanup registry: the post step aborts it.
-        }
-      }
-      throw err;
+      const parts = Array.from({ length: nParts }, (_, i) => run.done.get(i + 1)!);
+      return { parts, digests: run.order.digest(), ...run.tally };
     } finally {
       this.opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Part `n`: read into a pool buffer, hashed in file order, kept (an earlier run's same bytes) or sent. */
+  private async sendPart(file: FileTransfer, run: PartsRun, n: number): Promise<void> {
+    const { spec, ev } = file;
+    const partSize = this.pool.partSize;
+    const len = n < run.nParts ? partSize : spec.size - (run.nParts - 1) * partSize;
+    const buf = await this.pool.acquire(run.stop.signal);
+    let holds = 2; // released once hashed and once sent
+    const drop = () => {
+      if (--holds === 0) this.pool.release(buf);
+    };
+    const onBytes = (bytes: number) => {
+      run.tally.readBytes += bytes;
+      ev.position?.(run.tally.readBytes);
+    };
+    try {
+      await this.readPart(spec, n, (n - 1) * partSize, buf.subarray(0, len), run.stop.signal, onBytes, ev);
+    } catch (err) {
+      this.pool.release(buf);
+      throw err;
+    }
+    const body = buf.subarray(0, len);
+    const partCrc = crc64(body);
+    this.opts.onPartRead?.(len);
+    run.order.add(n, body, partCrc, drop);
+    const prior = file.earlier.get(n);
+    if (prior && prior.size === len && sameEtag(prior.etag, md5Etag(body))) {
+      run.done.set(n, prior);
+      run.tally.keptParts++;
+      drop();
+      return;
+    }
+    try {
+      run.done.set(n, await this.store.uploadPart(spec.key, file.id, n, body, partCrc));
+      run.tally.sentBytes += len;
+    } finally {
+      drop();
+    }
+  }
+
+  /**
+   * `verify` on the whole content's digests, then CompleteMultipartUpload; the CRC-64 OSS reports must be ours
+   * (else the object is deleted: nothing wrong stays visible).
+   */
+  private async completeVerified(spec: UploadSpec, id: string, parts: UploadedPart[], d: Digests): Promise<void> {
+    spec.verify(d);
+    this.opts.signal?.throwIfAborted();
+    const reported =
+      (await this.completeOnce(spec.key, id, parts, spec.size, d.crc64)) ?? (await this.store.head(spec.key))?.crc64;
+    if (reported !== undefined && reported !== d.crc64) {
+      await this.store.delete(spec.key).catch(() => undefined);
+      throw crcMismatch(spec.key, d.crc64, reported);
+    }
+  }
+
+  /** AbortMultipartUpload; when that fails the upload stays in the cleanup registry and the post step aborts it. */
+  private async abortQuietly(spec: UploadSpec, id: string, ev: UploadEvents): Promise<void> {
+    try {
+      await this.store.abort(spec.key, id);
+      ev.uploadEnded?.(id);
+    } catch {
+      // left recorded
     }
   }
 

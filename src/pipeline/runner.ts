@@ -65,97 +65,114 @@ export function toPipelineError(e: unknown, stage: StageName, signal: AbortSigna
   );
 }
 
-export async function runPipeline(opts: RunOptions): Promise<RunReport> {
-  const now = opts.now ?? Date.now;
-  const state: RunState = opts.state ?? {};
-  const results: StageResult[] = [];
-  const outputs: Record<string, string> = {};
-  const markdown: string[] = [];
-  const planLines: (PlanLine & { stage: StageName })[] = [];
-  let failure: RunReport['failure'];
+/** What the stages of one run have produced so far. */
+interface RunSoFar {
+  readonly state: RunState;
+  readonly results: StageResult[];
+  readonly outputs: Record<string, string>;
+  readonly markdown: string[];
+  readonly planLines: (PlanLine & { stage: StageName })[];
+  failure?: RunReport['failure'];
+}
 
+/** Runs (or plans) the selected stages in order; after a failure or a cancel the rest are marked not run. */
+export async function runPipeline(opts: RunOptions): Promise<RunReport> {
+  const run: RunSoFar = { state: opts.state ?? {}, results: [], outputs: {}, markdown: [], planLines: [] };
   for (const name of opts.config.stages) {
-    if (failure || opts.signal.aborted) {
-      const reason = failure ? `not run: the ${failure.stage} stage failed` : 'not run: the run was cancelled';
-      results.push({ stage: name, status: 'not-run', summary: reason, durationMs: 0 });
+    if (run.failure || opts.signal.aborted) {
+      const reason = run.failure ? `not run: the ${run.failure.stage} stage failed` : 'not run: the run was cancelled';
+      run.results.push({ stage: name, status: 'not-run', summary: reason, durationMs: 0 });
       continue;
     }
-    const ctx: StageContext = {
-      config: opts.config,
-      log: opts.log,
-      signal: opts.signal,
-      state,
-      cleanup: opts.cleanup,
-      env: opts.env
-    };
-    const startedAt = now();
-    const result = await opts.log.group(`${opts.config.plan ? 'plan' : 'stage'}: ${name}`, async () => {
-      let r: StageResult;
-      try {
-        const stage = opts.stages.get(name);
-        if (!stage) {
-          throw new PipelineError(
-            'STAGE_NOT_AVAILABLE',
-            `The ${name} stage is not available in this build`,
-            'Use a released version of the action, or leave this stage out of the "stages" input.'
-          );
-        }
-        if (opts.config.plan) {
-          // Everything that needs no credential is planned (hub listing, names, commands, config.pbtxt); only
-          // "is it already done?" needs OSS or the cluster, and is marked unknown without them.
-          const line: PlanLine = await stage.plan({ ...ctx, planAccess: planAccess(opts.config, opts.env) });
-          planLines.push({ ...line, stage: name });
-          for (const l of line.detail ?? []) opts.log.info(`  ${l}`);
-          const unknown = line.doneUnknown ? `; already done? unknown (${line.doneUnknown})` : '';
-          r = {
-            stage: name,
-            status: line.action === 'run' ? 'planned' : 'skipped',
-            summary: `${line.action === 'run' ? 'would run' : 'would skip'}: ${line.reason}${unknown}`,
-            durationMs: now() - startedAt,
-            startedAt: new Date(startedAt).toISOString()
-          };
-          if (line.detail?.length) markdown.push(planMarkdown(name, line.detail));
-        } else {
-          const outcome = await stage.run(ctx);
-          Object.assign(outputs, outcome.outputs ?? {});
-          if (outcome.markdown) markdown.push(outcome.markdown);
-          r = {
-            stage: name,
-            status: outcome.status,
-            summary: outcome.summary,
-            durationMs: now() - startedAt,
-            startedAt: new Date(startedAt).toISOString(),
-            ...(outcome.details ? { details: outcome.details } : {})
-          };
-        }
-      } catch (e) {
-        const error = toPipelineError(e, name, opts.signal);
-        failure = { stage: name, error };
-        r = {
-          stage: name,
-          status: 'failed',
-          summary: error.message,
-          durationMs: now() - startedAt,
-          startedAt: new Date(startedAt).toISOString(),
-          error: { code: error.code, message: error.message, hint: error.hint }
-        };
-        // The annotation (with the hint) is written once, by the report; here the log keeps the details.
-        for (const line of error.details) opts.log.info(`  ${line}`);
-      }
-      opts.log.info(`${name}: ${r.status} in ${formatDuration(r.durationMs)} — ${r.summary}`);
-      return r;
-    });
-    results.push(result);
+    const result = await opts.log.group(`${opts.config.plan ? 'plan' : 'stage'}: ${name}`, () =>
+      runOneStage(opts, run, name)
+    );
+    run.results.push(result);
     opts.onStageEnd?.(result);
   }
   return {
-    ok: failure === undefined && !opts.signal.aborted,
-    results,
-    outputs,
-    markdown,
-    state,
-    ...(failure ? { failure } : {}),
-    ...(opts.config.plan ? { plan: planLines } : {})
+    ok: run.failure === undefined && !opts.signal.aborted,
+    results: run.results,
+    outputs: run.outputs,
+    markdown: run.markdown,
+    state: run.state,
+    ...(run.failure ? { failure: run.failure } : {}),
+    ...(opts.config.plan ? { plan: run.planLines } : {})
+  };
+}
+
+/** One stage, planned or run; its failure becomes the run's failure (with its details in the log). */
+async function runOneStage(opts: RunOptions, run: RunSoFar, name: StageName): Promise<StageResult> {
+  const now = opts.now ?? Date.now;
+  const ctx: StageContext = {
+    config: opts.config,
+    log: opts.log,
+    signal: opts.signal,
+    state: run.state,
+    cleanup: opts.cleanup,
+    env: opts.env
+  };
+  const startedAt = now();
+  const timing = () => ({ durationMs: now() - startedAt, startedAt: new Date(startedAt).toISOString() });
+  let r: StageResult;
+  try {
+    const stage = opts.stages.get(name);
+    if (!stage) {
+      throw new PipelineError(
+        'STAGE_NOT_AVAILABLE',
+        `The ${name} stage is not available in this build`,
+        'Use a released version of the action, or leave this stage out of the "stages" input.'
+      );
+    }
+    r = {
+      ...(opts.config.plan ? await planStage(opts, run, stage, ctx) : await runStage(run, stage, ctx)),
+      ...timing()
+    };
+  } catch (e) {
+    const error = toPipelineError(e, name, opts.signal);
+    run.failure = { stage: name, error };
+    r = {
+      stage: name,
+      status: 'failed',
+      summary: error.message,
+      ...timing(),
+      error: { code: error.code, message: error.message, hint: error.hint }
+    };
+    // The annotation (with the hint) is written once, by the report; here the log keeps the details.
+    for (const line of error.details) opts.log.info(`  ${line}`);
+  }
+  opts.log.info(`${name}: ${r.status} in ${formatDuration(r.durationMs)} — ${r.summary}`);
+  return r;
+}
+
+type Untimed = Omit<StageResult, 'durationMs' | 'startedAt'>;
+
+/**
+ * Everything that needs no credential is planned (hub listing, names, commands, config.pbtxt); only "is it
+ * already done?" needs OSS or the cluster, and is marked unknown without them.
+ */
+async function planStage(opts: RunOptions, run: RunSoFar, stage: Stage, ctx: StageContext): Promise<Untimed> {
+  const line: PlanLine = await stage.plan({ ...ctx, planAccess: planAccess(opts.config, opts.env) });
+  run.planLines.push({ ...line, stage: stage.name });
+  for (const l of line.detail ?? []) opts.log.info(`  ${l}`);
+  if (line.detail?.length) run.markdown.push(planMarkdown(stage.name, line.detail));
+  const unknown = line.doneUnknown ? `; already done? unknown (${line.doneUnknown})` : '';
+  return {
+    stage: stage.name,
+    status: line.action === 'run' ? 'planned' : 'skipped',
+    summary: `${line.action === 'run' ? 'would run' : 'would skip'}: ${line.reason}${unknown}`
+  };
+}
+
+async function runStage(run: RunSoFar, stage: Stage, ctx: StageContext): Promise<Untimed> {
+  const outcome = await stage.run(ctx);
+  Object.assign(run.outputs, outcome.outputs ?? {});
+  if (outcome.markdown) run.markdown.push(outcome.markdown);
+  return {
+    stage: stage.name,
+    status: outcome.status,
+    summary: outcome.summary,
+    ...(outcome.details ? { details: outcome.details } : {})
   };
 }
 

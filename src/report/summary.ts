@@ -4,7 +4,7 @@ import type { RunReport } from '../pipeline/runner.js';
 import { formatDuration } from '../util/format.js';
 import type { StageResult } from '../pipeline/types.js';
 import { gpuSection } from './gpu-cost.js';
-import { canaryMarkdown, type CanaryRecord } from '../canary/report.js';
+import { canaryMarkdown, type CanaryRecord } from './canary.js';
 import { markdownCell } from './markdown.js';
 
 const ICON: Record<StageResult['status'], string> = {

@@ -13,14 +13,15 @@ import { PipelineError } from '../errors.js';
 import type { PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import type { ClusterDeps } from './deps.js';
 import { rolloutComplete } from '../k8s/diagnose.js';
-import { clientNodeMesh, type MeshApi } from '../k8s/mesh.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { MeshApi } from '../k8s/mesh.js';
 import { isPodReady, servingSelector, waitForRollout } from '../k8s/serving.js';
 import { DEPLOYMENT, POD, type KObj, type KubeApi } from '../k8s/types.js';
 import type { Timers } from '../k8s/wait.js';
 import { sleepOn } from '../util/retry.js';
 import { parsePrometheusText, stepFigures, tritonCounters, type Counters } from '../canary/metrics.js';
 import { replicasFor, splitWeights, stepVerdict, type CanaryMode, type VersionWeight } from '../canary/plan.js';
-import type { CanaryRecord, CanaryStepRecord } from '../canary/report.js';
+import type { CanaryRecord, CanaryStepRecord } from '../report/canary.js';
 import {
   checkServiceName,
   destinationRule,
@@ -32,8 +33,8 @@ import { rollback } from './serving-version.js';
 import { LINEAGE_LABEL } from './lineage.js';
 import { retireOldVersions } from './smoke.js';
 
-export type MeshFactory = (kc: Parameters<typeof clientNodeMesh>[0], deps: ClusterDeps) => MeshApi;
-const defaultMesh: MeshFactory = (kc, deps) => clientNodeMesh(kc, deps.forwardPort);
+/** The Istio/Service client of the cluster (src/composition/cluster.ts builds the real one). */
+export type MeshFactory = (kc: KubeConfig, deps: ClusterDeps) => MeshApi;
 
 const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -127,7 +128,7 @@ export function describeSteps(cfg: Config, mode: CanaryMode, old: readonly Versi
 
 class StepFailed extends Error {}
 
-export function makeCanaryStage(deps: ClusterDeps, meshOf: MeshFactory = defaultMesh): Stage {
+export function makeCanaryStage(deps: ClusterDeps, meshOf: MeshFactory): Stage {
   return {
     name: 'canary',
     async plan(ctx): Promise<PlanLine> {

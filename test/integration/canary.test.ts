@@ -9,9 +9,10 @@ import { makeConvertStage } from '../../src/stages/convert.js';
 import { makeDeployStage } from '../../src/stages/deploy.js';
 import { makeSmokeStage } from '../../src/stages/smoke.js';
 import { makeStorageStage } from '../../src/stages/storage.js';
+import { canaryMesh } from '../../src/composition/cluster.js';
 import { makeCanaryStage, type MeshFactory } from '../../src/stages/canary.js';
 import { clientNodeMesh } from '../../src/k8s/mesh.js';
-import { canaryMarkdown, type CanaryRecord } from '../../src/canary/report.js';
+import { canaryMarkdown, type CanaryRecord } from '../../src/report/canary.js';
 import { servingSelector } from '../../src/k8s/serving.js';
 import { DEPLOYMENT, SERVICE, type KObj } from '../../src/k8s/types.js';
 import type { Config } from '../../src/config/types.js';
@@ -68,7 +69,7 @@ async function deployAndSmoke(cfg: Config): Promise<void> {
 
 async function runCanary(cfg: Config) {
   const t = cl.context(cfg);
-  const out = await makeCanaryStage(deps())
+  const out = await makeCanaryStage(deps(), canaryMesh)
     .run(t.ctx)
     .catch((e: unknown) => e as PipelineError);
   return { out, record: t.ctx.state.canary as CanaryRecord, ...t };
@@ -109,7 +110,7 @@ describe('canary with Istio (VirtualService weights)', () => {
     const cfg = config('bloom-tiny', 'c2');
     await deployAndSmoke(cfg);
     // the plan says what it would do, step by step, and changes nothing
-    const plan = await makeCanaryStage(deps()).plan(cl.context(cfg).ctx);
+    const plan = await makeCanaryStage(deps(), canaryMesh).plan(cl.context(cfg).ctx);
     expect(plan.reason).toMatch(
       /from c1 to c2 in steps 20, 50, 100 % with a DestinationRule subset per version and a weighted VirtualService/
     );
@@ -294,7 +295,7 @@ describe('Istio asked for but missing', () => {
     expect((out as PipelineError).hint).toMatch(/canary-mode to replicas/);
     expect(await versions(cfg)).toEqual(before);
     // auto falls back to the replica ratio; its plan says so
-    const plan = await makeCanaryStage(deps()).plan(cl.context(config('bloom-tiny', 'c2')).ctx);
+    const plan = await makeCanaryStage(deps(), canaryMesh).plan(cl.context(config('bloom-tiny', 'c2')).ctx);
     expect(plan.reason).toMatch(/weights approximated by replica counts/);
   });
 });

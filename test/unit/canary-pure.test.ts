@@ -12,7 +12,7 @@ import {
   type Counters
 } from '../../src/canary/metrics.js';
 import { replicasFor, splitWeights, stepVerdict } from '../../src/canary/plan.js';
-import { canaryMarkdown, weightsChart, type CanaryRecord } from '../../src/canary/report.js';
+import { canaryMarkdown, weightsChart, type CanaryRecord } from '../../src/report/canary.js';
 import { checkServiceName, destinationRule, servingService, virtualService } from '../../src/canary/routing.js';
 import { chooseMode } from '../../src/stages/canary.js';
 import { PipelineError } from '../../src/errors.js';

@@ -8,7 +8,7 @@ import { marked, type Tokens } from 'marked';
 import { loadConfig } from '../../src/config/load.js';
 import { renderSummary } from '../../src/report/summary.js';
 import type { RunReport } from '../../src/pipeline/runner.js';
-import type { CanaryRecord } from '../../src/canary/report.js';
+import type { CanaryRecord } from '../../src/report/canary.js';
 import { PipelineError } from '../../src/errors.js';
 
 const config = loadConfig({

@@ -3,8 +3,21 @@
  * step by step (a mermaid xychart: the new version's share as bars, the old versions' as a line) and a table of
  * each step's figures, then why it finished or stopped. Pure.
  */
-import { round1, type CanaryMode } from './plan.js';
-import type { StepFigures } from './metrics.js';
+/** How traffic is shifted: Istio VirtualService weights, or the replica ratio behind one Service. */
+export type CanaryMode = 'istio' | 'replicas';
+
+/** What one step's metrics showed for the new version (src/canary/metrics.ts computes it). */
+export interface StepFigures {
+  readonly requests: number;
+  readonly failures: number;
+  /** Percent of requests that succeeded (100 when there were none: `requests` says that). */
+  readonly successRate: number;
+  /** Mean latency of the successful requests, ms (0 when none succeeded). */
+  readonly meanLatencyMs: number;
+}
+
+/** One decimal, as the step table and verdicts print percentages. */
+export const round1 = (n: number) => Math.round(n * 10) / 10;
 
 export interface CanaryStepRecord {
   /** The weight asked for the new version, percent. */
