@@ -29,7 +29,7 @@ import {
   syncSecret
 } from '../k8s/sync-job.js';
 import { CONFIGMAP, JOB, POD, SECRET, type KObj, type KubeApi } from '../k8s/types.js';
-import { waitFor, type Timers } from '../k8s/wait.js';
+import { waitFor, type Snapshot, type Timers, type Verdict } from '../k8s/wait.js';
 import type { OssStore } from '../oss/client.js';
 import { formatBytes } from '../oss/progress.js';
 import { formatDuration } from '../util/format.js';
@@ -245,9 +245,287 @@ async function shardFailure(
   );
 }
 
+/** What the steps of one cluster-mode run share: the clients, the version to sync, its shards and its Job. */
+interface ClusterRun {
+  readonly ctx: StageContext;
+  readonly deps: ClusterSyncDeps;
+  readonly api: KubeApi;
+  readonly store: OssStore;
+  readonly commit: string;
+  readonly selected: HubFile[];
+  readonly prefix: string;
+  readonly outputs: { 'hf-commit': string; 'oss-hf-uri': string };
+  readonly shards: HubFile[][];
+  readonly ns: string;
+  readonly name: string;
+  readonly record: SyncJobRecord;
+  readonly now: () => number;
+  readonly started: number;
+}
+
+/** The log followers of the Job's pods; once stopped, the last lines of each (a failed shard's reason). */
+class PodFollowers {
+  private readonly followers = new Map<string, LogFollower>();
+  readonly tails = new Map<string, string[]>();
+  constructor(
+    private readonly run: ClusterRun,
+    readonly board: ShardBoard
+  ) {}
+
+  /** Starts following a pod once its container exists (once per pod; not one being deleted). */
+  follow(pod: KObj): void {
+    const { api, ns, deps } = this.run;
+    const podName = pod.metadata.name;
+    if (this.followers.has(podName) || pod.metadata.deletionTimestamp) return;
+    if (pod.status?.phase === 'Pending' && !pod.status?.containerStatuses) return;
+    this.followers.set(
+      podName,
+      followLog(api, ns, podName, SYNC_CONTAINER, {
+        onLine: (l) => this.board.line(podName, l),
+        keep: 50,
+        finished: async () => {
+          const p = await api.get(POD, ns, podName);
+          return !p || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+        },
+        ...(deps.sleep ? { sleep: deps.sleep } : {})
+      })
+    );
+  }
+
+  /** Lets each follower read the lines after the last change (the "done" line), for at most 2 s. */
+  async drain(): Promise<void> {
+    await Promise.all(
+      [...this.followers.values()].map((f) => Promise.race([f.done, new Promise((r) => setTimeout(r, 2000).unref())]))
+    );
+  }
+
+  /** Stops every follower and keeps its last lines. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.followers.values()].map((f) => f.stop()));
+    for (const [pod, f] of this.followers) this.tails.set(pod, f.tail());
+  }
+}
+
+/** The skipped outcome when a manifest covers this version and every object still holds its file. */
+async function checkedEarlierSync(
+  store: OssStore,
+  cfg: StageContext['config'],
+  commit: string,
+  selected: HubFile[],
+  prefix: string,
+  outputs: ClusterRun['outputs']
+): Promise<StageOutcome | undefined> {
+  const manifest = parseManifest(await store.getText(syncManifestKey(cfg, commit)));
+  if (!manifest || !manifestCovers(manifest, commit, selected)) return undefined;
+  const { bad } = await missingObjects(store, prefix, selected);
+  if (bad.length > 0) return undefined;
+  return {
+    status: 'skipped',
+    summary: `${manifest.files.length} files (${formatBytes(total(manifest.files))}) already in ${outputs['oss-hf-uri']}, checked`,
+    details: { files: manifest.files.length, bytes: total(manifest.files), commit },
+    outputs
+  };
+}
+
+/** The shards and the Job's name and cleanup record, announced in the log. */
+function planRun(r: Omit<ClusterRun, 'shards' | 'ns' | 'name' | 'record'>): ClusterRun {
+  const cfg = r.ctx.config;
+  const ns = cfg.cluster.namespace;
+  const shards = planShards(r.selected, cfg.sync.shards);
+  const name = syncJobName(cfg.model.name, r.commit);
+  const record: SyncJobRecord = { kind: 'sync-job', namespace: ns, name, bucket: cfg.oss.bucket, prefix: r.prefix };
+  r.ctx.log.info(
+    `sync in the cluster: Job ${ns}/${name}, ${shards.length} shards (${shards.map((s) => formatBytes(total(s))).join(', ')}), ${Math.min(cfg.sync.parallelism, shards.length)} at a time, image ${cfg.sync.image}`
+  );
+  return { ...r, shards, ns, name, record };
+}
+
+/** A Job of this name left by an earlier run (its spec is immutable): replaced; its uploads are continued. */
+async function replaceLeftJob({ api, ctx, ns, name, deps }: ClusterRun): Promise<void> {
+  if (!(await api.get(JOB, ns, name))) return;
+  ctx.log.info(`replacing Job ${ns}/${name} left by an earlier run (finished files and uploaded parts are kept)`);
+  await api.delete(JOB, ns, name);
+  await podsGone(api, ns, name, deps.timers);
+}
+
+/** Applies the plan's ConfigMap, the credentials' Secret and the Indexed Job, which then owns the other two. */
+async function createJob(run: ClusterRun): Promise<KObj> {
+  const { api, ctx, ns, name, shards } = run;
+  const cfg = ctx.config;
+  const plan = JSON.stringify(shardPlan(ctx, run.commit, shards));
+  const creds = {
+    [SHARD_ENV.ossKeyId]: cfg.oss.accessKeyId,
+    [SHARD_ENV.ossKeySecret]: cfg.oss.accessKeySecret,
+    [SHARD_ENV.ossToken]: cfg.oss.securityToken,
+    [SHARD_ENV.hfToken]: cfg.hf.token
+  };
+  const cm = syncPlanConfigMap(name, ns, PLAN_KEY, plan);
+  const secret = syncSecret(name, ns, creds);
+  await api.apply(cm, { force: true });
+  await api.apply(secret, { force: true });
+  const job = await api.apply(
+    syncJob({
+      name,
+      namespace: ns,
+      image: cfg.sync.image,
+      completions: shards.length,
+      parallelism: cfg.sync.parallelism,
+      backoffLimitPerIndex: cfg.sync.shardRetries,
+      planEnv: SHARD_ENV.plan,
+      planKey: PLAN_KEY
+    }),
+    { force: true }
+  );
+  // the Secret and the ConfigMap go with the Job (garbage collector), whatever happens to this runner
+  await api.apply(ownedByJob(cm, job), { force: true });
+  await api.apply(ownedByJob(secret, job), { force: true });
+  return job;
+}
+
+/** The error when a shard pod cannot pull the sync image (it would wait forever otherwise). */
+function imagePullFailure({ ns, name }: ClusterRun, pods: readonly KObj[]): PipelineError | undefined {
+  for (const p of pods) {
+    const d = diagnosePod(p);
+    if (d?.code === 'IMAGE_PULL') {
+      return new PipelineError(
+        'SYNC_IMAGE_PULL',
+        `A sync shard pod of Job ${ns}/${name} cannot start: ${d.message}.`,
+        `Set sync-image to an image the cluster can pull (build it with the repository's Dockerfile; from China push it to ACR). ${d.hint}`
+      );
+    }
+  }
+  return undefined;
+}
+
+/** The wait's verdict on each change: follows new pods; done when complete; fails when failed, deleted or stuck. */
+function jobVerdict(run: ClusterRun, job: KObj, followers: PodFollowers) {
+  const { ns, name } = run;
+  let seen = false;
+  return (s: Snapshot<'job' | 'pods'>): Verdict<KObj> => {
+    for (const p of s.pods) followers.follow(p);
+    const j = s.job.find((x) => x.metadata.uid === job.metadata.uid);
+    if (!j && !seen) return undefined; // not in a (lagging) list yet
+    if (!j) {
+      // deleted by someone else (the post step's cleanup of a run it thinks is over, a person)
+      return {
+        fail: new PipelineError(
+          'SYNC_JOB_DELETED',
+          `The sync Job ${ns}/${name} was deleted before it completed; no manifest was written.`,
+          'Re-run the sync: files already complete in OSS are kept and skipped.'
+        )
+      };
+    }
+    seen = true;
+    if (isTrue(j, 'Complete')) return { done: j };
+    if (isTrue(j, 'Failed') || isTrue(j, 'FailureTarget')) return { fail: new ShardFailed(j.metadata.name) };
+    const pull = imagePullFailure(run, s.pods);
+    return pull ? { fail: pull } : undefined;
+  };
+}
+
+/** Follows the Job and its pods until it completes; a failed shard, cancel or timeout stops the followers. */
+async function awaitJob(run: ClusterRun, job: KObj, followers: PodFollowers): Promise<KObj> {
+  const { api, ctx, deps, ns, name } = run;
+  const selector = { labelSelector: `${SYNC_LABEL}=${name}` };
+  try {
+    return await waitFor<'job' | 'pods', KObj>({
+      api,
+      sources: { job: { type: JOB, namespace: ns, selector }, pods: { type: POD, namespace: ns, selector } },
+      check: jobVerdict(run, job, followers),
+      timeoutMs: deps.jobTimeoutMs ?? 24 * 3600_000,
+      signal: ctx.signal,
+      ...(deps.timers ? { timers: deps.timers } : {})
+    });
+  } catch (err) {
+    await followers.stop();
+    if (ctx.signal.aborted) throw cancelled(ctx.signal.reason);
+    if (err instanceof ShardFailed) {
+      const j = (await api.get(JOB, ns, name)) ?? job;
+      throw await shardFailure(api, ctx, name, run.shards, j, followers.tails);
+    }
+    throw err;
+  }
+}
+
+/** Every object holds its file (size and hash metadata), else no manifest; the sha256 of each file. */
+async function verifyObjects({ store, prefix, selected, outputs }: ClusterRun): Promise<Map<string, string>> {
+  const { bad, sha256 } = await missingObjects(store, prefix, selected);
+  if (bad.length > 0) {
+    throw new PipelineError(
+      'SYNC_VERIFY_FAILED',
+      `After the sync Job completed, ${bad.length} object(s) under ${outputs['oss-hf-uri']} do not hold their file (size or hash metadata): ${bad
+        .slice(0, 5)
+        .map((f) => f.path)
+        .join(', ')}. No manifest was written.`,
+      'Something else writes to this prefix, or a shard pod ran another version of the image; re-run (finished files are kept).'
+    );
+  }
+  return sha256;
+}
+
+/** Writes the manifest, last, with how each file got into OSS as the pods said it. */
+async function writeManifest(run: ClusterRun, board: ShardBoard, sha256: Map<string, string>): Promise<FileResult[]> {
+  const cfg = run.ctx.config;
+  const done: FileResult[] = run.selected.map((file) => {
+    const a = board.actions.get(file.path);
+    return { file, sha256: sha256.get(file.path) ?? '', action: a?.action ?? 'kept', sentBytes: a?.sentBytes ?? 0 };
+  });
+  const m = buildManifest(cfg.model.repo, cfg.model.revision, run.commit, done, new Date(run.now()));
+  await run.store.putObject(
+    syncManifestKey(cfg, run.commit),
+    Buffer.from(JSON.stringify(m, null, 2) + '\n'),
+    { 'hf-commit': run.commit },
+    'application/json'
+  );
+  return done;
+}
+
+/** Done: the Job (its pods with it), and the credentials at once rather than when the garbage collector gets to them. */
+async function deleteFinishedJob({ api, ctx, ns, name, record }: ClusterRun): Promise<void> {
+  const names = syncObjectNames(name);
+  await api.delete(JOB, ns, name);
+  await api.delete(SECRET, ns, names.secret);
+  await api.delete(CONFIGMAP, ns, names.configMap);
+  ctx.cleanup.remove(record);
+}
+
+/** After a failure or cancel: the Job, its pods and unfinished uploads removed; else left to the post step. */
+async function undoJob({ api, store, ctx, ns, name, record, deps }: ClusterRun): Promise<void> {
+  try {
+    await removeSyncJob(api, store, record, ctx.log, deps.timers);
+    ctx.cleanup.remove(record);
+  } catch (cleanupErr) {
+    ctx.log.warning(`could not remove sync Job ${ns}/${name} (${describeError(cleanupErr)}); the post step retries`);
+  }
+}
+
+/** Runs the Job to its end, checks every object and writes the manifest; a failure or cancel undoes the Job. */
+async function runJob(run: ClusterRun): Promise<StageOutcome> {
+  const { ctx, ns, name } = run;
+  const followers = new PodFollowers(run, new ShardBoard(ctx.log, run.shards));
+  try {
+    const job = await createJob(run);
+    const finalJob = await awaitJob(run, job, followers);
+    await followers.drain();
+    await followers.stop();
+    ctx.log.info(
+      `Job ${ns}/${name} complete: shards ${String(finalJob.status?.completedIndexes ?? '')} in ${formatDuration(run.now() - run.started)}; checking every object`
+    );
+    const sha256 = await verifyObjects(run);
+    const done = await writeManifest(run, followers.board, sha256);
+    await deleteFinishedJob(run);
+    const out = doneOutcome(done, run.now() - run.started, run.outputs, run.commit);
+    return { ...out, details: { ...out.details, mode: 'cluster', shards: run.shards.length, job: `${ns}/${name}` } };
+  } catch (err) {
+    await followers.stop();
+    await undoJob(run);
+    throw err;
+  }
+}
+
+/** The cluster mode: discover, skip a checked earlier sync, else run the shards' Job and write the manifest last. */
 async function runCluster(ctx: StageContext, deps: ClusterSyncDeps): Promise<StageOutcome> {
   const cfg = ctx.config;
-  const ns = cfg.cluster.namespace;
   const now = deps.now ?? Date.now;
   const started = now();
   // OSS and hub calls here are short (list, HEADs, the manifest) and must still work while cancelling
@@ -256,188 +534,14 @@ async function runCluster(ctx: StageContext, deps: ClusterSyncDeps): Promise<Sta
   const { commit, selected } = await discover({ ctx, cfg, hub });
   const prefix = hfPrefix(cfg, commit);
   const outputs = { 'hf-commit': commit, 'oss-hf-uri': ossUri(cfg, prefix) };
-  const manifest = parseManifest(await store.getText(syncManifestKey(cfg, commit)));
-  if (manifest && manifestCovers(manifest, commit, selected)) {
-    const { bad } = await missingObjects(store, prefix, selected);
-    if (bad.length === 0) {
-      return {
-        status: 'skipped',
-        summary: `${manifest.files.length} files (${formatBytes(total(manifest.files))}) already in ${outputs['oss-hf-uri']}, checked`,
-        details: { files: manifest.files.length, bytes: total(manifest.files), commit },
-        outputs
-      };
-    }
-  }
+  const earlier = await checkedEarlierSync(store, cfg, commit, selected, prefix, outputs);
+  if (earlier) return earlier;
   await hub.checkDownloadAccess(cfg.model.repo, commit, selected[0].path);
   if (ctx.signal.aborted) throw cancelled(ctx.signal.reason);
-
-  const shards = planShards(selected, cfg.sync.shards);
-  const name = syncJobName(cfg.model.name, commit);
-  const record: SyncJobRecord = { kind: 'sync-job', namespace: ns, name, bucket: cfg.oss.bucket, prefix };
-  ctx.log.info(
-    `sync in the cluster: Job ${ns}/${name}, ${shards.length} shards (${shards.map((s) => formatBytes(total(s))).join(', ')}), ${Math.min(cfg.sync.parallelism, shards.length)} at a time, image ${cfg.sync.image}`
-  );
-  // a Job of this name left by an earlier run (its spec is immutable): replaced; its uploads are continued
-  if (await api.get(JOB, ns, name)) {
-    ctx.log.info(`replacing Job ${ns}/${name} left by an earlier run (finished files and uploaded parts are kept)`);
-    await api.delete(JOB, ns, name);
-    await podsGone(api, ns, name, deps.timers);
-  }
-  ctx.cleanup.add(record);
-  const board = new ShardBoard(ctx.log, shards);
-  const followers = new Map<string, LogFollower>();
-  const tails = new Map<string, string[]>();
-  const teardown = async () => {
-    await Promise.all([...followers.values()].map((f) => f.stop()));
-    for (const [pod, f] of followers) tails.set(pod, f.tail());
-  };
-  try {
-    const plan = JSON.stringify(shardPlan(ctx, commit, shards));
-    const creds = {
-      [SHARD_ENV.ossKeyId]: cfg.oss.accessKeyId,
-      [SHARD_ENV.ossKeySecret]: cfg.oss.accessKeySecret,
-      [SHARD_ENV.ossToken]: cfg.oss.securityToken,
-      [SHARD_ENV.hfToken]: cfg.hf.token
-    };
-    const cm = syncPlanConfigMap(name, ns, PLAN_KEY, plan);
-    const secret = syncSecret(name, ns, creds);
-    await api.apply(cm, { force: true });
-    await api.apply(secret, { force: true });
-    const job = await api.apply(
-      syncJob({
-        name,
-        namespace: ns,
-        image: cfg.sync.image,
-        completions: shards.length,
-        parallelism: cfg.sync.parallelism,
-        backoffLimitPerIndex: cfg.sync.shardRetries,
-        planEnv: SHARD_ENV.plan,
-        planKey: PLAN_KEY
-      }),
-      { force: true }
-    );
-    // the Secret and the ConfigMap go with the Job (garbage collector), whatever happens to this runner
-    await api.apply(ownedByJob(cm, job), { force: true });
-    await api.apply(ownedByJob(secret, job), { force: true });
-
-    const follow = (pod: KObj) => {
-      const podName = pod.metadata.name;
-      if (followers.has(podName) || pod.metadata.deletionTimestamp) return;
-      if (pod.status?.phase === 'Pending' && !pod.status?.containerStatuses) return;
-      followers.set(
-        podName,
-        followLog(api, ns, podName, SYNC_CONTAINER, {
-          onLine: (l) => board.line(podName, l),
-          keep: 50,
-          finished: async () => {
-            const p = await api.get(POD, ns, podName);
-            return !p || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
-          },
-          ...(deps.sleep ? { sleep: deps.sleep } : {})
-        })
-      );
-    };
-    let seen = false;
-    let finalJob: KObj;
-    try {
-      finalJob = await waitFor<'job' | 'pods', KObj>({
-        api,
-        sources: {
-          job: { type: JOB, namespace: ns, selector: { labelSelector: `${SYNC_LABEL}=${name}` } },
-          pods: { type: POD, namespace: ns, selector: { labelSelector: `${SYNC_LABEL}=${name}` } }
-        },
-        check: (s) => {
-          for (const p of s.pods) follow(p);
-          const j = s.job.find((x) => x.metadata.uid === job.metadata.uid);
-          if (!j && !seen) return undefined; // not in a (lagging) list yet
-          if (!j) {
-            // deleted by someone else (the post step's cleanup of a run it thinks is over, a person)
-            return {
-              fail: new PipelineError(
-                'SYNC_JOB_DELETED',
-                `The sync Job ${ns}/${name} was deleted before it completed; no manifest was written.`,
-                'Re-run the sync: files already complete in OSS are kept and skipped.'
-              )
-            };
-          }
-          seen = true;
-          if (isTrue(j, 'Complete')) return { done: j };
-          if (isTrue(j, 'Failed') || isTrue(j, 'FailureTarget')) return { fail: new ShardFailed(j.metadata.name) };
-          for (const p of s.pods) {
-            const d = diagnosePod(p);
-            if (d?.code === 'IMAGE_PULL') {
-              return {
-                fail: new PipelineError(
-                  'SYNC_IMAGE_PULL',
-                  `A sync shard pod of Job ${ns}/${name} cannot start: ${d.message}.`,
-                  `Set sync-image to an image the cluster can pull (build it with the repository's Dockerfile; from China push it to ACR). ${d.hint}`
-                )
-              };
-            }
-          }
-          return undefined;
-        },
-        timeoutMs: deps.jobTimeoutMs ?? 24 * 3600_000,
-        signal: ctx.signal,
-        ...(deps.timers ? { timers: deps.timers } : {})
-      });
-    } catch (err) {
-      await teardown();
-      if (ctx.signal.aborted) throw cancelled(ctx.signal.reason);
-      if (err instanceof ShardFailed) {
-        const j = (await api.get(JOB, ns, name)) ?? job;
-        throw await shardFailure(api, ctx, name, shards, j, tails);
-      }
-      throw err;
-    }
-    // the log lines after the last change (the "done" line) are read before the followers stop
-    await Promise.all(
-      [...followers.values()].map((f) => Promise.race([f.done, new Promise((r) => setTimeout(r, 2000).unref())]))
-    );
-    await teardown();
-    ctx.log.info(
-      `Job ${ns}/${name} complete: shards ${String(finalJob.status?.completedIndexes ?? '')} in ${formatDuration(now() - started)}; checking every object`
-    );
-    const { bad, sha256 } = await missingObjects(store, prefix, selected);
-    if (bad.length > 0) {
-      throw new PipelineError(
-        'SYNC_VERIFY_FAILED',
-        `After the sync Job completed, ${bad.length} object(s) under ${outputs['oss-hf-uri']} do not hold their file (size or hash metadata): ${bad
-          .slice(0, 5)
-          .map((f) => f.path)
-          .join(', ')}. No manifest was written.`,
-        'Something else writes to this prefix, or a shard pod ran another version of the image; re-run (finished files are kept).'
-      );
-    }
-    const done: FileResult[] = selected.map((file) => {
-      const a = board.actions.get(file.path);
-      return { file, sha256: sha256.get(file.path) ?? '', action: a?.action ?? 'kept', sentBytes: a?.sentBytes ?? 0 };
-    });
-    const m = buildManifest(cfg.model.repo, cfg.model.revision, commit, done, new Date(now()));
-    await store.putObject(
-      syncManifestKey(cfg, commit),
-      Buffer.from(JSON.stringify(m, null, 2) + '\n'),
-      { 'hf-commit': commit },
-      'application/json'
-    );
-    // done: the Job (its pods with it), and the credentials at once rather than when the garbage collector gets to them
-    const names = syncObjectNames(name);
-    await api.delete(JOB, ns, name);
-    await api.delete(SECRET, ns, names.secret);
-    await api.delete(CONFIGMAP, ns, names.configMap);
-    ctx.cleanup.remove(record);
-    const out = doneOutcome(done, now() - started, outputs, commit);
-    return { ...out, details: { ...out.details, mode: 'cluster', shards: shards.length, job: `${ns}/${name}` } };
-  } catch (err) {
-    await teardown();
-    try {
-      await removeSyncJob(api, store, record, ctx.log, deps.timers);
-      ctx.cleanup.remove(record);
-    } catch (cleanupErr) {
-      ctx.log.warning(`could not remove sync Job ${ns}/${name} (${describeError(cleanupErr)}); the post step retries`);
-    }
-    throw err;
-  }
+  const run = planRun({ ctx, deps, api, store, commit, selected, prefix, outputs, now, started });
+  await replaceLeftJob(run);
+  ctx.cleanup.add(run.record);
+  return runJob(run);
 }
 
 async function planCluster(ctx: StageContext, deps: ClusterSyncDeps, runner: Stage): Promise<PlanLine> {

@@ -100,59 +100,91 @@ class KeptRecords {
   }
 }
 
-export async function runShard(o: ShardRunOptions): Promise<number> {
-  const log = podLogger(o.out, o.err);
-  let plan: ShardPlan;
-  let index: number;
-  let config: Config;
-  try {
-    plan = parseShardPlan(o.env[SHARD_ENV.plan]);
-    index = shardIndex(o.env[SHARD_ENV.index], plan);
-    config = shardConfig(plan, o.env);
-  } catch (err) {
-    o.err(`sync-shard: ${describeError(err)}`);
-    o.out(
-      formatProgressLine({
-        shard: -1,
-        event: 'failed',
-        files: 0,
-        filesDone: 0,
-        bytes: 0,
-        bytesDone: 0,
-        reason: describeError(err)
-      })
-    );
-    return SHARD_EXIT.config;
+/** The pod's shard: the plan, its index in it and the Config the transfer reads. */
+interface PodShard {
+  readonly plan: ShardPlan;
+  readonly index: number;
+  readonly config: Config;
+}
+
+/** Reads the plan, the index and the credentials from the env; throws when the pod is misconfigured. */
+function readShard(env: NodeJS.ProcessEnv): PodShard {
+  const plan = parseShardPlan(env[SHARD_ENV.plan]);
+  const index = shardIndex(env[SHARD_ENV.index], plan);
+  return { plan, index, config: shardConfig(plan, env) };
+}
+
+/** A misconfigured pod says why on stderr and as a `failed` line of no shard (the runner shows the reason). */
+function misconfigured(o: ShardRunOptions, err: unknown): number {
+  o.err(`sync-shard: ${describeError(err)}`);
+  o.out(
+    formatProgressLine({
+      shard: -1,
+      event: 'failed',
+      files: 0,
+      filesDone: 0,
+      bytes: 0,
+      bytesDone: 0,
+      reason: describeError(err)
+    })
+  );
+  return SHARD_EXIT.config;
+}
+
+/** The shard's progress lines: bytes and files done so far, a `progress` line at most once per interval. */
+class ShardReport {
+  private readonly positions = new Map<string, number>();
+  readonly done = new Set<string>();
+  readonly bytes: number;
+  private last = -Infinity;
+  constructor(
+    private readonly log: Logger,
+    private readonly index: number,
+    readonly files: readonly HubFile[],
+    private readonly now: () => number,
+    private readonly interval: number
+  ) {
+    this.bytes = total(files);
   }
-  for (const s of [config.oss.accessKeySecret, config.oss.securityToken, config.hf.token]) if (s) log.secret(s);
-  const files: HubFile[] = [...plan.shards[index]];
-  const bytes = total(files);
-  const positions = new Map<string, number>();
-  const done = new Set<string>();
-  const now = o.deps.now ?? Date.now;
-  const interval = o.progressIntervalMs ?? 2000;
-  let last = -Infinity;
-  const report = (event: 'start' | 'progress' | 'file' | 'done', file?: string, extra: object = {}) => {
+
+  report(event: 'start' | 'progress' | 'file' | 'done', file?: string, extra: object = {}): void {
     let bytesDone = 0;
-    for (const f of files) bytesDone += done.has(f.path) ? f.size : (positions.get(f.path) ?? 0);
-    log.info(
+    for (const f of this.files) bytesDone += this.done.has(f.path) ? f.size : (this.positions.get(f.path) ?? 0);
+    this.log.info(
       formatProgressLine({
-        shard: index,
+        shard: this.index,
         event,
-        files: files.length,
-        filesDone: done.size,
-        bytes,
+        files: this.files.length,
+        filesDone: this.done.size,
+        bytes: this.bytes,
         bytesDone,
         ...(file ? { file } : {}),
         ...extra
       })
     );
-  };
-  log.info(
-    `shard ${index} of ${plan.shards.length}: ${files.length} files of ${plan.repo}@${plan.commit} into oss://${plan.bucket}/${hfPrefix(config, plan.commit)}`
-  );
-  report('start');
-  const ctx: StageContext = {
+  }
+
+  /** The transfer's hooks: each position moves the bytes done, each finished file gets its line. */
+  hooks(): Pick<SyncDeps, 'onPosition' | 'onFileDone'> {
+    return {
+      onPosition: (file, p) => {
+        this.positions.set(file.path, p);
+        const t = this.now();
+        if (t - this.last < this.interval) return;
+        this.last = t;
+        this.report('progress', file.path);
+      },
+      onFileDone: (r) => {
+        this.done.add(r.file.path);
+        this.report('file', r.file.path, { action: r.action, sentBytes: r.sentBytes });
+      }
+    };
+  }
+}
+
+/** The context the runner mode's transfer runs in; its cleanup records stay in the pod. */
+function shardContext(o: ShardRunOptions, { plan, config }: PodShard, log: Logger): StageContext {
+  return {
     config,
     log,
     signal: o.signal,
@@ -160,49 +192,55 @@ export async function runShard(o: ShardRunOptions): Promise<number> {
     cleanup: new KeptRecords(),
     env: o.env
   };
-  try {
-    await syncFileSet(
-      ctx,
-      {
-        ...o.deps,
-        onPosition: (file, p) => {
-          positions.set(file.path, p);
-          const t = now();
-          if (t - last < interval) return;
-          last = t;
-          report('progress', file.path);
-        },
-        onFileDone: (r) => {
-          done.add(r.file.path);
-          report('file', r.file.path, { action: r.action, sentBytes: r.sentBytes });
-        }
-      },
-      plan.commit,
-      files
-    );
-  } catch (err) {
-    const reason = describeError(err);
-    if (o.signal.aborted) {
-      log.info(
-        `shard ${index}: stopped (${describeError(o.signal.reason)}); unfinished uploads are kept for the next pod`
-      );
-      return SHARD_EXIT.terminated;
-    }
-    o.err(`sync-shard ${index}: ${reason}`);
-    if (isPipelineError(err) && err.hint) o.err(`hint: ${err.hint}`);
+}
+
+/** SIGTERM: stopped, uploads kept for the next pod; else the reason on stderr and as a `failed` line. */
+function transferFailed(o: ShardRunOptions, log: Logger, progress: ShardReport, index: number, err: unknown): number {
+  const reason = describeError(err);
+  if (o.signal.aborted) {
     log.info(
-      formatProgressLine({
-        shard: index,
-        event: 'failed',
-        files: files.length,
-        filesDone: done.size,
-        bytes,
-        bytesDone: 0,
-        reason
-      })
+      `shard ${index}: stopped (${describeError(o.signal.reason)}); unfinished uploads are kept for the next pod`
     );
-    return SHARD_EXIT.failed;
+    return SHARD_EXIT.terminated;
   }
-  report('done');
+  o.err(`sync-shard ${index}: ${reason}`);
+  if (isPipelineError(err) && err.hint) o.err(`hint: ${err.hint}`);
+  log.info(
+    formatProgressLine({
+      shard: index,
+      event: 'failed',
+      files: progress.files.length,
+      filesDone: progress.done.size,
+      bytes: progress.bytes,
+      bytesDone: 0,
+      reason
+    })
+  );
+  return SHARD_EXIT.failed;
+}
+
+/** The pod's run: read its shard, transfer those files as the runner mode does, report; the exit code. */
+export async function runShard(o: ShardRunOptions): Promise<number> {
+  const log = podLogger(o.out, o.err);
+  let shard: PodShard;
+  try {
+    shard = readShard(o.env);
+  } catch (err) {
+    return misconfigured(o, err);
+  }
+  const { plan, index, config } = shard;
+  for (const s of [config.oss.accessKeySecret, config.oss.securityToken, config.hf.token]) if (s) log.secret(s);
+  const files: HubFile[] = [...plan.shards[index]];
+  const progress = new ShardReport(log, index, files, o.deps.now ?? Date.now, o.progressIntervalMs ?? 2000);
+  log.info(
+    `shard ${index} of ${plan.shards.length}: ${files.length} files of ${plan.repo}@${plan.commit} into oss://${plan.bucket}/${hfPrefix(config, plan.commit)}`
+  );
+  progress.report('start');
+  try {
+    await syncFileSet(shardContext(o, shard, log), { ...o.deps, ...progress.hooks() }, plan.commit, files);
+  } catch (err) {
+    return transferFailed(o, log, progress, index, err);
+  }
+  progress.report('done');
   return SHARD_EXIT.ok;
 }
