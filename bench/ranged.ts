@@ -4,32 +4,17 @@
  * CDN and on OSS alike), synced by the shipped CLI (`dist/cli/index.js run --stages sync`) once with one part in
  * flight (one connection at a time: the single stream) and once with eight (eight ranged GETs, eight
  * UploadParts). Rates are file bytes over the CLI's wall time, start-up included. Size: RANGED_BENCH_MIB
- * (default 2048); c: RANGED_BENCH_CONN_MIBPS (default 8).
+ * (default 2048); c: RANGED_BENCH_CONN_MIBPS (default 16).
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { NODE24, REPO_ROOT } from '../scripts/lib/run-action.js';
+import { runShippedCli, syncInputs } from './cli-sync.js';
 import { server } from './sync.js';
 import type { BenchRow } from './types.js';
 
 const MiB = 1024 * 1024;
 
-function runCli(env: Record<string, string>): Promise<{ code: number | null; stderr: string; ms: number }> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(NODE24, [path.join(REPO_ROOT, 'dist/cli/index.js'), 'run'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe']
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr, ms: performance.now() - t0 }));
-  });
-}
-
 export async function benchRanged(): Promise<BenchRow[]> {
   const sizeMiB = Number(process.env.RANGED_BENCH_MIB ?? 2048);
-  const c = Number(process.env.RANGED_BENCH_CONN_MIBPS ?? 8) * MiB;
+  const c = Number(process.env.RANGED_BENCH_CONN_MIBPS ?? 16) * MiB;
   const [hub, oss] = await Promise.all([server('hub'), server('oss')]);
   try {
     const link = { perConnectionBytesPerSec: c, aggregateBytesPerSec: 8 * c };
@@ -40,23 +25,11 @@ export async function benchRanged(): Promise<BenchRow[]> {
     await hub.call({ op: 'declare', spec });
     await hub.call({ op: 'warm', repo });
     const rate = async (inFlight: number): Promise<number> => {
-      const inputs: Record<string, string> = {
-        stages: 'sync',
-        model: repo,
-        revision: 'main',
-        'hf-endpoint': hub.info.endpoint,
-        'hf-token': hub.info.token,
-        'oss-endpoint': oss.info.endpoint,
-        'oss-region': oss.info.region,
-        'oss-bucket': oss.info.bucket,
-        'oss-prefix': `ranged-${inFlight}`,
-        'oss-access-key-id': oss.info.accessKeyId,
-        'oss-access-key-secret': oss.info.accessKeySecret,
+      const inputs = {
+        ...syncInputs(hub, oss, repo, `ranged-${inFlight}`),
         'sync-parts-in-flight': String(inFlight)
       };
-      const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(inputs)) env[`ARENA_FT_${k.replace(/-/g, '_').toUpperCase()}`] = v;
-      const res = await runCli(env);
+      const res = await runShippedCli(inputs);
       if (res.code !== 0)
         throw new Error(`sync with ${inFlight} in flight exited ${res.code}: ${res.stderr.slice(-600)}`);
       return (sizeMiB * MiB) / (res.ms / 1000);

@@ -5,12 +5,12 @@
  * `process.resourceUsage().maxRSS` at exit. Sizes: SHIPPED_BENCH_GIB (default "1,4"); entries: SHIPPED_BENCH_ENTRIES
  * (default "cli,main"); other inputs to try: SHIPPED_BENCH_SET="sync-parts-in-flight=2,sync-part-size=8".
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE24, REPO_ROOT, runStep } from '../scripts/lib/run-action.js';
+import { runStep } from '../scripts/lib/run-action.js';
+import { runShippedCli, syncInputs } from './cli-sync.js';
 import { server } from './sync.js';
 import type { BenchRow } from './types.js';
 
@@ -23,18 +23,6 @@ const peakMiB = (stderr: string): number => {
   if (!m) throw new Error(`the measured process printed no peak RSS: ${stderr.slice(-400)}`);
   return Math.round(Number(m[1]) / 1024);
 };
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE24, [...PRELOAD, path.join(REPO_ROOT, 'dist/cli/index.js'), ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe']
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
 
 export async function benchShipped(): Promise<BenchRow[]> {
   const sizes = (process.env.SHIPPED_BENCH_GIB ?? '1,4').split(',').map(Number);
@@ -49,17 +37,7 @@ export async function benchShipped(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     const inputs = (repo: string, prefix: string): Record<string, string> => ({
-      stages: 'sync',
-      model: repo,
-      revision: 'main',
-      'hf-endpoint': hub.info.endpoint,
-      'hf-token': hub.info.token,
-      'oss-endpoint': oss.info.endpoint,
-      'oss-region': oss.info.region,
-      'oss-bucket': oss.info.bucket,
-      'oss-prefix': prefix,
-      'oss-access-key-id': oss.info.accessKeyId,
-      'oss-access-key-secret': oss.info.accessKeySecret,
+      ...syncInputs(hub, oss, repo, prefix),
       ...extra
     });
     for (const gib of sizes) {
@@ -70,10 +48,7 @@ export async function benchShipped(): Promise<BenchRow[]> {
       });
       await hub.call({ op: 'warm', repo });
       if (which.has('cli')) {
-        const env: Record<string, string> = {};
-        for (const [k, v] of Object.entries(inputs(repo, `cli-${gib}`)))
-          env[`ARENA_FT_${k.replace(/-/g, '_').toUpperCase()}`] = v;
-        const res = await runCli(['run'], env);
+        const res = await runShippedCli(inputs(repo, `cli-${gib}`), PRELOAD);
         if (res.code !== 0)
           throw new Error(`dist/cli sync of ${gib} GiB exited ${res.code}: ${res.stderr.slice(-600)}`);
         const mib = peakMiB(res.stderr);
