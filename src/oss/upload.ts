@@ -265,16 +265,17 @@ export class Uploader {
   private async multipart(spec: UploadSpec, ev: UploadEvents): Promise<UploadResult> {
     const { id, earlier } = await this.openUpload(spec);
     ev.uploadStarted?.(id);
+    let completed = false;
     try {
       const sent = await this.sendAllParts({ spec, ev, id, earlier });
-      await this.completeVerified(spec, id, sent.parts, sent.digests);
-      ev.uploadEnded?.(id);
+      await this.completeVerified(spec, id, sent.parts, sent.digests, () => {
+        completed = true;
+        ev.uploadEnded?.(id);
+      });
       return { digests: sent.digests, multipart: true, sentBytes: sent.sentBytes, keptParts: sent.keptParts };
     } catch (err) {
-      // a checksum mismatch found after completing deleted the object; there is no upload left to abort
-      if (!(err instanceof PipelineError && err.code === 'OSS_CHECKSUM_MISMATCH'))
-        await this.abortQuietly(spec, id, ev);
-      else ev.uploadEnded?.(id);
+      // once completed there is no upload left to abort (a CRC mismatch then deleted the object)
+      if (!completed) await this.abortQuietly(spec, id, ev);
       throw err;
     }
   }
@@ -361,11 +362,18 @@ export class Uploader {
    * `verify` on the whole content's digests, then CompleteMultipartUpload; the CRC-64 OSS reports must be ours
    * (else the object is deleted: nothing wrong stays visible).
    */
-  private async completeVerified(spec: UploadSpec, id: string, parts: UploadedPart[], d: Digests): Promise<void> {
+  private async completeVerified(
+    spec: UploadSpec,
+    id: string,
+    parts: UploadedPart[],
+    d: Digests,
+    onCompleted: () => void
+  ): Promise<void> {
     spec.verify(d);
     this.opts.signal?.throwIfAborted();
     const reported =
       (await this.completeOnce(spec.key, id, parts, spec.size, d.crc64)) ?? (await this.store.head(spec.key))?.crc64;
+    onCompleted();
     if (reported !== undefined && reported !== d.crc64) {
       await this.store.delete(spec.key).catch(() => undefined);
       throw crcMismatch(spec.key, d.crc64, reported);

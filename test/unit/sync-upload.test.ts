@@ -5,7 +5,7 @@ import { StreamDigest } from '../../src/oss/digest.js';
 import type { OssStore, UploadedPart } from '../../src/oss/client.js';
 import { crc64 } from '../../src/oss/crc64.js';
 import { PipelineError } from '../../src/errors.js';
-import { finalOssError, isRetryableOssError, ossClientOptions } from '../../src/oss/client.js';
+import { crcMismatch, finalOssError, isRetryableOssError, ossClientOptions } from '../../src/oss/client.js';
 import { testConfig } from '../helpers/config.js';
 
 class MemStore {
@@ -269,6 +269,34 @@ test('a failing verify aborts the upload before complete: nothing visible', asyn
   ).rejects.toBe(bad);
   expect(store.objects.size).toBe(0);
   expect(store.uploads.size).toBe(0);
+  expect(uploads).toEqual(['+u1', '-u1']);
+});
+
+test('a part whose CRC-64 OSS reports otherwise aborts the open upload: its record ends only once it is gone', async () => {
+  const { store, up } = setup(1000, 2);
+  const data = randomBytes(3500);
+  const realUploadPart = store.uploadPart.bind(store);
+  store.uploadPart = async (key, id, n, body) => {
+    if (n === 2) throw crcMismatch(`part 2 of ${key}`, '1', '2');
+    return realUploadPart(key, id, n, body);
+  };
+  const uploads: string[] = [];
+  await expect(
+    up.upload(
+      {
+        key: 'k',
+        size: data.length,
+        meta: () => ({}),
+        gitBlob: false,
+        source: source(data, 700),
+        verify: () => undefined
+      },
+      { uploadStarted: (id) => uploads.push(`+${id}`), uploadEnded: (id) => uploads.push(`-${id}`) }
+    )
+  ).rejects.toMatchObject({ code: 'OSS_CHECKSUM_MISMATCH' });
+  expect(store.aborted).toEqual(['u1']);
+  expect(store.uploads.size).toBe(0);
+  expect(store.objects.size).toBe(0);
   expect(uploads).toEqual(['+u1', '-u1']);
 });
 
