@@ -42,7 +42,9 @@ export type FaultAction =
   /** Wait before handling the request normally. */
   | { kind: 'delay'; ms: number }
   /** Serve the body with these bytes flipped (corruption in transit). */
-  | { kind: 'corrupt'; atByte: number };
+  | { kind: 'corrupt'; atByte: number }
+  /** Read `afterBytes` bytes of the request body, then destroy the socket (a connection lost mid-upload; OSS only). */
+  | { kind: 'cut-request'; afterBytes: number };
 
 export interface FaultSpec {
   service: ServiceName;

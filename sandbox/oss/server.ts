@@ -119,6 +119,7 @@ export async function handle(
     if (fault?.kind === 'delay') await sleep(fault.ms);
     if (fault?.kind === 'reset') ctx.resetAfter = fault.afterBytes;
     if (fault?.kind === 'corrupt') ctx.corruptAt = fault.atByte;
+    if (fault?.kind === 'cut-request') return await cutRequest(req, fault.afterBytes);
     if (fault?.kind === 'status') {
       await drain(req);
       const headers = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
@@ -199,4 +200,17 @@ async function route(st: State, ctx: Ctx, method: string, url: string): Promise<
   if (method === 'GET' || method === 'HEAD') return getObject(st, ctx, key);
   if (method === 'DELETE') return deleteObject(st, ctx, key);
   throw E.notImplemented(`${method} on an object`);
+}
+
+/**
+ * A connection lost while the client was still sending: nothing of the request takes effect (OSS acts on a
+ * request only once its whole body arrived), and the client sees the socket close without an answer.
+ */
+async function cutRequest(req: IncomingMessage, afterBytes: number): Promise<void> {
+  let got = 0;
+  for await (const chunk of req) {
+    got += (chunk as Buffer).length;
+    if (got >= afterBytes) break;
+  }
+  req.socket.destroy();
 }

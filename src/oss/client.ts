@@ -260,14 +260,18 @@ export class OssStore {
     return new OssStore(new OSS(ossClientOptions(cfg)) as unknown as RawClient, cfg.bucket, opts);
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>, onAttempt?: (attempt: number) => void): Promise<T> {
+  private async call<T>(
+    what: string,
+    fn: (attempt: number) => Promise<T>,
+    onAttempt?: (attempt: number) => void
+  ): Promise<T> {
     let attempts = 0;
     try {
       return await retry(
         (a) => {
           attempts = a;
           onAttempt?.(a);
-          return fn();
+          return fn(a);
         },
         {
           attempts: this.opts.attempts,
@@ -402,6 +406,48 @@ export class OssStore {
       if (theirs !== ours) throw crcMismatch(what, ours, theirs);
     }
     return { number: partNumber, etag: r.etag, size: body.length };
+  }
+
+  /**
+   * One part whose bytes are still arriving: `body` yields them as the download brings them, so a part moves
+   * down and up at once instead of waiting whole in memory before its upload starts (on a link capped per
+   * connection that halves each slot's rate). A stream cannot be re-read, so only the first attempt streams: a
+   * retry (same backoff and attempt budget as any request) sends the part again from `whole()`, the caller's
+   * buffer once its read is done. `whole()` also gives the part's CRC-64, compared with the one OSS reports.
+   */
+  async uploadPartStreaming(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    size: number,
+    body: Readable,
+    whole: () => Promise<{ body: Buffer; crc: string }>
+  ): Promise<UploadedPart> {
+    const what = `part ${partNumber} of ${key}`;
+    const r = await this.call(`upload ${what}`, async (attempt) => {
+      if (attempt === 1) {
+        try {
+          return await this.client._uploadPart(key, uploadId, partNumber, { size, stream: body });
+        } catch (err) {
+          body.destroy();
+          throw err;
+        }
+      }
+      const part = await whole().catch((err: unknown) => {
+        // the read failed for good: nothing to send again (a PipelineError is never retried)
+        throw new PipelineError('SYNC_FILE_FAILED', `${what} could not be read from the hub.`, 'See the read error.', {
+          cause: err
+        });
+      });
+      return this.client._uploadPart(key, uploadId, partNumber, {
+        size,
+        stream: Readable.from([part.body], { objectMode: false })
+      });
+    });
+    const part = await whole();
+    const theirs = r.res.headers['x-oss-hash-crc64ecma'];
+    if (theirs !== undefined && theirs !== part.crc) throw crcMismatch(what, part.crc, theirs);
+    return { number: partNumber, etag: r.etag, size };
   }
 
   async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {

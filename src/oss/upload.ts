@@ -8,6 +8,7 @@
  * continued: its parts whose size and MD5 ETag match the bytes re-read are kept.
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { retry } from '../util/retry.js';
 import { PipelineError } from '../errors.js';
 import type { OssStore, UploadedPart } from './client.js';
@@ -43,6 +44,12 @@ export class InOrderDigest {
       this.digest_.addPartCrc(p.crc, p.body.length);
       p.hashed();
     }
+  }
+
+  /** The file was given up: parts still waiting for an earlier one will never be hashed; let their buffers go. */
+  discard(): void {
+    for (const p of this.waiting.values()) p.hashed();
+    this.waiting.clear();
   }
 
   /** The digests of the whole content (every part added). */
@@ -166,6 +173,31 @@ interface SentParts {
   readonly digests: Digests;
   readonly sentBytes: number;
   readonly keptParts: number;
+}
+
+/** One part's slice of a pool buffer; `hashed` feeds it (with its CRC-64) to the file's in-order digest. */
+interface PartBuffer {
+  readonly n: number;
+  readonly body: Buffer;
+  readonly hashed: (crc: string) => void;
+}
+
+/** Reading stopped because the part (or the whole file) was given up: `reason` says why. Never retried. */
+class Stopped extends Error {
+  constructor(readonly reason: unknown) {
+    super('stopped');
+  }
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // read only when the upload needs the part again
+  return { promise, resolve, reject };
 }
 
 /** The source failed after some progress: go on with a fresh attempt count. */
@@ -309,8 +341,9 @@ export class Uploader {
         })
       );
       const settled = await Promise.allSettled(workers);
-      this.opts.signal?.throwIfAborted();
       const failure = settled.find((r) => r.status === 'rejected');
+      if (failure || this.opts.signal?.aborted) run.order.discard();
+      this.opts.signal?.throwIfAborted();
       if (failure) throw stop.signal.reason ?? failure.reason;
       const parts = Array.from({ length: nParts }, (_, i) => run.done.get(i + 1)!);
       return { parts, digests: run.order.digest(), ...run.tally };
@@ -319,43 +352,95 @@ export class Uploader {
     }
   }
 
-  /** Part `n`: read into a pool buffer, hashed in file order, kept (an earlier run's same bytes) or sent. */
+  /**
+   * Part `n` into a pool buffer, hashed in file order. A part an earlier run left is read whole first, then kept
+   * when its bytes are the same (else sent from the buffer); any other part is streamed into its UploadPart as
+   * its bytes arrive.
+   */
   private async sendPart(file: FileTransfer, run: PartsRun, n: number): Promise<void> {
-    const { spec, ev } = file;
     const partSize = this.pool.partSize;
-    const len = n < run.nParts ? partSize : spec.size - (run.nParts - 1) * partSize;
+    const len = n < run.nParts ? partSize : file.spec.size - (run.nParts - 1) * partSize;
     const buf = await this.pool.acquire(run.stop.signal);
-    let holds = 2; // released once hashed and once sent
+    let holds = 2; // released once hashed and once sent (or kept, or failed)
     const drop = () => {
       if (--holds === 0) this.pool.release(buf);
     };
-    const onBytes = (bytes: number) => {
-      run.tally.readBytes += bytes;
-      ev.position?.(run.tally.readBytes);
+    let hashed = false;
+    const part: PartBuffer = {
+      n,
+      body: buf.subarray(0, len),
+      hashed: (crc) => {
+        hashed = true;
+        run.order.add(n, buf.subarray(0, len), crc, drop);
+      }
     };
     try {
-      await this.readPart(spec, n, (n - 1) * partSize, buf.subarray(0, len), run.stop.signal, onBytes, ev);
+      const prior = file.earlier.get(n);
+      const sent = prior ? await this.resendPart(file, run, part, prior) : await this.streamPart(file, run, part);
+      run.done.set(n, sent);
     } catch (err) {
-      this.pool.release(buf);
-      throw err;
-    }
-    const body = buf.subarray(0, len);
-    const partCrc = crc64(body);
-    this.opts.onPartRead?.(len);
-    run.order.add(n, body, partCrc, drop);
-    const prior = file.earlier.get(n);
-    if (prior && prior.size === len && sameEtag(prior.etag, md5Etag(body))) {
-      run.done.set(n, prior);
-      run.tally.keptParts++;
-      drop();
-      return;
-    }
-    try {
-      run.done.set(n, await this.store.uploadPart(spec.key, file.id, n, body, partCrc));
-      run.tally.sentBytes += len;
+      if (!hashed) drop(); // never to be hashed: only the upload's hold is left
+      throw err instanceof Stopped ? err.reason : err;
     } finally {
       drop();
     }
+  }
+
+  /** A part an earlier run sent: kept when its size and MD5 ETag match the bytes read again, else sent anew. */
+  private async resendPart(file: FileTransfer, run: PartsRun, part: PartBuffer, prior: UploadedPart) {
+    await this.readPart(file, run, part, run.stop.signal);
+    const crc = crc64(part.body);
+    part.hashed(crc);
+    if (prior.size === part.body.length && sameEtag(prior.etag, md5Etag(part.body))) {
+      run.tally.keptParts++;
+      return prior;
+    }
+    const sent = await this.store.uploadPart(file.spec.key, file.id, part.n, part.body, crc);
+    run.tally.sentBytes += part.body.length;
+    return sent;
+  }
+
+  /**
+   * The part's bytes go into its UploadPart while its ranged GET brings them (views of the pool buffer: no copy),
+   * so each slot moves bytes down and up at once. The buffer still gets the whole part: for the in-order hash,
+   * and for a re-send when the streamed attempt fails. An upload refused for good stops the read; a read failed
+   * for good ends the upload (cut short: OSS keeps no part).
+   */
+  private async streamPart(file: FileTransfer, run: PartsRun, part: PartBuffer): Promise<UploadedPart> {
+    const feed = new Readable({ read: () => undefined });
+    const whole = deferred<{ body: Buffer; crc: string }>();
+    const readStop = new AbortController();
+    const stopRead = () => readStop.abort(run.stop.signal.reason);
+    run.stop.signal.addEventListener('abort', stopRead, { once: true });
+    const sending = this.store
+      .uploadPartStreaming(file.spec.key, file.id, part.n, part.body.length, feed, () => whole.promise)
+      .then(
+        (p) => ({ ok: true as const, p }),
+        (err: unknown) => {
+          readStop.abort(err);
+          return { ok: false as const, err };
+        }
+      );
+    try {
+      await this.readPart(file, run, part, readStop.signal, (view) => {
+        if (!feed.destroyed) feed.push(view);
+      });
+    } catch (err) {
+      feed.destroy();
+      whole.reject(err);
+      const r = await sending;
+      throw !r.ok && err instanceof Stopped && err.reason === r.err ? r.err : err;
+    } finally {
+      run.stop.signal.removeEventListener('abort', stopRead);
+    }
+    feed.push(null);
+    const crc = crc64(part.body);
+    part.hashed(crc);
+    whole.resolve({ body: part.body, crc });
+    const r = await sending;
+    if (!r.ok) throw r.err;
+    run.tally.sentBytes += part.body.length;
+    return r.p;
   }
 
   /**
@@ -404,43 +489,49 @@ export class Uploader {
   }
 
   /**
-   * Fills `into` with the file's bytes from `start` by a ranged GET. A fault mid-part goes on from the byte it
-   * reached (another ranged GET), with a fresh count of attempts whenever bytes arrived since the last fault.
+   * Fills the part's buffer with the file's bytes by a ranged GET, handing each view to `onView` as it lands. A
+   * fault mid-part goes on from the byte it reached (another ranged GET), with a fresh count of attempts whenever
+   * bytes arrived since the last fault. Once `signal` is aborted, no further attempt: `Stopped`.
    */
   private async readPart(
-    spec: UploadSpec,
-    n: number,
-    start: number,
-    into: Buffer,
+    file: FileTransfer,
+    run: PartsRun,
+    part: PartBuffer,
     signal: AbortSignal,
-    onBytes: (bytes: number) => void,
-    ev: UploadEvents
+    onView?: (view: Buffer) => void
   ): Promise<void> {
+    const { spec, ev } = file;
+    const into = part.body;
+    const start = (part.n - 1) * this.pool.partSize;
     const last = start + into.length === spec.size;
     let fill = 0;
-    await this.withSourceRetries(`${spec.key} (part ${n})`, async (progressed) => {
+    await this.withSourceRetries(`${spec.key} (part ${part.n})`, async (progressed) => {
+      if (signal.aborted) throw new Stopped(signal.reason);
       // The last part asks for the rest of the file, so a file longer than listed shows (SYNC_SIZE_MISMATCH).
       const src = await spec.source.open(start + fill, last ? undefined : start + into.length);
       try {
         for await (const chunk of src.chunks) {
-          signal.throwIfAborted();
+          if (signal.aborted) throw new Stopped(signal.reason);
           const take = Math.min(chunk.length, into.length - fill);
           if (take < chunk.length && last) throw tooLong(spec);
           chunk.copy(into, fill, 0, take);
+          onView?.(into.subarray(fill, fill + take));
           fill += take;
-          onBytes(take);
+          run.tally.readBytes += take;
+          ev.position?.(run.tally.readBytes);
           progressed();
           // A server that ignored the range's end sends on: stop reading (closing drops that connection).
           if (fill === into.length && take < chunk.length) break;
         }
       } catch (err) {
-        if (this.opts.isRetryableSourceError(err) && !signal.aborted) ev.resumed?.(start + fill, n, err);
+        if (this.opts.isRetryableSourceError(err) && !signal.aborted) ev.resumed?.(start + fill, part.n, err);
         throw err;
       } finally {
         src.close();
       }
       if (fill < into.length) throw endedEarly(start + fill, spec.size);
     });
+    this.opts.onPartRead?.(into.length);
   }
 
   /**

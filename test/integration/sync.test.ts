@@ -2,6 +2,8 @@
  * The sync stage against the sandbox hub + CDN and OSS (issue 5, point 7). No test sleeps: retries use an
  * injected sleep that records the delays.
  */
+import crcReference from 'crc64-ecma182.js';
+import { generate, generatorKey } from '../../sandbox/hub/content.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -496,6 +498,26 @@ test('OSS 5xx on a part and on complete are retried per request, without reading
   // each part read once: the part buffer is sent again, the hub is not asked again
   expect(faults.recorded('cdn').filter((r) => r.method === 'GET')).toHaveLength(3);
   expect(slept).toHaveLength(3);
+});
+
+test('a part whose upload connection drops mid-body is sent again from its buffer: the hub is not read again, the object is whole', async () => {
+  hub.declareRepo({ id: 'org/tiny', files: [{ path: 'model.safetensors', size: 3 * MiB, seed: 'u' }] });
+  faults.add({
+    service: 'oss',
+    method: 'PUT',
+    path: 'partNumber=2',
+    action: { kind: 'cut-request', afterBytes: MiB / 4 }
+  });
+  const out = await stage().run(testContext(cfg()).ctx);
+  expect(out.status).toBe('done');
+  expect(partPuts('model.safetensors').sort()).toEqual([1, 2, 2, 3]);
+  expect(faults.recorded('cdn').filter((r) => r.method === 'GET')).toHaveLength(3);
+  expect(oss.listUploads()).toEqual([]);
+  // the CRC-64 the sandbox OSS computed over what it stored, against the reference over the hub's bytes
+  let expected = '0';
+  for (const chunk of generate(generatorKey('u'), 0, 3 * MiB)) expected = crcReference.crc64(chunk, expected);
+  const commit = hub.commitOf('org/tiny', 'main');
+  expect(oss.headObject(`llm/tiny/hf/${commit}/model.safetensors`)!.crc64).toBe(expected);
 });
 
 test('a CDN that does not answer within the stall timeout is retried', async () => {

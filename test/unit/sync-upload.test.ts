@@ -1,5 +1,6 @@
 /** The streamed uploader over an in-memory store: memory bound, resume, verify-before-complete, abort. */
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { InOrderDigest, PartPool, Uploader, type ByteSource } from '../../src/oss/upload.js';
 import { StreamDigest } from '../../src/oss/digest.js';
 import type { OssStore, UploadedPart } from '../../src/oss/client.js';
@@ -29,6 +30,35 @@ class MemStore {
     this.uploads.get(id)!.set(n, Buffer.from(body));
     this.sent.push(n);
     return { number: n, etag: `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`, size: body.length };
+  }
+  /** Parts whose first bytes reached the store before the uploader had read them whole. */
+  streamedEarly: number[] = [];
+  failStreamed?: (n: number) => unknown;
+  async uploadPartStreaming(
+    key: string,
+    id: string,
+    n: number,
+    size: number,
+    body: Readable,
+    whole: () => Promise<{ body: Buffer; crc: string }>
+  ): Promise<UploadedPart> {
+    let wholeYet = false;
+    const w = whole().then((p) => {
+      wholeYet = true;
+      return p;
+    });
+    w.catch(() => undefined);
+    const chunks: Buffer[] = [];
+    for await (const c of body) {
+      if (chunks.length === 0 && !wholeYet) this.streamedEarly.push(n);
+      const failure = this.failStreamed?.(n);
+      if (failure) throw failure;
+      chunks.push(Buffer.from(c as Buffer));
+    }
+    const got = Buffer.concat(chunks);
+    const part = await w;
+    if (got.length !== size || !got.equals(part.body)) throw new Error(`part ${n}: streamed bytes differ`);
+    return this.uploadPart(key, id, n, got);
   }
   async listParts(_key: string, id: string): Promise<UploadedPart[]> {
     return [...this.uploads.get(id)!.entries()]
@@ -65,7 +95,7 @@ function source(
   data: Buffer,
   chunk: number,
   failAt: number[] = [],
-  opts: { ignoreEnd?: boolean; delayPart?: (start: number) => Promise<void> } = {}
+  opts: { ignoreEnd?: boolean; delayPart?: (start: number) => Promise<void>; tick?: boolean; fatalAt?: number } = {}
 ): ByteSource & { starts: number[]; ranges: [number, number | undefined][]; maxOpen: number } {
   const starts: number[] = [];
   const ranges: [number, number | undefined][] = [];
@@ -88,6 +118,10 @@ function source(
             failAt.splice(fail, 1);
             throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
           }
+          if (opts.fatalAt !== undefined && opts.fatalAt >= p && opts.fatalAt < p + chunk) {
+            throw Object.assign(new Error('read EACCES'), { code: 'EACCES' });
+          }
+          if (opts.tick) await new Promise((r) => setImmediate(r)); // bytes arrive over time, as from a socket
           yield data.subarray(p, Math.min(p + chunk, stop));
         }
       }
@@ -177,6 +211,75 @@ test('parts are read by parallel ranged GETs, each exactly its part, as many at 
   expect(src.maxOpen).toBe(4);
   expect((pool as unknown as { created: number }).created).toBe(4);
   expect(store.objects.get('k')!.equals(data)).toBe(true);
+});
+
+test('each part streams into its UploadPart while its ranged GET is still bringing it', async () => {
+  const { store, up } = setup(1000, 3);
+  const data = randomBytes(5_500);
+  const r = await up.upload({
+    key: 'k',
+    size: data.length,
+    meta: () => ({}),
+    gitBlob: false,
+    source: source(data, 100, [], { tick: true }),
+    verify: (d) => expect(d.sha256).toBe(sha(data))
+  });
+  expect(store.objects.get('k')!.equals(data)).toBe(true);
+  expect([...store.streamedEarly].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(r).toMatchObject({ multipart: true, sentBytes: data.length });
+});
+
+/** An upload of `data` through `up` that must succeed: the pool has every buffer back after a failure. */
+async function uploadsAfterwards(up: Uploader, store: MemStore, pool: PartPool) {
+  const again = randomBytes(4_200);
+  store.failStreamed = undefined;
+  await up.upload({
+    key: 'again',
+    size: again.length,
+    meta: () => ({}),
+    gitBlob: false,
+    source: source(again, 100, [], { tick: true }),
+    verify: () => undefined
+  });
+  expect(store.objects.get('again')!.equals(again)).toBe(true);
+  expect((pool as unknown as { created: number }).created).toBeLessThanOrEqual(pool.slots);
+}
+
+test('an UploadPart refused for good stops reading that file: the refusal is the error, the upload is aborted, no buffer is lost', async () => {
+  const { store, pool, up } = setup(1000, 3);
+  const data = randomBytes(9_000);
+  const denied = new PipelineError('OSS_ACCESS_DENIED', 'OSS refused part 2', 'check the policy');
+  store.failStreamed = (n) => (n === 2 ? denied : undefined);
+  const src = source(data, 100, [], { tick: true });
+  let read = 0;
+  await expect(
+    up.upload(
+      { key: 'k', size: data.length, meta: () => ({}), gitBlob: false, source: src, verify: () => undefined },
+      { position: (b) => (read = b) }
+    )
+  ).rejects.toBe(denied);
+  expect(read).toBeLessThan(data.length);
+  expect(store.aborted).toEqual(['u1']);
+  expect(store.objects.size).toBe(0);
+  await uploadsAfterwards(up, store, pool);
+});
+
+test('a read failing for good while its part streams: the read error is the error, the upload is aborted, no buffer is lost', async () => {
+  const { store, pool, up } = setup(1000, 3);
+  const data = randomBytes(9_000);
+  await expect(
+    up.upload({
+      key: 'k',
+      size: data.length,
+      meta: () => ({}),
+      gitBlob: false,
+      source: source(data, 100, [], { tick: true, fatalAt: 4_550 }),
+      verify: () => undefined
+    })
+  ).rejects.toMatchObject({ code: 'EACCES' });
+  expect(store.aborted).toEqual(['u1']);
+  expect(store.objects.size).toBe(0);
+  await uploadsAfterwards(up, store, pool);
 });
 
 test('parts arriving out of order are hashed in file order: a slow first part holds the later ones, not the hash', async () => {
