@@ -434,10 +434,8 @@ export class OssStore {
         }
       }
       const part = await whole().catch((err: unknown) => {
-        // the read failed for good: nothing to send again (a PipelineError is never retried)
-        throw new PipelineError('SYNC_FILE_FAILED', `${what} could not be read from the hub.`, 'See the read error.', {
-          cause: err
-        });
+        // the read failed for good: nothing to send again (the uploader reports the read's own error)
+        throw Object.assign(new Error(`${what}: its bytes could not be read`), { code: 'PART_UNREAD', cause: err });
       });
       return this.client._uploadPart(key, uploadId, partNumber, {
         size,
