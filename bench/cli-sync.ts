@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NODE24, REPO_ROOT } from '../scripts/lib/run-action.js';
 
 interface ServerInfo {
@@ -48,4 +49,17 @@ export function runShippedCli(
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stderr, ms: performance.now() - t0 }));
   });
+}
+
+/** Node flags preloading bench/rss-at-exit.mjs: the measured CLI prints its peak RSS on stderr as it exits. */
+export const RSS_PRELOAD: readonly string[] = [
+  '--import',
+  path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-at-exit.mjs')
+];
+
+/** The peak RSS (MiB) a CLI run with RSS_PRELOAD printed. */
+export function peakRssMiB(stderr: string): number {
+  const m = /maxRssKiB=(\d+)/.exec(stderr);
+  if (!m) throw new Error(`the measured process printed no peak RSS: ${stderr.slice(-400)}`);
+  return Math.round(Number(m[1]) / 1024);
 }

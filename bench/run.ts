@@ -17,7 +17,8 @@ const suites: Suite[] = [
   { name: 'wait', run: async () => (await import('./wait.js')).benchWait() },
   { name: 'action', run: async () => (await import('./action.js')).benchAction() },
   { name: 'shipped', run: async () => (await import('./shipped.js')).benchShipped() },
-  { name: 'ranged', run: async () => (await import('./ranged.js')).benchRanged() }
+  { name: 'ranged', run: async () => (await import('./ranged.js')).benchRanged() },
+  { name: 'cluster', run: async () => (await import('./cluster.js')).benchCluster() }
 ];
 
 function parseArgs(argv: string[]): { json?: string; only?: Set<string> } {

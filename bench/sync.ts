@@ -63,12 +63,16 @@ async function child(script: string, job: object): Promise<ChildResult> {
   return JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
-/** A sandbox server in its own process (bench/sync-server.ts), driven by JSON lines. */
-export async function server(kind: 'hub' | 'oss') {
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'sync-server.ts'), kind], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_OPTIONS: '' }
-  });
+/** A sandbox server in its own process (bench/sync-server.ts, which says what `args` a kind takes), driven by JSON lines. */
+export async function server(kind: 'hub' | 'oss' | 'kube', args: readonly string[] = []) {
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'sync-server.ts'), kind, ...args],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: '' }
+    }
+  );
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   const next = async () => JSON.parse((await lines.next()).value as string) as Record<string, string>;
   const info = await next();
