@@ -14,6 +14,8 @@ import {
   HUB_MIRROR_PER_CONNECTION,
   OSS_PUBLIC_PER_CONNECTION,
   OSS_PUBLIC_UPLOAD_CAP,
+  OSS_UPLOAD_CAP,
+  PARTS_STREAMED,
   POD_START_SECONDS,
   RTT_CROSS_BORDER,
   RTT_DOMESTIC,
@@ -220,8 +222,30 @@ export function tableInputs(): ModeInputs {
   };
 }
 
+const rate = (bytesPerSecond: number): string =>
+  bytesPerSecond >= 1e9 / 8 ? `${(bytesPerSecond / (1e9 / 8)).toFixed(0)} Gbit/s` : `${bytesPerSecond / 1e6} MB/s`;
+
+/** The figures the table assumes, from the constants of src/stages/sync-estimate.ts (their comments cite them). */
+export function assumptionsTable(): string {
+  const us = RUNNER_SIDES.overseas;
+  return [
+    '| link | per connection | cap | source |',
+    '| --- | --- | --- | --- |',
+    `| runner (US) → huggingface.co | ${rate(HUB_DIRECT_PER_CONNECTION)} | the runner's card, ${rate(us.nic)} | one-stream downloads users report (hiyouga/LlamaFactory #6750); hosted runners' cache downloads (actions/cache #928) |`,
+    `| runner (US) → OSS cn-beijing, public endpoint | ${rate(us.oss.perConnection)} | ${rate(OSS_PUBLIC_UPLOAD_CAP)} public upload per account | issue 17: "a few MB/s to tens of MB/s" for one stream across the Pacific (the low end); OSS limits |`,
+    `| pod (cn-beijing) → hf-mirror.com | ${rate(HUB_MIRROR_PER_CONNECTION)} | the pod's share of its node, ${rate(CLUSTER_SIDE.nic)} (assumed) | padeoe/hf-mirror-site #48 (10 MB/s on a 300 Mbit/s line) |`,
+    `| pod → OSS internal endpoint | ${rate(CLUSTER_SIDE.oss.perConnection)} (assumed) | ${rate(OSS_UPLOAD_CAP)} upload per account in cn-beijing | OSS limits (Bandwidth table) |`,
+    `| pod start: schedule, pull the sync image, start Node | | ${POD_START_SECONDS} s (assumed) | |`,
+    `| ${PARTS_STREAMED ? 'a part streamed into its upload' : 'a part downloaded whole, then uploaded'}: a slot moves | ${PARTS_STREAMED ? 'min(down, up)' : '1 / (1/down + 1/up)'} | | bench row "ranged sync … share of 8c": 0.42 (issue 17) |`
+  ].join('\n');
+}
+
 /** The estimate table as Markdown (the README block between its markers). */
 export function estimateTable(): string {
+  return [assumptionsTable(), '', resultsTable()].join('\n');
+}
+
+function resultsTable(): string {
   const m = tableInputs();
   const rows = TABLE_MODELS.map(({ name, files }) => {
     const bytes = files.reduce((s, f) => s + f.size, 0);
