@@ -33,7 +33,7 @@ import { waitFor, type Snapshot, type Timers, type Verdict } from '../k8s/wait.j
 import type { OssStore } from '../oss/client.js';
 import { formatBytes } from '../oss/progress.js';
 import { formatDuration } from '../util/format.js';
-import { decideSyncMode, modeInputs, type ModeDecision } from './sync-mode.js';
+import { decideSyncMode, modeInputs, runnerAfterClusterFailure, type ModeDecision } from './sync-mode.js';
 import type { CleanupRecord, Logger, PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import {
   clients,
@@ -620,9 +620,9 @@ function withMode(out: StageOutcome, d: ModeDecision): StageOutcome {
 }
 
 /**
- * `sync-mode: auto`: decide, then run that mode. A cluster sync that fails (an image the cluster cannot pull, no
- * permission for Jobs, a shard past its retries) has already deleted its Job and aborted its uploads: the runner
- * then syncs, keeping every object the pods completed.
+ * `sync-mode: auto`: decide, then run that mode. A cluster sync that fails in the cluster (an image it cannot
+ * pull, no permission for Jobs, a shard past its retries) has already deleted its Job and aborted its uploads: the
+ * runner then syncs, keeping every object the pods completed (`runnerAfterClusterFailure`).
  */
 async function runAuto(ctx: StageContext, base: ClusterSyncDeps): Promise<StageOutcome> {
   const deps = withListingCache(base);
@@ -632,7 +632,7 @@ async function runAuto(ctx: StageContext, base: ClusterSyncDeps): Promise<StageO
   try {
     return withMode(await runCluster(ctx, deps), d);
   } catch (err) {
-    if (ctx.signal.aborted || !(err instanceof PipelineError) || err.code === 'SYNC_CANCELLED') throw err;
+    if (ctx.signal.aborted || !(err instanceof PipelineError) || !runnerAfterClusterFailure(err.code)) throw err;
     ctx.log.warning(
       `sync-mode auto: the cluster sync failed (${err.code}: ${err.message}); syncing on this runner instead`
     );

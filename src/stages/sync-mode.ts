@@ -177,6 +177,15 @@ export function decideSyncMode(m: ModeInputs, files: readonly { path: string; si
   );
 }
 
+/**
+ * In `auto`, whether a failed cluster sync is followed by the runner's: yes for what failed in the cluster (the
+ * Job, its pods, the image, the permissions: `SYNC_*`, `K8S_*`, `KUBE_*`), no for a cancel and for what the runner
+ * would meet as well (the hub's answers `HF_*`, OSS's `OSS_*`, the config).
+ */
+export function runnerAfterClusterFailure(code: string): boolean {
+  return /^(SYNC_|K8S_|KUBE_)/.test(code) && code !== 'SYNC_CANCELLED';
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The README's table (test/unit/sync-estimate.test.ts keeps the README block equal to this).
 // ---------------------------------------------------------------------------------------------------------------

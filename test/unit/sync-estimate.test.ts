@@ -21,6 +21,7 @@ import {
   TABLE_MODELS,
   decideSyncMode,
   estimateTable,
+  runnerAfterClusterFailure,
   runnerPlace,
   tableInputs,
   type ModeInputs
@@ -159,6 +160,13 @@ describe('sync-mode auto', () => {
       expect(d.mode).toBe(mode);
       expect(d.reason).toMatch(new RegExp(`^${mode}: set by sync-mode; est\\. .+ on this runner .+ in the cluster`));
     }
+  });
+
+  test('after a failed cluster sync the runner syncs only when the cluster failed, not on cancel or the hub’s or OSS’s answer', () => {
+    for (const code of ['SYNC_IMAGE_PULL', 'SYNC_SHARD_FAILED', 'SYNC_JOB_DELETED', 'K8S_FORBIDDEN', 'KUBE_FORBIDDEN'])
+      expect([code, runnerAfterClusterFailure(code)]).toEqual([code, true]);
+    for (const code of ['SYNC_CANCELLED', 'HF_GATED_REPO', 'HF_UNAUTHORIZED', 'OSS_ACCESS_DENIED', 'CONFIG_INVALID'])
+      expect([code, runnerAfterClusterFailure(code)]).toEqual([code, false]);
   });
 
   test('where the runner is: the input, else GitHub-hosted means overseas, anything else in-region', () => {
