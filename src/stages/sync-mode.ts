@@ -251,7 +251,9 @@ export function assumptionsTable(): string {
 
 /** The estimate table as Markdown (the README block between its markers). */
 export function estimateTable(): string {
-  return [assumptionsTable(), '', resultsTable()].join('\n');
+  const m = tableInputs();
+  const inputs = `Inputs: \`sync-part-size\` ${m.partSizeBytes / 1024 / 1024} MiB, \`sync-parts-in-flight\` ${m.partsInFlight}, \`sync-files-in-parallel\` ${m.filesInParallel}, \`sync-shards\` ${m.shards}, ${m.parallelism} pods at once (the action's defaults).`;
+  return [assumptionsTable(), '', inputs, '', resultsTable()].join('\n');
 }
 
 function resultsTable(): string {
