@@ -641,9 +641,10 @@ async function runAuto(ctx: StageContext, base: ClusterSyncDeps): Promise<StageO
   }
 }
 
-async function planAuto(ctx: StageContext, base: ClusterSyncDeps, runner: Stage): Promise<PlanLine> {
+async function planAuto(ctx: StageContext, base: ClusterSyncDeps): Promise<PlanLine> {
   const deps = withListingCache(base);
   const d = await decide(ctx, deps);
+  const runner = createSyncStage(deps);
   const line = d.mode === 'cluster' ? await planCluster(ctx, deps, runner) : await runner.plan(ctx);
   if (line.action === 'skip') return line;
   return {
@@ -664,7 +665,7 @@ export function createModalSyncStage(deps: ClusterSyncDeps): Stage {
     name: 'sync',
     run,
     plan: async (ctx) => {
-      if (ctx.config.sync.mode === 'auto') return planAuto(ctx, deps, runner);
+      if (ctx.config.sync.mode === 'auto') return planAuto(ctx, deps);
       if (ctx.config.sync.mode === 'cluster') return planCluster(ctx, deps, runner);
       const line = await runner.plan(ctx);
       if (line.action === 'skip' || !line.detail) return line;

@@ -440,6 +440,7 @@ test('auto on a small repo: the plan and the run pick the runner with both estim
   const expected = decideSyncMode(modeInputs(c, {}), sizes(FILES));
   expect(expected.mode).toBe('runner');
   const plan = await stage().plan(testContext({ ...c, plan: true }).ctx);
+  expect(treeListings()).toHaveLength(1);
   expect(plan.reason).toMatch(/, on this runner$/);
   expect(plan.detail![0]).toBe(`sync-mode auto → ${expected.reason}`);
   expect(plan.detail![0]).toMatch(/on this runner \(sync-runner-location overseas\), .* in the cluster \(3 pods\)/);
