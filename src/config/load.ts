@@ -19,7 +19,8 @@ import {
   type Config,
   type SmokePrompt,
   type StageName,
-  type SyncMode
+  type SyncMode,
+  type RunnerLocation
 } from './types.js';
 import { toolUrlTemplate } from '../util/tool-urls.js';
 
@@ -490,6 +491,7 @@ function syncSection(inputs: ResolvedInputs): Config['sync'] {
     filesInParallel: num('sync-files-in-parallel'),
     retries: num('sync-retries'),
     mode: val('sync-mode') as SyncMode,
+    runnerLocation: val('sync-runner-location') as RunnerLocation,
     shards: num('sync-shards'),
     parallelism: num('sync-parallelism') || num('sync-shards'),
     shardRetries: num('sync-shard-retries'),

@@ -19,7 +19,9 @@ export const CLUSTER_STAGES: readonly StageName[] = ['storage', 'convert', 'depl
 
 export type DataType = 'fp16' | 'fp32';
 
-export type SyncMode = 'runner' | 'cluster';
+export type SyncMode = 'runner' | 'cluster' | 'auto';
+/** Where the runner is, for `sync-mode: auto`'s estimate (`auto`: from RUNNER_ENVIRONMENT at run time). */
+export type RunnerLocation = 'auto' | 'overseas' | 'china' | 'in-region';
 
 export interface ToolSpec {
   /** Pinned version without a leading "v" (e.g. "1.34.5", "0.15.2"). */
@@ -83,6 +85,8 @@ export interface Config {
     readonly retries: number;
     /** Where the sync runs: on this runner, or as an Indexed Job of shard pods in the cluster. */
     readonly mode: SyncMode;
+    /** `sync-mode: auto`: where this runner is relative to the bucket (the estimate's links). */
+    readonly runnerLocation: RunnerLocation;
     /** Cluster mode: shards (Job completions). */
     readonly shards: number;
     /** Cluster mode: shard pods at once. */

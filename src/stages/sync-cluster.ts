@@ -33,6 +33,7 @@ import { waitFor, type Snapshot, type Timers, type Verdict } from '../k8s/wait.j
 import type { OssStore } from '../oss/client.js';
 import { formatBytes } from '../oss/progress.js';
 import { formatDuration } from '../util/format.js';
+import { decideSyncMode, modeInputs, runnerAfterClusterFailure, type ModeDecision } from './sync-mode.js';
 import type { CleanupRecord, Logger, PlanLine, Stage, StageContext, StageOutcome } from '../pipeline/types.js';
 import {
   clients,
@@ -60,6 +61,8 @@ export interface ClusterSyncDeps extends SyncDeps {
   readonly timers?: Timers;
   /** How long the Job may run before the stage gives up (default 24 h). */
   readonly jobTimeoutMs?: number;
+  /** `sync-mode: auto`'s choice (default: the estimate of src/stages/sync-mode.ts; tests may force one). */
+  readonly decide?: typeof decideSyncMode;
 }
 
 export type SyncJobRecord = Extract<CleanupRecord, { kind: 'sync-job' }>;
@@ -563,13 +566,106 @@ async function planCluster(ctx: StageContext, deps: ClusterSyncDeps, runner: Sta
   };
 }
 
+/**
+ * The hub client of one `sync-mode: auto` run answers the revision and the listing from the first call: auto
+ * lists to decide, and the chosen mode's own listing must not cost the hub a second one.
+ */
+function withListingCache(deps: ClusterSyncDeps): ClusterSyncDeps {
+  const memo = new Map<string, Promise<unknown>>();
+  const cached = new Set<PropertyKey>(['resolveRevision', 'listFiles']);
+  const hub: SyncDeps['clients']['hub'] = (opts) =>
+    new Proxy(deps.clients.hub(opts), {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (!cached.has(prop)) return value.bind(target);
+        return (...args: unknown[]) => {
+          const key = `${String(prop)} ${JSON.stringify(args)}`;
+          const hit = memo.get(key) ?? (value.apply(target, args) as Promise<unknown>);
+          memo.set(key, hit);
+          hit.catch(() => memo.delete(key));
+          return hit;
+        };
+      }
+    });
+  return { ...deps, clients: { ...deps.clients, hub } };
+}
+
+/** A context whose info and debug lines are dropped (auto's own listing: the chosen mode logs its own). */
+function quiet(ctx: StageContext): StageContext {
+  const log: Logger = {
+    info: () => undefined,
+    debug: () => undefined,
+    warning: (m) => ctx.log.warning(m),
+    error: (m) => ctx.log.error(m),
+    group: (title, fn) => ctx.log.group(title, fn),
+    secret: (v) => ctx.log.secret(v)
+  };
+  return { ...ctx, log };
+}
+
+/** Which mode this sync runs in and why (src/stages/sync-mode.ts), from the selected files. */
+async function decide(ctx: StageContext, deps: ClusterSyncDeps): Promise<ModeDecision> {
+  const { hub } = clients(ctx, deps, ctx.signal);
+  const { selected } = await discover({ ctx: quiet(ctx), cfg: ctx.config, hub });
+  return (deps.decide ?? decideSyncMode)(modeInputs(ctx.config, ctx.env), selected);
+}
+
+function withMode(out: StageOutcome, d: ModeDecision): StageOutcome {
+  return {
+    ...out,
+    summary: `${out.summary} (sync-mode auto: ${d.mode})`,
+    details: { ...out.details, mode: d.mode, 'mode reason': d.reason }
+  };
+}
+
+/**
+ * `sync-mode: auto`: decide, then run that mode. A cluster sync that fails in the cluster (an image it cannot
+ * pull, no permission for Jobs, a shard past its retries) has already deleted its Job and aborted its uploads: the
+ * runner then syncs, keeping every object the pods completed (`runnerAfterClusterFailure`).
+ */
+async function runAuto(ctx: StageContext, base: ClusterSyncDeps): Promise<StageOutcome> {
+  const deps = withListingCache(base);
+  const d = await decide(ctx, deps);
+  ctx.log.info(`sync-mode auto → ${d.reason}`);
+  if (d.mode === 'runner') return withMode(await createSyncStage(deps).run(ctx), d);
+  try {
+    return withMode(await runCluster(ctx, deps), d);
+  } catch (err) {
+    if (ctx.signal.aborted || !(err instanceof PipelineError) || !runnerAfterClusterFailure(err.code)) throw err;
+    ctx.log.warning(
+      `sync-mode auto: the cluster sync failed (${err.code}: ${err.message}); syncing on this runner instead`
+    );
+    const reason = `runner, after the cluster sync failed (${err.code}); ${d.reason}`;
+    return withMode(await createSyncStage(deps).run(ctx), { ...d, mode: 'runner', reason });
+  }
+}
+
+async function planAuto(ctx: StageContext, base: ClusterSyncDeps): Promise<PlanLine> {
+  const deps = withListingCache(base);
+  const d = await decide(ctx, deps);
+  const runner = createSyncStage(deps);
+  const line = d.mode === 'cluster' ? await planCluster(ctx, deps, runner) : await runner.plan(ctx);
+  if (line.action === 'skip') return line;
+  return {
+    ...line,
+    reason: d.mode === 'cluster' ? line.reason : `${line.reason}, on this runner`,
+    detail: [`sync-mode auto → ${d.reason}`, ...(line.detail ?? [])]
+  };
+}
+
 /** The sync stage of both modes (the composition root passes the Kubernetes API for the cluster mode). */
 export function createModalSyncStage(deps: ClusterSyncDeps): Stage {
   const runner = createSyncStage(deps);
+  const run = (ctx: StageContext): Promise<StageOutcome> => {
+    if (ctx.config.sync.mode === 'auto') return runAuto(ctx, deps);
+    return ctx.config.sync.mode === 'cluster' ? runCluster(ctx, deps) : runner.run(ctx);
+  };
   return {
     name: 'sync',
-    run: (ctx) => (ctx.config.sync.mode === 'cluster' ? runCluster(ctx, deps) : runner.run(ctx)),
+    run,
     plan: async (ctx) => {
+      if (ctx.config.sync.mode === 'auto') return planAuto(ctx, deps);
       if (ctx.config.sync.mode === 'cluster') return planCluster(ctx, deps, runner);
       const line = await runner.plan(ctx);
       if (line.action === 'skip' || !line.detail) return line;

@@ -58,6 +58,7 @@ function shardConfig(plan: ShardPlan, env: NodeJS.ProcessEnv): Config {
     sync: {
       ...plan.sync,
       mode: 'runner',
+      runnerLocation: 'in-region',
       shards: plan.shards.length,
       parallelism: 1,
       shardRetries: 0,

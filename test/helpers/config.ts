@@ -34,6 +34,7 @@ export function testConfig(overrides: Overrides = {}): Config {
       filesInParallel: 2,
       retries: 5,
       mode: 'runner',
+      runnerLocation: 'auto',
       shards: 2,
       parallelism: 2,
       shardRetries: 2,

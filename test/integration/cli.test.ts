@@ -133,6 +133,8 @@ describe('arena-ft-pipeline CLI', () => {
       expect(res.code).toBe(0);
       // a plan reports what would run as planned, never as done (issue 14)
       expect(res.out).toMatch(/sync\s+planned.*would run/);
+      // sync-mode auto (the default) says which mode and why, with both estimates
+      expect(res.out).toMatch(/sync-mode auto → runner: sync-mode auto, .*; est\. .+ on this runner .+ in the cluster/);
       expect(res.out).not.toMatch(/^\w+\s+done\s/m);
       expect(sb.oss!.listKeys('')).toEqual([]);
       expect(res.out + res.err).not.toContain(env.OSS_ACCESS_KEY_SECRET);
@@ -161,6 +163,7 @@ describe('arena-ft-pipeline CLI', () => {
       // the kubeconfig copy was written (0600) and removed at exit
       expect(first.out).toMatch(/Wrote the kubeconfig .* to .*arena-ft-kubeconfig-/);
       expect(sb.oss!.listKeys('').some((k) => k.endsWith('.sync-manifest.json'))).toBe(true);
+      expect(first.out).toMatch(/sync\s+done.*\(sync-mode auto: runner\)/);
       const second = await cli(['run', '--stages', 'setup,sync'], env);
       expect(second.code).toBe(0);
       expect(second.out).toMatch(/kubectl 1\.34\.5 \(cached, sha256 verified when downloaded\)/);

@@ -20,6 +20,7 @@ import { ClientNodeKubeApi, loadKubeConfig } from '../../src/k8s/client.js';
 import { SYNC_LABEL } from '../../src/k8s/sync-job.js';
 import { CONFIGMAP, JOB, POD, SECRET, type KObj, type KubeApi } from '../../src/k8s/types.js';
 import { createModalSyncStage, syncJobName } from '../../src/stages/sync-cluster.js';
+import { decideSyncMode, modeInputs } from '../../src/stages/sync-mode.js';
 import { planShards } from '../../src/stages/sync-shards.js';
 import { formatBytes } from '../../src/oss/progress.js';
 import { memoryLogger, testConfig, testContext } from '../helpers/config.js';
@@ -426,3 +427,75 @@ test('an object that does not hold its file after the Job completed fails the st
   expect(cleanup.records).toEqual([]);
   await expectNothingLeft(syncJobName('verify', commit));
 }, 60_000);
+
+// `sync-mode: auto` (issue 17 point 1): the estimate picks, the plan says which and why, a failed cluster sync is
+// followed by the runner's
+const treeListings = () => sb.faults.recorded('hub').filter((r) => r.method === 'GET' && r.url.includes('/tree/'));
+const sizes = (files: typeof FILES) =>
+  files.map((f) => ({ path: f.path, size: f.size ?? Buffer.byteLength(f.content!) }));
+
+test('auto on a small repo: the plan and the run pick the runner with both estimates, listing the hub once; no Job', async () => {
+  sb.hub!.declareRepo({ id: 'org/auto-small', files: FILES });
+  const c = cfg('auto-small', { mode: 'auto', runnerLocation: 'overseas' });
+  const expected = decideSyncMode(modeInputs(c, {}), sizes(FILES));
+  expect(expected.mode).toBe('runner');
+  const plan = await stage().plan(testContext({ ...c, plan: true }).ctx);
+  expect(treeListings()).toHaveLength(1);
+  expect(plan.reason).toMatch(/, on this runner$/);
+  expect(plan.detail![0]).toBe(`sync-mode auto → ${expected.reason}`);
+  expect(plan.detail![0]).toMatch(/on this runner \(sync-runner-location overseas\), .* in the cluster \(3 pods\)/);
+  sb.faults.reset();
+  const { ctx, log } = testContext(c);
+  const out = await stage().run(ctx);
+  expect(out.status).toBe('done');
+  expect(out.summary).toMatch(/ \(sync-mode auto: runner\)$/);
+  expect(out.details).toMatchObject({ mode: 'runner', 'mode reason': expected.reason, 'files synced': FILES.length });
+  expect(log.lines).toContain(`sync-mode auto → ${expected.reason}`);
+  expect(treeListings()).toHaveLength(1);
+  expect(sb.faults.recorded('kube')).toEqual([]);
+}, 60_000);
+
+test('auto without a kubeconfig, or with pods in mainland China pointed at huggingface.co, stays on the runner and says why', () => {
+  const c = cfg('auto-why', { mode: 'auto' });
+  const big = [{ path: 'model.safetensors', size: 100e9 }];
+  const noKube = decideSyncMode({ ...modeInputs(c, {}), kubeconfig: false }, big);
+  expect(noKube.mode).toBe('runner');
+  expect(noKube.reason).toMatch(/^runner: sync-mode auto, no kubeconfig in this run; est\. /);
+  const official = decideSyncMode(
+    { ...modeInputs(c, {}), region: 'oss-cn-beijing', hubClusterEndpoint: 'https://huggingface.co' },
+    big
+  );
+  expect(official.mode).toBe('runner');
+  expect(official.reason).toContain('pods in oss-cn-beijing cannot reach https://huggingface.co');
+  expect(official.reason).toContain('set hf-cluster-endpoint');
+});
+
+test('auto picking the cluster whose image cannot be pulled: the Job is undone and this runner syncs, with a warning', async () => {
+  sb.hub!.declareRepo({ id: 'org/auto-fallback', files: FILES.slice(0, 4) });
+  const c = cfg('auto-fallback', { mode: 'auto', image: 'ghcr.io/nobody/not-there:1.0.0' });
+  const commit = sb.hub!.commitOf('org/auto-fallback', 'main');
+  const prefix = `llm/auto-fallback/hub/${commit}/`.replace('/hub/', '/hf/');
+  // the estimate forced to the cluster, as for a big repo (its figures are the real estimate's)
+  const decide: typeof decideSyncMode = (m, files) => ({
+    ...decideSyncMode(m, files),
+    mode: 'cluster',
+    reason: 'cluster: forced'
+  });
+  const st = createModalSyncStage({ clients: syncClients, kube: syncKube, sleep: async () => undefined, decide });
+  const { ctx, log, cleanup } = testContext(c);
+  const out = await st.run(ctx);
+  expect(out.status).toBe('done');
+  expect(out.summary).toMatch(/ \(sync-mode auto: runner\)$/);
+  expect(out.details).toMatchObject({ mode: 'runner', 'files synced': 4 });
+  expect(String(out.details!['mode reason'])).toMatch(
+    /^runner, after the cluster sync failed \(SYNC_IMAGE_PULL\); cluster: forced$/
+  );
+  expect(log.lines.some((l) => /^warning: sync-mode auto: the cluster sync failed \(SYNC_IMAGE_PULL: /.test(l))).toBe(
+    true
+  );
+  expect(sb.oss!.listKeys(prefix).sort()).toEqual(
+    ['.sync-manifest.json', ...FILES.slice(0, 4).map((f) => f.path)].map((k) => prefix + k).sort()
+  );
+  expect(cleanup.records).toEqual([]);
+  await expectNothingLeft(syncJobName('auto-fallback', commit));
+}, 90_000);

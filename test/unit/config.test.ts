@@ -131,6 +131,22 @@ describe('config: hostile values', () => {
     expect(() => load({ stages: 'deploy' }, {}, { KUBECONFIG: '/x' })).not.toThrow();
   });
 
+  it('sync-mode defaults to auto and sync-runner-location to auto; other values are refused naming what is allowed', () => {
+    expect(load({}).sync).toMatchObject({ mode: 'auto', runnerLocation: 'auto' });
+    expect(load({ 'sync-mode': 'runner', 'sync-runner-location': 'overseas' }).sync).toMatchObject({
+      mode: 'runner',
+      runnerLocation: 'overseas'
+    });
+    const mode = err(() => load({ 'sync-mode': 'fastest' }));
+    expect(mode.details.find((d) => d.includes('Input "sync-mode"'))).toMatch(
+      /"fastest".*expected "runner", "cluster" or "auto"/
+    );
+    const where = err(() => load({ 'sync-runner-location': 'us-east' }));
+    expect(where.details.find((d) => d.includes('Input "sync-runner-location"'))).toMatch(
+      /"us-east".*expected "auto", "overseas", "china" or "in-region"/
+    );
+  });
+
   it('reports every bad input at once', () => {
     const e = err(() => load({ namespace: 'A', 'pvc-name': '-x', 'sync-retries': '0' }));
     expect(e.details).toHaveLength(3);
