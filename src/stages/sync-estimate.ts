@@ -5,8 +5,8 @@
  * rendered from it (`estimateTable`, kept equal by test/unit/sync-estimate.test.ts).
  *
  * The model, per machine (the runner, or one shard pod): `partsInFlight` slots, each moving one part from the hub
- * to OSS. Today a part is downloaded whole and then uploaded, so a slot moves 1 / (1/down + 1/up) bytes per second
- * (`PARTS_STREAMED`); the machine moves min(slots used × slot rate, its link caps). Each file also costs a few
+ * to OSS. A part streams into its upload as it downloads, so a slot moves min(down, up) bytes per second
+ * (`slotRate`); the machine moves min(slots used × slot rate, its link caps). Each file also costs a few
  * round trips (`ROUND_TRIPS_PER_FILE`), `filesInParallel` at a time. The cluster runs the shards `planShards`
  * makes, `parallelism` pods at a time in index order, each paying `POD_START_SECONDS`, sharing the links' caps;
  * the runner then checks every object with a HEAD. What both modes share (resolving the revision, listing, the
@@ -61,15 +61,6 @@ export interface Estimate {
 // ---------------------------------------------------------------------------------------------------------------
 // The assumptions. Measured or published figures are cited; the rest say "assumed" and why the figure is safe.
 // ---------------------------------------------------------------------------------------------------------------
-
-/**
- * How a slot moves a part. false (today): the part is downloaded whole into its buffer, then uploaded, so a slot
- * runs at 1/(1/down + 1/up), c/2 on two links of c. The bench row "ranged sync … share of 8c" measured 0.42 × 8c
- * with 8 slots over c per connection (issue 17, session note of stop 21; 0.46 at c = 4 MiB/s), i.e. each slot at
- * ~c/2 less start-up. When each part streams into its UploadPart as it arrives (the change planned in
- * src/oss/upload.ts), set true: a slot then runs at min(down, up), and that row's goal is 0.8.
- */
-export const PARTS_STREAMED = false;
 
 /**
  * Runner → huggingface.co (its CDN) from a cloud VM outside China, one connection: ~40 MB/s, a plain one-stream
@@ -158,11 +149,15 @@ export const CLUSTER_SIDE: Side = RUNNER_SIDES['in-region'];
 // The arithmetic.
 // ---------------------------------------------------------------------------------------------------------------
 
-/** What one slot moves per second, hub → OSS. */
+/**
+ * What one slot moves per second, hub → OSS. Each part streams into its UploadPart while its ranged GET brings it
+ * (src/oss/upload.ts `streamPart`), so a slot runs at the slower of its two connections. (Before, a part was
+ * downloaded whole, then uploaded: 1/(1/down + 1/up), c/2 on two links of c; the bench row "ranged sync … share
+ * of 8c" measured 0.42 × 8c then.)
+ */
 export function slotRate(hub: Link, oss: Link): number {
   if (hub.perConnection <= 0 || oss.perConnection <= 0) return 0;
-  if (PARTS_STREAMED) return Math.min(hub.perConnection, oss.perConnection);
-  return 1 / (1 / hub.perConnection + 1 / oss.perConnection);
+  return Math.min(hub.perConnection, oss.perConnection);
 }
 
 interface MachineRun {

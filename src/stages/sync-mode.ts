@@ -15,7 +15,6 @@ import {
   OSS_PUBLIC_PER_CONNECTION,
   OSS_PUBLIC_UPLOAD_CAP,
   OSS_UPLOAD_CAP,
-  PARTS_STREAMED,
   POD_START_SECONDS,
   RTT_CROSS_BORDER,
   RTT_DOMESTIC,
@@ -245,7 +244,7 @@ export function assumptionsTable(): string {
     `| pod (cn-beijing) → hf-mirror.com | ${rate(HUB_MIRROR_PER_CONNECTION)} | the pod's share of its node, ${rate(CLUSTER_SIDE.nic)} (assumed) | padeoe/hf-mirror-site #48 (10 MB/s on a 300 Mbit/s line) |`,
     `| pod → OSS internal endpoint | ${rate(CLUSTER_SIDE.oss.perConnection)} (assumed) | ${rate(OSS_UPLOAD_CAP)} upload per account in cn-beijing | OSS limits (Bandwidth table) |`,
     `| pod start: schedule, pull the sync image, start Node | | ${POD_START_SECONDS} s (assumed) | |`,
-    `| ${PARTS_STREAMED ? 'a part streamed into its upload' : 'a part downloaded whole, then uploaded'}: a slot moves | ${PARTS_STREAMED ? 'min(down, up)' : '1 / (1/down + 1/up)'} | | bench row "ranged sync … share of 8c": 0.42 (issue 17) |`
+    `| a part streams into its upload as it downloads: a slot moves | min(down, up) | | bench row "ranged sync … share of 8c" (README, Benchmarks) |`
   ].join('\n');
 }
 
