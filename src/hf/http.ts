@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { bytesRead } from '../util/reclaim.js';
 
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 32 }),
@@ -97,9 +98,15 @@ export async function readAll(body: IncomingMessage, stallMs: number, url: strin
 
 /**
  * The body's chunks; fails with a StallError when no chunk arrives within `stallMs` while we are waiting.
- * Time spent by the consumer between chunks (backpressure) does not count.
+ * Time spent by the consumer between chunks (backpressure) does not count. Each chunk's size goes to `onRead`:
+ * by default the process's collector of dead socket-read buffers (src/util/reclaim.ts).
  */
-export async function* readChunks(body: IncomingMessage, stallMs: number, url: string): AsyncGenerator<Buffer> {
+export async function* readChunks(
+  body: IncomingMessage,
+  stallMs: number,
+  url: string,
+  onRead: (bytes: number) => void = bytesRead
+): AsyncGenerator<Buffer> {
   const it = body[Symbol.asyncIterator]();
   let waiting = false;
   const timer = setTimeout(() => {
@@ -112,6 +119,7 @@ export async function* readChunks(body: IncomingMessage, stallMs: number, url: s
       const next = await it.next();
       waiting = false;
       if (next.done) return;
+      onRead((next.value as Buffer).length);
       yield next.value as Buffer;
     }
   } finally {

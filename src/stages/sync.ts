@@ -27,10 +27,6 @@ import type { Digests } from '../oss/digest.js';
 import { FileProgress, formatBytes, formatRate } from '../oss/progress.js';
 import { formatDuration } from '../util/format.js';
 import { checkPartCount, PartPool, Uploader, type UploadEvents, type UploadSpec } from '../oss/upload.js';
-import { reclaimer } from '../util/reclaim.js';
-
-/** Bytes moved between two collections of finished socket reads (src/util/reclaim.ts). */
-const RECLAIM_EVERY_BYTES = 32 * 1024 * 1024;
 
 /** The clients the sync stage uses (src/composition/sync.ts builds the real ones). */
 export interface SyncClients {
@@ -325,7 +321,6 @@ async function transferAll(r: Run, stop: AbortController, commit: string, select
     signal: stop.signal,
     sleep: r.deps.sleep,
     random: r.deps.random,
-    onPartRead: reclaimer(RECLAIM_EVERY_BYTES),
     onRetry: (what, err, attempt, delay) =>
       ctx.log.info(`  retrying ${what} in ${formatDuration(delay)} (attempt ${attempt + 1}): ${describeError(err)}`)
   });
