@@ -146,8 +146,6 @@ export interface UploaderOptions {
   readonly earlierUploads?: ReadonlySet<string>;
   /** An upload this run started and abandoned was aborted (or could not be: then `err`). */
   readonly onStrayUpload?: (key: string, uploadId: string, err?: unknown) => void;
-  /** A part (or a whole small file) was read from the source: `bytes` more moved through memory. */
-  readonly onPartRead?: (bytes: number) => void;
 }
 
 /** One file's multipart upload: what it sends, where, and the parts an earlier run left. */
@@ -273,7 +271,6 @@ export class Uploader {
         }
         if (fill !== spec.size) throw endedEarly(fill, spec.size);
       });
-      this.opts.onPartRead?.(spec.size);
       const body = buf.subarray(0, spec.size);
       digest.addPartCrc(crc64(body), spec.size);
       const d = digest.digest();
@@ -531,7 +528,6 @@ export class Uploader {
       }
       if (fill < into.length) throw endedEarly(start + fill, spec.size);
     });
-    this.opts.onPartRead?.(into.length);
   }
 
   /**
