@@ -55,7 +55,7 @@ export const crc64Ready: Promise<void> = createCRC64().then(
   () => undefined
 );
 
-/** Which implementation `crc64` runs now (tests and the bench report it). */
+/** Which implementation `crc64` runs now (the tests check both). */
 export const crc64Engine = (): 'wasm' | 'portable' => (wasm ? 'wasm' : 'portable');
 
 /** CRC of `buf` continued from `prev` (the CRC of everything before it). */
