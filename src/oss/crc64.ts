@@ -9,7 +9,9 @@
  * computes the same value. Why not crc64-ecma182.js at run time: it is wasm2js output of unoptimised C (locals
  * kept in its heap): ~130-270 MB/s here, and its fixed 16 MiB heap aborts the process on a 16 MiB input.
  */
-import { createCRC64, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
+// The CRC-64 build alone: the package's index carries every algorithm's wasm (≈2.5 MiB more RSS once loaded).
+import crc64Module from 'hash-wasm/dist/crc64.umd.min.js';
 
 const POLY_HI = 0xc96c5795;
 const POLY_LO = 0xd7870f42;
@@ -48,7 +50,7 @@ for (let t = 1; t < 8; t++) {
 
 let wasm: IHasher | undefined;
 /** Settles once the WebAssembly CRC is in use (or known to be unavailable: the portable loop stays). */
-export const crc64Ready: Promise<void> = createCRC64().then(
+export const crc64Ready: Promise<void> = crc64Module.createCRC64().then(
   (h) => {
     wasm = h;
   },
