@@ -55,7 +55,9 @@ async function bundleChild(): Promise<string> {
 
 async function child(script: string, job: object): Promise<ChildResult> {
   const prof = process.env.SYNC_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SYNC_BENCH_PROF] : [];
-  const { stdout, stderr } = await run(process.execPath, [...prof, script, JSON.stringify(job)], {
+  // e.g. SYNC_BENCH_NODE_ARGS=--trace-gc to see what the measured process spends its time on
+  const extra = process.env.SYNC_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const { stdout, stderr } = await run(process.execPath, [...prof, ...extra, script, JSON.stringify(job)], {
     maxBuffer: 16 * MiB,
     env: { ...process.env, NODE_OPTIONS: '' }
   });
@@ -192,7 +194,7 @@ export async function benchSync(): Promise<BenchRow[]> {
     }
     if (process.env.SYNC_BENCH_RATIOS_ONLY) {
       process.stderr.write(
-        `bench sync: ${JSON.stringify(pairs.map((p) => ({ raw: Math.round(p.raw.ms), sync: Math.round(p.synced.ms), twoPhase: Math.round(p.twoPhase.ms) })))}\n`
+        `bench sync: ${JSON.stringify(pairs.map((p) => ({ raw: Math.round(p.raw.ms), sync: Math.round(p.synced.ms), twoPhase: Math.round(p.twoPhase.ms), rawCpu: Math.round(p.raw.cpuMs), syncCpu: Math.round(p.synced.cpuMs) })))}\n`
       );
       return [];
     }
@@ -277,6 +279,14 @@ export async function benchSync(): Promise<BenchRow[]> {
         name: 'peak RSS of the raw pipe (baseline process)',
         value: round(median(pairs.map((p) => p.raw.maxRssKiB)) / 1024, 0),
         unit: 'MiB',
+        goal: 'info',
+        met: true
+      },
+      {
+        // What hashing costs per byte, less sensitive than the time ratio to what else runs on the box.
+        name: `CPU of the sync process beyond the raw pipe's, per ${size(ratioSize)} (median)`,
+        value: round(median(pairs.map((p) => p.synced.cpuMs - p.raw.cpuMs))),
+        unit: 'ms',
         goal: 'info',
         met: true
       }

@@ -314,9 +314,17 @@ export class OssStore {
     }
   }
 
-  /** A small object in one PUT, its CRC64 checked; on a mismatch the object is deleted. */
-  async putObject(key: string, body: Buffer, meta: Record<string, string> = {}, mime?: string): Promise<void> {
-    const ours = crc64(body);
+  /**
+   * A small object in one PUT, its CRC64 checked; on a mismatch the object is deleted. `ours`: the body's CRC when
+   * the caller has it already (the uploader hashes every byte it reads), so the body is not hashed twice.
+   */
+  async putObject(
+    key: string,
+    body: Buffer,
+    meta: Record<string, string> = {},
+    mime?: string,
+    ours: string = crc64(body)
+  ): Promise<void> {
     const res = await this.call(`PUT ${key}`, async () => (await this.client.put(key, body, { meta, mime })).res);
     const theirs = res.headers['x-oss-hash-crc64ecma'];
     if (theirs !== undefined && theirs !== ours) {
