@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { retry } from '../util/retry.js';
 import { PipelineError } from '../errors.js';
 import type { OssStore, UploadedPart } from './client.js';
-import { crc64 } from './crc64.js';
+import { CRC64_EMPTY, crc64 } from './crc64.js';
 import { crcMismatch } from './client.js';
 import { StreamDigest, type Digests } from './digest.js';
 
@@ -27,29 +27,51 @@ export interface ByteSource {
 }
 
 /**
- * The file's digests fed part by part in file order while parts arrive in any order: a part waits (in its pool
- * buffer) until every part before it has been hashed; `hashed` runs once its bytes are in the digest.
+ * The file's digests fed in file order while parts arrive in any order. The part next in order is hashed as its
+ * bytes land (`progress`), so its hash costs nothing once its read ends; a later part waits in its pool buffer
+ * until every part before it has been hashed, then is hashed from its buffer. `hashed` (given when the part is
+ * whole, `add`) runs once its bytes are in the digest.
  */
 export class InOrderDigest {
-  private readonly waiting = new Map<number, { body: Buffer; crc: string; hashed: () => void }>();
+  private readonly parts = new Map<number, { body: Buffer; filled: number; crc?: string; hashed?: () => void }>();
   private nextPart = 1;
+  /** Bytes of the part next in order already in the digest. */
+  private done = 0;
 
   constructor(private readonly digest_: StreamDigest) {}
 
+  /** Part `n` has its first `filled` bytes in `body` (they no longer change). */
+  progress(n: number, body: Buffer, filled: number): void {
+    const p = this.parts.get(n);
+    if (p) p.filled = filled;
+    else this.parts.set(n, { body, filled });
+    if (n === this.nextPart) this.advance();
+  }
+
+  /** Part `n` is whole, with its CRC-64. */
   add(n: number, body: Buffer, crc: string, hashed: () => void): void {
-    this.waiting.set(n, { body, crc, hashed });
-    for (let p = this.waiting.get(this.nextPart); p; p = this.waiting.get(this.nextPart)) {
-      this.waiting.delete(this.nextPart++);
-      this.digest_.update(p.body);
+    this.parts.set(n, { body, filled: body.length, crc, hashed });
+    this.advance();
+  }
+
+  private advance(): void {
+    for (let p = this.parts.get(this.nextPart); p; p = this.parts.get(this.nextPart)) {
+      if (p.filled > this.done) {
+        this.digest_.update(p.body.subarray(this.done, p.filled));
+        this.done = p.filled;
+      }
+      if (!p.hashed || p.crc === undefined) return;
+      this.parts.delete(this.nextPart++);
+      this.done = 0;
       this.digest_.addPartCrc(p.crc, p.body.length);
       p.hashed();
     }
   }
 
-  /** The file was given up: parts still waiting for an earlier one will never be hashed; let their buffers go. */
+  /** The file was given up: whole parts still waiting for an earlier one will never be hashed; let them go. */
   discard(): void {
-    for (const p of this.waiting.values()) p.hashed();
-    this.waiting.clear();
+    for (const p of this.parts.values()) p.hashed?.();
+    this.parts.clear();
   }
 
   /** The digests of the whole content (every part added). */
@@ -173,11 +195,16 @@ interface SentParts {
   readonly keptParts: number;
 }
 
-/** One part's slice of a pool buffer; `hashed` feeds it (with its CRC-64) to the file's in-order digest. */
+/**
+ * One part's slice of a pool buffer. `landed` runs as each read's bytes land (the part's CRC-64 grows with them,
+ * and the in-order digest takes them when the part is next); `whole` hands the finished part to that digest.
+ */
 interface PartBuffer {
   readonly n: number;
   readonly body: Buffer;
-  readonly hashed: (crc: string) => void;
+  crc: string;
+  readonly landed: (view: Buffer, filled: number) => void;
+  readonly whole: () => void;
 }
 
 /** Reading stopped because the part (or the whole file) was given up: `reason` says why. Never retried. */
@@ -276,7 +303,7 @@ export class Uploader {
       const d = digest.digest();
       spec.verify(d);
       this.opts.signal?.throwIfAborted();
-      await this.store.putObject(spec.key, body, spec.meta(d));
+      await this.store.putObject(spec.key, body, spec.meta(d), undefined, d.crc64); // d.crc64 is the body's
       return { digests: d, multipart: false, sentBytes: spec.size, keptParts: 0 };
     } finally {
       this.pool.release(buf);
@@ -363,12 +390,18 @@ export class Uploader {
       if (--holds === 0) this.pool.release(buf);
     };
     let hashed = false;
+    const body = buf.subarray(0, len);
     const part: PartBuffer = {
       n,
-      body: buf.subarray(0, len),
-      hashed: (crc) => {
+      body,
+      crc: CRC64_EMPTY,
+      landed: (view, filled) => {
+        part.crc = crc64(view, part.crc);
+        run.order.progress(n, body, filled);
+      },
+      whole: () => {
         hashed = true;
-        run.order.add(n, buf.subarray(0, len), crc, drop);
+        run.order.add(n, body, part.crc, drop);
       }
     };
     try {
@@ -386,13 +419,12 @@ export class Uploader {
   /** A part an earlier run sent: kept when its size and MD5 ETag match the bytes read again, else sent anew. */
   private async resendPart(file: FileTransfer, run: PartsRun, part: PartBuffer, prior: UploadedPart) {
     await this.readPart(file, run, part, run.stop.signal);
-    const crc = crc64(part.body);
-    part.hashed(crc);
+    part.whole();
     if (prior.size === part.body.length && sameEtag(prior.etag, md5Etag(part.body))) {
       run.tally.keptParts++;
       return prior;
     }
-    const sent = await this.store.uploadPart(file.spec.key, file.id, part.n, part.body, crc);
+    const sent = await this.store.uploadPart(file.spec.key, file.id, part.n, part.body, part.crc);
     run.tally.sentBytes += part.body.length;
     return sent;
   }
@@ -431,9 +463,8 @@ export class Uploader {
       run.stop.signal.removeEventListener('abort', stopRead);
     }
     feed.push(null);
-    const crc = crc64(part.body);
-    part.hashed(crc);
-    whole.resolve({ body: part.body, crc });
+    part.whole();
+    whole.resolve({ body: part.body, crc: part.crc });
     const r = await sending;
     if (!r.ok) throw r.err;
     run.tally.sentBytes += part.body.length;
@@ -512,8 +543,10 @@ export class Uploader {
           const take = Math.min(chunk.length, into.length - fill);
           if (take < chunk.length && last) throw tooLong(spec);
           chunk.copy(into, fill, 0, take);
-          onView?.(into.subarray(fill, fill + take));
+          const view = into.subarray(fill, fill + take);
           fill += take;
+          part.landed(view, fill);
+          onView?.(view);
           run.tally.readBytes += take;
           ev.position?.(run.tally.readBytes);
           progressed();

@@ -1,6 +1,7 @@
 /** The streamed uploader over an in-memory store: memory bound, resume, verify-before-complete, abort. */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import { InOrderDigest, PartPool, Uploader, type ByteSource } from '../../src/oss/upload.js';
 import { StreamDigest } from '../../src/oss/digest.js';
 import type { OssStore, UploadedPart } from '../../src/oss/client.js';
@@ -322,6 +323,43 @@ test('a server that ignores the end of the range: each part still gets exactly i
     verify: (d) => expect(d.sha256).toBe(sha(data))
   });
   expect(store.objects.get('k')!.equals(data)).toBe(true);
+});
+
+test('InOrderDigest: the part next in order is hashed as its bytes land; any interleaving of landings gives the digests of the content', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 9 }),
+      fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 60 }),
+      (nParts, schedule) => {
+        const partLen = 50;
+        const data = randomBytes(nParts * partLen - 7);
+        const parts = Array.from({ length: nParts }, (_, i) => data.subarray(i * partLen, (i + 1) * partLen));
+        const filled = parts.map(() => 0);
+        const sd = StreamDigest.start();
+        const d = new InOrderDigest(sd);
+        const hashedAt: number[] = [];
+        const land = (i: number, bytes: number) => {
+          filled[i] = Math.min(parts[i].length, filled[i] + bytes);
+          if (filled[i] < parts[i].length) d.progress(i + 1, parts[i], filled[i]);
+          else d.add(i + 1, parts[i], crc64(parts[i]), () => hashedAt.push(i + 1));
+        };
+        for (const step of schedule) {
+          const open = filled.map((f, i) => (f < parts[i].length ? i : -1)).filter((i) => i >= 0);
+          if (open.length === 0) break;
+          const i = open[step % open.length];
+          const before = sd.size;
+          const headBefore = hashedAt.length; // parts before the head are all hashed
+          land(i, 1 + (step % 23));
+          // the head part's landed bytes are in the digest at once
+          if (i === headBefore && filled[i] < parts[i].length) expect(sd.size).toBe(i * partLen + filled[i]);
+          expect(sd.size).toBeGreaterThanOrEqual(before);
+        }
+        for (let i = 0; i < nParts; i++) if (filled[i] < parts[i].length) land(i, parts[i].length);
+        expect(hashedAt).toEqual(Array.from({ length: nParts }, (_, i) => i + 1));
+        expect(d.digest()).toMatchObject({ sha256: sha(data), crc64: crc64(data), size: data.length });
+      }
+    )
+  );
 });
 
 test('InOrderDigest: parts added in any order give the digests of the content in order', () => {
