@@ -8,21 +8,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runStep } from '../scripts/lib/run-action.js';
-import { runShippedCli, syncInputs } from './cli-sync.js';
+import { peakRssMiB, RSS_PRELOAD, runShippedCli, syncInputs } from './cli-sync.js';
 import { server } from './sync.js';
 import type { BenchRow } from './types.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const GiB = 1024 ** 3;
-const PRELOAD = ['--import', path.join(here, 'rss-at-exit.mjs')];
-
-const peakMiB = (stderr: string): number => {
-  const m = /maxRssKiB=(\d+)/.exec(stderr);
-  if (!m) throw new Error(`the measured process printed no peak RSS: ${stderr.slice(-400)}`);
-  return Math.round(Number(m[1]) / 1024);
-};
 
 export async function benchShipped(): Promise<BenchRow[]> {
   const sizes = (process.env.SHIPPED_BENCH_GIB ?? '1,4').split(',').map(Number);
@@ -48,10 +39,10 @@ export async function benchShipped(): Promise<BenchRow[]> {
       });
       await hub.call({ op: 'warm', repo });
       if (which.has('cli')) {
-        const res = await runShippedCli(inputs(repo, `cli-${gib}`), PRELOAD);
+        const res = await runShippedCli(inputs(repo, `cli-${gib}`), RSS_PRELOAD);
         if (res.code !== 0)
           throw new Error(`dist/cli sync of ${gib} GiB exited ${res.code}: ${res.stderr.slice(-600)}`);
-        const mib = peakMiB(res.stderr);
+        const mib = peakRssMiB(res.stderr);
         rows.push({
           name: `peak RSS, dist/cli syncing ${gib} GiB`,
           value: mib,
@@ -66,10 +57,10 @@ export async function benchShipped(): Promise<BenchRow[]> {
           entry: 'main',
           inputs: inputs(repo, `main-${gib}`),
           dirs: { jobDir: work, toolCache: path.join(work, 'tc') },
-          env: { NODE_OPTIONS: PRELOAD.join(' ') }
+          env: { NODE_OPTIONS: RSS_PRELOAD.join(' ') }
         });
         if (res.exitCode !== 0) throw new Error(`dist/main sync of ${gib} GiB exited ${res.exitCode}`);
-        const mib = peakMiB(res.stderr);
+        const mib = peakRssMiB(res.stderr);
         rows.push({
           name: `peak RSS, dist/main syncing ${gib} GiB`,
           value: mib,
