@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { InOrderDigest, PartPool, Uploader, type ByteSource } from '../../src/oss/upload.js';
-import { StreamDigest } from '../../src/oss/digest.js';
+import { StreamDigest, type Digests } from '../../src/oss/digest.js';
 import type { OssStore, UploadedPart } from '../../src/oss/client.js';
 import { crc64 } from '../../src/oss/crc64.js';
 import { PipelineError } from '../../src/errors.js';
@@ -142,6 +142,11 @@ function source(
 const retryable = (e: unknown) => (e as { code?: string }).code === 'ECONNRESET';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/** The upload of `data` under key `k` from `src`; `verify` accepts anything unless given. */
+function fileSpec(data: Buffer, src: ByteSource, verify: (d: Digests) => void = () => undefined) {
+  return { key: 'k', size: data.length, meta: () => ({}), gitBlob: false, source: src, verify };
+}
+
 function setup(partSize: number, slots: number) {
   const store = new MemStore();
   const pool = new PartPool(partSize, slots);
@@ -156,14 +161,7 @@ function setup(partSize: number, slots: number) {
 test('parts in flight never exceed the pool, and the pool never allocates more than its slots', async () => {
   const { store, pool, up } = setup(1000, 3);
   const data = randomBytes(20_500);
-  const r = await up.upload({
-    key: 'k',
-    size: data.length,
-    meta: () => ({}),
-    gitBlob: false,
-    source: source(data, 333),
-    verify: (d) => expect(d.sha256).toBe(sha(data))
-  });
+  const r = await up.upload(fileSpec(data, source(data, 333), (d) => expect(d.sha256).toBe(sha(data))));
   expect(store.objects.get('k')!.equals(data)).toBe(true);
   expect(store.maxInFlight).toBeLessThanOrEqual(3);
   expect((pool as unknown as { created: number }).created).toBeLessThanOrEqual(3);
@@ -198,14 +196,7 @@ test('parts are read by parallel ranged GETs, each exactly its part, as many at 
   const { store, pool, up } = setup(1000, 4);
   const data = randomBytes(10_000);
   const src = source(data, 250);
-  await up.upload({
-    key: 'k',
-    size: data.length,
-    meta: () => ({}),
-    gitBlob: false,
-    source: src,
-    verify: (d) => expect(d.sha256).toBe(sha(data))
-  });
+  await up.upload(fileSpec(data, src, (d) => expect(d.sha256).toBe(sha(data))));
   expect([...src.ranges].sort((a, b) => a[0] - b[0])).toEqual(
     Array.from({ length: 10 }, (_, i) => [i * 1000, i < 9 ? (i + 1) * 1000 : undefined])
   );
@@ -217,14 +208,9 @@ test('parts are read by parallel ranged GETs, each exactly its part, as many at 
 test('each part streams into its UploadPart while its ranged GET is still bringing it', async () => {
   const { store, up } = setup(1000, 3);
   const data = randomBytes(5_500);
-  const r = await up.upload({
-    key: 'k',
-    size: data.length,
-    meta: () => ({}),
-    gitBlob: false,
-    source: source(data, 100, [], { tick: true }),
-    verify: (d) => expect(d.sha256).toBe(sha(data))
-  });
+  const r = await up.upload(
+    fileSpec(data, source(data, 100, [], { tick: true }), (d) => expect(d.sha256).toBe(sha(data)))
+  );
   expect(store.objects.get('k')!.equals(data)).toBe(true);
   expect([...store.streamedEarly].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
   expect(r).toMatchObject({ multipart: true, sentBytes: data.length });
@@ -253,12 +239,7 @@ test('an UploadPart refused for good stops reading that file: the refusal is the
   store.failStreamed = (n) => (n === 2 ? denied : undefined);
   const src = source(data, 100, [], { tick: true });
   let read = 0;
-  await expect(
-    up.upload(
-      { key: 'k', size: data.length, meta: () => ({}), gitBlob: false, source: src, verify: () => undefined },
-      { position: (b) => (read = b) }
-    )
-  ).rejects.toBe(denied);
+  await expect(up.upload(fileSpec(data, src), { position: (b) => (read = b) })).rejects.toBe(denied);
   expect(read).toBeLessThan(data.length);
   expect(store.aborted).toEqual(['u1']);
   expect(store.objects.size).toBe(0);
@@ -268,16 +249,9 @@ test('an UploadPart refused for good stops reading that file: the refusal is the
 test('a read failing for good while its part streams: the read error is the error, the upload is aborted, no buffer is lost', async () => {
   const { store, pool, up } = setup(1000, 3);
   const data = randomBytes(9_000);
-  await expect(
-    up.upload({
-      key: 'k',
-      size: data.length,
-      meta: () => ({}),
-      gitBlob: false,
-      source: source(data, 100, [], { tick: true, fatalAt: 4_550 }),
-      verify: () => undefined
-    })
-  ).rejects.toMatchObject({ code: 'EACCES' });
+  await expect(up.upload(fileSpec(data, source(data, 100, [], { tick: true, fatalAt: 4_550 })))).rejects.toMatchObject({
+    code: 'EACCES'
+  });
   expect(store.aborted).toEqual(['u1']);
   expect(store.objects.size).toBe(0);
   await uploadsAfterwards(up, store, pool);
@@ -314,14 +288,7 @@ test('parts arriving out of order are hashed in file order: a slow first part ho
 test('a server that ignores the end of the range: each part still gets exactly its bytes', async () => {
   const { store, up } = setup(1000, 2);
   const data = randomBytes(4500);
-  await up.upload({
-    key: 'k',
-    size: data.length,
-    meta: () => ({}),
-    gitBlob: false,
-    source: source(data, 300, [], { ignoreEnd: true }),
-    verify: (d) => expect(d.sha256).toBe(sha(data))
-  });
+  await up.upload(fileSpec(data, source(data, 300, [], { ignoreEnd: true }), (d) => expect(d.sha256).toBe(sha(data))));
   expect(store.objects.get('k')!.equals(data)).toBe(true);
 });
 
@@ -423,17 +390,10 @@ test('a part whose CRC-64 OSS reports otherwise aborts the open upload: its reco
   };
   const uploads: string[] = [];
   await expect(
-    up.upload(
-      {
-        key: 'k',
-        size: data.length,
-        meta: () => ({}),
-        gitBlob: false,
-        source: source(data, 700),
-        verify: () => undefined
-      },
-      { uploadStarted: (id) => uploads.push(`+${id}`), uploadEnded: (id) => uploads.push(`-${id}`) }
-    )
+    up.upload(fileSpec(data, source(data, 700)), {
+      uploadStarted: (id) => uploads.push(`+${id}`),
+      uploadEnded: (id) => uploads.push(`-${id}`)
+    })
   ).rejects.toMatchObject({ code: 'OSS_CHECKSUM_MISMATCH' });
   expect(store.aborted).toEqual(['u1']);
   expect(store.uploads.size).toBe(0);
