@@ -158,6 +158,8 @@ export interface UploaderOptions {
   readonly attempts: number;
   readonly isRetryableSourceError: (err: unknown) => boolean;
   readonly signal?: AbortSignal;
+  /** When `signal` aborts, leave the file's multipart upload open (for a later run to continue), not aborted. */
+  readonly keepOnCancel?: boolean;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
   readonly onRetry?: (what: string, err: unknown, attempt: number, delayMs: number) => void;
@@ -331,7 +333,8 @@ export class Uploader {
       return { digests: sent.digests, multipart: true, sentBytes: sent.sentBytes, keptParts: sent.keptParts };
     } catch (err) {
       // once completed there is no upload left to abort (a CRC mismatch then deleted the object)
-      if (!completed) await this.abortQuietly(spec, id, ev);
+      const keep = this.opts.keepOnCancel && this.opts.signal?.aborted;
+      if (!completed && !keep) await this.abortQuietly(spec, id, ev);
       throw err;
     }
   }

@@ -238,7 +238,12 @@ export async function runShard(o: ShardRunOptions): Promise<number> {
   );
   progress.report('start');
   try {
-    await syncFileSet(shardContext(o, shard, log), { ...o.deps, ...progress.hooks() }, plan.commit, files);
+    await syncFileSet(
+      shardContext(o, shard, log),
+      { ...o.deps, ...progress.hooks(), keepUploadsOnCancel: true },
+      plan.commit,
+      files
+    );
   } catch (err) {
     return transferFailed(o, log, progress, index, err);
   }

@@ -48,6 +48,11 @@ export interface SyncDeps {
   readonly onPosition?: (file: HubFile, position: number) => void;
   /** A file is in OSS (sent, kept or copied). */
   readonly onFileDone?: (result: FileResult) => void;
+  /**
+   * On cancel, leave unfinished multipart uploads open (a shard pod on SIGTERM: its replacement continues them, and
+   * the runner aborts them if the whole sync is cancelled). Otherwise a cancelled upload is aborted at once.
+   */
+  readonly keepUploadsOnCancel?: boolean;
 }
 
 export type FileResult = { file: HubFile; sha256: string; action: 'kept' | 'copied' | 'sent'; sentBytes: number };
@@ -319,6 +324,7 @@ async function transferAll(r: Run, stop: AbortController, commit: string, select
     attempts: Math.max(1, cfg.sync.retries),
     isRetryableSourceError: isRetryableHubError,
     signal: stop.signal,
+    keepOnCancel: r.deps.keepUploadsOnCancel,
     sleep: r.deps.sleep,
     random: r.deps.random,
     onRetry: (what, err, attempt, delay) =>

@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { InOrderDigest, PartPool, Uploader, type ByteSource } from '../../src/oss/upload.js';
+import { InOrderDigest, PartPool, Uploader, type ByteSource, type UploaderOptions } from '../../src/oss/upload.js';
 import { StreamDigest, type Digests } from '../../src/oss/digest.js';
 import type { OssStore, UploadedPart } from '../../src/oss/client.js';
 import { crc64 } from '../../src/oss/crc64.js';
@@ -147,13 +147,14 @@ function fileSpec(data: Buffer, src: ByteSource, verify: (d: Digests) => void = 
   return { key: 'k', size: data.length, meta: () => ({}), gitBlob: false, source: src, verify };
 }
 
-function setup(partSize: number, slots: number) {
+function setup(partSize: number, slots: number, more: Partial<UploaderOptions> = {}) {
   const store = new MemStore();
   const pool = new PartPool(partSize, slots);
   const up = new Uploader(store as unknown as OssStore, pool, {
     attempts: 3,
     isRetryableSourceError: retryable,
-    sleep: async () => undefined
+    sleep: async () => undefined,
+    ...more
   });
   return { store, pool, up };
 }
@@ -255,6 +256,35 @@ test('a read failing for good while its part streams: the read error is the erro
   expect(store.aborted).toEqual(['u1']);
   expect(store.objects.size).toBe(0);
   await uploadsAfterwards(up, store, pool);
+});
+
+test.each([
+  [false, 'aborted: nothing is left open'],
+  [true, 'kept open for a later run (a shard pod on SIGTERM), its record not ended']
+])('a cancel mid-file with keepOnCancel %s: the upload is %s', async (keepOnCancel) => {
+  const ac = new AbortController();
+  const { store, up } = setup(1000, 1, { signal: ac.signal, keepOnCancel });
+  const data = randomBytes(4_000);
+  // part 3's read waits for the cancel
+  const src = source(data, 100, [], {
+    delayPart: (start) => (start >= 2_000 ? (ac.abort(new Error('SIGTERM')), Promise.resolve()) : Promise.resolve())
+  });
+  const uploads: string[] = [];
+  await expect(
+    up.upload(fileSpec(data, src), {
+      uploadStarted: (id) => uploads.push(`+${id}`),
+      uploadEnded: (id) => uploads.push(`-${id}`)
+    })
+  ).rejects.toThrow('SIGTERM');
+  expect(store.objects.size).toBe(0);
+  if (keepOnCancel) {
+    expect(store.aborted).toEqual([]);
+    expect([...store.uploads.get('u1')!.keys()]).toEqual([1, 2]);
+    expect(uploads).toEqual(['+u1']);
+  } else {
+    expect(store.aborted).toEqual(['u1']);
+    expect(uploads).toEqual(['+u1', '-u1']);
+  }
 });
 
 test('parts arriving out of order are hashed in file order: a slow first part holds the later ones, not the hash', async () => {
